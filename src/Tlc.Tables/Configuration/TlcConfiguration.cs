@@ -1,0 +1,140 @@
+using Microsoft.Extensions.Configuration;
+using Tlc.Tables.Urls;
+
+namespace Tlc.Tables.Configuration;
+
+/// <summary>Loads <see cref="TlcOptions"/> from the config file, the environment and overrides.</summary>
+public static class TlcConfiguration
+{
+    /// <summary>The environment variable naming the config file.</summary>
+    public const string ConfigFileVariable = "TLC_CONFIG_FILE";
+
+    /// <summary>The default config file: <c>~/.config/tlc/config.yaml</c> (or <c>$XDG_CONFIG_HOME/tlc/config.yaml</c>).</summary>
+    public static string DefaultConfigFile()
+    {
+        var configHome = Environment.GetEnvironmentVariable("XDG_CONFIG_HOME");
+        if (string.IsNullOrEmpty(configHome))
+        {
+            configHome = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".config");
+        }
+        return Path.Combine(configHome, "tlc", "config.yaml");
+    }
+
+    /// <summary>Builds the configuration: file, then <c>TLC_*</c> environment variables, then <paramref name="overrides"/>.</summary>
+    public static IConfigurationRoot Build(IEnumerable<KeyValuePair<string, string?>>? overrides = null, string? configFile = null)
+    {
+        var builder = new ConfigurationBuilder();
+        var explicitFile = configFile ?? Environment.GetEnvironmentVariable(ConfigFileVariable);
+        var file = string.IsNullOrEmpty(explicitFile) ? DefaultConfigFile() : Path.GetFullPath(explicitFile);
+        if (!string.IsNullOrEmpty(explicitFile) && !File.Exists(file))
+        {
+            throw new FileNotFoundException($"The config file '{file}' (from {ConfigFileVariable}) does not exist.", file);
+        }
+        if (File.Exists(file))
+        {
+            if (file.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+            {
+                builder.AddJsonFile(file, optional: false, reloadOnChange: false);
+            }
+            else
+            {
+                builder.AddYamlFile(file, optional: false, reloadOnChange: false);
+            }
+        }
+        builder.AddEnvironmentVariables("TLC_");
+        if (overrides is not null)
+        {
+            builder.AddInMemoryCollection(overrides);
+        }
+        return builder.Build();
+    }
+
+    /// <summary>Loads the options; <paramref name="overrides"/> are configuration keys such as <c>root</c>.</summary>
+    public static TlcOptions Load(IEnumerable<KeyValuePair<string, string?>>? overrides = null, string? configFile = null)
+    {
+        var configuration = Build(overrides, configFile);
+        var options = new TlcOptions();
+        try
+        {
+            configuration.Bind(options);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new FormatException($"Invalid Tlc configuration: {e.Message}", e);
+        }
+        Validate(options);
+        return options;
+    }
+
+    /// <summary>Applies the options to a URL adapter registry: aliases, and the Azure adapter when configured.</summary>
+    public static void Apply(TlcOptions options, UrlAdapterRegistry registry)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(registry);
+        registry.Aliases.Configure(options.Aliases);
+        if (!string.IsNullOrWhiteSpace(options.Azure.ConnectionString))
+        {
+            registry.Register(new AzureBlobUrlAdapter(options.Azure.ConnectionString));
+        }
+    }
+
+    private static void Validate(TlcOptions options)
+    {
+        if (options.Tables.BatchRows <= 0)
+        {
+            throw new FormatException($"tables.batch_rows must be positive, got {options.Tables.BatchRows}.");
+        }
+        if (options.Tables.ChunkRows < options.Tables.BatchRows)
+        {
+            throw new FormatException($"tables.chunk_rows ({options.Tables.ChunkRows}) must be at least tables.batch_rows ({options.Tables.BatchRows}).");
+        }
+        if (options.Tables.Compression is not ("none" or "lz4" or "zstd"))
+        {
+            throw new FormatException($"tables.compression must be none, lz4 or zstd, got '{options.Tables.Compression}'.");
+        }
+    }
+}
+
+/// <summary>The settings of this process, loaded once on first use; <see cref="Reset"/> reloads (tests).</summary>
+public static class TlcSettings
+{
+    private static TlcOptions? _current;
+    private static readonly Lock Gate = new();
+
+    /// <summary>The loaded settings; loading also applies aliases and the Azure adapter to <see cref="UrlAdapterRegistry.Default"/>.</summary>
+    public static TlcOptions Current
+    {
+        get
+        {
+            lock (Gate)
+            {
+                if (_current is null)
+                {
+                    _current = TlcConfiguration.Load();
+                    TlcConfiguration.Apply(_current, UrlAdapterRegistry.Default);
+                }
+                return _current;
+            }
+        }
+    }
+
+    /// <summary>Replaces the settings of this process (and applies them).</summary>
+    public static void Use(TlcOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        lock (Gate)
+        {
+            _current = options;
+            TlcConfiguration.Apply(options, UrlAdapterRegistry.Default);
+        }
+    }
+
+    /// <summary>Forgets the loaded settings; the next use loads them again.</summary>
+    public static void Reset()
+    {
+        lock (Gate)
+        {
+            _current = null;
+        }
+    }
+}

@@ -1,0 +1,202 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Apache.Arrow;
+using Tlc.Schemas;
+using Tlc.Tables.Arrow;
+
+namespace Tlc.Tables.Revisions;
+
+/// <summary>
+/// The sparse value edits of one column: inclusive row runs (in the parent's row space), each with a value. Values are
+/// held as a typed Arrow array, validated against the column schema. Reads look a row up in O(log runs).
+/// </summary>
+internal sealed class ColumnEdits
+{
+    private readonly long[] _starts;
+    private readonly long[] _ends;
+    private readonly IArrowArray _values;
+
+    private ColumnEdits(long[] starts, long[] ends, IArrowArray values)
+    {
+        _starts = starts;
+        _ends = ends;
+        _values = values;
+    }
+
+    public int RunCount => _starts.Length;
+
+    public IEnumerable<(long Start, long End, object? Value)> Runs =>
+        Enumerable.Range(0, _starts.Length).Select(i => (_starts[i], _ends[i], ArrowValues.GetValue(_values, i)));
+
+    public bool TryGet(long row, out object? value)
+    {
+        var i = System.Array.BinarySearch(_starts, row);
+        if (i < 0)
+        {
+            i = ~i - 1;
+        }
+        if (i >= 0 && row <= _ends[i])
+        {
+            value = ArrowValues.GetValue(_values, i);
+            return true;
+        }
+        value = null;
+        return false;
+    }
+
+    /// <summary>
+    /// Builds edits from assignments applied in order (a later assignment to a row wins); rows are validated against
+    /// <paramref name="rowCount"/> and values against the schema.
+    /// </summary>
+    public static ColumnEdits Build(string column, ColumnSchema schema, IEnumerable<(long Start, long End, object? Value)> assignments, long rowCount)
+    {
+        // Interval map: start → (end, value); later assignments split earlier ones.
+        var map = new SortedDictionary<long, (long End, object? Value)>();
+        foreach (var (start, end, value) in assignments)
+        {
+            if (start < 0 || end < start || end >= rowCount)
+            {
+                throw new ArgumentOutOfRangeException(nameof(assignments),
+                    $"Edit of column '{column}': rows {start}..{end} are outside the table's rows 0..{rowCount - 1}.");
+            }
+            foreach (var key in map.Keys.Where(k => k <= end && map[k].End >= start).ToList())
+            {
+                var (oldEnd, oldValue) = map[key];
+                map.Remove(key);
+                if (key < start)
+                {
+                    map[key] = (start - 1, oldValue);
+                }
+                if (oldEnd > end)
+                {
+                    map[end + 1] = (oldEnd, oldValue);
+                }
+            }
+            map[start] = (end, value);
+        }
+        var builder = ColumnBuilder.Create(schema, column);
+        var starts = new long[map.Count];
+        var ends = new long[map.Count];
+        var i = 0;
+        foreach (var (start, (end, value)) in map)
+        {
+            builder.Append(value, start);
+            starts[i] = start;
+            ends[i] = end;
+            i++;
+        }
+        return new ColumnEdits(starts, ends, builder.Build());
+    }
+
+    /// <summary>Writes 3LC's <c>runs_and_values</c>: runs with equal values share one entry.</summary>
+    public JsonArray ToRunsAndValues()
+    {
+        var groups = new List<(List<long> Rows, JsonNode? Value, string Key)>();
+        var byKey = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < _starts.Length; i++)
+        {
+            var value = ToJson(ArrowValues.GetValue(_values, i));
+            var key = value?.ToJsonString() ?? "null";
+            if (!byKey.TryGetValue(key, out var g))
+            {
+                g = groups.Count;
+                byKey[key] = g;
+                groups.Add(([], value, key));
+            }
+            groups[g].Rows.Add(_starts[i]);
+            if (_ends[i] > _starts[i])
+            {
+                groups[g].Rows.Add(-_ends[i]);
+            }
+        }
+        var result = new JsonArray();
+        foreach (var (rows, value, _) in groups)
+        {
+            result.Add(new JsonArray(rows.Select(r => (JsonNode?)r).ToArray()));
+            result.Add(value);
+        }
+        return result;
+    }
+
+    /// <summary>Reads 3LC's <c>runs_and_values</c>.</summary>
+    public static ColumnEdits FromRunsAndValues(JsonArray runsAndValues, string column, ColumnSchema schema, string where)
+    {
+        if (runsAndValues.Count % 2 != 0)
+        {
+            throw new FormatException($"{where}: runs_and_values of '{column}' must alternate rows and values.");
+        }
+        var runs = new List<(long Start, long End, object? Value)>();
+        for (var i = 0; i < runsAndValues.Count; i += 2)
+        {
+            if (runsAndValues[i] is not JsonArray rows)
+            {
+                throw new FormatException($"{where}: runs_and_values of '{column}' entry {i} must be a list of rows.");
+            }
+            object? value = runsAndValues[i + 1] is { } node ? JsonSerializer.SerializeToElement(node) : null;
+            for (var j = 0; j < rows.Count; j++)
+            {
+                var start = rows[j]!.GetValue<long>();
+                if (start < 0)
+                {
+                    throw new FormatException($"{where}: runs_and_values of '{column}' has a range end {start} without a start.");
+                }
+                var end = start;
+                if (j + 1 < rows.Count && rows[j + 1]!.GetValue<long>() is < 0 and var closing)
+                {
+                    end = -closing;
+                    j++;
+                }
+                runs.Add((start, end, value));
+            }
+        }
+        runs.Sort((a, b) => a.Start.CompareTo(b.Start));
+        for (var i = 1; i < runs.Count; i++)
+        {
+            if (runs[i].Start <= runs[i - 1].End)
+            {
+                throw new FormatException($"{where}: runs_and_values of '{column}' edits row {runs[i].Start} twice.");
+            }
+        }
+        return Build(column, schema, runs, long.MaxValue);
+    }
+
+    /// <summary>The edits as a record batch (start, end, value) for an Arrow sidecar.</summary>
+    public RecordBatch ToRecordBatch(ColumnSchema schema)
+    {
+        var arrowSchema = new Apache.Arrow.Schema.Builder()
+            .Field(new Field("start", Apache.Arrow.Types.Int64Type.Default, false))
+            .Field(new Field("end", Apache.Arrow.Types.Int64Type.Default, false))
+            .Field(ArrowSchemas.ToField("value", schema))
+            .Build();
+        return new RecordBatch(arrowSchema,
+            [new Int64Array.Builder().AppendRange(_starts).Build(), new Int64Array.Builder().AppendRange(_ends).Build(), _values],
+            _starts.Length);
+    }
+
+    /// <summary>Reads edits from sidecar record batches.</summary>
+    public static ColumnEdits FromRecordBatches(IEnumerable<RecordBatch> batches, string column, ColumnSchema schema, string where)
+    {
+        var runs = new List<(long, long, object?)>();
+        foreach (var batch in batches)
+        {
+            if (batch.Column("start") is not Int64Array starts || batch.Column("end") is not Int64Array ends)
+            {
+                throw new FormatException($"{where}: edit sidecar of '{column}' needs int64 columns start and end.");
+            }
+            var values = batch.Column("value");
+            for (var i = 0; i < batch.Length; i++)
+            {
+                runs.Add((starts.Values[i], ends.Values[i], ArrowValues.GetValue(values, i)));
+            }
+        }
+        return Build(column, schema, runs, long.MaxValue);
+    }
+
+    internal static JsonNode? ToJson(object? value) => value switch
+    {
+        null => null,
+        StructValue s => JsonSerializer.SerializeToNode(s.ToDictionary()),
+        object?[] list => new JsonArray(list.Select(ToJson).ToArray()),
+        _ => JsonSerializer.SerializeToNode(value),
+    };
+}

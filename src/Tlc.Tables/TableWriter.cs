@@ -1,0 +1,468 @@
+using System.Collections;
+using System.Globalization;
+using Apache.Arrow;
+using Tlc.Schemas;
+using Tlc.Tables.Arrow;
+using Tlc.Tables.Configuration;
+using Tlc.Tables.Samples;
+using Tlc.Tables.Storage;
+using Tlc.Tables.Urls;
+
+namespace Tlc.Tables;
+
+/// <summary>
+/// Writes a new table: schema up front, rows added with <see cref="AddRow"/>, <see cref="AddBatch"/> or
+/// <see cref="AddRecordBatch"/>, then <see cref="FinalizeAsync"/> publishes it. Every value is validated against its column
+/// (an error names the row, the column and the expected type). Memory is bounded by one record batch: rows go to chunk
+/// files as they fill. Nothing is visible until the object file is published, and a writer disposed without
+/// finalizing (or failing) deletes what it wrote.
+/// </summary>
+public sealed class TableWriter : IAsyncDisposable
+{
+    private const long MaxBatchBytes = 64L << 20;
+
+    private readonly TableWriterOptions _options;
+    private readonly UrlAdapterRegistry _adapters;
+    private readonly SampleTypeRegistry _sampleTypes;
+    private readonly TimeProvider _time;
+    private readonly TableSchema _schema;
+    private readonly Apache.Arrow.Schema _arrowSchema;
+    private readonly ColumnBuilder[] _builders;
+    private readonly ISampleType?[] _encoders;
+    private readonly string[] _names;
+    private readonly ChunkWriter _chunks;
+    private readonly int _batchRows;
+    private readonly Url _bulkFolder;
+    private readonly Url? _existing;
+    private readonly int _generation;
+    private Url _url;
+    private long _rows;
+    private string? _fault;
+    private bool _finished;
+    private bool _bulkWritten;
+
+    private TableWriter(TableWriterOptions options, Url url, Url? existing, int generation)
+    {
+        _options = options;
+        var settings = options.Settings ?? TlcSettings.Current;
+        _adapters = options.Adapters ?? UrlAdapterRegistry.Default;
+        _sampleTypes = options.SampleTypes ?? SampleTypeRegistry.Default;
+        _time = options.TimeProvider ?? TimeProvider.System;
+        _url = url;
+        _existing = existing;
+        _generation = generation;
+        _schema = WithWeightColumn(options.Schema, options.AddWeightColumn);
+        _arrowSchema = ArrowSchemas.ToArrowSchema(_schema);
+        _names = [.. _schema.Names];
+        _builders = _schema.Select(kv => ColumnBuilder.Create(kv.Value, kv.Key)).ToArray();
+        _encoders = _schema.Select(kv => _sampleTypes.Find(kv.Value.SampleType)).ToArray();
+        _batchRows = options.BatchRows ?? settings.Tables.BatchRows;
+        var chunkRows = Math.Max(options.ChunkRows ?? settings.Tables.ChunkRows, _batchRows);
+        WriteId = $"{_time.GetUtcNow():yyyyMMddHHmmss}-{Guid.NewGuid().ToString("N")[..8]}";
+        _chunks = new ChunkWriter(_adapters, url, _arrowSchema, WriteId, chunkRows, options.Compression ?? settings.Tables.Compression);
+        var layout = TableLayout.Parse(url);
+        _bulkFolder = layout is { } l
+            ? TableLayout.BulkData(l.Root, l.Project, l.Dataset, l.Table).Join(WriteId)
+            : url.Join($"bulk_data/{WriteId}");
+    }
+
+    /// <summary>Starts writing a table, resolving its name according to <see cref="TableWriterOptions.IfExists"/>.</summary>
+    public static async Task<TableWriter> CreateAsync(TableWriterOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(options.Schema);
+        if (options.Schema.Count == 0 && !options.AddWeightColumn)
+        {
+            throw new ArgumentException("A table needs at least one column.", nameof(options));
+        }
+        var adapters = options.Adapters ?? UrlAdapterRegistry.Default;
+        var url = ResolveUrl(options);
+        Url? existing = null;
+        var generation = 0;
+        if (await adapters.ExistsAsync(TableLayout.ObjectFile(url), cancellationToken).ConfigureAwait(false))
+        {
+            switch (options.IfExists)
+            {
+                case IfExists.Raise:
+                    throw new TableExistsException(url);
+                case IfExists.Reuse:
+                    existing = url;
+                    break;
+                case IfExists.Rename:
+                    url = await FreeNameAsync(adapters, url, cancellationToken).ConfigureAwait(false);
+                    break;
+                case IfExists.Overwrite:
+                    var old = await ObjectFiles.ReadAsync(adapters, url, cancellationToken).ConfigureAwait(false);
+                    generation = old.Revision.Generation + 1;
+                    break;
+            }
+        }
+        return new TableWriter(options, url, existing, generation);
+    }
+
+    /// <summary>The table folder being written (it may move to the next free name at publication under <see cref="IfExists.Rename"/>).</summary>
+    public Url Url => _url;
+
+    /// <summary>The columns, including the weight column when one was added.</summary>
+    public TableSchema Schema => _schema;
+
+    /// <summary>A unique id of this write, part of every file name it makes.</summary>
+    public string WriteId { get; }
+
+    /// <summary>Rows added so far.</summary>
+    public long RowCount => _rows;
+
+    /// <summary>True when the table existed and <see cref="IfExists.Reuse"/> keeps it: finalizing returns it and discards the rows written.</summary>
+    public bool Reusing => _existing is not null;
+
+    /// <summary>Adds one row: column name → value. Missing columns take their default (or null where nullable).</summary>
+    /// <param name="row">The values.</param>
+    /// <param name="origin">Where the row came from (e.g. "data.csv:17"), used in error messages.</param>
+    /// <exception cref="RowValidationException">A value does not fit its column; the writer is then failed.</exception>
+    public void AddRow(IReadOnlyDictionary<string, object?> row, string? origin = null)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        ThrowIfUnusable();
+        try
+        {
+            foreach (var key in row.Keys)
+            {
+                if (!_schema.Contains(key))
+                {
+                    throw new RowValidationException(_rows, key, $"no such column (columns: {string.Join(", ", _names)})");
+                }
+            }
+            for (var i = 0; i < _names.Length; i++)
+            {
+                var name = _names[i];
+                object? value;
+                if (!row.TryGetValue(name, out value))
+                {
+                    value = _schema[name] switch
+                    {
+                        ScalarSchema { DefaultValue: { } d } => d,
+                        { Nullable: true } => null,
+                        var s => throw new RowValidationException(_rows, name, $"missing value (expected {s.Describe()})"),
+                    };
+                }
+                if (_encoders[i] is { } encoder && value is not null)
+                {
+                    value = encoder.Encode(value, new SampleWriteContext(name, _schema[name], _rows, _bulkFolder, _adapters));
+                    _bulkWritten |= value is string s && s.StartsWith(_bulkFolder.Value, StringComparison.Ordinal);
+                }
+                _builders[i].Append(value, _rows);
+            }
+        }
+        catch (RowValidationException e)
+        {
+            var error = origin is null ? e : new RowValidationException(e.Row, e.Column, e.Problem, origin);
+            _fault = error.Message;
+            throw error;
+        }
+        _rows++;
+        if (_builders[0].Length >= _batchRows || (_rows % 1024 == 0 && _builders.Sum(b => b.ByteSize) >= MaxBatchBytes))
+        {
+            FlushBatch();
+        }
+    }
+
+    /// <summary>Adds rows given column-wise: column name → values, all of the same length.</summary>
+    public void AddBatch(IReadOnlyDictionary<string, IEnumerable> columns)
+    {
+        ArgumentNullException.ThrowIfNull(columns);
+        ThrowIfUnusable();
+        var lists = columns.ToDictionary(kv => kv.Key, kv => kv.Value.Cast<object?>().ToList());
+        var lengths = lists.Select(kv => kv.Value.Count).Distinct().ToList();
+        if (lengths.Count > 1)
+        {
+            throw new ArgumentException(
+                $"Batch columns differ in length: {string.Join(", ", lists.Select(kv => $"{kv.Key}={kv.Value.Count}"))}.", nameof(columns));
+        }
+        var n = lengths.Count == 0 ? 0 : lengths[0];
+        for (var r = 0; r < n; r++)
+        {
+            var row = new Dictionary<string, object?>(lists.Count, StringComparer.Ordinal);
+            foreach (var (name, values) in lists)
+            {
+                row[name] = values[r];
+            }
+            AddRow(row);
+        }
+    }
+
+    /// <summary>
+    /// Adds an Arrow record batch whose columns match the schema by name and Arrow type (the fast path of importers). A
+    /// missing column with a default (such as the weight column) is filled in. Ranges, value maps and nullability are checked.
+    /// </summary>
+    public void AddRecordBatch(RecordBatch batch, string? origin = null)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ThrowIfUnusable();
+        FlushBatch();
+        var arrays = new IArrowArray[_names.Length];
+        try
+        {
+            foreach (var field in batch.Schema.FieldsList)
+            {
+                if (!_schema.Contains(field.Name))
+                {
+                    throw new RowValidationException(_rows, field.Name, $"no such column (columns: {string.Join(", ", _names)})");
+                }
+            }
+            for (var i = 0; i < _names.Length; i++)
+            {
+                var name = _names[i];
+                var column = _schema[name];
+                var index = batch.Schema.GetFieldIndex(name);
+                if (index < 0)
+                {
+                    arrays[i] = column switch
+                    {
+                        ScalarSchema { DefaultValue: { } d } => Constant(_builders[i], d, batch.Length),
+                        { Nullable: true } => Constant(_builders[i], null, batch.Length),
+                        _ => throw new RowValidationException(_rows, name, $"missing column (expected {column.Describe()})"),
+                    };
+                    continue;
+                }
+                var array = batch.Column(index);
+                if (!ArrowSchemas.TypesEqual(array.Data.DataType, _builders[i].ArrowType))
+                {
+                    throw new RowValidationException(_rows, name,
+                        $"expected Arrow type {ArrowSchemas.Describe(_builders[i].ArrowType)} ({column.Describe()}), got {ArrowSchemas.Describe(array.Data.DataType)}");
+                }
+                BatchValidation.Check(array, column, name, _rows);
+                arrays[i] = array;
+            }
+        }
+        catch (RowValidationException e)
+        {
+            var error = origin is null ? e : new RowValidationException(e.Row, e.Column, e.Problem, origin);
+            _fault = error.Message;
+            throw error;
+        }
+        for (var offset = 0; offset < batch.Length; offset += _batchRows)
+        {
+            var length = Math.Min(_batchRows, batch.Length - offset);
+            var slice = offset == 0 && length == batch.Length
+                ? arrays
+                : arrays.Select(a => ArrowArrayFactory.Slice(a, offset, length)).ToArray();
+            _chunks.Write(new RecordBatch(_arrowSchema, slice, length));
+        }
+        _rows += batch.Length;
+    }
+
+    /// <summary>
+    /// Publishes the table atomically (object file last) and returns it. Under <see cref="IfExists.Reuse"/> with an existing table,
+    /// returns that table and deletes what this writer wrote.
+    /// </summary>
+    public async Task<Table> FinalizeAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfUnusable();
+        try
+        {
+            FlushBatch();
+            var chunks = _chunks.Complete();
+            if (_existing is { } existing)
+            {
+                await AbortAsync(cancellationToken).ConfigureAwait(false);
+                _finished = true;
+                return await Table.OpenAsync(existing, _adapters, cancellationToken).ConfigureAwait(false);
+            }
+            var writtenAt = _url;
+            if (_options.IfExists == IfExists.Overwrite)
+            {
+                await ArchiveCurrentAsync(cancellationToken).ConfigureAwait(false);
+            }
+            while (true)
+            {
+                var table = BuildObject(chunks, writtenAt);
+                try
+                {
+                    await ObjectFiles.PublishAsync(_adapters, _url, table,
+                        _options.IfExists == IfExists.Overwrite ? WriteMode.Overwrite : WriteMode.CreateNew, cancellationToken).ConfigureAwait(false);
+                    break;
+                }
+                catch (UrlAlreadyExistsException)
+                {
+                    switch (_options.IfExists)
+                    {
+                        case IfExists.Rename:
+                            _url = await FreeNameAsync(_adapters, _url, cancellationToken).ConfigureAwait(false);
+                            continue;
+                        case IfExists.Reuse:
+                            var winner = _url;
+                            await AbortAsync(cancellationToken).ConfigureAwait(false);
+                            _finished = true;
+                            return await Table.OpenAsync(winner, _adapters, cancellationToken).ConfigureAwait(false);
+                        default:
+                            throw new TableExistsException(_url);
+                    }
+                }
+            }
+            _finished = true;
+            return await Table.OpenAsync(_url, _adapters, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (!_finished)
+        {
+            _fault ??= e.Message;
+            await AbortAsync(CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Deletes everything written unless the table was published.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (!_finished)
+        {
+            _finished = true;
+            await AbortAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        await _chunks.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private TableObject BuildObject(IReadOnlyList<ChunkInfo> chunks, Url writtenAt)
+    {
+        var layout = TableLayout.Parse(_url);
+        return new TableObject
+        {
+            Id = NewObjectId(),
+            Name = _url.Name,
+            Project = layout?.Project,
+            Dataset = layout?.Dataset,
+            Created = _time.GetUtcNow(),
+            Description = _options.Description,
+            RowCount = _rows,
+            Schema = _schema.ToJson(),
+            Lineage = new Lineage { Kind = LineageKinds.Source },
+            Revision = new RevisionInfo { Root = _url.Name, Generation = _generation, Number = 0 },
+            Chunks = chunks.Select(c => new ChunkInfo
+            {
+                Url = writtenAt == _url ? c.Url : ObjectFiles.Relativize(_url, writtenAt.Join(c.Url)),
+                Rows = c.Rows,
+                Bytes = c.Bytes,
+                Batches = c.Batches,
+            }).ToList(),
+            Source = _options.Source,
+            Properties = _options.Properties?.ToDictionary(),
+        };
+    }
+
+    /// <summary>Keeps the object being overwritten under its id, so tables derived from it stay readable.</summary>
+    private async Task ArchiveCurrentAsync(CancellationToken cancellationToken)
+    {
+        byte[] current;
+        try
+        {
+            current = await _adapters.ReadAllBytesAsync(TableLayout.ObjectFile(_url), cancellationToken).ConfigureAwait(false);
+        }
+        catch (UrlNotFoundException)
+        {
+            return;
+        }
+        var old = ObjectFiles.Deserialize(current, TableLayout.ObjectFile(_url).Value);
+        try
+        {
+            await _adapters.WriteAllBytesAsync(ObjectFiles.ArchivedObjectFile(_url, old.Id), current, WriteMode.CreateNew, cancellationToken).ConfigureAwait(false);
+        }
+        catch (UrlAlreadyExistsException)
+        {
+            // Archived by an earlier attempt.
+        }
+    }
+
+    internal static string NewObjectId() => Guid.NewGuid().ToString("N")[..16];
+
+    private void FlushBatch()
+    {
+        var length = _builders.Length == 0 ? 0 : _builders[0].Length;
+        if (length == 0)
+        {
+            return;
+        }
+        var arrays = _builders.Select(b => b.Build()).ToArray();
+        _chunks.Write(new RecordBatch(_arrowSchema, arrays, length));
+    }
+
+    private async Task AbortAsync(CancellationToken cancellationToken)
+    {
+        await _chunks.AbortAsync(cancellationToken).ConfigureAwait(false);
+        if (_bulkWritten)
+        {
+            try
+            {
+                await _adapters.DeleteAsync(_bulkFolder, cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException)
+            {
+                // Best effort.
+            }
+        }
+    }
+
+    private void ThrowIfUnusable()
+    {
+        if (_fault is not null)
+        {
+            throw new InvalidOperationException($"The writer of {_url} failed earlier and publishes nothing: {_fault}");
+        }
+        if (_finished)
+        {
+            throw new InvalidOperationException($"The writer of {_url} is finished.");
+        }
+    }
+
+    private static IArrowArray Constant(ColumnBuilder template, object? value, int length)
+    {
+        var builder = ColumnBuilder.Create(template.Schema, template.Path);
+        for (var i = 0; i < length; i++)
+        {
+            builder.Append(value, i, parentNull: value is null);
+        }
+        return builder.Build();
+    }
+
+    private static TableSchema WithWeightColumn(TableSchema schema, bool addWeight)
+    {
+        var copy = schema.Clone();
+        if (addWeight && !copy.Any(kv => kv.Value is SampleWeightSchema))
+        {
+            if (copy.Contains("weight"))
+            {
+                throw new ArgumentException("The schema has a 'weight' column that is not a SampleWeightSchema; set AddWeightColumn = false or rename it.");
+            }
+            copy.Add("weight", new SampleWeightSchema());
+        }
+        return copy;
+    }
+
+    private static Url ResolveUrl(TableWriterOptions options)
+    {
+        if (options.TableUrl is { } explicitUrl)
+        {
+            return explicitUrl;
+        }
+        var root = options.Root ?? (options.Settings ?? TlcSettings.Current).RootUrl;
+        return TableLayout.Table(root, options.Project, options.Dataset, options.Table);
+    }
+
+    internal static async Task<Url> FreeNameAsync(UrlAdapterRegistry adapters, Url taken, CancellationToken cancellationToken)
+    {
+        var name = taken.Name;
+        var stem = name;
+        var underscore = name.LastIndexOf('_');
+        if (underscore > 0 && name.Length - underscore == 5 && int.TryParse(name.AsSpan(underscore + 1), NumberStyles.None, CultureInfo.InvariantCulture, out _))
+        {
+            stem = name[..underscore];
+        }
+        for (var i = 1; i < 100_000; i++)
+        {
+            var candidate = taken.Parent.Join($"{stem}_{i.ToString("D4", CultureInfo.InvariantCulture)}");
+            if (!await adapters.ExistsAsync(TableLayout.ObjectFile(candidate), cancellationToken).ConfigureAwait(false))
+            {
+                return candidate;
+            }
+        }
+        throw new IOException($"No free name left for {taken}.");
+    }
+}

@@ -1,0 +1,180 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
+
+namespace Tlc.Tables.Urls;
+
+/// <summary>
+/// The read-only <c>http://</c> and <c>https://</c> adapter. Reads are ranged (seekable streams) when the server
+/// advertises <c>Accept-Ranges: bytes</c>, so random access to a table served over HTTP reads only what it needs;
+/// otherwise the whole resource is downloaded once per open.
+/// </summary>
+public sealed class HttpUrlAdapter(HttpClient? client = null) : IUrlAdapter
+{
+    private readonly HttpClient _client = client ?? new HttpClient { Timeout = TimeSpan.FromSeconds(100) };
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> Schemes { get; } = ["http", "https"];
+
+    /// <inheritdoc />
+    public bool IsReadOnly => true;
+
+    /// <inheritdoc />
+    public Stream OpenRead(Url url) => OpenReadAsync(url, CancellationToken.None).GetAwaiter().GetResult();
+
+    /// <inheritdoc />
+    public async Task<Stream> OpenReadAsync(Url url, CancellationToken cancellationToken)
+    {
+        using var head = new HttpRequestMessage(HttpMethod.Head, url.Value);
+        using var response = await _client.SendAsync(head, cancellationToken).ConfigureAwait(false);
+        ThrowIfFailed(url, response);
+        if (response.Headers.AcceptRanges.Contains("bytes") && response.Content.Headers.ContentLength is { } length)
+        {
+            return new HttpRangeStream(_client, url, length);
+        }
+        return new MemoryStream(await ReadAllBytesAsync(url, cancellationToken).ConfigureAwait(false), writable: false);
+    }
+
+    /// <inheritdoc />
+    public async Task<byte[]> ReadAllBytesAsync(Url url, CancellationToken cancellationToken)
+    {
+        using var response = await _client.GetAsync(url.Value, cancellationToken).ConfigureAwait(false);
+        ThrowIfFailed(url, response);
+        return await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public bool Exists(Url url) => ExistsAsync(url, CancellationToken.None).GetAwaiter().GetResult();
+
+    /// <inheritdoc />
+    public async Task<bool> ExistsAsync(Url url, CancellationToken cancellationToken)
+    {
+        using var head = new HttpRequestMessage(HttpMethod.Head, url.Value);
+        using var response = await _client.SendAsync(head, cancellationToken).ConfigureAwait(false);
+        return response.IsSuccessStatusCode;
+    }
+
+    /// <inheritdoc />
+    public UrlWriteStream OpenWrite(Url url, WriteMode mode) => throw ReadOnly(url);
+
+    /// <inheritdoc />
+    public Task WriteAllBytesAsync(Url url, ReadOnlyMemory<byte> data, WriteMode mode, CancellationToken cancellationToken) => throw ReadOnly(url);
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<UrlEntry> ListAsync(Url folder, bool recursive, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await Task.CompletedTask.ConfigureAwait(false);
+        throw new NotSupportedException($"HTTP has no folder listing: cannot list '{folder}'.");
+#pragma warning disable CS0162 // an iterator needs a yield
+        yield break;
+#pragma warning restore CS0162
+    }
+
+    /// <inheritdoc />
+    public Task DeleteAsync(Url url, CancellationToken cancellationToken) => throw ReadOnly(url);
+
+    private static NotSupportedException ReadOnly(Url url) => new($"'{url}' is read-only: the HTTP adapter cannot write.");
+
+    private static void ThrowIfFailed(Url url, HttpResponseMessage response)
+    {
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            throw new UrlNotFoundException(url);
+        }
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new IOException($"GET {url} failed: {(int)response.StatusCode} {response.ReasonPhrase}.");
+        }
+    }
+
+    /// <summary>A seekable read-only stream fetching byte ranges on demand (64 KiB read-ahead).</summary>
+    private sealed class HttpRangeStream(HttpClient client, Url url, long length) : Stream
+    {
+        private const int BlockSize = 1 << 16;
+        private byte[] _block = [];
+        private long _blockStart = -1;
+        private long _position;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => true;
+
+        public override bool CanWrite => false;
+
+        public override long Length => length;
+
+        public override long Position
+        {
+            get => _position;
+            set => _position = value is >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value));
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            if (_position >= length || buffer.Length == 0)
+            {
+                return 0;
+            }
+            var total = 0;
+            while (buffer.Length > 0 && _position < length)
+            {
+                if (_blockStart < 0 || _position < _blockStart || _position >= _blockStart + _block.Length)
+                {
+                    Fetch(_position, Math.Max(BlockSize, buffer.Length));
+                }
+                var offset = (int)(_position - _blockStart);
+                var n = Math.Min(buffer.Length, _block.Length - offset);
+                _block.AsSpan(offset, n).CopyTo(buffer);
+                buffer = buffer[n..];
+                _position += n;
+                total += n;
+            }
+            return total;
+        }
+
+        private void Fetch(long start, int size)
+        {
+            var end = Math.Min(length, start + size) - 1;
+            using var request = new HttpRequestMessage(HttpMethod.Get, url.Value);
+            request.Headers.Range = new RangeHeaderValue(start, end);
+            using var response = client.Send(request);
+            ThrowIfFailed(url, response);
+            using var content = response.Content.ReadAsStream();
+            using var copy = new MemoryStream();
+            content.CopyTo(copy);
+            _block = copy.ToArray();
+            _blockStart = start;
+            if (response.StatusCode != HttpStatusCode.PartialContent)
+            {
+                // The server ignored the range and sent everything.
+                _blockStart = 0;
+            }
+            if (_block.Length == 0)
+            {
+                throw new IOException($"GET {url} bytes {start}-{end} returned nothing.");
+            }
+        }
+
+        public override long Seek(long offset, SeekOrigin origin)
+        {
+            Position = origin switch
+            {
+                SeekOrigin.Begin => offset,
+                SeekOrigin.Current => _position + offset,
+                SeekOrigin.End => length + offset,
+                _ => throw new ArgumentOutOfRangeException(nameof(origin)),
+            };
+            return _position;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}

@@ -1,0 +1,146 @@
+using System.Collections.Concurrent;
+
+namespace Tlc.Tables.Urls;
+
+/// <summary>
+/// Finds the adapter for a URL's scheme after expanding alias tokens. <see cref="Default"/> serves <c>file://</c>,
+/// <c>http(s)://</c> (read-only) and <c>azure://</c> (when a connection string is configured); register more with
+/// <see cref="Register"/>. <see cref="Reset"/> restores the built-ins (for tests).
+/// </summary>
+public sealed class UrlAdapterRegistry
+{
+    private readonly ConcurrentDictionary<string, IUrlAdapter> _adapters = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Creates a registry with the built-in adapters.</summary>
+    public UrlAdapterRegistry(UrlAliases? aliases = null)
+    {
+        Aliases = aliases ?? new UrlAliases();
+        RegisterBuiltIns();
+    }
+
+    /// <summary>The process-wide registry.</summary>
+    public static UrlAdapterRegistry Default { get; } = new();
+
+    /// <summary>The alias tokens expanded before an adapter is chosen.</summary>
+    public UrlAliases Aliases { get; }
+
+    /// <summary>Registers (or replaces) the adapter of each of its schemes.</summary>
+    public void Register(IUrlAdapter adapter)
+    {
+        ArgumentNullException.ThrowIfNull(adapter);
+        foreach (var scheme in adapter.Schemes)
+        {
+            _adapters[scheme] = adapter;
+        }
+    }
+
+    /// <summary>Removes custom adapters and code-defined aliases, restoring the built-ins.</summary>
+    public void Reset()
+    {
+        _adapters.Clear();
+        Aliases.Reset();
+        RegisterBuiltIns();
+    }
+
+    /// <summary>Expands aliases in <paramref name="url"/>.</summary>
+    public Url Expand(Url url) => url.Value.Contains('<', StringComparison.Ordinal) ? new Url(Aliases.Expand(url.Value)) : url;
+
+    /// <summary>Expands aliases and returns the adapter serving the URL together with the expanded URL.</summary>
+    public (IUrlAdapter Adapter, Url Url) Resolve(Url url)
+    {
+        var expanded = Expand(url);
+        var scheme = expanded.Scheme;
+        if (_adapters.TryGetValue(scheme, out var adapter))
+        {
+            return (adapter, expanded);
+        }
+        if (scheme == "azure")
+        {
+            throw new InvalidOperationException(
+                $"No Azure Blob adapter for '{expanded}': set the connection string (config 'azure.connection_string' or TLC_AZURE_CONNECTION_STRING).");
+        }
+        throw new NotSupportedException($"No URL adapter for the scheme '{scheme}' of '{expanded}'. Registered: {string.Join(", ", _adapters.Keys.Order())}.");
+    }
+
+    /// <summary>The adapter serving <paramref name="url"/>.</summary>
+    public IUrlAdapter For(Url url) => Resolve(url).Adapter;
+
+    /// <inheritdoc cref="IUrlAdapter.OpenRead"/>
+    public Stream OpenRead(Url url)
+    {
+        var (adapter, u) = Resolve(url);
+        return adapter.OpenRead(u);
+    }
+
+    /// <inheritdoc cref="IUrlAdapter.OpenReadAsync"/>
+    public Task<Stream> OpenReadAsync(Url url, CancellationToken cancellationToken)
+    {
+        var (adapter, u) = Resolve(url);
+        return adapter.OpenReadAsync(u, cancellationToken);
+    }
+
+    /// <inheritdoc cref="IUrlAdapter.ReadAllBytesAsync"/>
+    public Task<byte[]> ReadAllBytesAsync(Url url, CancellationToken cancellationToken)
+    {
+        var (adapter, u) = Resolve(url);
+        return adapter.ReadAllBytesAsync(u, cancellationToken);
+    }
+
+    /// <inheritdoc cref="IUrlAdapter.Exists"/>
+    public bool Exists(Url url)
+    {
+        var (adapter, u) = Resolve(url);
+        return adapter.Exists(u);
+    }
+
+    /// <inheritdoc cref="IUrlAdapter.ExistsAsync"/>
+    public Task<bool> ExistsAsync(Url url, CancellationToken cancellationToken)
+    {
+        var (adapter, u) = Resolve(url);
+        return adapter.ExistsAsync(u, cancellationToken);
+    }
+
+    /// <inheritdoc cref="IUrlAdapter.OpenWrite"/>
+    public UrlWriteStream OpenWrite(Url url, WriteMode mode)
+    {
+        var (adapter, u) = ResolveWritable(url);
+        return adapter.OpenWrite(u, mode);
+    }
+
+    /// <inheritdoc cref="IUrlAdapter.WriteAllBytesAsync"/>
+    public Task WriteAllBytesAsync(Url url, ReadOnlyMemory<byte> data, WriteMode mode, CancellationToken cancellationToken)
+    {
+        var (adapter, u) = ResolveWritable(url);
+        return adapter.WriteAllBytesAsync(u, data, mode, cancellationToken);
+    }
+
+    /// <inheritdoc cref="IUrlAdapter.ListAsync"/>
+    public IAsyncEnumerable<UrlEntry> ListAsync(Url folder, bool recursive, CancellationToken cancellationToken)
+    {
+        var (adapter, u) = Resolve(folder);
+        return adapter.ListAsync(u, recursive, cancellationToken);
+    }
+
+    /// <inheritdoc cref="IUrlAdapter.DeleteAsync"/>
+    public Task DeleteAsync(Url url, CancellationToken cancellationToken)
+    {
+        var (adapter, u) = ResolveWritable(url);
+        return adapter.DeleteAsync(u, cancellationToken);
+    }
+
+    private (IUrlAdapter Adapter, Url Url) ResolveWritable(Url url)
+    {
+        var resolved = Resolve(url);
+        if (resolved.Adapter.IsReadOnly)
+        {
+            throw new NotSupportedException($"'{resolved.Url}' is read-only: the {resolved.Url.Scheme} adapter cannot write.");
+        }
+        return resolved;
+    }
+
+    private void RegisterBuiltIns()
+    {
+        Register(new FileUrlAdapter());
+        Register(new HttpUrlAdapter());
+    }
+}
