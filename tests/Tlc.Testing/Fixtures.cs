@@ -1,0 +1,65 @@
+namespace Tlc.Testing;
+
+/// <summary>
+/// Where the shared test fixtures live: prepared once, before any test assembly runs, by <c>tests/fixtures/prepare.sh</c>
+/// (which <c>./test.sh</c> calls). The folder is <c>TLC_TEST_FIXTURES</c>, else <c>.fixtures/</c> at the repository root.
+/// A missing fixture fails the test with the command that prepares it.
+/// </summary>
+public static class Fixtures
+{
+    private static readonly Lazy<string> RootPath = new(FindRoot);
+
+    /// <summary>The fixture folder.</summary>
+    public static string Root => RootPath.Value;
+
+    /// <summary>The repository root (the folder holding Tlc.sln).</summary>
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    /// <summary>The path of a fixture file or folder, which must exist.</summary>
+    public static string Require(string relative)
+    {
+        var path = Path.Combine(Root, relative);
+        if (!File.Exists(path) && !Directory.Exists(path))
+        {
+            throw new FileNotFoundException(
+                $"Test fixture '{relative}' is missing under {Root}. Prepare the fixtures with: tests/fixtures/prepare.sh (./test.sh runs it).", path);
+        }
+        return path;
+    }
+
+    /// <summary>The Fashion-MNIST IDX folder of the Debian package dataset-fashion-mnist.</summary>
+    public static string FashionMnistIdx => RequireAbsolute("/usr/share/datasets/fashion-mnist", "apt-get install dataset-fashion-mnist");
+
+    /// <summary>Fashion-MNIST's test split as PNGs, one sub-folder per class name.</summary>
+    public static string FashionMnistTestPngs => Require("fashion-mnist-png/test");
+
+    /// <summary>The real COCO instance-segmentation set of Debian's labelme-examples (annotations.json, JPEGImages/).</summary>
+    public static string LabelmeCoco => Require("labelme/instance_segmentation/data_dataset_coco");
+
+    /// <summary>The npm packages installed for tests (apache-arrow, vega-datasets, ...).</summary>
+    public static string NodeModules => Require("npm/node_modules");
+
+    /// <summary>vega-datasets' flights-3m.parquet (3,000,000 rows).</summary>
+    public static string Flights3mParquet => Require("npm/node_modules/vega-datasets/data/flights-3m.parquet");
+
+    private static string RequireAbsolute(string path, string install) =>
+        Directory.Exists(path) || File.Exists(path) ? path : throw new FileNotFoundException($"{path} is missing: {install} (tests/fixtures/prepare.sh does it).", path);
+
+    private static string FindRoot()
+    {
+        var configured = Environment.GetEnvironmentVariable("TLC_TEST_FIXTURES");
+        return string.IsNullOrEmpty(configured) ? Path.Combine(RepositoryRoot, ".fixtures") : Path.GetFullPath(configured);
+    }
+
+    private static string FindRepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Tlc.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+        throw new DirectoryNotFoundException($"No Tlc.sln above {AppContext.BaseDirectory}.");
+    }
+}
