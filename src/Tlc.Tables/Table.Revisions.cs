@@ -23,3 +23,9 @@ public sealed partial class Table
         return await OpenAsync(head, registry, cancellationToken).ConfigureAwait(false);
     }
 }
+
+public sealed partial class Table
+{
+    /// <summary>The logical content hash (see <see cref="Storage.ContentHash"/>): equal for equal rows, whatever the chunking.</summary>
+    public string ContentHash(CancellationToken cancellationToken = default) => Storage.ContentHash.Compute(this, cancellationToken);
+}

@@ -45,7 +45,12 @@ public sealed class TableEditor
     public TableEditor SetValues(string column, IEnumerable<long> rows, object? value)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        foreach (var (start, count) in RowRuns.FromSorted(rows.Distinct().Order()).Runs)
+        var sorted = rows.Distinct().Order().ToList();
+        if (sorted.Count > 0)
+        {
+            CheckRows(sorted[0], sorted[^1], $"setting '{column}'");
+        }
+        foreach (var (start, count) in RowRuns.FromSorted(sorted).Runs)
         {
             SetRange(column, start, start + count - 1, value);
         }
@@ -75,7 +80,12 @@ public sealed class TableEditor
     public TableEditor DeleteRows(IEnumerable<long> rows)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        var runs = RowRuns.FromSorted(rows.Distinct().Order());
+        var sorted = rows.Distinct().Order().ToList();
+        if (sorted.Count > 0)
+        {
+            CheckRows(sorted[0], sorted[^1], "deleting rows");
+        }
+        var runs = RowRuns.FromSorted(sorted);
         foreach (var (start, count) in runs.Runs)
         {
             CheckRows(start, start + count - 1, "deleting rows");

@@ -334,7 +334,7 @@ public sealed class TableWriter : IAsyncDisposable
             Description = _options.Description,
             RowCount = _rows,
             Schema = _schema.ToJson(),
-            Lineage = new Lineage { Kind = LineageKinds.Source },
+            Lineage = _options.Lineage ?? new Lineage { Kind = LineageKinds.Source },
             Revision = new RevisionInfo { Root = _url.Name, Generation = _generation, Number = 0 },
             Chunks = chunks.Select(c => new ChunkInfo
             {

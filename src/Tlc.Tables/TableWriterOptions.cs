@@ -60,6 +60,9 @@ public sealed class TableWriterOptions
     /// <summary>The sample types. Default: <see cref="SampleTypeRegistry.Default"/>.</summary>
     public SampleTypeRegistry? SampleTypes { get; init; }
 
+    /// <summary>The lineage recorded in the object file (source by default; squash for materialised copies).</summary>
+    internal Storage.Lineage? Lineage { get; init; }
+
     /// <summary>The clock for creation times. Default: <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider? TimeProvider { get; init; }
 }

@@ -50,35 +50,12 @@ internal sealed class ColumnEdits
     /// </summary>
     public static ColumnEdits Build(string column, ColumnSchema schema, IEnumerable<(long Start, long End, object? Value)> assignments, long rowCount)
     {
-        // Interval map: start → (end, value); later assignments split earlier ones.
-        var map = new SortedDictionary<long, (long End, object? Value)>();
-        foreach (var (start, end, value) in assignments)
-        {
-            if (start < 0 || end < start || end >= rowCount)
-            {
-                throw new ArgumentOutOfRangeException(nameof(assignments),
-                    $"Edit of column '{column}': rows {start}..{end} are outside the table's rows 0..{rowCount - 1}.");
-            }
-            foreach (var key in map.Keys.Where(k => k <= end && map[k].End >= start).ToList())
-            {
-                var (oldEnd, oldValue) = map[key];
-                map.Remove(key);
-                if (key < start)
-                {
-                    map[key] = (start - 1, oldValue);
-                }
-                if (oldEnd > end)
-                {
-                    map[end + 1] = (oldEnd, oldValue);
-                }
-            }
-            map[start] = (end, value);
-        }
+        var resolved = Resolve(column, assignments.ToList(), rowCount);
         var builder = ColumnBuilder.Create(schema, column);
-        var starts = new long[map.Count];
-        var ends = new long[map.Count];
+        var starts = new long[resolved.Count];
+        var ends = new long[resolved.Count];
         var i = 0;
-        foreach (var (start, (end, value)) in map)
+        foreach (var (start, end, value) in resolved)
         {
             builder.Append(value, start);
             starts[i] = start;
@@ -86,6 +63,68 @@ internal sealed class ColumnEdits
             i++;
         }
         return new ColumnEdits(starts, ends, builder.Build());
+    }
+
+    /// <summary>
+    /// Turns assignments (later ones win where they overlap) into ascending, non-overlapping runs: a sweep over run
+    /// boundaries keeping the active assignments ordered by sequence, O(n log n).
+    /// </summary>
+    private static List<(long Start, long End, object? Value)> Resolve(string column, List<(long Start, long End, object? Value)> assignments, long rowCount)
+    {
+        for (var i = 0; i < assignments.Count; i++)
+        {
+            var (start, end, _) = assignments[i];
+            if (start < 0 || end < start || end >= rowCount)
+            {
+                throw new ArgumentOutOfRangeException(nameof(assignments),
+                    $"Edit of column '{column}': rows {start}..{end} are outside the table's rows 0..{rowCount - 1}.");
+            }
+        }
+        var order = Enumerable.Range(0, assignments.Count).OrderBy(i => assignments[i].Start).ToList();
+        var overlapping = false;
+        for (var k = 1; k < order.Count && !overlapping; k++)
+        {
+            overlapping = assignments[order[k]].Start <= assignments[order[k - 1]].End;
+        }
+        if (!overlapping)
+        {
+            return order.Select(i => assignments[i]).ToList();
+        }
+        // Events: at Start the assignment becomes active, after End it stops.
+        var events = new List<(long At, int Seq, bool Open)>(assignments.Count * 2);
+        for (var i = 0; i < assignments.Count; i++)
+        {
+            events.Add((assignments[i].Start, i, true));
+            events.Add((assignments[i].End + 1, i, false));
+        }
+        events.Sort((a, b) => a.At.CompareTo(b.At));
+        var active = new SortedSet<int>();
+        var result = new List<(long Start, long End, object? Value)>();
+        var e = 0;
+        while (e < events.Count)
+        {
+            var at = events[e].At;
+            while (e < events.Count && events[e].At == at)
+            {
+                if (events[e].Open) active.Add(events[e].Seq); else active.Remove(events[e].Seq);
+                e++;
+            }
+            if (active.Count == 0 || e >= events.Count)
+            {
+                continue;
+            }
+            var winner = active.Max;
+            var next = events[e].At;
+            if (result.Count > 0 && result[^1].End == at - 1 && ReferenceEquals(result[^1].Value, assignments[winner].Value))
+            {
+                result[^1] = (result[^1].Start, next - 1, result[^1].Value);
+            }
+            else
+            {
+                result.Add((at, next - 1, assignments[winner].Value));
+            }
+        }
+        return result;
     }
 
     /// <summary>Writes 3LC's <c>runs_and_values</c>: runs with equal values share one entry.</summary>
