@@ -1,0 +1,63 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+
+namespace Tlc.Bench;
+
+/// <summary>One benchmark's outcome: the figure, its baseline, the ratio and the goal.</summary>
+internal sealed record BenchResult(string Name, string Figure, string Baseline, double Ratio, string Goal, bool Met, string Notes);
+
+/// <summary>Shared helpers: a scratch folder, timing, memory readings, the machine description.</summary>
+internal static class BenchContext
+{
+    public static string Scratch { get; } = CreateScratch();
+
+    private static string CreateScratch()
+    {
+        var path = Path.Combine(Path.GetTempPath(), "tlc-bench", Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        Directory.CreateDirectory(path);
+        return path;
+    }
+
+    /// <summary>The best of <paramref name="runs"/> timings of <paramref name="action"/>, after one warm-up.</summary>
+    public static TimeSpan Best(int runs, Action action)
+    {
+        action();
+        var best = TimeSpan.MaxValue;
+        for (var i = 0; i < runs; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            action();
+            watch.Stop();
+            if (watch.Elapsed < best)
+            {
+                best = watch.Elapsed;
+            }
+        }
+        return best;
+    }
+
+    /// <summary>The process's peak resident set (VmHWM), in bytes.</summary>
+    public static long PeakRss()
+    {
+        foreach (var line in File.ReadLines("/proc/self/status"))
+        {
+            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+            {
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+            }
+        }
+        throw new InvalidOperationException("No VmHWM in /proc/self/status.");
+    }
+
+    public static string Machine()
+    {
+        var cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU";
+        var memory = File.ReadLines("/proc/meminfo").First().Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
+        return $"{Environment.ProcessorCount} cores ({cpu}), {long.Parse(memory, CultureInfo.InvariantCulture) / 1024 / 1024} GiB, {RuntimeInformation.OSDescription}, .NET {Environment.Version}";
+    }
+
+    public static string Ms(TimeSpan t) => $"{t.TotalMilliseconds.ToString("F0", CultureInfo.InvariantCulture)} ms";
+
+    public static string MiB(long bytes) => $"{(bytes / 1048576.0).ToString("F0", CultureInfo.InvariantCulture)} MiB";
+}
