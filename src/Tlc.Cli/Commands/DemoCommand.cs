@@ -89,11 +89,13 @@ internal static class DemoCommand
             console.MarkupLine($"[bold]Filtered[/] table of bags: {bags.RowCount:N0} rows, stored as row runs over {Markup.Escape(revision.Url.Name)}");
 
             console.WriteLine();
+            var tlc = Environment.GetEnvironmentVariable("TLC_CLI_NAME") ?? "tlc";
+            var rootArg = parse.GetValue(CliContext.Root) is { } r ? $" --root {r}" : "";
             console.MarkupLine($"Done in {watch.Elapsed.TotalSeconds:F1} s. Next, try:");
-            console.MarkupLine($"  tlc tables --project {Markup.Escape(p)}");
-            console.MarkupLine($"  tlc table info {Markup.Escape(revision.Url.Value)}");
-            console.MarkupLine($"  tlc table rows {Markup.Escape(test.Url.Value)} --from 0 --count 5");
-            console.MarkupLine($"  tlc table edit {Markup.Escape(revision.Url.Value)} --weight 10-19=2");
+            console.MarkupLine(Markup.Escape($"  {tlc} tables --project {p}{rootArg}"));
+            console.MarkupLine(Markup.Escape($"  {tlc} table info {revision.Url.Value}"));
+            console.MarkupLine(Markup.Escape($"  {tlc} table rows {test.Url.Value} --from 0 --count 5"));
+            console.MarkupLine(Markup.Escape($"  {tlc} table edit {revision.Url.Value} --weight 10-19=2"));
             _ = cocoFile;
             return CliRunner.Ok;
         }));
