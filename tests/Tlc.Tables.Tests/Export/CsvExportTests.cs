@@ -158,7 +158,7 @@ public sealed class CsvExportTests : IDisposable
         var path = _root.File("out/exists.csv");
         await File.WriteAllTextAsync(path, "x");
 
-        await Assert.ThrowsAsync<Urls.UrlAlreadyExistsException>(() => table.ExportCsvAsync(path, new ExportOptions { Overwrite = false }));
+        await Assert.ThrowsAsync<Tlc.Tables.Urls.UrlAlreadyExistsException>(() => table.ExportCsvAsync(path, new ExportOptions { Overwrite = false }));
 
         Assert.Equal("x", await File.ReadAllTextAsync(path));
     }

@@ -141,7 +141,7 @@ public sealed class YoloExportTests : IDisposable
         using var table = await WriteAsync(_root, rows);
         var folder = Path.Combine(_root.Path, "yolo");
 
-        await Assert.ThrowsAsync<Urls.UrlNotFoundException>(() => table.ExportYoloAsync(folder));
+        await Assert.ThrowsAsync<Tlc.Tables.Urls.UrlNotFoundException>(() => table.ExportYoloAsync(folder));
 
         Assert.Empty(ExportTestTables.FilesUnder(folder));
     }
