@@ -222,6 +222,30 @@ public sealed class AzureBlobUrlAdapterTests : IAsyncDisposable
         Assert.Equal((byte)'n', (byte)read.ReadByte());
     }
 
+    [Fact(Timeout = 120_000)]
+    public async Task Exports_ToBlobStorage_PublishedOnlyWhenComplete()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var table = await WriteAsync(50);
+        var csv = Root.Join("exports/t.csv");
+        var ndjson = Root.Join("exports/t.ndjson");
+
+        var result = await table.ExportCsvAsync(csv.Value, new Tlc.Tables.Export.ExportOptions { Columns = ["id", "name"] }, ct);
+        await table.ExportJsonAsync(ndjson.Value, cancellationToken: ct);
+
+        Assert.Equal(csv, result.Target);
+        var lines = Encoding.UTF8.GetString(await _registry.ReadAllBytesAsync(csv, ct)).TrimEnd('\n').Split('\n');
+        Assert.Equal(51, lines.Length);
+        Assert.Equal(["id,name", "0,", "1,row 1"], lines[..3]);
+        Assert.Equal(50, Encoding.UTF8.GetString(await _registry.ReadAllBytesAsync(ndjson, ct)).TrimEnd('\n').Split('\n').Length);
+
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+        var parquet = Root.Join("exports/t.parquet");
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => table.ExportParquetAsync(parquet.Value, null, cancelled.Token));
+        Assert.False(await _registry.ExistsAsync(parquet, ct));
+    }
+
     private static async Task<List<UrlEntry>> ToListAsync(IAsyncEnumerable<UrlEntry> entries)
     {
         var list = new List<UrlEntry>();
