@@ -24,6 +24,11 @@ internal static class YoloExporter
         var adapters = options.Adapters ?? table.Adapters;
         var folder = adapters.Expand(new Url(target));
         var classIds = columns.Classes.Keys.Select((value, index) => (value, index)).ToDictionary(p => p.value, p => p.index);
+        var yaml = folder.Join("data.yaml");
+        if (!options.Overwrite && await adapters.ExistsAsync(yaml, cancellationToken).ConfigureAwait(false))
+        {
+            throw new UrlAlreadyExistsException(yaml);
+        }
         var written = new List<Url>();
         var names = new Dictionary<string, Url>(StringComparer.Ordinal);
         try
@@ -60,7 +65,6 @@ internal static class YoloExporter
                     written.Add(labels);
                 }
             }
-            var yaml = folder.Join("data.yaml");
             await adapters.WriteAllBytesAsync(yaml, Encoding.UTF8.GetBytes(DataYaml(table, columns)), options.WriteMode, cancellationToken).ConfigureAwait(false);
         }
         catch

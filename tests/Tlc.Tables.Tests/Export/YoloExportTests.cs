@@ -134,6 +134,19 @@ public sealed class YoloExportTests : IDisposable
     }
 
     [Fact]
+    public async Task ExportYolo_OverwriteFalseOverAnExport_FailsBeforeWriting()
+    {
+        using var table = await WriteAsync(_root, PixelRows());
+        var folder = Path.Combine(_root.Path, "yolo");
+        await table.ExportYoloAsync(folder);
+        File.Delete(Path.Combine(folder, "labels", "2011_000003.txt"));
+
+        await Assert.ThrowsAsync<Tlc.Tables.Urls.UrlAlreadyExistsException>(() => table.ExportYoloAsync(folder, new YoloExportOptions { Overwrite = false }));
+
+        Assert.False(File.Exists(Path.Combine(folder, "labels", "2011_000003.txt")));
+    }
+
+    [Fact]
     public async Task ExportYolo_MissingImageFile_FailsAndLeavesNothing()
     {
         var rows = PixelRows();
