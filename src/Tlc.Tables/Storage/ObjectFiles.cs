@@ -105,7 +105,7 @@ public static class ObjectFiles
         }
         catch (ArgumentException e)
         {
-            throw new FormatException($"{TableLayout.ObjectFile(tableUrl)}: {what} '{stored}' climbs out of its root.", e);
+            throw new FormatException($"{TableLayout.ObjectFile(tableUrl)}: {what} '{stored}' climbs above the root of {tableUrl} (path traversal refused).", e);
         }
         var containment = TableLayout.Containment(tableUrl);
         if (!resolved.IsWithin(containment))

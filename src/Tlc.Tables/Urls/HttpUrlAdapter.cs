@@ -134,8 +134,11 @@ public sealed class HttpUrlAdapter(HttpClient? client = null) : IUrlAdapter
             return total;
         }
 
-        private void Fetch(long start, int size)
+        private void Fetch(long position, int size)
         {
+            // Near the end, fetch the last block of the file, so that the reads a file footer needs (backwards from the
+            // end: magic, footer length, footer) are served by one request.
+            var start = position + size > length ? Math.Max(0, length - size) : position;
             var end = Math.Min(length, start + size) - 1;
             using var request = new HttpRequestMessage(HttpMethod.Get, url.Value);
             request.Headers.Range = new RangeHeaderValue(start, end);
