@@ -36,11 +36,33 @@ public static class Fixtures
     /// <summary>The real COCO instance-segmentation set of Debian's labelme-examples (annotations.json, JPEGImages/).</summary>
     public static string LabelmeCoco => Require("labelme/instance_segmentation/data_dataset_coco");
 
+    /// <summary>
+    /// The labelme COCO set converted to YOLO by tests/fixtures/coco_to_yolo.py: <c>detect/</c> and <c>segment/</c>, each with
+    /// <c>images/</c> and <c>labels/</c>, and <c>categories.txt</c> (class i on line i).
+    /// </summary>
+    public static string Yolo => Completed("yolo", ".complete-v2");
+
+    /// <summary>The class names of <see cref="Yolo"/>, in class order.</summary>
+    public static IReadOnlyList<string> YoloCategories => File.ReadAllLines(Require("yolo/categories.txt"));
+
+    /// <summary>
+    /// A Hugging Face <c>save_to_disk</c> DatasetDict (train: 20 rows in 2 Arrow stream shards, test: 5) written by
+    /// tests/fixtures/make_hf_dataset.mjs, with <c>expected.json</c> listing every row's inputs.
+    /// </summary>
+    public static string HuggingFaceFashionMnist => Completed("hf/fashion-mnist", ".complete-v1");
+
     /// <summary>The npm packages installed for tests (apache-arrow, vega-datasets, ...).</summary>
     public static string NodeModules => Require("npm/node_modules");
 
     /// <summary>vega-datasets' flights-3m.parquet (3,000,000 rows).</summary>
     public static string Flights3mParquet => Require("npm/node_modules/vega-datasets/data/flights-3m.parquet");
+
+    /// <summary>A fixture folder whose preparation step finished (it writes the <paramref name="marker"/> file last).</summary>
+    private static string Completed(string relative, string marker)
+    {
+        Require(Path.Combine(relative, marker));
+        return Require(relative);
+    }
 
     private static string RequireAbsolute(string path, string install) =>
         Directory.Exists(path) || File.Exists(path) ? path : throw new FileNotFoundException($"{path} is missing: {install} (tests/fixtures/prepare.sh does it).", path);

@@ -1,0 +1,26 @@
+namespace Tlc.Tables.Import;
+
+/// <summary>Options of <see cref="Table.FromCocoAsync"/> (3LC's <c>Table.from_coco</c>).</summary>
+public sealed class CocoImportOptions : ImportOptions
+{
+    /// <summary>Which annotations become columns. Default: <see cref="CocoTask.Detect"/>.</summary>
+    public CocoTask Task { get; init; } = CocoTask.Detect;
+
+    /// <summary>
+    /// Keep crowd annotations (<c>iscrowd: 1</c>): the boxes then carry an <c>iscrowd</c> flag, and their RLE masks go to the
+    /// <c>masks</c> column under <see cref="CocoTask.Segment"/>. Default: false (crowd annotations are left out).
+    /// </summary>
+    public bool IncludeIsCrowd { get; init; }
+
+    /// <summary>
+    /// Read every image's header before writing: a missing or unreadable image, or one whose size differs from the JSON's
+    /// width and height, is an error. Default: false.
+    /// </summary>
+    public bool ValidateImages { get; init; }
+
+    /// <summary>
+    /// Labels are the COCO category ids (the value map is id → name). When false, labels are 0..n-1 in the order of the
+    /// <c>categories</c> array. Default: true.
+    /// </summary>
+    public bool KeepCategoryIds { get; init; } = true;
+}

@@ -1,0 +1,245 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Apache.Arrow;
+using Apache.Arrow.Ipc;
+using Tlc.Schemas;
+using Tlc.Tables.Arrow;
+using Tlc.Tables.Urls;
+
+namespace Tlc.Tables.Import;
+
+/// <summary>
+/// Imports a dataset written by Hugging Face <c>datasets</c>' <c>save_to_disk</c>: a folder with <c>dataset_info.json</c>
+/// (the features), <c>state.json</c> (<c>_data_files</c>: the Arrow shards, in order) and the shards, Arrow IPC streams
+/// (Arrow IPC files are read too). A <c>DatasetDict</c> folder (<c>dataset_dict.json</c> listing the splits, one
+/// sub-folder each) imports the split <see cref="HuggingFaceImportOptions.Split"/>.
+/// </summary>
+/// <remarks>
+/// Columns follow the features in order (see <see cref="HuggingFaceFeature"/> for the mapping). Images are written as
+/// bulk data through the table writer (the png sample type) when the dataset holds their bytes: the bytes are stored as
+/// they are, so a JPEG stays a JPEG (decoding goes by content, not by name); an image stored only by path keeps that path
+/// (resolved against the dataset folder when relative). All columns are nullable, as Arrow fields of <c>datasets</c> are.
+/// </remarks>
+internal static class HuggingFaceImporter
+{
+    public static async Task<Table> ImportAsync(Url datasetFolder, HuggingFaceImportOptions options, CancellationToken cancellationToken)
+    {
+        if (await options.FindReusableAsync(cancellationToken).ConfigureAwait(false) is { } reused)
+        {
+            return reused;
+        }
+        var adapters = options.EffectiveAdapters;
+        var folder = adapters.Expand(datasetFolder);
+        var dictFile = folder.Join("dataset_dict.json");
+        if (await adapters.ExistsAsync(dictFile, cancellationToken).ConfigureAwait(false))
+        {
+            folder = await SplitFolderAsync(adapters, dictFile, options.Split, cancellationToken).ConfigureAwait(false);
+        }
+        var infoFile = folder.Join("dataset_info.json");
+        var stateFile = folder.Join("state.json");
+        using var info = await ReadJsonAsync(adapters, infoFile, "a dataset saved with save_to_disk has dataset_info.json (its features)", cancellationToken)
+            .ConfigureAwait(false);
+        using var state = await ReadJsonAsync(adapters, stateFile, "a dataset saved with save_to_disk has state.json (its data files)", cancellationToken)
+            .ConfigureAwait(false);
+
+        if (info.RootElement.ValueKind != JsonValueKind.Object || !info.RootElement.TryGetProperty("features", out var featuresJson)
+            || featuresJson.ValueKind != JsonValueKind.Object)
+        {
+            throw new ImportException(infoFile.Value, "features", "no 'features' object");
+        }
+        string ResolvePath(string path) => Url.IsAbsolute(path) ? new Url(path).Value : folder.Join(path).Value;
+        var features = new List<(string Name, HuggingFaceFeature Feature)>();
+        foreach (var property in featuresJson.EnumerateObject())
+        {
+            features.Add((property.Name,
+                HuggingFaceFeature.Read(infoFile.Value, $"features.{property.Name}", property.Value, topLevel: true, ResolvePath)));
+        }
+        if (features.Count == 0)
+        {
+            throw new ImportException(infoFile.Value, "features", "the dataset has no features");
+        }
+
+        var shards = ReadDataFiles(stateFile, state.RootElement, folder);
+        for (var i = 0; i < shards.Count; i++)
+        {
+            if (!await adapters.ExistsAsync(shards[i], cancellationToken).ConfigureAwait(false))
+            {
+                throw new ImportException(stateFile.Value, $"_data_files[{i}]", $"the data file '{shards[i].Name}' is missing ({shards[i]})");
+            }
+        }
+
+        var schema = new TableSchema(features.Select(f => new KeyValuePair<string, ColumnSchema>(f.Name, f.Feature.Schema)));
+        var source = new JsonObject
+        {
+            ["format"] = "hugging_face",
+            ["url"] = folder.Value,
+            ["split"] = state.RootElement.TryGetProperty("_split", out var split) && split.ValueKind == JsonValueKind.String ? split.GetString() : null,
+            ["data_files"] = new JsonArray(shards.Select(s => (JsonNode?)s.Name).ToArray()),
+        };
+        await using var writer = await TableWriter.CreateAsync(options.ToWriterOptions(ImportWriting.WithOverrides(schema, options), source), cancellationToken)
+            .ConfigureAwait(false);
+        foreach (var shard in shards)
+        {
+            await WriteShardAsync(adapters, shard, features, writer, cancellationToken).ConfigureAwait(false);
+        }
+        return await writer.FinalizeAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<Url> SplitFolderAsync(UrlAdapterRegistry adapters, Url dictFile, string split, CancellationToken cancellationToken)
+    {
+        using var dict = await ReadJsonAsync(adapters, dictFile, "", cancellationToken).ConfigureAwait(false);
+        if (dict.RootElement.ValueKind != JsonValueKind.Object || !dict.RootElement.TryGetProperty("splits", out var splits)
+            || splits.ValueKind != JsonValueKind.Array)
+        {
+            throw new ImportException(dictFile.Value, "splits", "no 'splits' list");
+        }
+        var names = splits.EnumerateArray().Select(s => s.ValueKind == JsonValueKind.String ? s.GetString()! : s.GetRawText()).ToList();
+        if (!names.Contains(split, StringComparer.Ordinal))
+        {
+            throw new ImportException(dictFile.Value, "splits", $"no split '{split}' (splits: {string.Join(", ", names)}); set Split");
+        }
+        return dictFile.Parent.Join(split);
+    }
+
+    private static async Task<JsonDocument> ReadJsonAsync(UrlAdapterRegistry adapters, Url file, string missing, CancellationToken cancellationToken)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = await adapters.ReadAllBytesAsync(file, cancellationToken).ConfigureAwait(false);
+        }
+        catch (UrlNotFoundException e)
+        {
+            throw new ImportException(file.Value, null, $"the file is missing{(missing.Length == 0 ? "" : ": " + missing)}", e);
+        }
+        try
+        {
+            return JsonDocument.Parse(bytes);
+        }
+        catch (JsonException e)
+        {
+            throw MalformedJson.Error(file.Value, e);
+        }
+    }
+
+    private static List<Url> ReadDataFiles(Url stateFile, JsonElement state, Url folder)
+    {
+        if (state.ValueKind != JsonValueKind.Object || !state.TryGetProperty("_data_files", out var files) || files.ValueKind != JsonValueKind.Array)
+        {
+            throw new ImportException(stateFile.Value, "_data_files", "no '_data_files' list");
+        }
+        var result = new List<Url>();
+        var i = 0;
+        foreach (var file in files.EnumerateArray())
+        {
+            if (file.ValueKind != JsonValueKind.Object || !file.TryGetProperty("filename", out var name) || name.ValueKind != JsonValueKind.String
+                || string.IsNullOrEmpty(name.GetString()) || Url.IsAbsolute(name.GetString()!))
+            {
+                throw new ImportException(stateFile.Value, $"_data_files[{i}]", "expected {\"filename\": \"<file in the dataset folder>\"}");
+            }
+            result.Add(folder.Join(name.GetString()!));
+            i++;
+        }
+        return result;
+    }
+
+    private static async Task WriteShardAsync(UrlAdapterRegistry adapters, Url shard, List<(string Name, HuggingFaceFeature Feature)> features,
+        TableWriter writer, CancellationToken cancellationToken)
+    {
+        var stream = await adapters.OpenReadAsync(shard, cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            Stream input = stream;
+            if (!stream.CanSeek)
+            {
+                var copy = new MemoryStream();
+                await stream.CopyToAsync(copy, cancellationToken).ConfigureAwait(false);
+                copy.Position = 0;
+                input = copy;
+            }
+            var magic = new byte[6];
+            var read = await input.ReadAtLeastAsync(magic, magic.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            input.Position = 0;
+            var isFile = read == 6 && magic.AsSpan().SequenceEqual("ARROW1"u8);
+            if (isFile)
+            {
+                using var reader = new ArrowFileReader(input, allocator: null!, Storage.Compression.Codecs, leaveOpen: true);
+                var batches = await ReadAsync<int>(shard, 0, () => reader.RecordBatchCountAsync().AsTask()).ConfigureAwait(false);
+                for (var b = 0; b < batches; b++)
+                {
+                    using var batch = await ReadAsync<RecordBatch>(shard, b, () => reader.ReadRecordBatchAsync(b, cancellationToken).AsTask()).ConfigureAwait(false);
+                    WriteBatch(shard, b, batch, features, writer, cancellationToken);
+                }
+            }
+            else
+            {
+                using var reader = new ArrowStreamReader(input, Storage.Compression.Codecs, leaveOpen: true);
+                for (var b = 0; ; b++)
+                {
+                    using var batch = await ReadAsync<RecordBatch?>(shard, b, () => reader.ReadNextRecordBatchAsync(cancellationToken).AsTask()).ConfigureAwait(false);
+                    if (batch is null)
+                    {
+                        break;
+                    }
+                    WriteBatch(shard, b, batch, features, writer, cancellationToken);
+                }
+            }
+        }
+    }
+
+    /// <summary>Runs one read of an Arrow reader, turning a malformed shard into an error that names it.</summary>
+    private static async Task<T> ReadAsync<T>(Url shard, int batchIndex, Func<Task<T>> read)
+    {
+        try
+        {
+            return await read().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or ArgumentException or NotSupportedException
+                                      or OverflowException or InvalidOperationException or IndexOutOfRangeException)
+        {
+            throw new ImportException(shard.Value, $"record batch {batchIndex}", $"not a readable Arrow IPC stream: {e.Message}", e);
+        }
+    }
+
+    private static void WriteBatch(Url shard, int batchIndex, RecordBatch batch, List<(string Name, HuggingFaceFeature Feature)> features,
+        TableWriter writer, CancellationToken cancellationToken)
+    {
+        var columns = new IArrowArray[features.Count];
+        for (var c = 0; c < features.Count; c++)
+        {
+            var index = batch.Schema.GetFieldIndex(features[c].Name);
+            if (index < 0)
+            {
+                throw new ImportException(shard.Value, $"record batch {batchIndex}",
+                    $"no column '{features[c].Name}' for the feature of dataset_info.json (columns: {string.Join(", ", batch.Schema.FieldsList.Select(f => f.Name))})");
+            }
+            columns[c] = batch.Column(index);
+        }
+        for (var r = 0; r < batch.Length; r++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var row = new Dictionary<string, object?>(features.Count, StringComparer.Ordinal);
+            for (var c = 0; c < features.Count; c++)
+            {
+                object? value;
+                try
+                {
+                    value = ReadValue(columns[c], r);
+                }
+                catch (NotSupportedException e)
+                {
+                    throw new ImportException(shard.Value, $"record batch {batchIndex}, column '{features[c].Name}'", e.Message, e);
+                }
+                row[features[c].Name] = features[c].Feature.Convert is { } convert ? convert(value) : value;
+            }
+            writer.AddRow(row, $"{shard.Value}:record batch {batchIndex}, row {r}");
+        }
+    }
+
+    private static object? ReadValue(IArrowArray array, int index) => array switch
+    {
+        _ when array.IsNull(index) => null,
+        LargeBinaryArray a => a.GetBytes(index).ToArray(),
+        _ => ArrowValues.GetValue(array, index),
+    };
+}

@@ -1,0 +1,102 @@
+using System.Collections.Concurrent;
+using Tlc.Tables.Samples;
+using Tlc.Tables.Urls;
+
+namespace Tlc.Tables.Import;
+
+/// <summary>
+/// What the vision importers share about image files: which names count as images, listing them through the URL
+/// adapters, and reading image headers (width and height) in parallel.
+/// </summary>
+public static class ImageFiles
+{
+    /// <summary>The file extensions taken as images (compared case-insensitively): png, jpg, jpeg, webp, bmp, gif.</summary>
+    public static IReadOnlyList<string> Extensions { get; } = [".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif"];
+
+    /// <summary>True when <paramref name="name"/> ends in one of <see cref="Extensions"/>.</summary>
+    public static bool IsImage(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var extension = Path.GetExtension(name);
+        return Extensions.Any(e => string.Equals(e, extension, StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>
+    /// The images under <paramref name="folder"/> (recursively), ordered by their path relative to it (ordinal); hidden
+    /// entries (names starting with '.') are left out.
+    /// </summary>
+    public static async Task<IReadOnlyList<Url>> ListAsync(UrlAdapterRegistry adapters, Url folder, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(adapters);
+        var images = new List<(string Relative, Url Url)>();
+        await foreach (var entry in adapters.ListAsync(folder, recursive: true, cancellationToken).ConfigureAwait(false))
+        {
+            if (entry.IsFolder || !IsImage(entry.Url.Name))
+            {
+                continue;
+            }
+            var relative = entry.Url.RelativeTo(folder) ?? entry.Url.Name;
+            if (relative.Split('/').Any(segment => segment.StartsWith('.')))
+            {
+                continue;
+            }
+            images.Add((relative, entry.Url));
+        }
+        images.Sort((a, b) => string.CompareOrdinal(a.Relative, b.Relative));
+        return images.Select(i => i.Url).ToList();
+    }
+
+    /// <summary>
+    /// Reads the header of every image (in parallel) and returns the sizes in the order of <paramref name="images"/>.
+    /// An image that is missing or cannot be decoded fails with an <see cref="ImportException"/> naming it; when several
+    /// fail, the first in order is reported.
+    /// </summary>
+    /// <param name="adapters">The URL adapters to read through.</param>
+    /// <param name="images">The image URLs.</param>
+    /// <param name="fail">
+    /// Makes the error for image i (its URL, the problem, the cause); null reports the image file itself as the file in error.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the reads.</param>
+    public static async Task<(int Width, int Height)[]> ReadSizesAsync(UrlAdapterRegistry adapters, IReadOnlyList<Url> images,
+        Func<int, Url, string, Exception, ImportException>? fail, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(adapters);
+        ArgumentNullException.ThrowIfNull(images);
+        var sizes = new (int Width, int Height)[images.Count];
+        var errors = new ConcurrentDictionary<int, ImportException>();
+        var parallel = new ParallelOptions
+        {
+            MaxDegreeOfParallelism = Math.Max(2, Environment.ProcessorCount),
+            CancellationToken = cancellationToken,
+        };
+        await Parallel.ForEachAsync(Enumerable.Range(0, images.Count), parallel, async (i, ct) =>
+        {
+            if (!errors.IsEmpty && errors.Keys.Min() < i)
+            {
+                return;
+            }
+            var url = images[i];
+            try
+            {
+                var bytes = await adapters.ReadAllBytesAsync(url, ct).ConfigureAwait(false);
+                sizes[i] = ImageSample.ReadSize(bytes, url.Value);
+            }
+            catch (UrlNotFoundException e)
+            {
+                errors[i] = Fail(i, url, "the image file is missing", e);
+            }
+            catch (FormatException e)
+            {
+                errors[i] = Fail(i, url, "not a readable image (its header cannot be decoded)", e);
+            }
+        }).ConfigureAwait(false);
+        if (!errors.IsEmpty)
+        {
+            throw errors[errors.Keys.Min()];
+        }
+        return sizes;
+
+        ImportException Fail(int i, Url url, string problem, Exception cause) =>
+            fail?.Invoke(i, url, problem, cause) ?? new ImportException(url.Value, null, problem, cause);
+    }
+}

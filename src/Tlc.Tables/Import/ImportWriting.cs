@@ -1,0 +1,46 @@
+using System.Text.Json.Nodes;
+using Tlc.Schemas;
+
+namespace Tlc.Tables.Import;
+
+/// <summary>The last step every importer shares: apply schema overrides, write the rows, publish.</summary>
+internal static class ImportWriting
+{
+    /// <summary>
+    /// <paramref name="schema"/> with <see cref="ImportOptions.Schema"/> applied: an override replaces the inferred schema of
+    /// its column; naming a column the import does not make is an error.
+    /// </summary>
+    public static TableSchema WithOverrides(TableSchema schema, ImportOptions options)
+    {
+        if (options.Schema is not { Count: > 0 } overrides)
+        {
+            return schema;
+        }
+        var result = schema.Clone();
+        foreach (var (name, column) in overrides)
+        {
+            if (!result.Contains(name))
+            {
+                throw new ArgumentException(
+                    $"The schema override names the column '{name}', which the import does not make (columns: {string.Join(", ", result.Names)}).",
+                    nameof(options));
+            }
+            result[name] = column;
+        }
+        return result;
+    }
+
+    /// <summary>Writes <paramref name="rows"/> and publishes the table; on any error nothing is published.</summary>
+    public static async Task<Table> WriteAsync(ImportOptions options, TableSchema schema, JsonObject source,
+        IEnumerable<(IReadOnlyDictionary<string, object?> Row, string? Origin)> rows, CancellationToken cancellationToken)
+    {
+        await using var writer = await TableWriter.CreateAsync(options.ToWriterOptions(WithOverrides(schema, options), source), cancellationToken)
+            .ConfigureAwait(false);
+        foreach (var (row, origin) in rows)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            writer.AddRow(row, origin);
+        }
+        return await writer.FinalizeAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,239 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using Tlc.DataTypes;
+using Tlc.Schemas;
+using Tlc.Tables.Urls;
+
+namespace Tlc.Tables.Import;
+
+/// <summary>
+/// Imports a YOLO (Ultralytics) folder: the images below the images folder (recursively, ordered by relative path) and, for
+/// each, the label file of the same relative path and stem with extension <c>.txt</c> below the labels folder. A missing
+/// label file means the image has no objects. Image sizes are read from the image headers.
+/// </summary>
+/// <remarks>
+/// Columns: <c>image</c> (URL) and, by task, <c>bbs</c> (detect and pose: boxes as written, normalised centre-size),
+/// <c>segmentations</c> (segment: polygons converted to pixels) and <c>keypoints</c> (pose: points converted to pixels).
+/// Every label file is checked before anything is written: an error names the label file and the line.
+/// </remarks>
+internal static class YoloImporter
+{
+    public static async Task<Table> ImportAsync(Url imagesFolder, IReadOnlyList<string> categories, YoloImportOptions options,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(categories);
+        if (categories.Count == 0)
+        {
+            throw new ArgumentException("A YOLO import needs the category names (class i is categories[i]).", nameof(categories));
+        }
+        var keypoints = 0;
+        if (options.Task == YoloTask.Pose)
+        {
+            keypoints = options.NumKeypoints is > 0 and var k ? k
+                : throw new ArgumentException("A pose import needs NumKeypoints (the points per instance).", nameof(options));
+            if (options.KeypointDims is not (2 or 3))
+            {
+                throw new ArgumentException($"KeypointDims must be 2 or 3, got {options.KeypointDims}.", nameof(options));
+            }
+        }
+        if (await options.FindReusableAsync(cancellationToken).ConfigureAwait(false) is { } reused)
+        {
+            return reused;
+        }
+        var adapters = options.EffectiveAdapters;
+        imagesFolder = adapters.Expand(imagesFolder);
+        var labelsFolder = options.LabelsUrl is { } given ? adapters.Expand(given) : LabelsFolder(imagesFolder);
+        var images = await ImageFiles.ListAsync(adapters, imagesFolder, cancellationToken).ConfigureAwait(false);
+        if (images.Count == 0)
+        {
+            var exists = await adapters.ExistsAsync(imagesFolder, cancellationToken).ConfigureAwait(false);
+            throw new ImportException(imagesFolder.Value, null, exists ? "no images in the folder" : "the images folder does not exist");
+        }
+        var labelFiles = images.Select(image =>
+            labelsFolder.Join(Path.ChangeExtension(image.RelativeTo(imagesFolder) ?? image.Name, ".txt"))).ToList();
+        var sizes = await ImageFiles.ReadSizesAsync(adapters, images, null, cancellationToken).ConfigureAwait(false);
+        var texts = await ReadLabelFilesAsync(adapters, labelFiles, cancellationToken).ConfigureAwait(false);
+
+        var parser = new LineParser(options.Task, categories.Count, keypoints, options.KeypointDims);
+        var rows = new List<Dictionary<string, object?>>(images.Count);
+        for (var i = 0; i < images.Count; i++)
+        {
+            var (width, height) = sizes[i];
+            var boxes = new List<BoundingBox2D>();
+            var polygons = new List<PolygonInstance>();
+            var points = new List<KeypointInstance>();
+            if (texts[i] is { } text)
+            {
+                var lineNumber = 0;
+                foreach (var line in text.Split('\n'))
+                {
+                    lineNumber++;
+                    var fields = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+                    if (fields.Length == 0)
+                    {
+                        continue;
+                    }
+                    var values = parser.Parse(fields, labelFiles[i].Value, lineNumber);
+                    var label = (int)values[0];
+                    switch (options.Task)
+                    {
+                        case YoloTask.Detect:
+                            boxes.Add(new BoundingBox2D((float)values[1], (float)values[2], (float)values[3], (float)values[4], label));
+                            break;
+                        case YoloTask.Segment:
+                            var polygon = new float[values.Length - 1];
+                            for (var k = 1; k < values.Length; k++)
+                            {
+                                polygon[k - 1] = (float)(values[k] * (k % 2 == 1 ? width : height));
+                            }
+                            polygons.Add(new PolygonInstance([polygon], label));
+                            break;
+                        case YoloTask.Pose:
+                            boxes.Add(new BoundingBox2D((float)values[1], (float)values[2], (float)values[3], (float)values[4], label));
+                            var xy = new float[2 * keypoints];
+                            var visibility = options.KeypointDims == 3 ? new sbyte[keypoints] : null;
+                            for (var p = 0; p < keypoints; p++)
+                            {
+                                var at = 5 + (p * options.KeypointDims);
+                                xy[2 * p] = (float)(values[at] * width);
+                                xy[(2 * p) + 1] = (float)(values[at + 1] * height);
+                                if (visibility is not null)
+                                {
+                                    visibility[p] = (sbyte)values[at + 2];
+                                }
+                            }
+                            points.Add(new KeypointInstance(xy, label, visibility));
+                            break;
+                    }
+                }
+            }
+            var row = new Dictionary<string, object?> { ["image"] = images[i].Value };
+            switch (options.Task)
+            {
+                case YoloTask.Detect:
+                    row["bbs"] = new BoundingBoxes2D(width, height, boxes);
+                    break;
+                case YoloTask.Segment:
+                    row["segmentations"] = new SegmentationPolygons(width, height, polygons);
+                    break;
+                case YoloTask.Pose:
+                    row["bbs"] = new BoundingBoxes2D(width, height, boxes);
+                    row["keypoints"] = new Keypoints2D(width, height, points);
+                    break;
+            }
+            rows.Add(row);
+        }
+
+        var schema = new TableSchema { ["image"] = new ImageSchema(ImageSampleType.Url) };
+        if (options.Task is YoloTask.Detect or YoloTask.Pose)
+        {
+            schema.Add("bbs", BoundingBoxes2D.Schema(categories, BoxFormat.Cxcywh, normalized: true));
+        }
+        if (options.Task == YoloTask.Segment)
+        {
+            schema.Add("segmentations", SegmentationPolygons.Schema(categories));
+        }
+        if (options.Task == YoloTask.Pose)
+        {
+            schema.Add("keypoints", Keypoints2D.Schema(keypoints, categories, includeVisibility: options.KeypointDims == 3));
+        }
+        var source = new JsonObject
+        {
+            ["format"] = "yolo",
+            ["images"] = imagesFolder.Value,
+            ["labels"] = labelsFolder.Value,
+            ["task"] = options.Task.ToString().ToLowerInvariant(),
+            ["categories"] = new JsonArray(categories.Select(c => (JsonNode?)c).ToArray()),
+        };
+        return await ImportWriting.WriteAsync(options, schema, source,
+            rows.Select((r, i) => ((IReadOnlyDictionary<string, object?>)r, (string?)labelFiles[i].Value)), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The images URL with its last <c>images</c> segment replaced by <c>labels</c>.</summary>
+    internal static Url LabelsFolder(Url images)
+    {
+        var parts = images.Value.TrimEnd('/').Split('/');
+        var start = images.Value.Contains("://", StringComparison.Ordinal) ? 3 : 1;
+        for (var i = parts.Length - 1; i >= start; i--)
+        {
+            if (parts[i] == "images")
+            {
+                parts[i] = "labels";
+                return new Url(string.Join('/', parts));
+            }
+        }
+        throw new ImportException(images.Value, null,
+            "the path has no 'images' segment to find the labels folder by (…/images/… → …/labels/…); give LabelsUrl");
+    }
+
+    private static async Task<string?[]> ReadLabelFilesAsync(UrlAdapterRegistry adapters, IReadOnlyList<Url> files, CancellationToken cancellationToken)
+    {
+        var texts = new string?[files.Count];
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(2, Environment.ProcessorCount), CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(Enumerable.Range(0, files.Count), parallel, async (i, ct) =>
+        {
+            try
+            {
+                texts[i] = Encoding.UTF8.GetString(await adapters.ReadAllBytesAsync(files[i], ct).ConfigureAwait(false));
+            }
+            catch (UrlNotFoundException)
+            {
+                texts[i] = null;
+            }
+        }).ConfigureAwait(false);
+        return texts;
+    }
+
+    /// <summary>Checks and reads the numbers of one label line.</summary>
+    private sealed class LineParser(YoloTask task, int classes, int keypoints, int keypointDims)
+    {
+        public double[] Parse(string[] fields, string file, int line)
+        {
+            var where = $"line {line}";
+            switch (task)
+            {
+                case YoloTask.Detect when fields.Length != 5:
+                    throw new ImportException(file, where, $"expected 5 fields (class cx cy w h), got {fields.Length}");
+                case YoloTask.Segment when fields.Length < 7 || fields.Length % 2 == 0:
+                    throw new ImportException(file, where,
+                        $"expected a class and at least 3 x y pairs (class x1 y1 x2 y2 x3 y3 ...), got {fields.Length} fields");
+                case YoloTask.Pose when fields.Length != 5 + (keypoints * keypointDims):
+                    throw new ImportException(file, where,
+                        $"expected {5 + (keypoints * keypointDims)} fields (class cx cy w h and {keypoints} keypoints of {keypointDims}), got {fields.Length}");
+            }
+            if (!int.TryParse(fields[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var label))
+            {
+                throw new ImportException(file, where, $"the class id '{fields[0]}' is not an integer");
+            }
+            if (label < 0 || label >= classes)
+            {
+                throw new ImportException(file, where, $"the class id {label} is outside the {classes} categories (0..{classes - 1})");
+            }
+            var values = new double[fields.Length];
+            values[0] = label;
+            for (var k = 1; k < fields.Length; k++)
+            {
+                if (!double.TryParse(fields[k], NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || !double.IsFinite(v))
+                {
+                    throw new ImportException(file, where, $"field {k + 1} ('{fields[k]}') is not a number");
+                }
+                var isVisibility = task == YoloTask.Pose && keypointDims == 3 && k >= 5 && (k - 5) % 3 == 2;
+                if (isVisibility)
+                {
+                    if (v is not (0 or 1 or 2))
+                    {
+                        throw new ImportException(file, where, $"field {k + 1} ('{fields[k]}') is a keypoint visibility and must be 0, 1 or 2");
+                    }
+                }
+                else if (v is < 0 or > 1)
+                {
+                    throw new ImportException(file, where,
+                        $"field {k + 1} ({fields[k]}) is outside [0, 1]: YOLO coordinates are normalised by the image size");
+                }
+                values[k] = v;
+            }
+            return values;
+        }
+    }
+}
