@@ -76,7 +76,7 @@ public sealed partial class Table : IReadOnlyList<TableRow>, IDisposable
         var parents = new List<Table>();
         foreach (var parent in table.Lineage.Parents)
         {
-            var parentUrl = ObjectFiles.Resolve(url, parent.Url, "parent url");
+            var parentUrl = ObjectFiles.Resolve(url, parent.Url, "parent url", absoluteMayLeave: true);
             parents.Add(await OpenAsync(parentUrl, parent.Id, adapters, sampleTypes, cancellationToken).ConfigureAwait(false));
         }
         TableData parentData = parents.Count == 1

@@ -183,3 +183,42 @@ internal static class ChunkedArrayExtensions
     public static IEnumerable<Apache.Arrow.IArrowArray> ArrowArrays(this Apache.Arrow.ChunkedArray chunked) =>
         Enumerable.Range(0, chunked.ArrayCount).Select(chunked.ArrowArray);
 }
+
+public sealed class AnnotationWriteTests : IDisposable
+{
+    private readonly TempRoot _root = new("annotations");
+
+    public void Dispose() => _root.Dispose();
+
+    [Fact]
+    public async Task AddRow_BoxWithoutOptionalCrowdFlag_TakesFieldDefault()
+    {
+        await using var writer = await TableWriter.CreateAsync(new TableWriterOptions
+        {
+            Schema = new TableSchema { ["bbs"] = BoundingBoxes2D.Schema(["a"], includeIsCrowd: true) },
+            Project = "p", Dataset = "d", Table = "t", Root = _root.Url, Settings = _root.Settings,
+        });
+        writer.AddRow(new Dictionary<string, object?> { ["bbs"] = new BoundingBoxes2D(10, 10, [new BoundingBox2D(1, 1, 2, 2, 0), new BoundingBox2D(1, 1, 2, 2, 0) { IsCrowd = true }]) });
+        var table = await writer.FinalizeAsync();
+        var boxes = (BoundingBoxes2D)table[0]["bbs"]!;
+        Assert.Equal([false, true], boxes.Boxes.Select(b => b.IsCrowd));
+    }
+
+    [Fact]
+    public async Task AddRow_NestedFieldWrongType_NamesFieldPath()
+    {
+        await using var writer = await TableWriter.CreateAsync(new TableWriterOptions
+        {
+            Schema = new TableSchema { ["bbs"] = BoundingBoxes2D.Schema(["a"]) },
+            Project = "p", Dataset = "d", Table = "t", Root = _root.Url, Settings = _root.Settings,
+        });
+        var bad = new Dictionary<string, object?>
+        {
+            ["image_width"] = 10f, ["image_height"] = 10f,
+            ["bb_list"] = new List<object?> { new Dictionary<string, object?> { ["x0"] = 1f, ["y0"] = "oops", ["x1"] = 2f, ["y1"] = 2f, ["label"] = 0 } },
+        };
+        var e = Assert.Throws<RowValidationException>(() => writer.AddRow(new Dictionary<string, object?> { ["bbs"] = bad }));
+        Assert.Equal("bbs.bb_list[].y0", e.Column);
+        Assert.Contains("expected float32", e.Message, StringComparison.Ordinal);
+    }
+}

@@ -34,7 +34,7 @@ public sealed record BoundingBoxes2D(float ImageWidth, float ImageHeight, IReadO
             AnnotationFields.Label(classes),
         };
         if (includeConfidence) box.Add(new("confidence", new ConfidenceSchema()));
-        if (includeIsCrowd) box.Add(new("iscrowd", new BoolSchema()));
+        if (includeIsCrowd) box.Add(new("iscrowd", new BoolSchema { DefaultValue = false }));
         return new AnnotationSchema(TypeName,
             [AnnotationFields.ImageWidth, AnnotationFields.ImageHeight, AnnotationFields.ListOf("bb_list", box)],
             new Dictionary<string, string> { ["box_format"] = format.Name(), ["normalized"] = normalized ? "true" : "false" });

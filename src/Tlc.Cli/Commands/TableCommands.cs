@@ -38,7 +38,7 @@ internal static class TableCommands
         {
             CliContext.Settings(parse);
             using var t = await Table.OpenAsync(parse.GetValue(url)!, CliContext.Adapters, ct);
-            var parent = t.Object.Lineage.Parents.Count > 0 ? ObjectFiles.Resolve(t.Url, t.Object.Lineage.Parents[0].Url, "parent").Value : null;
+            var parent = t.Object.Lineage.Parents.Count > 0 ? ObjectFiles.Resolve(t.Url, t.Object.Lineage.Parents[0].Url, "parent", absoluteMayLeave: true).Value : null;
             if (parse.GetValue(CliContext.Json))
             {
                 JsonOutput.Write(new JsonObject

@@ -470,7 +470,10 @@ internal sealed class StructColumnBuilder : ValidityColumnBuilder
         }
         for (var i = 0; i < _fields.Length; i++)
         {
-            values.TryGetValue(_schema.Fields[i].Name, out var v);
+            if (!values.TryGetValue(_schema.Fields[i].Name, out var v) && _schema.Fields[i].Schema is ScalarSchema { DefaultValue: { } fallback })
+            {
+                v = fallback;
+            }
             _fields[i].Append(v, row);
         }
     }

@@ -92,13 +92,25 @@ public static class ObjectFiles
         adapters.WriteAllBytesAsync(TableLayout.ObjectFile(tableUrl), Serialize(table), mode, cancellationToken);
 
     /// <summary>Resolves a URL stored in the object file of <paramref name="tableUrl"/>, refusing any that leave its containment folder.</summary>
-    public static Url Resolve(Url tableUrl, string stored, string what)
+    /// <remarks>
+    /// Chunk and sidecar URLs must resolve inside the containment folder even when written absolute; only parent URLs
+    /// (<paramref name="absoluteMayLeave"/>) may name a table elsewhere by an absolute URL, as a join across roots does.
+    /// </remarks>
+    public static Url Resolve(Url tableUrl, string stored, string what, bool absoluteMayLeave = false)
     {
+        Url resolved;
         if (Url.IsAbsolute(stored))
         {
-            return new Url(stored);
+            resolved = new Url(stored);
+            if (absoluteMayLeave)
+            {
+                return resolved;
+            }
+            var root = TableLayout.Containment(tableUrl);
+            return resolved.IsWithin(root)
+                ? resolved
+                : throw new FormatException($"{TableLayout.ObjectFile(tableUrl)}: {what} '{stored}' points outside {root} (path traversal refused).");
         }
-        Url resolved;
         try
         {
             resolved = tableUrl.Join(stored);
@@ -140,7 +152,7 @@ public static class ObjectFiles
         }
         foreach (var parent in table.Lineage.Parents)
         {
-            Resolve(tableUrl, parent.Url, "parent url");
+            Resolve(tableUrl, parent.Url, "parent url", absoluteMayLeave: true);
         }
     }
 }

@@ -6,7 +6,7 @@ namespace Tlc.Tables.Urls;
 
 /// <summary>
 /// The read-only <c>http://</c> and <c>https://</c> adapter. Reads are ranged (seekable streams) when the server
-/// advertises <c>Accept-Ranges: bytes</c>, so random access to a table served over HTTP reads only what it needs;
+/// answers a ranged GET with 206, so random access to a table served over HTTP reads only what it needs;
 /// otherwise the whole resource is downloaded once per open.
 /// </summary>
 public sealed class HttpUrlAdapter(HttpClient? client = null) : IUrlAdapter
@@ -25,14 +25,21 @@ public sealed class HttpUrlAdapter(HttpClient? client = null) : IUrlAdapter
     /// <inheritdoc />
     public async Task<Stream> OpenReadAsync(Url url, CancellationToken cancellationToken)
     {
-        using var head = new HttpRequestMessage(HttpMethod.Head, url.Value);
-        using var response = await _client.SendAsync(head, cancellationToken).ConfigureAwait(false);
+        // Probe with a one-byte ranged GET (no HEAD: signed-URL stores often refuse it). 206 with a total length means
+        // ranged reads work; 200 means the server sent everything, which is then the content.
+        using var probe = new HttpRequestMessage(HttpMethod.Get, url.Value);
+        probe.Headers.Range = new RangeHeaderValue(0, 0);
+        using var response = await _client.SendAsync(probe, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
+        {
+            return new MemoryStream([], writable: false);
+        }
         ThrowIfFailed(url, response);
-        if (response.Headers.AcceptRanges.Contains("bytes") && response.Content.Headers.ContentLength is { } length)
+        if (response.StatusCode == HttpStatusCode.PartialContent && response.Content.Headers.ContentRange?.Length is { } length)
         {
             return new HttpRangeStream(_client, url, length);
         }
-        return new MemoryStream(await ReadAllBytesAsync(url, cancellationToken).ConfigureAwait(false), writable: false);
+        return new MemoryStream(await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false), writable: false);
     }
 
     /// <inheritdoc />
@@ -49,9 +56,10 @@ public sealed class HttpUrlAdapter(HttpClient? client = null) : IUrlAdapter
     /// <inheritdoc />
     public async Task<bool> ExistsAsync(Url url, CancellationToken cancellationToken)
     {
-        using var head = new HttpRequestMessage(HttpMethod.Head, url.Value);
-        using var response = await _client.SendAsync(head, cancellationToken).ConfigureAwait(false);
-        return response.IsSuccessStatusCode;
+        using var probe = new HttpRequestMessage(HttpMethod.Get, url.Value);
+        probe.Headers.Range = new RangeHeaderValue(0, 0);
+        using var response = await _client.SendAsync(probe, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        return response.IsSuccessStatusCode || response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable;
     }
 
     /// <inheritdoc />

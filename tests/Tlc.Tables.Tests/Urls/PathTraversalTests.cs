@@ -61,6 +61,21 @@ public sealed class PathTraversalTests : IDisposable
     }
 
     [Fact]
+    public async Task AbsoluteChunkUrlOutsideTheRoot_FailsToOpen()
+    {
+        using var written = await WriteAsync(new TableWriterOptions
+        {
+            Schema = Schema(), Project = "p", Dataset = "d", Table = "t", Root = _root.Url.Join("root"), Settings = _root.Settings,
+        });
+        await SetChunkUrlAsync(written.Url, "file:///etc/passwd");
+
+        var e = await Assert.ThrowsAsync<FormatException>(() => Table.OpenAsync(written.Url));
+
+        Assert.Contains("'file:///etc/passwd' points outside", e.Message, StringComparison.Ordinal);
+        Assert.Contains("path traversal refused", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ParentUrlLeavingTheRoot_FailsToOpen()
     {
         using var table = await WriteAsync(new TableWriterOptions
