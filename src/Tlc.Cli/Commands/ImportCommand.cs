@@ -1,13 +1,128 @@
 using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Tlc.Tables;
+using Tlc.Tables.Import;
+using Table = Tlc.Tables.Table;
 
 namespace Tlc.Cli.Commands;
 
-/// <summary><c>tlc import &lt;format&gt;</c>.</summary>
+/// <summary><c>tlc import &lt;format&gt; &lt;source&gt; --project P --dataset D --table T</c>.</summary>
 internal static class ImportCommand
 {
+    private sealed record Common(string Project, string Dataset, string Table, IfExists IfExists, string? Description);
+
+    private static readonly Option<string> Project = new("--project") { Description = "The project.", DefaultValueFactory = _ => "default" };
+    private static readonly Option<string> Dataset = new("--dataset") { Description = "The dataset.", DefaultValueFactory = _ => "default" };
+    private static readonly Option<string?> TableName = new("--table") { Description = "The table name (default: the source's file or folder name)." };
+    private static readonly Option<IfExists> IfExistsOption = new("--if-exists")
+    {
+        Description = "When the table exists: Reuse (keep it), Raise, Rename or Overwrite.",
+        DefaultValueFactory = _ => IfExists.Reuse,
+    };
+    private static readonly Option<string?> Description = new("--description") { Description = "A description of the table." };
+
     public static Command Create()
     {
-        var command = new Command("import", "Import data into a table: csv, parquet, ndjson, coco, yolo, image-folder, hf.");
+        var import = new Command("import", "Import data into a table: csv, parquet, ndjson, coco, yolo, image-folder, hf.");
+        import.Add(Format("csv", "a CSV file (header row; types inferred)", "tlc import csv flights.csv --project air --dataset flights --table raw",
+            (source, c, parse, ct) => Table.FromCsvAsync(source, new CsvImportOptions
+            {
+                Project = c.Project, Dataset = c.Dataset, Table = c.Table, IfExists = c.IfExists, Description = c.Description,
+                Separator = parse.GetValue(Separator),
+            }, ct), Separator));
+        import.Add(Format("parquet", "a Parquet file", "tlc import parquet flights-3m.parquet --dataset flights",
+            (source, c, _, ct) => Table.FromParquetAsync(source, new ParquetImportOptions
+            {
+                Project = c.Project, Dataset = c.Dataset, Table = c.Table, IfExists = c.IfExists, Description = c.Description,
+            }, ct)));
+        import.Add(Format("ndjson", "a newline-delimited JSON file (one object per line)", "tlc import ndjson events.ndjson --dataset events",
+            (source, c, _, ct) => Table.FromNdjsonAsync(source, new NdjsonImportOptions
+            {
+                Project = c.Project, Dataset = c.Dataset, Table = c.Table, IfExists = c.IfExists, Description = c.Description,
+            }, ct)));
+        import.Add(Format("coco", "a COCO annotations file (images beside it, or --images)", "tlc import coco annotations.json --images JPEGImages --task segment --dataset coco",
+            (source, c, parse, ct) => Table.FromCocoAsync(source, parse.GetValue(Images), new CocoImportOptions
+            {
+                Project = c.Project, Dataset = c.Dataset, Table = c.Table, IfExists = c.IfExists, Description = c.Description,
+                Task = parse.GetValue(CocoTaskOption), IncludeIsCrowd = parse.GetValue(IncludeIsCrowd), ValidateImages = parse.GetValue(Validate),
+            }, ct), Images, CocoTaskOption, IncludeIsCrowd, Validate));
+        import.Add(Format("yolo", "a YOLO images folder (labels in the sibling 'labels' folder)", "tlc import yolo data/images/train --categories cat,dog --dataset pets",
+            (source, c, parse, ct) => Table.FromYoloUrlAsync(source, Categories(parse), new YoloImportOptions
+            {
+                Project = c.Project, Dataset = c.Dataset, Table = c.Table, IfExists = c.IfExists, Description = c.Description,
+                Task = parse.GetValue(YoloTaskOption),
+            }, ct), CategoriesOption, YoloTaskOption));
+        import.Add(Format("image-folder", "a folder with one sub-folder of images per class", "tlc import image-folder photos/train --dataset photos",
+            (source, c, parse, ct) => Table.FromImageFolderAsync(source, new ImageFolderImportOptions
+            {
+                Project = c.Project, Dataset = c.Dataset, Table = c.Table, IfExists = c.IfExists, Description = c.Description,
+                ValidateImages = parse.GetValue(Validate),
+            }, ct), Validate));
+        import.Add(Format("hf", "a Hugging Face dataset saved with save_to_disk", "tlc import hf ./mnist-saved --split test --dataset mnist",
+            (source, c, parse, ct) => Table.FromHuggingFaceAsync(source, new HuggingFaceImportOptions
+            {
+                Project = c.Project, Dataset = c.Dataset, Table = c.Table, IfExists = c.IfExists, Description = c.Description,
+                Split = parse.GetValue(Split)!,
+            }, ct), Split));
+        return import;
+    }
+
+    private static readonly Option<char?> Separator = new("--separator") { Description = "The field separator (default: detected)." };
+    private static readonly Option<string?> Images = new("--images") { Description = "The image folder (default: the annotation file's folder)." };
+    private static readonly Option<CocoTask> CocoTaskOption = new("--task") { Description = "Detect (boxes) or Segment (boxes, polygons, RLE masks).", DefaultValueFactory = _ => CocoTask.Detect };
+    private static readonly Option<YoloTask> YoloTaskOption = new("--task") { Description = "Detect, Segment or Pose.", DefaultValueFactory = _ => YoloTask.Detect };
+    private static readonly Option<bool> IncludeIsCrowd = new("--include-iscrowd") { Description = "Keep crowd annotations (flagged)." };
+    private static readonly Option<bool> Validate = new("--validate-images") { Description = "Check every image exists and decodes (in parallel)." };
+    private static readonly Option<string> CategoriesOption = new("--categories") { Description = "Class names in id order, comma-separated, or a file with one per line.", Required = true };
+    private static readonly Option<string> Split = new("--split") { Description = "The split of a DatasetDict.", DefaultValueFactory = _ => "train" };
+
+    private static IReadOnlyList<string> Categories(ParseResult parse)
+    {
+        var value = parse.GetValue(CategoriesOption)!;
+        return File.Exists(value)
+            ? File.ReadAllLines(value).Select(l => l.Trim()).Where(l => l.Length > 0).ToArray()
+            : value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    private static Command Format(string name, string what, string example, Func<string, Common, ParseResult, CancellationToken, Task<Table>> import,
+        params Option[] extra)
+    {
+        var source = new Argument<string>("source") { Description = $"The source: {what}." };
+        var command = new Command(name, $"Import {what} into a table.\nExample: {example}")
+        {
+            source, Project, Dataset, TableName, IfExistsOption, Description, CliContext.Json,
+        };
+        foreach (var option in extra)
+        {
+            command.Add(option);
+        }
+        command.SetAction(CliRunner.Wrap(async (parse, ct) =>
+        {
+            CliContext.Settings(parse);
+            var path = parse.GetValue(source)!;
+            var tableName = parse.GetValue(TableName) ?? DefaultName(path);
+            var common = new Common(parse.GetValue(Project)!, parse.GetValue(Dataset)!, tableName, parse.GetValue(IfExistsOption), parse.GetValue(Description));
+            var watch = Stopwatch.StartNew();
+            using var table = await import(path, common, parse, ct);
+            if (parse.GetValue(CliContext.Json))
+            {
+                JsonOutput.Write(new JsonObject { ["url"] = table.Url.Value, ["rows"] = table.RowCount });
+            }
+            else
+            {
+                Console.WriteLine($"{table.Url} ({table.RowCount:N0} rows, {table.Schema.Count} columns, {watch.Elapsed.TotalSeconds:F1} s)");
+            }
+            return CliRunner.Ok;
+        }));
         return command;
+    }
+
+    private static string DefaultName(string source)
+    {
+        var trimmed = source.TrimEnd('/', '\\');
+        var name = Path.GetFileNameWithoutExtension(trimmed);
+        var safe = new string(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '_').ToArray()).TrimStart('.', '_', '-');
+        return string.IsNullOrEmpty(safe) ? "table" : safe;
     }
 }
