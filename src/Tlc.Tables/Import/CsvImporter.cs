@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json.Nodes;
 using Apache.Arrow;
@@ -164,7 +165,7 @@ internal sealed class CsvImporter
             {
                 continue;
             }
-            throw _input.Error($"line {line}", $"{row.ColCount} fields, but the header has {fields}");
+            throw _input.Error($"line {line}", $"{row.ColCount} field{(row.ColCount == 1 ? "" : "s")}, but the header has {fields}");
         }
         line = 0;
         return false;
@@ -209,6 +210,8 @@ internal sealed class CsvImporter
         return schema;
     }
 
+    // The hot loop: compiled optimized at once, so that a single large import does not start in unoptimized code.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Import(SepReader reader, TableSchema schema, TableWriter writer, CancellationToken cancellationToken)
     {
         var names = ReadHeader(reader);

@@ -160,7 +160,7 @@ internal sealed class NdjsonImporter
                         }
                         else
                         {
-                            builders[c].Append(value, row);
+                            builders[c].Append(ClassNames(value, schema[names[c]]), row);
                         }
                     }
                     catch (RowValidationException e)
@@ -190,6 +190,15 @@ internal sealed class NdjsonImporter
         }
         Flush(builders, arrowSchema, batchLines, count, writer);
     }
+
+    /// <summary>Class names (JSON strings) as .NET strings where a value map names the values, so the builder maps them.</summary>
+    private static object ClassNames(JsonElement value, ColumnSchema schema) => (schema, value.ValueKind) switch
+    {
+        (ScalarSchema { ValueMap.Count: > 0 }, JsonValueKind.String) => value.GetString()!,
+        (ListSchema { Element: ScalarSchema { ValueMap.Count: > 0 } }, JsonValueKind.Array) =>
+            value.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString() : (object?)e).ToArray(),
+        _ => value,
+    };
 
     private void Flush(ColumnBuilder[] builders, Apache.Arrow.Schema arrowSchema, long[] lines, int count, TableWriter writer)
     {

@@ -152,7 +152,7 @@ internal sealed class IntegerTextColumn<T>(ScalarSchema schema) : FixedWidthText
 {
     public override bool TryAppend(SepReader.Col col)
     {
-        if (!T.TryParse(col.Span, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+        if (!T.TryParse(col.Span, TextValues.IntegerStyles, CultureInfo.InvariantCulture, out var value))
         {
             return false;
         }
@@ -195,7 +195,7 @@ internal sealed class ValueMapTextColumn<T> : FixedWidthTextColumn<T> where T : 
     {
         var span = col.Span;
         if (_names.TryGetValue(span, out var value)
-            || T.TryParse(span, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value))
+            || T.TryParse(span, TextValues.IntegerStyles, CultureInfo.InvariantCulture, out value))
         {
             Add(value);
             return true;

@@ -93,8 +93,11 @@ internal sealed class TextTypeInference
 /// <summary>How text fields parse into values; inference and import use the same rules.</summary>
 internal static class TextValues
 {
+    /// <summary>How integers parse: an optional sign, digits, surrounding white space allowed (as the float parser allows).</summary>
+    public const NumberStyles IntegerStyles = NumberStyles.Integer;
+
     public static bool TryParseInt64(ReadOnlySpan<char> text, out long value) =>
-        long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
+        long.TryParse(text, IntegerStyles, CultureInfo.InvariantCulture, out value);
 
     /// <summary>Floating-point text through Sep's fast parser (invariant culture: '.' decimals, exponents, NaN, infinity).</summary>
     public static bool TryParseFloat64(SepReader.Col col, out double value) => TryParseFloat(col, out value);
@@ -113,9 +116,10 @@ internal static class TextValues
         return col.TryParse(out value);
     }
 
-    /// <summary>True for an optional '-' or '+' followed by one or more ASCII digits.</summary>
+    /// <summary>True for an optional '-' or '+' followed by one or more ASCII digits (white space around allowed).</summary>
     public static bool IsIntegerText(ReadOnlySpan<char> text)
     {
+        text = text.Trim();
         if (text.Length > 0 && text[0] is '-' or '+')
         {
             text = text[1..];

@@ -75,6 +75,7 @@ public sealed class CsvImportTests : IDisposable
     [InlineData("9223372036854775807|9223372036854775808|0", "float64")]
     [InlineData("1,5|2|3", "string")]
     [InlineData("NaN|Infinity|1", "float64")]
+    [InlineData(" 7| 8 |-9", "int64")]
     public async Task FromCsv_Widening_TakesNarrowestTypeHoldingAllValues(string values, string expected)
     {
         var text = "v\n" + string.Join('\n', values.Split('|').Select(v => v.Contains(',') ? $"\"{v}\"" : v)) + "\n";
@@ -150,6 +151,21 @@ public sealed class CsvImportTests : IDisposable
 
         using var single = await Table.FromCsvAsync(Write("single.csv", "name\nx;y\n\nz\n"), Options("single"));
         Assert.Equal(["x;y", null, "z"], single.Rows.Select(r => (string?)r["name"]));
+    }
+
+    [Fact]
+    public async Task FromCsv_ByteOrderMarkAndHeaderOnly_ReadCleanly()
+    {
+        var path = _root.File("input/bom.csv");
+        File.WriteAllBytes(path, [.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes("a,b\r\n1,x\r\n")]);
+        using var bom = await Table.FromCsvAsync(path, Options("bom"));
+        Assert.Equal(["a", "b", "weight"], bom.Schema.Names);
+        Assert.Equal(1L, bom.Rows[0]["a"]);
+
+        using var empty = await Table.FromCsvAsync(Write("header.csv", "a,b\n"), Options("header"));
+        Assert.Equal(0, empty.RowCount);
+        Assert.True(empty.Schema["a"].Nullable);
+        Assert.IsType<StringSchema>(empty.Schema["b"]);
     }
 
     [Fact]
