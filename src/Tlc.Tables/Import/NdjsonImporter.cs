@@ -119,7 +119,8 @@ internal sealed class NdjsonImporter
             index[names[i]] = i;
         }
         var builders = names.Select(n => ColumnBuilder.Create(schema[n], n)).ToArray();
-        var rawText = names.Select(n => _options.Schema?.ContainsKey(n) == true && schema[n] is ScalarSchema { Kind: ScalarKind.String }).ToArray();
+        var declared = names.Select(n => _options.Schema?.ContainsKey(n) == true).ToArray();
+        var rawText = names.Select((n, c) => declared[c] && schema[n] is ScalarSchema { Kind: ScalarKind.String }).ToArray();
         var seen = new long[names.Length];
         var arrowSchema = ArrowSchemas.ToArrowSchema(schema);
         var batchRows = _options.BatchRows ?? (_options.Settings ?? TlcSettings.Current).Tables.BatchRows;
@@ -165,7 +166,7 @@ internal sealed class NdjsonImporter
                     }
                     catch (RowValidationException e)
                     {
-                        throw _input.Error($"line {number}, column '{e.Column}'", e.Problem + (rawText[c] || _options.Schema?.ContainsKey(names[c]) == true ? "" : Hint()), e);
+                        throw _input.Error($"line {number}, column '{e.Column}'", e.Problem + (declared[c] ? "" : Hint()), e);
                     }
                 }
                 for (var c = 0; c < names.Length; c++)
@@ -174,7 +175,8 @@ internal sealed class NdjsonImporter
                     {
                         if (!schema[names[c]].Nullable)
                         {
-                            throw _input.Error($"line {number}, column '{names[c]}'", $"the key is missing, but the column is {schema[names[c]].Describe()} and not nullable{Hint()}");
+                            throw _input.Error($"line {number}, column '{names[c]}'",
+                                $"the key is missing, but the column is {schema[names[c]].Describe()} and not nullable{(declared[c] ? "" : Hint())}");
                         }
                         builders[c].AppendNull();
                     }
