@@ -1,0 +1,283 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json.Nodes;
+using Apache.Arrow;
+using nietras.SeparatedValues;
+using Tlc.Schemas;
+using Tlc.Tables.Arrow;
+using Tlc.Tables.Configuration;
+
+namespace Tlc.Tables.Import;
+
+/// <summary>
+/// Imports a CSV file (see <see cref="Table.FromCsvAsync"/>): a first pass over a sample of records infers the column
+/// types, a second pass parses every field straight into Arrow arrays with Sep and hands whole record batches to the
+/// writer.
+/// </summary>
+internal sealed class CsvImporter
+{
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    private readonly ImportInput _input;
+    private readonly CsvImportOptions _options;
+    private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>>? _nullValues;
+    private Sep? _separator;
+
+    private CsvImporter(ImportInput input, CsvImportOptions options)
+    {
+        _input = input;
+        _options = options;
+        _separator = options.Separator is { } c ? new Sep(c) : null;
+        if (options.NullValues is { Count: > 0 } nulls)
+        {
+            _nullValues = new HashSet<string>(nulls, StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
+        }
+    }
+
+    public static async Task<Table> ImportAsync(string pathOrUrl, CsvImportOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var input = new ImportInput(pathOrUrl, options);
+        if (await options.FindReusableAsync(cancellationToken).ConfigureAwait(false) is { } existing)
+        {
+            return existing;
+        }
+        var importer = new CsvImporter(input, options);
+        var schema = await importer.InferSchemaAsync(cancellationToken).ConfigureAwait(false);
+        var details = new JsonObject
+        {
+            ["separator"] = importer._separator!.Value.Separator.ToString(),
+            ["inference_rows"] = options.InferenceRows,
+        };
+        if (options.NullValues is { Count: > 0 } nulls)
+        {
+            details["null_values"] = new JsonArray(nulls.Select(n => (JsonNode?)JsonValue.Create(n)).ToArray());
+        }
+        var writer = await TableWriter.CreateAsync(options.ToWriterOptions(schema, ImportProvenance.Source("csv", input.Url, options, details)), cancellationToken)
+            .ConfigureAwait(false);
+        await using (writer.ConfigureAwait(false))
+        {
+            await importer.RunAsync(reader => importer.Import(reader, schema, writer, cancellationToken), cancellationToken).ConfigureAwait(false);
+            return await writer.FinalizeAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Reads the header and the inference sample; fixes the separator for the import pass.</summary>
+    private async Task<TableSchema> InferSchemaAsync(CancellationToken cancellationToken)
+    {
+        TableSchema? schema = null;
+        var again = false;
+        await RunAsync(reader =>
+        {
+            var names = ReadHeader(reader);
+            if (_separator is null)
+            {
+                _separator = reader.Spec.Sep;
+                if (names.Length == 1 && _separator.Value.Separator != ',')
+                {
+                    // A header of one column has no separator to detect: read it (and the records) with ','.
+                    _separator = new Sep(',');
+                    again = true;
+                    return;
+                }
+            }
+            schema = Infer(reader, names, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
+        if (again)
+        {
+            await RunAsync(reader => schema = Infer(reader, ReadHeader(reader), cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+        return schema!;
+    }
+
+    /// <summary>Opens the input from its start and runs <paramref name="pass"/> over it; invalid UTF-8 becomes an error naming its line.</summary>
+    private async Task RunAsync(Action<SepReader> pass, CancellationToken cancellationToken)
+    {
+        var stream = await _input.OpenAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var text = new StreamReader(stream, StrictUtf8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
+            using var reader = Sep.Reader(o => o with
+            {
+                Sep = _separator,
+                HasHeader = false,
+                Unescape = true,
+                DisableColCountCheck = true,
+                CultureInfo = CultureInfo.InvariantCulture,
+            }).From(text);
+            pass(reader);
+        }
+        catch (DecoderFallbackException e)
+        {
+            throw await _input.InvalidUtf8ErrorAsync(e, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private string[] ReadHeader(SepReader reader)
+    {
+        if (!reader.MoveNext() || reader.Current is { ColCount: 1 } only && only.Span.IsEmpty)
+        {
+            throw _input.Error("line 1", "empty file: no header row");
+        }
+        var header = reader.Current;
+        var names = new string[header.ColCount];
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < names.Length; i++)
+        {
+            var name = header[i].ToString();
+            if (string.IsNullOrWhiteSpace(name))
+            {
+                name = $"column_{i + 1}";
+            }
+            if (!seen.TryAdd(name, i))
+            {
+                throw _input.Error("line 1", $"duplicate column name '{name}' (columns {seen[name] + 1} and {i + 1})");
+            }
+            names[i] = name;
+        }
+        foreach (var declared in _options.Schema?.Keys ?? [])
+        {
+            if (!seen.ContainsKey(declared))
+            {
+                throw _input.Error("line 1", $"the schema declares column '{declared}', which the header lacks (columns: {string.Join(", ", names)})");
+            }
+        }
+        return names;
+    }
+
+    /// <summary>Moves to the next record, skipping blank lines; a record with the wrong number of fields is an error.</summary>
+    private bool NextRecord(SepReader reader, int fields, out int line)
+    {
+        while (reader.MoveNext())
+        {
+            var row = reader.Current;
+            line = row.LineNumberFrom;
+            if (row.ColCount == fields)
+            {
+                return true;
+            }
+            if (row.Span.IsEmpty)
+            {
+                continue;
+            }
+            throw _input.Error($"line {line}", $"{row.ColCount} field{(row.ColCount == 1 ? "" : "s")}, but the header has {fields}");
+        }
+        line = 0;
+        return false;
+    }
+
+    private bool IsNull(ReadOnlySpan<char> text) => text.IsEmpty || (_nullValues is { } nulls && nulls.Contains(text));
+
+    private TableSchema Infer(SepReader reader, string[] names, CancellationToken cancellationToken)
+    {
+        var declared = _options.Schema;
+        var inference = names.Select(n => declared?.ContainsKey(n) == true ? null : new TextTypeInference()).ToArray();
+        var limit = _options.InferenceRows <= 0 ? long.MaxValue : _options.InferenceRows;
+        for (long records = 0; records < limit && NextRecord(reader, names.Length, out _); records++)
+        {
+            if ((records & 0xFFFF) == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+            var row = reader.Current;
+            for (var c = 0; c < inference.Length; c++)
+            {
+                if (inference[c] is not { } column)
+                {
+                    continue;
+                }
+                var col = row[c];
+                if (IsNull(col.Span))
+                {
+                    column.ObserveNull();
+                }
+                else
+                {
+                    column.Observe(col);
+                }
+            }
+        }
+        var schema = new TableSchema();
+        for (var c = 0; c < names.Length; c++)
+        {
+            schema.Add(names[c], inference[c]?.ToSchema() ?? declared![names[c]]);
+        }
+        return schema;
+    }
+
+    // The hot loop: compiled optimized at once, so that a single large import does not start in unoptimized code.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Import(SepReader reader, TableSchema schema, TableWriter writer, CancellationToken cancellationToken)
+    {
+        var names = ReadHeader(reader);
+        var columns = names.Select(n => TextColumn.Create(schema[n])).ToArray();
+        var nullable = names.Select(n => schema[n].Nullable).ToArray();
+        var arrowSchema = ArrowSchemas.ToArrowSchema(schema);
+        var batchRows = _options.BatchRows ?? (_options.Settings ?? TlcSettings.Current).Tables.BatchRows;
+        var lines = new int[batchRows];
+        var count = 0;
+        while (NextRecord(reader, columns.Length, out var line))
+        {
+            var row = reader.Current;
+            for (var c = 0; c < columns.Length; c++)
+            {
+                var col = row[c];
+                var span = col.Span;
+                if (IsNull(span))
+                {
+                    if (!nullable[c])
+                    {
+                        throw _input.Error($"line {line}, column '{names[c]}'", $"empty value, but the column is {schema[names[c]].Describe()} and not nullable{Hint(names[c])}");
+                    }
+                    columns[c].AppendNull();
+                }
+                else if (!columns[c].TryAppend(col))
+                {
+                    throw _input.Error($"line {line}, column '{names[c]}'", columns[c].Problem(span) + Hint(names[c]));
+                }
+            }
+            lines[count++] = line;
+            if (count == batchRows)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                Flush(columns, arrowSchema, lines, count, writer);
+                count = 0;
+            }
+        }
+        Flush(columns, arrowSchema, lines, count, writer);
+    }
+
+    private void Flush(TextColumn[] columns, Apache.Arrow.Schema arrowSchema, int[] lines, int count, TableWriter writer)
+    {
+        if (count == 0)
+        {
+            return;
+        }
+        var arrays = new IArrowArray[columns.Length];
+        for (var c = 0; c < columns.Length; c++)
+        {
+            arrays[c] = columns[c].Build();
+        }
+        var first = writer.RowCount;
+        try
+        {
+            writer.AddRecordBatch(new RecordBatch(arrowSchema, arrays, count));
+        }
+        catch (RowValidationException e) when (e.Row >= first && e.Row < first + count)
+        {
+            throw _input.Error($"line {lines[e.Row - first]}, column '{e.Column}'", e.Problem, e);
+        }
+    }
+
+    /// <summary>For an inferred column: how to get past a value the sample did not foresee.</summary>
+    private string Hint(string column) => _options.Schema?.ContainsKey(column) == true
+        ? ""
+        : _options.InferenceRows <= 0
+            ? " (inferred from every record)"
+            : $" (the type was inferred from the first {_options.InferenceRows} records; declare the column in Schema or raise InferenceRows)";
+}

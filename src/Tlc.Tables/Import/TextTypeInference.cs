@@ -1,0 +1,146 @@
+using System.Globalization;
+using nietras.SeparatedValues;
+using Tlc.Schemas;
+
+namespace Tlc.Tables.Import;
+
+/// <summary>The types a text column can be inferred as, from narrowest to widest.</summary>
+internal enum TextKind
+{
+    /// <summary>Only empty (null) values seen so far.</summary>
+    Unknown,
+    /// <summary>"true" / "false" (any letter case).</summary>
+    Bool,
+    /// <summary>Integers that fit a signed 64-bit value.</summary>
+    Int64,
+    /// <summary>Numbers (integers too large for int64 included), "NaN" and "Infinity".</summary>
+    Float64,
+    /// <summary>Anything else.</summary>
+    String,
+}
+
+/// <summary>
+/// Infers the type of a text column (CSV) from its values: every non-null value is classified as bool, int64, float64 or
+/// string and the column takes the narrowest type that holds them all, widening int64 → float64 → string; bool mixed with
+/// anything else is string. A null (empty) value makes the column nullable.
+/// </summary>
+internal sealed class TextTypeInference
+{
+    public TextKind Kind { get; private set; }
+
+    public bool SawNull { get; private set; }
+
+    public void ObserveNull() => SawNull = true;
+
+    public void Observe(SepReader.Col col)
+    {
+        switch (Kind)
+        {
+            case TextKind.String:
+                return;
+            case TextKind.Unknown:
+                Kind = Classify(col);
+                return;
+            case TextKind.Bool:
+                if (!TextValues.TryParseBool(col.Span, out _))
+                {
+                    Kind = TextKind.String;
+                }
+                return;
+            case TextKind.Int64:
+                if (!TextValues.TryParseInt64(col.Span, out _))
+                {
+                    Kind = TextValues.TryParseFloat64(col, out _) ? TextKind.Float64 : TextKind.String;
+                }
+                return;
+            case TextKind.Float64:
+                if (!TextValues.TryParseFloat64(col, out _))
+                {
+                    Kind = TextKind.String;
+                }
+                return;
+        }
+    }
+
+    /// <summary>The schema of the inferred type (a column of only nulls is a nullable string).</summary>
+    public ColumnSchema ToSchema()
+    {
+        ColumnSchema schema = Kind switch
+        {
+            TextKind.Bool => new BoolSchema(),
+            TextKind.Int64 => new Int64Schema(),
+            TextKind.Float64 => new Float64Schema(),
+            _ => new StringSchema(),
+        };
+        return SawNull || Kind == TextKind.Unknown ? schema.AsNullable() : schema;
+    }
+
+    private static TextKind Classify(SepReader.Col col)
+    {
+        var span = col.Span;
+        if (TextValues.TryParseInt64(span, out _))
+        {
+            return TextKind.Int64;
+        }
+        if (TextValues.TryParseFloat64(col, out _))
+        {
+            return TextKind.Float64;
+        }
+        return TextValues.TryParseBool(span, out _) ? TextKind.Bool : TextKind.String;
+    }
+}
+
+/// <summary>How text fields parse into values; inference and import use the same rules.</summary>
+internal static class TextValues
+{
+    /// <summary>How integers parse: an optional sign, digits, surrounding white space allowed (as the float parser allows).</summary>
+    public const NumberStyles IntegerStyles = NumberStyles.Integer;
+
+    public static bool TryParseInt64(ReadOnlySpan<char> text, out long value) =>
+        long.TryParse(text, IntegerStyles, CultureInfo.InvariantCulture, out value);
+
+    /// <summary>Floating-point text through Sep's fast parser (invariant culture: '.' decimals, exponents, NaN, infinity).</summary>
+    public static bool TryParseFloat64(SepReader.Col col, out double value) => TryParseFloat(col, out value);
+
+    /// <summary>
+    /// Floating-point text through Sep's fast parser. Text with a ',' is refused: the parser would read "1,5" as 15
+    /// (a thousands separator).
+    /// </summary>
+    public static bool TryParseFloat<T>(SepReader.Col col, out T value) where T : ISpanParsable<T>
+    {
+        if (col.Span.Contains(','))
+        {
+            value = default!;
+            return false;
+        }
+        return col.TryParse(out value);
+    }
+
+    /// <summary>True for an optional '-' or '+' followed by one or more ASCII digits (white space around allowed).</summary>
+    public static bool IsIntegerText(ReadOnlySpan<char> text)
+    {
+        text = text.Trim();
+        if (text.Length > 0 && text[0] is '-' or '+')
+        {
+            text = text[1..];
+        }
+        return text.Length > 0 && !text.ContainsAnyExceptInRange('0', '9');
+    }
+
+    /// <summary>"true" or "false" in any letter case.</summary>
+    public static bool TryParseBool(ReadOnlySpan<char> text, out bool value)
+    {
+        if (text.Equals("true", StringComparison.OrdinalIgnoreCase))
+        {
+            value = true;
+            return true;
+        }
+        if (text.Equals("false", StringComparison.OrdinalIgnoreCase))
+        {
+            value = false;
+            return true;
+        }
+        value = false;
+        return false;
+    }
+}
