@@ -210,12 +210,12 @@ public sealed class CsvImportTests : IDisposable
     public async Task FromCsv_HttpUrl_ReadsThroughUrlAdapters()
     {
         Write("served.csv", "a,b\n1,x\n2,y\n");
-        await using var server = new StaticHttpServer(Path.Combine(_root.Path, "input"));
+        await using var server = new LocalHttpServer(Path.Combine(_root.Path, "input"));
 
-        using var table = await Table.FromCsvAsync(server.UrlOf("served.csv"), Options(), TestContext.Current.CancellationToken);
+        using var table = await Table.FromCsvAsync(server.BaseUrl.Join("served.csv").Value, Options(), TestContext.Current.CancellationToken);
 
         Assert.Equal(2, table.RowCount);
         Assert.Equal("y", table.Rows[1]["b"]);
-        Assert.Equal(server.UrlOf("served.csv"), (string?)table.Object.Source!["url"]);
+        Assert.Equal(server.BaseUrl.Join("served.csv").Value, (string?)table.Object.Source!["url"]);
     }
 }

@@ -191,9 +191,9 @@ public sealed class ParquetImportTests : IDisposable
     public async Task FromParquet_HttpUrl_DownloadsAndImports()
     {
         WriteTypedParquet(_root.File("input/served.parquet"));
-        await using var server = new StaticHttpServer(Path.Combine(_root.Path, "input"));
+        await using var server = new LocalHttpServer(Path.Combine(_root.Path, "input"));
 
-        using var table = await Table.FromParquetAsync(server.UrlOf("served.parquet"), Options(), TestContext.Current.CancellationToken);
+        using var table = await Table.FromParquetAsync(server.BaseUrl.Join("served.parquet").Value, Options(), TestContext.Current.CancellationToken);
 
         Assert.Equal(3, table.RowCount);
         Assert.Equal("zzz", table.Rows[2]["ls"]);
