@@ -112,15 +112,14 @@ internal static class CocoImporter
         {
             schema.Add("masks", SegmentationMasks.Schema(valueMap));
         }
-        var source = new JsonObject
+        var source = ImportProvenance.Source("coco", new Url(file), options, new JsonObject
         {
-            ["format"] = "coco",
-            ["annotations"] = file,
             ["image_folder"] = folder.Value,
             ["task"] = options.Task == CocoTask.Segment ? "segment" : "detect",
             ["include_iscrowd"] = options.IncludeIsCrowd,
             ["keep_category_ids"] = options.KeepCategoryIds,
-        };
+            ["validate_images"] = options.ValidateImages,
+        });
         var rows = images.Select(image =>
         {
             var mine = perImage[image.Index];

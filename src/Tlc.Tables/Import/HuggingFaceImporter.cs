@@ -69,13 +69,11 @@ internal static class HuggingFaceImporter
         }
 
         var schema = new TableSchema(features.Select(f => new KeyValuePair<string, ColumnSchema>(f.Name, f.Feature.Schema)));
-        var source = new JsonObject
+        var source = ImportProvenance.Source("hugging_face", folder, options, new JsonObject
         {
-            ["format"] = "hugging_face",
-            ["url"] = folder.Value,
             ["split"] = state.RootElement.TryGetProperty("_split", out var split) && split.ValueKind == JsonValueKind.String ? split.GetString() : null,
             ["data_files"] = new JsonArray(shards.Select(s => (JsonNode?)s.Name).ToArray()),
-        };
+        });
         await using var writer = await TableWriter.CreateAsync(options.ToWriterOptions(ImportWriting.WithOverrides(schema, options), source), cancellationToken)
             .ConfigureAwait(false);
         foreach (var shard in shards)

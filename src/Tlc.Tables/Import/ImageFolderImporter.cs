@@ -54,12 +54,7 @@ internal static class ImageFolderImporter
             ["image"] = new ImageSchema(ImageSampleType.Url),
             ["label"] = new CategoricalLabelSchema(classes),
         };
-        var source = new JsonObject
-        {
-            ["format"] = "image_folder",
-            ["url"] = root.Value,
-            ["validate_images"] = options.ValidateImages,
-        };
+        var source = ImportProvenance.Source("image_folder", root, options, new JsonObject { ["validate_images"] = options.ValidateImages });
         var rows = images.Select(i => ((IReadOnlyDictionary<string, object?>)new Dictionary<string, object?>
         {
             ["image"] = i.Url.Value,

@@ -138,14 +138,12 @@ internal static class YoloImporter
         {
             schema.Add("keypoints", Keypoints2D.Schema(keypoints, categories, includeVisibility: options.KeypointDims == 3));
         }
-        var source = new JsonObject
+        var source = ImportProvenance.Source("yolo", imagesFolder, options, new JsonObject
         {
-            ["format"] = "yolo",
-            ["images"] = imagesFolder.Value,
             ["labels"] = labelsFolder.Value,
             ["task"] = options.Task.ToString().ToLowerInvariant(),
             ["categories"] = new JsonArray(categories.Select(c => (JsonNode?)c).ToArray()),
-        };
+        });
         return await ImportWriting.WriteAsync(options, schema, source,
             rows.Select((r, i) => ((IReadOnlyDictionary<string, object?>)r, (string?)labelFiles[i].Value)), cancellationToken).ConfigureAwait(false);
     }
