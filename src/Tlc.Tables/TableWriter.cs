@@ -225,6 +225,10 @@ public sealed class TableWriter : IAsyncDisposable
                     continue;
                 }
                 var array = batch.Column(index);
+                if (column is SampleWeightSchema && array is not FloatArray && NumericArrays.ToFloat(array) is { } weights)
+                {
+                    array = weights;
+                }
                 if (!ArrowSchemas.TypesEqual(array.Data.DataType, _builders[i].ArrowType))
                 {
                     throw new RowValidationException(_rows, name,
@@ -427,11 +431,19 @@ public sealed class TableWriter : IAsyncDisposable
         var copy = schema.Clone();
         if (addWeight && !copy.Any(kv => kv.Value is SampleWeightSchema))
         {
-            if (copy.Contains("weight"))
+            if (copy.Find("weight") is ScalarSchema { Kind: var kind } && kind.IsNumeric())
             {
-                throw new ArgumentException("The schema has a 'weight' column that is not a SampleWeightSchema; set AddWeightColumn = false or rename it.");
+                // An input column named weight (a re-imported export, a CSV with weights) becomes the weight column.
+                copy["weight"] = new SampleWeightSchema();
             }
-            copy.Add("weight", new SampleWeightSchema());
+            else if (copy.Contains("weight"))
+            {
+                throw new ArgumentException("The schema has a 'weight' column that is not numeric; set AddWeightColumn = false or rename it.");
+            }
+            else
+            {
+                copy.Add("weight", new SampleWeightSchema());
+            }
         }
         return copy;
     }

@@ -30,7 +30,10 @@ public sealed class TableWriterOptions
     /// <summary>What to do when the table exists. Default: <see cref="IfExists.Rename"/>.</summary>
     public IfExists IfExists { get; init; } = IfExists.Rename;
 
-    /// <summary>Add a <c>weight</c> column (<see cref="SampleWeightSchema"/>, default 1) unless the schema has a weight column. Default: true.</summary>
+    /// <summary>
+    /// Add a <c>weight</c> column (<see cref="SampleWeightSchema"/>, default 1) unless the schema has a weight column; a numeric
+    /// column named <c>weight</c> becomes the weight column. Default: true.
+    /// </summary>
     public bool AddWeightColumn { get; init; } = true;
 
     /// <summary>A description stored in the object file. Default: none.</summary>

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Spectre.Console;
+using Tlc.DataTypes;
 using Tlc.Schemas;
 using Tlc.Tables;
 using Tlc.Tables.Import;
@@ -48,7 +49,13 @@ internal static class DemoCommand
             {
                 made.Add(await ImportFashionMnistAsync(parse.GetValue(fashion)!, split.Item1, split.Item2, p, console, ct));
             }
-            var cocoFile = parse.GetValue(coco) ?? Environment.GetEnvironmentVariable("TLC_DEMO_COCO");
+            var cocoFile = parse.GetValue(coco) ?? Environment.GetEnvironmentVariable("TLC_DEMO_COCO")
+                ?? throw new UsageException("Give the COCO set with --coco <annotations.json> (./demo.sh extracts labelme's example set and passes it).");
+            var cocoTable = await Table.FromCocoAsync(cocoFile, null, new CocoImportOptions
+            {
+                Project = p, Dataset = "labelme-coco", Table = "instances", Task = CocoTask.Segment, ValidateImages = true, IfExists = IfExists.Reuse,
+            }, ct);
+            made.Add(cocoTable);
             var test = made[1];
 
             console.WriteLine();
@@ -71,6 +78,11 @@ internal static class DemoCommand
                     counts[label]++;
                 }
             }
+            var instances = Enumerable.Range(0, cocoTable.Count).Select(i => (BoundingBoxes2D)cocoTable[i]["bbs"]!).ToList();
+            var polygons = Enumerable.Range(0, cocoTable.Count).Sum(i => ((SegmentationPolygons)cocoTable[i]["segmentations"]!).Instances.Count);
+            var classes = ((AnnotationSchema)cocoTable.Schema["bbs"]).Classes!;
+            console.MarkupLine(Markup.Escape($"COCO (labelme): {cocoTable.RowCount} images, {instances.Sum(b => b.Boxes.Count)} boxes, {polygons} polygon instances; " +
+                $"classes seen: {string.Join(", ", instances.SelectMany(b => b.Boxes).GroupBy(b => b.Label).OrderBy(g => g.Key).Select(g => $"{classes[g.Key].InternalName} ×{g.Count()}"))}"));
             console.MarkupLine("[bold]Test split per class[/]: " + string.Join(", ", FashionMnistClasses.Select((c, i) => $"{Markup.Escape(c)} {counts[i]:N0}")));
             var sample = test[0];
             var image = (ImageSample)sample["image"]!;
@@ -96,7 +108,7 @@ internal static class DemoCommand
             console.MarkupLine(Markup.Escape($"  {tlc} table info {revision.Url.Value}"));
             console.MarkupLine(Markup.Escape($"  {tlc} table rows {test.Url.Value} --from 0 --count 5"));
             console.MarkupLine(Markup.Escape($"  {tlc} table edit {revision.Url.Value} --weight 10-19=2"));
-            _ = cocoFile;
+            console.MarkupLine(Markup.Escape($"  {tlc} export {cocoTable.Url.Value} yolo /tmp/labelme-yolo"));
             return CliRunner.Ok;
         }));
         return command;

@@ -219,3 +219,23 @@ public sealed class CsvImportTests : IDisposable
         Assert.Equal(server.BaseUrl.Join("served.csv").Value, (string?)table.Object.Source!["url"]);
     }
 }
+
+public sealed class CsvWeightColumnTests : IDisposable
+{
+    private readonly Tlc.Testing.TempRoot _root = new("csv-weight");
+
+    public void Dispose() => _root.Dispose();
+
+    [Fact]
+    public async Task FromCsv_NumericWeightColumn_BecomesTheSampleWeight()
+    {
+        var path = _root.File("w.csv");
+        File.WriteAllText(path, "id,weight\n1,0\n2,2\n3,1\n");
+        using var table = await Table.FromCsvAsync(path, new Tlc.Tables.Import.CsvImportOptions { Root = _root.Url, Settings = _root.Settings });
+
+        Assert.IsType<Tlc.Schemas.SampleWeightSchema>(table.Schema["weight"]);
+        Assert.Equal(["id", "weight"], table.Schema.Names);
+        Assert.Equal([0f, 2f, 1f], table.Rows.Select(r => (float)r["weight"]!));
+        Assert.Equal([1L, 1, 2], Tlc.Tables.Sampling.Samplers.RepeatByWeight(Tlc.Tables.Sampling.Samplers.Weights(table), 1).Order());
+    }
+}

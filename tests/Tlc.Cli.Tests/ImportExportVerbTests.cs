@@ -1,0 +1,113 @@
+using System.Text.Json;
+using Tlc.Tables;
+using Tlc.Testing;
+
+namespace Tlc.Cli.Tests;
+
+public sealed class ImportExportVerbTests : IDisposable
+{
+    private readonly TempRoot _root = new("cli-import");
+
+    public void Dispose() => _root.Dispose();
+
+    private Task<CliProcess.Result> Tlc(params string[] args) => CliProcess.RunAsync([.. args, "--root", _root.Path]);
+
+    private static (string Url, long Rows) Made(CliProcess.Result result)
+    {
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        using var json = JsonDocument.Parse(result.Stdout);
+        Assert.Equal(2, json.RootElement.EnumerateObject().Count());
+        return (json.RootElement.GetProperty("url").GetString()!, json.RootElement.GetProperty("rows").GetInt64());
+    }
+
+    [Fact(Timeout = 180_000)]
+    public async Task Import_EveryFormat_PrintsUrlAndRows()
+    {
+        var csv = _root.File("in/data.csv");
+        File.WriteAllText(csv, "id,name,score\n1,a,0.5\n2,b,1.5\n3,\"c,d\",2.5\n");
+        var ndjson = _root.File("in/events.ndjson");
+        File.WriteAllText(ndjson, "{\"id\":1,\"tags\":[1,2]}\n{\"id\":2,\"tags\":[3]}\n");
+        var folder = Path.Combine(_root.Path, "in/images");
+        foreach (var cls in new[] { "Bag", "Coat" })
+        {
+            Directory.CreateDirectory(Path.Combine(folder, cls));
+            foreach (var file in Directory.EnumerateFiles(Path.Combine(Fixtures.FashionMnistTestPngs, cls)).Order().Take(3))
+            {
+                File.Copy(file, Path.Combine(folder, cls, Path.GetFileName(file)));
+            }
+        }
+
+        var (csvUrl, csvRows) = Made(await Tlc("import", "csv", csv, "--project", "p", "--dataset", "d", "--json"));
+        Assert.Equal(3, csvRows);
+        Assert.EndsWith("/projects/p/datasets/d/tables/data", csvUrl, StringComparison.Ordinal);
+        Assert.Equal("c,d", (await Table.OpenAsync(csvUrl)).Rows[2]["name"]);
+        Assert.Equal(2, Made(await Tlc("import", "ndjson", ndjson, "--dataset", "d", "--table", "events", "--json")).Rows);
+        Assert.Equal(6, Made(await Tlc("import", "image-folder", folder, "--dataset", "fm", "--json")).Rows);
+        var (cocoUrl, cocoRows) = Made(await Tlc("import", "coco", Path.Combine(Fixtures.LabelmeCoco, "annotations.json"), "--task", "Segment", "--dataset", "coco", "--table", "val", "--json"));
+        Assert.Equal(3, cocoRows);
+        Assert.Equal(3, Made(await Tlc("import", "yolo", Path.Combine(Fixtures.Yolo, "detect", "images"), "--categories", Path.Combine(Fixtures.Yolo, "categories.txt"), "--dataset", "yolo", "--json")).Rows);
+        Assert.True(Made(await Tlc("import", "hf", Fixtures.HuggingFaceFashionMnist, "--split", "test", "--dataset", "hf", "--table", "test", "--json")).Rows > 0);
+
+        // The same import again reuses the table.
+        Assert.Equal(csvUrl, Made(await Tlc("import", "csv", csv, "--project", "p", "--dataset", "d", "--json")).Url);
+
+        // Parquet round trip through export.
+        var parquet = Path.Combine(_root.Path, "out/data.parquet");
+        var exported = await Tlc("export", csvUrl, "parquet", parquet, "--json");
+        Assert.True(exported.ExitCode == 0, exported.Stderr);
+        Assert.Equal(3, Made(await Tlc("import", "parquet", parquet, "--dataset", "d", "--table", "back", "--json")).Rows);
+
+        // COCO export of the imported set, then YOLO.
+        var coco = Path.Combine(_root.Path, "out/coco.json");
+        Assert.Equal(0, (await Tlc("export", cocoUrl, "coco", coco)).ExitCode);
+        using var cocoJson = JsonDocument.Parse(File.ReadAllText(coco));
+        Assert.Equal(12, cocoJson.RootElement.GetProperty("annotations").GetArrayLength());
+        Assert.Equal(0, (await Tlc("export", cocoUrl, "yolo", Path.Combine(_root.Path, "out/yolo"))).ExitCode);
+        Assert.Equal(3, Directory.EnumerateFiles(Path.Combine(_root.Path, "out/yolo/labels")).Count());
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Export_WeightThreshold_LeavesLowWeightRowsOut()
+    {
+        var csv = _root.File("in/w.csv");
+        File.WriteAllText(csv, "id\n1\n2\n3\n4\n");
+        var (url, _) = Made(await Tlc("import", "csv", csv, "--json"));
+        Assert.Equal(0, (await Tlc("table", "edit", url, "--weight", "1,3=0")).ExitCode);
+        var latest = (await Tlc("table", "latest", url)).Stdout.Trim();
+        var result = await Tlc("export", latest, "json", Path.Combine(_root.Path, "out/w.ndjson"), "--weight-threshold", "0.5", "--json");
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        using var json = JsonDocument.Parse(result.Stdout);
+        Assert.Equal(2, json.RootElement.GetProperty("rows").GetInt64());
+        Assert.Equal(2, json.RootElement.GetProperty("skipped_rows").GetInt64());
+        var ids = File.ReadAllLines(Path.Combine(_root.Path, "out/w.ndjson")).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("id").GetInt64());
+        Assert.Equal([1L, 3], ids);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Import_BadCsv_OneLineNamingFileAndLine_NothingPublished()
+    {
+        var csv = _root.File("in/bad.csv");
+        File.WriteAllText(csv, "a,b\n1,2\n3\n");
+        var result = await Tlc("import", "csv", csv, "--dataset", "d");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith("tlc: ", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("bad.csv", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("line 3", result.Stderr, StringComparison.Ordinal);
+        Assert.Single(result.Stderr.Trim().Split('\n'));
+        Assert.False(File.Exists(Path.Combine(_root.Path, "projects/default/datasets/d/tables/bad/object.tlc.json")));
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task ImportAndExport_Help_HasExamples()
+    {
+        foreach (var format in new[] { "csv", "parquet", "ndjson", "coco", "yolo", "image-folder", "hf" })
+        {
+            var result = await CliProcess.RunAsync(["import", format, "--help"]);
+            Assert.Equal(0, result.ExitCode);
+            Assert.Contains($"Example: tlc import {format}", result.Stdout, StringComparison.Ordinal);
+        }
+        Assert.Contains("Example: tlc export", (await CliProcess.RunAsync(["export", "--help"])).Stdout, StringComparison.Ordinal);
+    }
+}
