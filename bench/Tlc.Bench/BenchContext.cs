@@ -57,6 +57,22 @@ internal static class BenchContext
         return $"{Environment.ProcessorCount} cores ({cpu}), {long.Parse(memory, CultureInfo.InvariantCulture) / 1024 / 1024} GiB, {RuntimeInformation.OSDescription}, .NET {Environment.Version}";
     }
 
+    /// <summary>The repository root (the folder holding Tlc.sln).</summary>
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Tlc.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+        throw new DirectoryNotFoundException("No Tlc.sln above the benchmark.");
+    }
+
+    /// <summary>The prepared fixture folder (TLC_TEST_FIXTURES, else .fixtures/): npm packages for baselines, real data.</summary>
+    public static string FixtureRoot() => Environment.GetEnvironmentVariable("TLC_TEST_FIXTURES") is { Length: > 0 } f ? f : Path.Combine(RepositoryRoot(), ".fixtures");
+
     public static string Ms(TimeSpan t) => $"{t.TotalMilliseconds.ToString("F0", CultureInfo.InvariantCulture)} ms";
 
     public static string MiB(long bytes) => $"{(bytes / 1048576.0).ToString("F0", CultureInfo.InvariantCulture)} MiB";

@@ -27,6 +27,7 @@ async Task Run(string name, Func<Task<BenchResult>> bench)
 await Run("scan", TableBenchmarks.ScanAsync);
 await Run("random", TableBenchmarks.RandomAccessAsync);
 await Run("writer", () => Task.FromResult(TableBenchmarks.WriterMemory()));
+await Run("csv", CsvBenchmark.RunAsync);
 
 if (output is not null)
 {

@@ -58,7 +58,7 @@ internal sealed class CsvImporter
             .ConfigureAwait(false);
         await using (writer.ConfigureAwait(false))
         {
-            await importer.RunAsync(reader => importer.Import(reader, schema, writer, cancellationToken), cancellationToken).ConfigureAwait(false);
+            await importer.ImportAsync(schema, writer, cancellationToken).ConfigureAwait(false);
             return await writer.FinalizeAsync(cancellationToken).ConfigureAwait(false);
         }
     }
@@ -210,19 +210,123 @@ internal sealed class CsvImporter
         return schema;
     }
 
+    /// <summary>Rows parsed from one stretch of the input, with the line of each row for error messages.</summary>
+    private sealed record ParsedBatch(RecordBatch Batch, long[] Lines);
+
+    /// <summary>Files from this size are cut into record-aligned ranges parsed in parallel.</summary>
+    private const long ParallelThreshold = 8L << 20;
+
+    /// <summary>Parses every record and writes them: in parallel over record-aligned byte ranges for local files, else in one pass.</summary>
+    private async Task ImportAsync(TableSchema schema, TableWriter writer, CancellationToken cancellationToken)
+    {
+        if (Environment.ProcessorCount > 1 && _input.Url.IsFile && File.Exists(_input.Url.LocalPath)
+            && new FileInfo(_input.Url.LocalPath).Length >= ParallelThreshold)
+        {
+            await ImportParallelAsync(_input.Url.LocalPath, schema, writer, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        await RunAsync(reader =>
+        {
+            var names = ReadHeader(reader);
+            ParseRecords(reader, 0, schema, names, batch => Write(batch, writer), cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Cuts the file into record-aligned ranges (<see cref="CsvRecordBoundaries"/>), parses up to one range per core ahead
+    /// on the thread pool and writes the ranges' batches in file order; memory stays at a few ranges whatever the file size.
+    /// The first error in file order is the one reported.
+    /// </summary>
+    private async Task ImportParallelAsync(string path, TableSchema schema, TableWriter writer, CancellationToken cancellationToken)
+    {
+        var length = new FileInfo(path).Length;
+        var target = Math.Clamp(length / (Environment.ProcessorCount * 4L), 1L << 20, 16L << 20);
+        IReadOnlyList<CsvSegment> segments;
+        using (var scan = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan))
+        {
+            segments = CsvRecordBoundaries.Split(scan, target);
+        }
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var window = Environment.ProcessorCount + 1;
+        var tasks = new Task<List<ParsedBatch>>[segments.Count];
+        Task<List<ParsedBatch>> Start(int i) => Task.Run(() => ParseSegment(path, segments[i], i == 0, schema, stop.Token), stop.Token);
+        for (var i = 0; i < Math.Min(window, tasks.Length); i++)
+        {
+            tasks[i] = Start(i);
+        }
+        try
+        {
+            for (var i = 0; i < tasks.Length; i++)
+            {
+                List<ParsedBatch> parsed;
+                try
+                {
+                    parsed = await tasks[i].ConfigureAwait(false);
+                }
+                catch (DecoderFallbackException e)
+                {
+                    throw await _input.InvalidUtf8ErrorAsync(e, cancellationToken).ConfigureAwait(false);
+                }
+                if (i + window < tasks.Length)
+                {
+                    tasks[i + window] = Start(i + window);
+                }
+                foreach (var batch in parsed)
+                {
+                    Write(batch, writer);
+                }
+                tasks[i] = Task.FromResult<List<ParsedBatch>>([]);
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            foreach (var task in tasks.Where(t => t is not null))
+            {
+                try
+                {
+                    await task.ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                    // Ranges after the first failure (or cancelled ones): their errors are not reported.
+                }
+            }
+        }
+    }
+
+    private List<ParsedBatch> ParseSegment(string path, CsvSegment segment, bool first, TableSchema schema, CancellationToken cancellationToken)
+    {
+        var result = new List<ParsedBatch>();
+        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        using var window = new StreamWindow(file, segment.Start, segment.End);
+        using var text = new StreamReader(window, StrictUtf8, detectEncodingFromByteOrderMarks: first, bufferSize: 1 << 16);
+        using var reader = Sep.Reader(o => o with
+        {
+            Sep = _separator,
+            HasHeader = false,
+            Unescape = true,
+            DisableColCountCheck = true,
+            CultureInfo = CultureInfo.InvariantCulture,
+        }).From(text);
+        var names = first ? ReadHeader(reader) : [.. schema.Names];
+        ParseRecords(reader, segment.FirstLine - 1, schema, names, result.Add, cancellationToken);
+        return result;
+    }
+
     // The hot loop: compiled optimized at once, so that a single large import does not start in unoptimized code.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Import(SepReader reader, TableSchema schema, TableWriter writer, CancellationToken cancellationToken)
+    private void ParseRecords(SepReader reader, long lineOffset, TableSchema schema, string[] names, Action<ParsedBatch> emit, CancellationToken cancellationToken)
     {
-        var names = ReadHeader(reader);
         var columns = names.Select(n => TextColumn.Create(schema[n])).ToArray();
         var nullable = names.Select(n => schema[n].Nullable).ToArray();
         var arrowSchema = ArrowSchemas.ToArrowSchema(schema);
         var batchRows = _options.BatchRows ?? (_options.Settings ?? TlcSettings.Current).Tables.BatchRows;
-        var lines = new int[batchRows];
+        var lines = new long[batchRows];
         var count = 0;
-        while (NextRecord(reader, columns.Length, out var line))
+        while (NextRecord(reader, columns.Length, out var sepLine))
         {
+            var line = sepLine + lineOffset;
             var row = reader.Current;
             for (var c = 0; c < columns.Length; c++)
             {
@@ -245,32 +349,37 @@ internal sealed class CsvImporter
             if (count == batchRows)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                Flush(columns, arrowSchema, lines, count, writer);
+                emit(Build(columns, arrowSchema, lines, count));
+                lines = new long[batchRows];
                 count = 0;
             }
         }
-        Flush(columns, arrowSchema, lines, count, writer);
+        if (count > 0)
+        {
+            emit(Build(columns, arrowSchema, lines, count));
+        }
     }
 
-    private void Flush(TextColumn[] columns, Apache.Arrow.Schema arrowSchema, int[] lines, int count, TableWriter writer)
+    private static ParsedBatch Build(TextColumn[] columns, Apache.Arrow.Schema arrowSchema, long[] lines, int count)
     {
-        if (count == 0)
-        {
-            return;
-        }
         var arrays = new IArrowArray[columns.Length];
         for (var c = 0; c < columns.Length; c++)
         {
             arrays[c] = columns[c].Build();
         }
+        return new ParsedBatch(new RecordBatch(arrowSchema, arrays, count), lines);
+    }
+
+    private void Write(ParsedBatch parsed, TableWriter writer)
+    {
         var first = writer.RowCount;
         try
         {
-            writer.AddRecordBatch(new RecordBatch(arrowSchema, arrays, count));
+            writer.AddRecordBatch(parsed.Batch);
         }
-        catch (RowValidationException e) when (e.Row >= first && e.Row < first + count)
+        catch (RowValidationException e) when (e.Row >= first && e.Row < first + parsed.Batch.Length)
         {
-            throw _input.Error($"line {lines[e.Row - first]}, column '{e.Column}'", e.Problem, e);
+            throw _input.Error($"line {parsed.Lines[e.Row - first]}, column '{e.Column}'", e.Problem, e);
         }
     }
 
