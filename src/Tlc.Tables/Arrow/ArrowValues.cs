@@ -50,7 +50,8 @@ public static class ArrowValues
         };
     }
 
-    private static int GetDictionaryIndex(IArrowArray indices, int index) => indices switch
+    /// <summary>The dictionary index at <paramref name="index"/> of a dictionary array's indices, whatever their integer type.</summary>
+    internal static int GetDictionaryIndex(IArrowArray indices, int index) => indices switch
     {
         Int8Array a => a.Values[index],
         Int16Array a => a.Values[index],
@@ -59,7 +60,8 @@ public static class ArrowValues
         UInt8Array a => a.Values[index],
         UInt16Array a => a.Values[index],
         UInt32Array a => checked((int)a.Values[index]),
-        _ => throw new NotSupportedException("Unsupported dictionary index type."),
+        UInt64Array a => checked((int)a.Values[index]),
+        _ => throw new NotSupportedException($"Dictionary indices of type {indices.Data.DataType.Name} are not supported."),
     };
 
     /// <summary>A slice of a list's child array as a typed array where the element type is a number, else <c>object?[]</c>.</summary>

@@ -137,7 +137,7 @@ internal static class ArrowArrayConversion
             }
             else
             {
-                var index = Index(array.Indices, i);
+                var index = ArrowValues.GetDictionaryIndex(array.Indices, i);
                 bytes.Append(dictionary switch
                 {
                     StringArray s => s.GetBytes(index),
@@ -150,19 +150,6 @@ internal static class ArrowArrayConversion
         return ArrowArrayFactory.BuildArray(new ArrayData(target, array.Length, nulls, 0,
             [nulls == 0 ? ArrowBuffer.Empty : validity.Build(), offsets.Build(), bytes.Build()]));
     }
-
-    private static int Index(IArrowArray indices, int i) => indices switch
-    {
-        Int8Array a => a.Values[i],
-        Int16Array a => a.Values[i],
-        Int32Array a => a.Values[i],
-        Int64Array a => checked((int)a.Values[i]),
-        UInt8Array a => a.Values[i],
-        UInt16Array a => a.Values[i],
-        UInt32Array a => checked((int)a.Values[i]),
-        UInt64Array a => checked((int)a.Values[i]),
-        _ => throw new NotSupportedException($"Dictionary indices of type {indices.Data.DataType.Name}."),
-    };
 
     private static IArrowArray ValueByValue(IArrowArray array, ColumnSchema schema, string column, long firstRow)
     {
@@ -186,7 +173,7 @@ internal static class ArrowArrayConversion
             LargeBinaryArray a => a.GetBytes(index).ToArray(),
             BinaryViewArray a => a.GetBytes(index).ToArray(),
             Apache.Arrow.Arrays.FixedSizeBinaryArray a => a.GetBytes(index).ToArray(),
-            DictionaryArray a => Value(a.Dictionary, Index(a.Indices, index)),
+            DictionaryArray a => Value(a.Dictionary, ArrowValues.GetDictionaryIndex(a.Indices, index)),
             _ => ArrowValues.GetValue(array, index),
         };
     }

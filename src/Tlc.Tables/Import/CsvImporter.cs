@@ -98,14 +98,7 @@ internal sealed class CsvImporter
         try
         {
             using var text = new StreamReader(stream, StrictUtf8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
-            using var reader = Sep.Reader(o => o with
-            {
-                Sep = _separator,
-                HasHeader = false,
-                Unescape = true,
-                DisableColCountCheck = true,
-                CultureInfo = CultureInfo.InvariantCulture,
-            }).From(text);
+            using var reader = OpenReader(text);
             pass(reader);
         }
         catch (DecoderFallbackException e)
@@ -117,6 +110,16 @@ internal sealed class CsvImporter
             await stream.DisposeAsync().ConfigureAwait(false);
         }
     }
+
+    /// <summary>A Sep reader over <paramref name="text"/>: records with unescaped fields, our own field-count checks.</summary>
+    private SepReader OpenReader(TextReader text) => Sep.Reader(o => o with
+    {
+        Sep = _separator,
+        HasHeader = false,
+        Unescape = true,
+        DisableColCountCheck = true,
+        CultureInfo = CultureInfo.InvariantCulture,
+    }).From(text);
 
     private string[] ReadHeader(SepReader reader)
     {
@@ -301,14 +304,7 @@ internal sealed class CsvImporter
         var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
         using var window = new StreamWindow(file, segment.Start, segment.End);
         using var text = new StreamReader(window, StrictUtf8, detectEncodingFromByteOrderMarks: first, bufferSize: 1 << 16);
-        using var reader = Sep.Reader(o => o with
-        {
-            Sep = _separator,
-            HasHeader = false,
-            Unescape = true,
-            DisableColCountCheck = true,
-            CultureInfo = CultureInfo.InvariantCulture,
-        }).From(text);
+        using var reader = OpenReader(text);
         var names = first ? ReadHeader(reader) : [.. schema.Names];
         ParseRecords(reader, segment.FirstLine - 1, schema, names, result.Add, cancellationToken);
         return result;
