@@ -88,6 +88,14 @@ public static class TlcConfiguration
         {
             throw new FormatException($"tables.chunk_rows ({options.Tables.ChunkRows}) must be at least tables.batch_rows ({options.Tables.BatchRows}).");
         }
+        if (options.Cluster.Mode is not ("embedded" or "azure"))
+        {
+            throw new FormatException($"cluster.mode must be embedded or azure, got '{options.Cluster.Mode}'.");
+        }
+        if (options.Cluster.IsAzure && string.IsNullOrWhiteSpace(options.Cluster.ConnectionString ?? options.Azure.ConnectionString))
+        {
+            throw new FormatException("cluster.mode azure needs cluster.connection_string (or azure.connection_string).");
+        }
         if (options.Tables.Compression is not ("none" or "lz4" or "zstd"))
         {
             throw new FormatException($"tables.compression must be none, lz4 or zstd, got '{options.Tables.Compression}'.");

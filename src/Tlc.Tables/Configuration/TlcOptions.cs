@@ -28,6 +28,10 @@ public sealed class TlcOptions
     [ConfigurationKeyName("tables")]
     public TableStorageOptions Tables { get; set; } = new();
 
+    /// <summary>How processes find the cluster (or start the embedded single-node one).</summary>
+    [ConfigurationKeyName("cluster")]
+    public ClusterSettings Cluster { get; set; } = new();
+
     /// <summary>The effective root URL.</summary>
     public Url RootUrl => new(string.IsNullOrWhiteSpace(Root) ? DefaultRoot() : Root);
 
@@ -71,4 +75,54 @@ public sealed class TableStorageOptions
     /// </summary>
     [ConfigurationKeyName("compression")]
     public string Compression { get; set; } = "none";
+}
+
+/// <summary>
+/// The cluster. By default (<c>mode: embedded</c>) the first <c>tlc</c> process on a root starts a single-node silo
+/// in-process (grain state on local disk under the root) and later processes connect to it; <c>mode: azure</c> joins
+/// silos through Azure Table clustering with grain state and reminders in Azure Storage.
+/// </summary>
+public sealed class ClusterSettings
+{
+    /// <summary><c>embedded</c> or <c>azure</c>. Default: <c>embedded</c>.</summary>
+    [ConfigurationKeyName("mode")]
+    public string Mode { get; set; } = "embedded";
+
+    /// <summary>The Orleans cluster id (silos and clients of one deployment share it). Default: <c>tlc</c>.</summary>
+    [ConfigurationKeyName("cluster_id")]
+    public string ClusterId { get; set; } = "tlc";
+
+    /// <summary>The Orleans service id (keys durable state). Default: <c>tlc</c>.</summary>
+    [ConfigurationKeyName("service_id")]
+    public string ServiceId { get; set; } = "tlc";
+
+    /// <summary>
+    /// The Azure Storage connection string of the cluster (membership, grain state, reminders). Default: the
+    /// <c>azure.connection_string</c> setting.
+    /// </summary>
+    [ConfigurationKeyName("connection_string")]
+    public string? ConnectionString { get; set; }
+
+    /// <summary>The blob container holding grain state (one per service). Default: <c>tlc-grain-state</c>.</summary>
+    [ConfigurationKeyName("state_container")]
+    public string StateContainer { get; set; } = "tlc-grain-state";
+
+    /// <summary>The silo-to-silo port; 0 picks a free one. Default: 11111 in azure mode, a free port when embedded.</summary>
+    [ConfigurationKeyName("silo_port")]
+    public int SiloPort { get; set; }
+
+    /// <summary>The client gateway port; 0 picks a free one. Default: 30000 in azure mode, a free port when embedded.</summary>
+    [ConfigurationKeyName("gateway_port")]
+    public int GatewayPort { get; set; }
+
+    /// <summary>The address other silos reach this one at. Default: the loopback address when embedded, the host's address otherwise.</summary>
+    [ConfigurationKeyName("advertised_ip")]
+    public string? AdvertisedIp { get; set; }
+
+    /// <summary>Seconds a client waits for a grain call before failing it. Default: 30.</summary>
+    [ConfigurationKeyName("response_timeout_seconds")]
+    public double ResponseTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>True for <c>mode: azure</c>.</summary>
+    public bool IsAzure => string.Equals(Mode, "azure", StringComparison.OrdinalIgnoreCase);
 }

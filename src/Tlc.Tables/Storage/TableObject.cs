@@ -125,8 +125,11 @@ public static class LineageKinds
     /// <summary>A materialised copy of another table, with no lineage to read through.</summary>
     public const string Squash = "squash";
 
+    /// <summary>A metrics table: per-sample model outputs keyed by <c>example_id</c>, assembled by a sink from committed parts.</summary>
+    public const string Metrics = "metrics";
+
     /// <summary>True for kinds whose rows are stored in the table's own chunks.</summary>
-    public static bool StoresRows(string kind) => kind is Source or Squash;
+    public static bool StoresRows(string kind) => kind is Source or Squash or Metrics;
 }
 
 /// <summary>A reference to a parent table.</summary>

@@ -1,0 +1,280 @@
+using Microsoft.Extensions.Logging;
+using Orleans.GrainDirectory;
+using Tlc.Cluster;
+
+namespace Tlc.Grains;
+
+/// <summary>
+/// A distributed collect_metrics job. Holds the spec (with the shard plan) and a view of each part's status, rebuilt
+/// from the part grains on activation. Leases are handed out in batches; leased parts whose deadline passed are
+/// reclaimed when workers ask for more (timers die with activations; workers keep asking). When every part is committed
+/// the sink publishes the metrics table; a part that fails too often fails the job with its errors.
+/// </summary>
+[GrainDirectory(GrainDirectoryName = TlcGrainNames.StrongDirectory)]
+internal sealed partial class MetricsJobGrain(
+    [PersistentState("job", TlcGrainNames.Storage)] IPersistentState<JobState> state,
+    TimeProvider time,
+    ILogger<MetricsJobGrain> logger) : Grain, IMetricsJobGrain
+{
+    private JobState Job => state.State;
+    private WorkStatus[] _parts = [];
+    private DateTimeOffset[] _deadlines = [];
+    private long[] _rows = [];
+    private int _expirations;
+    private int _retries;
+    private bool _publishing;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (Job.Spec is { } spec)
+        {
+            await RebuildViewAsync(spec);
+            if (Job.Status is JobStatus.Running or JobStatus.Publishing or JobStatus.Pending && _parts.All(p => p == WorkStatus.Committed))
+            {
+                SchedulePublish();
+            }
+        }
+        await base.OnActivateAsync(cancellationToken);
+    }
+
+    public async Task<JobProgress> SubmitAsync(MetricsJobSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (Job.Spec is { } existing)
+        {
+            if (existing.TableUrl != spec.TableUrl || existing.MetricsTableUrl != spec.MetricsTableUrl || existing.Shards.Length != spec.Shards.Length)
+            {
+                throw new InvalidOperationException($"Job {spec.JobId} exists with another spec.");
+            }
+            return Progress();
+        }
+        if (spec.Shards.Length == 0)
+        {
+            throw new ArgumentException($"Job {spec.JobId} has no shards.", nameof(spec));
+        }
+        Job.Spec = spec;
+        Job.Status = JobStatus.Pending;
+        await state.WriteStateAsync();
+        await GrainFactory.GetGrain<ISinkGrain>(spec.JobId).InitAsync(new SinkSpec(spec.JobId, spec.MetricsTableUrl, spec.OutputSchemaJson,
+            spec.TableUrl, spec.TableObjectId, spec.TableRows, spec.RunKey, spec.StreamName, spec.ConstantsJson, spec.Shards.Length,
+            RequireFullCoverage: !spec.ExcludeZeroWeights));
+        await Task.WhenAll(spec.Shards.Select(plan =>
+            GrainFactory.GetGrain<IPartGrain>(TlcGrainNames.PartKey(spec.JobId, plan.Index)).InitAsync(spec.JobId, plan, spec.MaxAttempts, spec.LeaseDuration)));
+        _parts = new WorkStatus[spec.Shards.Length];
+        _deadlines = new DateTimeOffset[spec.Shards.Length];
+        _rows = new long[spec.Shards.Length];
+        await GrainFactory.GetGrain<IJobQueueGrain>(TlcGrainNames.Default).EnqueueAsync(spec.JobId);
+        LogSubmitted(logger, spec.JobId, spec.TableUrl, spec.Shards.Length, spec.Shards.Sum(s => s.ExpectedRows));
+        return Progress();
+    }
+
+    public Task<MetricsJobSpec?> GetSpecAsync() => Task.FromResult(Job.Spec);
+
+    public async Task<LeaseGrant[]> LeaseAsync(WorkerRef worker, int max)
+    {
+        ArgumentNullException.ThrowIfNull(worker);
+        if (Job.Spec is not { } spec || Job.Status is not (JobStatus.Pending or JobStatus.Running) || max <= 0)
+        {
+            return [];
+        }
+        var now = time.GetUtcNow();
+        var grants = new List<LeaseGrant>();
+        // Pending parts first, then leased parts whose lease ran out (reclaimed now, as workers ask).
+        var candidates = Enumerable.Range(0, _parts.Length).Where(i => _parts[i] == WorkStatus.Pending)
+            .Concat(Enumerable.Range(0, _parts.Length).Where(i => _parts[i] == WorkStatus.Leased && _deadlines[i] <= now));
+        foreach (var index in candidates)
+        {
+            if (grants.Count >= max)
+            {
+                break;
+            }
+            var wasLeased = _parts[index] == WorkStatus.Leased;
+            var grant = await GrainFactory.GetGrain<IPartGrain>(TlcGrainNames.PartKey(spec.JobId, index)).TryLeaseAsync(worker);
+            if (grant is null)
+            {
+                // The part's own state disagreed with the view (or it failed on expiry): refresh that entry.
+                var info = await GrainFactory.GetGrain<IPartGrain>(TlcGrainNames.PartKey(spec.JobId, index)).GetAsync();
+                Apply(index, info.Lease.Status, info.Lease.Deadline, info.Commit?.Rows ?? 0);
+                continue;
+            }
+            if (wasLeased)
+            {
+                _expirations++;
+            }
+            if (grant.Attempt > 1)
+            {
+                _retries++;
+            }
+            _parts[index] = WorkStatus.Leased;
+            _deadlines[index] = grant.Deadline;
+            grants.Add(grant);
+        }
+        if (grants.Count > 0 && Job.Status == JobStatus.Pending)
+        {
+            Job.Status = JobStatus.Running;
+            Job.Started = now;
+            await state.WriteStateAsync();
+        }
+        await CheckFailedAsync();
+        return [.. grants];
+    }
+
+    public async Task PartChangedAsync(int index, WorkStatus status, long rows)
+    {
+        if (Job.Spec is null || index < 0 || index >= _parts.Length)
+        {
+            return;
+        }
+        Apply(index, status, status == WorkStatus.Leased ? _deadlines[index] : default, rows);
+        if (status == WorkStatus.Failed)
+        {
+            await CheckFailedAsync();
+        }
+        else if (status == WorkStatus.Committed && Job.Status is JobStatus.Running or JobStatus.Pending && _parts.All(p => p == WorkStatus.Committed))
+        {
+            SchedulePublish();
+        }
+    }
+
+    public Task<JobProgress> GetProgressAsync() => Task.FromResult(Progress());
+
+    public async Task<JobProgress> CancelAsync()
+    {
+        if (Job.Spec is not { } spec || Job.Status is JobStatus.Completed or JobStatus.Failed or JobStatus.Cancelled)
+        {
+            return Progress();
+        }
+        Job.Status = JobStatus.Cancelled;
+        Job.Finished = time.GetUtcNow();
+        await state.WriteStateAsync();
+        await Task.WhenAll(Enumerable.Range(0, _parts.Length).Select(i => GrainFactory.GetGrain<IPartGrain>(TlcGrainNames.PartKey(spec.JobId, i)).CancelAsync()));
+        await GrainFactory.GetGrain<IJobQueueGrain>(TlcGrainNames.Default).RemoveAsync(spec.JobId);
+        LogFinished(logger, spec.JobId, Job.Status, null);
+        return Progress();
+    }
+
+    public async Task<JobProgress> RetryAsync()
+    {
+        if (Job.Spec is not { } spec || Job.Status != JobStatus.Failed)
+        {
+            return Progress();
+        }
+        await Task.WhenAll(Enumerable.Range(0, _parts.Length).Where(i => _parts[i] == WorkStatus.Failed)
+            .Select(i => GrainFactory.GetGrain<IPartGrain>(TlcGrainNames.PartKey(spec.JobId, i)).ResetAsync()));
+        await RebuildViewAsync(spec);
+        Job.Status = _parts.All(p => p == WorkStatus.Committed) ? JobStatus.Publishing : JobStatus.Running;
+        Job.Errors.Clear();
+        Job.Finished = null;
+        await state.WriteStateAsync();
+        await GrainFactory.GetGrain<IJobQueueGrain>(TlcGrainNames.Default).EnqueueAsync(spec.JobId);
+        if (Job.Status == JobStatus.Publishing)
+        {
+            SchedulePublish();
+        }
+        return Progress();
+    }
+
+    private void Apply(int index, WorkStatus status, DateTimeOffset deadline, long rows)
+    {
+        _parts[index] = status;
+        _deadlines[index] = deadline;
+        _rows[index] = status == WorkStatus.Committed ? rows : 0;
+    }
+
+    private async Task RebuildViewAsync(MetricsJobSpec spec)
+    {
+        var infos = await Task.WhenAll(Enumerable.Range(0, spec.Shards.Length)
+            .Select(i => GrainFactory.GetGrain<IPartGrain>(TlcGrainNames.PartKey(spec.JobId, i)).GetAsync()));
+        _parts = infos.Select(i => i.Lease.Status).ToArray();
+        _deadlines = infos.Select(i => i.Lease.Deadline).ToArray();
+        _rows = infos.Select(i => i.Commit?.Rows ?? 0).ToArray();
+        _expirations = infos.Sum(i => i.Lease.Expirations);
+        _retries = infos.Sum(i => Math.Max(0, i.Lease.Attempt - 1));
+    }
+
+    private async Task CheckFailedAsync()
+    {
+        if (Job.Spec is not { } spec || Job.Status is not (JobStatus.Pending or JobStatus.Running) || !_parts.Contains(WorkStatus.Failed))
+        {
+            return;
+        }
+        var failed = Enumerable.Range(0, _parts.Length).Where(i => _parts[i] == WorkStatus.Failed).ToList();
+        var infos = await Task.WhenAll(failed.Select(i => GrainFactory.GetGrain<IPartGrain>(TlcGrainNames.PartKey(spec.JobId, i)).GetAsync()));
+        Job.Errors = infos.SelectMany(i => i.Lease.Errors.Select(e => $"shard {i.Index}: {e}")).ToList();
+        await FinishAsync(JobStatus.Failed);
+    }
+
+    private void SchedulePublish()
+    {
+        if (_publishing)
+        {
+            return;
+        }
+        _publishing = true;
+        // Publish in a turn of its own, not inside the part grain's call that reported the last commit.
+        this.RegisterGrainTimer(PublishAsync, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan) { Interleave = false });
+    }
+
+    private async Task PublishAsync(CancellationToken cancellationToken)
+    {
+        if (Job.Spec is not { } spec || Job.Status is JobStatus.Completed or JobStatus.Failed or JobStatus.Cancelled)
+        {
+            return;
+        }
+        Job.Status = JobStatus.Publishing;
+        await state.WriteStateAsync(cancellationToken);
+        try
+        {
+            Job.MetricsTableUrl = await GrainFactory.GetGrain<ISinkGrain>(spec.JobId).PublishAsync();
+            await FinishAsync(JobStatus.Completed);
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException or FormatException)
+        {
+            Job.Errors = [e.Message];
+            await FinishAsync(JobStatus.Failed);
+        }
+        finally
+        {
+            _publishing = false;
+        }
+    }
+
+    private async Task FinishAsync(JobStatus status)
+    {
+        Job.Status = status;
+        Job.Finished = time.GetUtcNow();
+        await state.WriteStateAsync();
+        await GrainFactory.GetGrain<IJobQueueGrain>(TlcGrainNames.Default).RemoveAsync(Job.Spec!.JobId);
+        LogFinished(logger, Job.Spec.JobId, status, Job.Errors.FirstOrDefault());
+    }
+
+    private JobProgress Progress()
+    {
+        var spec = Job.Spec;
+        var rows = spec?.Shards.Sum(s => s.ExpectedRows) ?? 0;
+        var committedRows = _rows.Sum();
+        var now = time.GetUtcNow();
+        var elapsed = Job.Started is { } started ? ((Job.Finished ?? now) - started).TotalSeconds : 0;
+        var rate = elapsed > 0 ? committedRows / elapsed : 0;
+        return new JobProgress
+        {
+            JobId = spec?.JobId ?? this.GetPrimaryKeyString(),
+            Status = Job.Status,
+            Shards = _parts.Length,
+            ShardsCommitted = _parts.Count(p => p == WorkStatus.Committed),
+            ShardsLeased = _parts.Count(p => p == WorkStatus.Leased),
+            ShardsFailed = _parts.Count(p => p == WorkStatus.Failed),
+            Rows = rows,
+            RowsCommitted = committedRows,
+            RowsPerSecond = rate,
+            Eta = rate > 0 && committedRows < rows ? TimeSpan.FromSeconds((rows - committedRows) / rate) : null,
+            MetricsTableUrl = Job.MetricsTableUrl,
+            Errors = [.. Job.Errors],
+            Submitted = spec?.Submitted ?? default,
+            Finished = Job.Finished,
+            RunKey = spec?.RunKey ?? "",
+            LeaseExpirations = _expirations,
+            Retries = _retries,
+        };
+    }
+}

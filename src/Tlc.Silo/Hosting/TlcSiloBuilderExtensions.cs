@@ -1,0 +1,70 @@
+using System.Net;
+using Azure.Data.Tables;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Configuration;
+using Tlc.Grains;
+using Tlc.Tables.Configuration;
+using Tlc.Tables.Urls;
+
+namespace Tlc.Silo.Hosting;
+
+/// <summary>Configures a silo to host Tlc's grains, embedded or in an Azure Storage cluster.</summary>
+public static class TlcSiloBuilderExtensions
+{
+    /// <summary>
+    /// Adds Tlc to a silo: clustering, grain state (<see cref="TlcGrainNames.Storage"/>), the strongly consistent grain
+    /// directory for job, part and sink grains, and the services grains use (URL adapters, time).
+    /// </summary>
+    /// <param name="builder">The silo builder.</param>
+    /// <param name="settings">Tlc's settings (root, Azure, cluster).</param>
+    /// <param name="endpoints">The ports to use (embedded mode picks free ones).</param>
+    public static ISiloBuilder UseTlc(this ISiloBuilder builder, TlcOptions settings, SiloEndpoints endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(endpoints);
+        var cluster = settings.Cluster;
+        builder.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = cluster.ClusterId;
+            o.ServiceId = cluster.ServiceId;
+        });
+        if (cluster.IsAzure)
+        {
+            var connection = cluster.ConnectionString ?? settings.Azure.ConnectionString!;
+            builder.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(connection));
+            builder.AddAzureBlobGrainStorage(TlcGrainNames.Storage, o =>
+            {
+                o.BlobServiceClient = new Azure.Storage.Blobs.BlobServiceClient(connection);
+                o.ContainerName = cluster.StateContainer;
+            });
+            builder.Services.UseAzureTableReminderService(o => o.TableServiceClient = new TableServiceClient(connection));
+            builder.ConfigureEndpoints(
+                endpoints.AdvertisedAddress ?? IPAddress.Loopback,
+                endpoints.SiloPort,
+                endpoints.GatewayPort,
+                listenOnAnyHostAddress: endpoints.AdvertisedAddress is not null && !IPAddress.IsLoopback(endpoints.AdvertisedAddress));
+        }
+        else
+        {
+            builder.UseLocalhostClustering(endpoints.SiloPort, endpoints.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
+            builder.AddFileGrainStorage(TlcGrainNames.Storage, EmbeddedSilo.StateFolder(settings.RootUrl));
+        }
+        builder.AddDistributedGrainDirectory(TlcGrainNames.StrongDirectory);
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton(_ =>
+        {
+            var adapters = new UrlAdapterRegistry();
+            TlcConfiguration.Apply(settings, adapters);
+            return adapters;
+        });
+        return builder;
+    }
+}
+
+/// <summary>The addresses a silo listens on.</summary>
+/// <param name="SiloPort">The silo-to-silo port.</param>
+/// <param name="GatewayPort">The client gateway port.</param>
+/// <param name="AdvertisedAddress">The address other silos reach this one at (null: loopback).</param>
+public sealed record SiloEndpoints(int SiloPort, int GatewayPort, IPAddress? AdvertisedAddress = null);

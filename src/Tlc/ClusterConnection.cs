@@ -1,0 +1,120 @@
+using System.Net;
+using Azure.Data.Tables;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using Tlc.Cluster;
+using Tlc.Silo.Hosting;
+using Tlc.Tables.Configuration;
+using Tlc.Tables.Urls;
+
+namespace Tlc;
+
+/// <summary>
+/// A process's connection to the cluster: the configured Azure cluster, or the embedded silo of the root — connecting
+/// to the one another process runs, or starting it in this process when none does (a lock file in the root decides; two
+/// silos never share a root). The same grains serve either way.
+/// </summary>
+public sealed class ClusterConnection : IAsyncDisposable
+{
+    private readonly IHost? _clientHost;
+    private readonly EmbeddedSilo? _silo;
+
+    private ClusterConnection(IClusterClient client, TlcOptions settings, IHost? clientHost, EmbeddedSilo? silo)
+    {
+        Client = client;
+        Settings = settings;
+        _clientHost = clientHost;
+        _silo = silo;
+        Identity = new WorkerRef($"{Dns.GetHostName()}-{Environment.ProcessId}", Guid.NewGuid().ToString("N")[..12]);
+        Adapters = new UrlAdapterRegistry();
+        TlcConfiguration.Apply(settings, Adapters);
+    }
+
+    /// <summary>The Orleans client.</summary>
+    public IClusterClient Client { get; }
+
+    /// <summary>The settings connected with.</summary>
+    public TlcOptions Settings { get; }
+
+    /// <summary>This process's identity (for run ownership and leases).</summary>
+    public WorkerRef Identity { get; }
+
+    /// <summary>The URL adapters configured by the settings.</summary>
+    public UrlAdapterRegistry Adapters { get; }
+
+    /// <summary>The context client-side objects work with.</summary>
+    public ClusterContext Context => new(Client, Adapters, Settings.RootUrl, Identity, TimeProvider.System);
+
+    /// <summary>True when this process hosts the embedded silo.</summary>
+    public bool HostsSilo => _silo is not null;
+
+    /// <summary>Connects according to <paramref name="settings"/> (cluster.mode).</summary>
+    public static async Task<ClusterConnection> ConnectAsync(TlcOptions settings, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        if (settings.Cluster.IsAzure)
+        {
+            var connection = settings.Cluster.ConnectionString ?? settings.Azure.ConnectionString!;
+            var host = await StartClientAsync(settings, c => c.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(connection)), cancellationToken)
+                .ConfigureAwait(false);
+            return new ClusterConnection(host.Services.GetRequiredService<IClusterClient>(), settings, host, null);
+        }
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            if (EmbeddedSilo.FindRunning(settings.RootUrl) is { GatewayPort: > 0 } running && running.IsAlive)
+            {
+                var host = await StartClientAsync(settings, c => c.UseLocalhostClustering(running.GatewayPort, settings.Cluster.ServiceId, settings.Cluster.ClusterId), cancellationToken)
+                    .ConfigureAwait(false);
+                return new ClusterConnection(host.Services.GetRequiredService<IClusterClient>(), settings, host, null);
+            }
+            if (await EmbeddedSilo.TryStartAsync(settings, null, cancellationToken).ConfigureAwait(false) is { } silo)
+            {
+                return new ClusterConnection(silo.Client, settings, null, silo);
+            }
+            // Another process holds the root's lock but has not published its ports yet.
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Another process holds the silo lock of {settings.RootUrl} but its silo did not come up within 30 s.");
+            }
+            await Task.Delay(200, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<IHost> StartClientAsync(TlcOptions settings, Action<IClientBuilder> clustering, CancellationToken cancellationToken)
+    {
+        var host = Host.CreateDefaultBuilder()
+            .UseContentRoot(AppContext.BaseDirectory)
+            .ConfigureLogging(l => l.ClearProviders())
+            .UseOrleansClient(client =>
+            {
+                clustering(client);
+                client.Configure<ClusterOptions>(o =>
+                {
+                    o.ClusterId = settings.Cluster.ClusterId;
+                    o.ServiceId = settings.Cluster.ServiceId;
+                });
+                client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(settings.Cluster.ResponseTimeoutSeconds));
+            })
+            .Build();
+        await host.StartAsync(cancellationToken).ConfigureAwait(false);
+        return host;
+    }
+
+    /// <summary>Disconnects; stops the embedded silo when this process hosts it.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_clientHost is not null)
+        {
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await _clientHost.StopAsync(stop.Token).ConfigureAwait(false);
+            _clientHost.Dispose();
+        }
+        if (_silo is not null)
+        {
+            await _silo.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}
