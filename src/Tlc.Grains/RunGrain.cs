@@ -125,7 +125,7 @@ internal sealed partial class RunGrain(
     {
         ArgumentNullException.ThrowIfNull(owner);
         EnsureExists();
-        if (Run.Owner == owner && deadline > Run.OwnerDeadline)
+        if (Run.Owner == owner)
         {
             Run.OwnerDeadline = deadline;
             await state.WriteStateAsync();

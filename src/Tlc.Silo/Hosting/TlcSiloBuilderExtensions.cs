@@ -51,6 +51,18 @@ public static class TlcSiloBuilderExtensions
             builder.UseLocalhostClustering(endpoints.SiloPort, endpoints.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
             builder.AddFileGrainStorage(TlcGrainNames.Storage, EmbeddedSilo.StateFolder(settings.RootUrl));
         }
+        return builder.AddTlcGrainServices(settings);
+    }
+
+    /// <summary>
+    /// What Tlc's grains need whatever the clustering and storage: the strongly consistent grain directory of job, part
+    /// and sink grains, the URL adapters configured by <paramref name="settings"/>, and the clock. (The grain storage
+    /// <see cref="TlcGrainNames.Storage"/> is added by the caller.)
+    /// </summary>
+    public static ISiloBuilder AddTlcGrainServices(this ISiloBuilder builder, TlcOptions settings)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(settings);
         builder.AddDistributedGrainDirectory(TlcGrainNames.StrongDirectory);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddSingleton(_ =>
