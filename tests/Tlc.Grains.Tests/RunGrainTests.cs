@@ -1,6 +1,5 @@
 using Tlc.Cluster;
 using Tlc.Testing.Cluster;
-using Tlc.Testing.Cluster;
 
 namespace Tlc.Grains.Tests;
 
