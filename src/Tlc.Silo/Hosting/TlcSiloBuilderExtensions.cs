@@ -3,6 +3,7 @@ using Azure.Data.Tables;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
+using Orleans.Runtime.Hosting;
 using Tlc.Grains;
 using Tlc.Tables.Configuration;
 using Tlc.Tables.Urls;
@@ -63,7 +64,7 @@ public static class TlcSiloBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(settings);
-        builder.AddDistributedGrainDirectory(TlcGrainNames.StrongDirectory);
+        AddStrongDirectory(builder);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddSingleton(_ =>
         {
@@ -72,6 +73,22 @@ public static class TlcSiloBuilderExtensions
             return adapters;
         });
         return builder;
+    }
+
+    /// <summary>
+    /// Registers Orleans' strongly consistent distributed directory under <see cref="TlcGrainNames.StrongDirectory"/>. When the
+    /// directory service is already there (e.g. a test cluster made it the default), the same instance is named too.
+    /// </summary>
+    private static void AddStrongDirectory(ISiloBuilder builder)
+    {
+        var existing = builder.Services.FirstOrDefault(d => d.ServiceType.FullName == "Orleans.Runtime.GrainDirectory.DistributedGrainDirectory");
+        if (existing is null)
+        {
+            builder.AddDistributedGrainDirectory(TlcGrainNames.StrongDirectory);
+            return;
+        }
+        var type = existing.ServiceType;
+        builder.AddGrainDirectory(TlcGrainNames.StrongDirectory, (services, _) => (Orleans.GrainDirectory.IGrainDirectory)services.GetRequiredService(type));
     }
 }
 

@@ -1,0 +1,311 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Tlc.Cluster;
+
+namespace Tlc.Workers;
+
+/// <summary>
+/// A worker: joins the cluster as a client, reports liveness, pulls shard leases from the active jobs, computes each
+/// shard with an <see cref="IShardExecutor"/> while renewing its lease, checks that the result covers exactly the
+/// shard's example ids (naming the first wrong id), and commits it with an operation id — retried with the same id when
+/// the cluster does not answer, so a retry has one effect. A lost lease cancels the work; a failure is reported so the
+/// shard is retried elsewhere. Draining (asked through the registry, or on stop) finishes current shards and takes no new ones.
+/// </summary>
+public sealed partial class WorkerHost
+{
+    private readonly ClusterContext _context;
+    private readonly IShardExecutor _executor;
+    private readonly WorkerOptions _options;
+    private readonly ILogger _logger;
+    private readonly Dictionary<string, MetricsJobSpec> _specs = new(StringComparer.Ordinal);
+    private long _shardsCommitted;
+    private long _shardsFailed;
+    private volatile bool _draining;
+
+    /// <summary>Creates a worker over a cluster context.</summary>
+    public WorkerHost(ClusterContext context, IShardExecutor executor, WorkerOptions? options = null, ILogger? logger = null)
+    {
+        _context = context ?? throw new ArgumentNullException(nameof(context));
+        _executor = executor ?? throw new ArgumentNullException(nameof(executor));
+        _options = options ?? new WorkerOptions();
+        _logger = logger ?? NullLogger.Instance;
+        Identity = new WorkerRef(_options.WorkerId ?? context.Identity.Id, context.Identity.Incarnation);
+    }
+
+    /// <summary>This worker's identity.</summary>
+    public WorkerRef Identity { get; }
+
+    /// <summary>Shards this worker committed.</summary>
+    public long ShardsCommitted => Interlocked.Read(ref _shardsCommitted);
+
+    /// <summary>Shards this worker failed.</summary>
+    public long ShardsFailed => Interlocked.Read(ref _shardsFailed);
+
+    /// <summary>Called after a shard is computed and before it is committed (for fault-injection tests: stall, crash).</summary>
+    public Func<ShardTask, CancellationToken, Task>? BeforeCommit { get; init; }
+
+    /// <summary>Runs until cancelled (or drained and idle).</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var registry = _context.Client.GetGrain<IWorkerRegistryGrain>("default");
+        var queue = _context.Client.GetGrain<IJobQueueGrain>("default");
+        using var heartbeatStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var heartbeat = HeartbeatLoopAsync(registry, heartbeatStop.Token);
+        var running = new List<Task>();
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested && !_draining)
+            {
+                running.RemoveAll(t => t.IsCompleted);
+                var free = _options.MaxConcurrentShards - running.Count;
+                var started = 0;
+                if (free > 0)
+                {
+                    foreach (var jobId in await Call(() => queue.GetActiveAsync(), cancellationToken).ConfigureAwait(false) ?? [])
+                    {
+                        var tasks = await LeaseAsync(jobId, free - started, cancellationToken).ConfigureAwait(false);
+                        foreach (var task in tasks)
+                        {
+                            running.Add(Task.Run(() => ProcessAsync(task, cancellationToken), CancellationToken.None));
+                            started++;
+                        }
+                        if (started >= free)
+                        {
+                            break;
+                        }
+                    }
+                }
+                if (started == 0)
+                {
+                    var wait = running.Count > 0 ? Task.WhenAny(Task.WhenAny(running), Task.Delay(_options.PollInterval, cancellationToken)) : Task.Delay(_options.PollInterval, cancellationToken);
+                    try
+                    {
+                        await wait.ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+        finally
+        {
+            await Task.WhenAll(running).ConfigureAwait(false);
+            await heartbeatStop.CancelAsync().ConfigureAwait(false);
+            await heartbeat.ConfigureAwait(false);
+            try
+            {
+                await registry.UnregisterAsync(Identity).WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is TimeoutException or OrleansException or OperationCanceledException)
+            {
+                // The registry forgets silent workers anyway.
+            }
+        }
+    }
+
+    private async Task<List<ShardTask>> LeaseAsync(string jobId, int max, CancellationToken cancellationToken)
+    {
+        var job = _context.Client.GetGrain<IMetricsJobGrain>(jobId);
+        if (!_specs.TryGetValue(jobId, out var spec))
+        {
+            spec = await Call(() => job.GetSpecAsync(), cancellationToken).ConfigureAwait(false);
+            if (spec is null)
+            {
+                return [];
+            }
+            _specs[jobId] = spec;
+        }
+        var grants = await Call(() => job.LeaseAsync(Identity, max), cancellationToken).ConfigureAwait(false) ?? [];
+        return grants.Select(g => new ShardTask(spec, spec.Shards[g.Item], g,
+            new Url(spec.MetricsTableUrl).Join($"chunks/shard-{g.Item:D5}-a{g.Attempt}-{g.Token[..8]}.arrow"))).ToList();
+    }
+
+    private async Task ProcessAsync(ShardTask task, CancellationToken cancellationToken)
+    {
+        var part = _context.Client.GetGrain<IPartGrain>($"{task.Job.JobId}/{task.Shard.Index}");
+        using var work = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var renewal = RenewLoopAsync(part, task, work);
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            var output = await _executor.ExecuteAsync(task, work.Token).ConfigureAwait(false);
+            var runs = CheckIds(task, output);
+            if (BeforeCommit is { } hook)
+            {
+                await hook(task, work.Token).ConfigureAwait(false);
+            }
+            var relative = $"chunks/{task.ChunkUrl.Name}";
+            var commit = new PartCommit(Guid.NewGuid().ToString("N"), task.Lease.Attempt, task.Lease.Token, relative, output.Rows, output.Bytes, output.Batches, runs);
+            var result = await CommitAsync(part, commit, cancellationToken).ConfigureAwait(false);
+            await work.CancelAsync().ConfigureAwait(false);
+            LogCommitted(_logger, Identity.ToString(), task.Job.JobId, task.Shard.Index, task.Lease.Attempt, result.Outcome, output.Rows, watch.Elapsed.TotalSeconds);
+            if (result.Outcome == CommitOutcome.Rejected)
+            {
+                throw new InvalidOperationException(result.Reason ?? "the commit was rejected");
+            }
+            Interlocked.Increment(ref _shardsCommitted);
+        }
+        catch (OperationCanceledException) when (work.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // The lease was lost (or the shard committed elsewhere): someone else has it now.
+            LogLeaseLost(_logger, Identity.ToString(), task.Job.JobId, task.Shard.Index, task.Lease.Attempt);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping: the lease expires and the shard is retried elsewhere.
+        }
+        catch (Exception e)
+        {
+            Interlocked.Increment(ref _shardsFailed);
+            LogShardFailed(_logger, e, Identity.ToString(), task.Job.JobId, task.Shard.Index, task.Lease.Attempt);
+            try
+            {
+                await part.ReportFailureAsync(task.Lease.Token, $"{e.GetType().Name}: {e.Message}").WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception report) when (report is TimeoutException or OrleansException)
+            {
+                // The lease expires instead.
+            }
+        }
+        finally
+        {
+            await work.CancelAsync().ConfigureAwait(false);
+            await renewal.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The shard's ids as runs, after checking they are exactly the planned ones (naming the first wrong id).</summary>
+    internal static IdRun[] CheckIds(ShardTask task, ShardOutput output)
+    {
+        var plan = task.Shard;
+        List<IdRun> runs;
+        try
+        {
+            runs = ExampleIds.Runs(output.ExampleIds);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new InvalidOperationException($"Shard {plan.Index} of job {task.Job.JobId}: {e.Message}", e);
+        }
+        if (output.ExampleIds.Length != output.Rows)
+        {
+            throw new InvalidOperationException($"Shard {plan.Index} of job {task.Job.JobId}: {output.Rows} rows but {output.ExampleIds.Length} example ids.");
+        }
+        foreach (var id in output.ExampleIds)
+        {
+            if (id < plan.Start || id >= plan.End)
+            {
+                throw new InvalidOperationException($"Shard {plan.Index} of job {task.Job.JobId}: example_id {id} is outside the shard's rows {plan.Start}..{plan.End - 1}.");
+            }
+        }
+        if (plan.ExpectedRows == plan.End - plan.Start && output.ExampleIds.Length != plan.ExpectedRows)
+        {
+            var expected = plan.Start;
+            foreach (var id in output.ExampleIds)
+            {
+                if (id != expected)
+                {
+                    break;
+                }
+                expected++;
+            }
+            throw new InvalidOperationException($"Shard {plan.Index} of job {task.Job.JobId}: example_id {expected} is missing.");
+        }
+        if (output.ExampleIds.Length != plan.ExpectedRows || ExampleIds.Digest(output.ExampleIds) != plan.IdDigest)
+        {
+            throw new InvalidOperationException(
+                $"Shard {plan.Index} of job {task.Job.JobId}: {output.ExampleIds.Length} example ids do not match the {plan.ExpectedRows} planned ones.");
+        }
+        return [.. runs];
+    }
+
+    private async Task<CommitResult> CommitAsync(IPartGrain part, PartCommit commit, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await part.CommitAsync(commit).WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (attempt < _options.CommitAttempts && e is TimeoutException or OrleansException && !cancellationToken.IsCancellationRequested)
+            {
+                // The cluster did not answer (a silo died?): the same operation id again has one effect.
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task RenewLoopAsync(IPartGrain part, ShardTask task, CancellationTokenSource work)
+    {
+        var interval = TimeSpan.FromTicks((long)((task.Lease.Deadline - _context.Time.GetUtcNow()).Ticks * _options.RenewFraction));
+        if (interval <= TimeSpan.Zero)
+        {
+            interval = TimeSpan.FromMilliseconds(100);
+        }
+        try
+        {
+            while (!work.IsCancellationRequested)
+            {
+                await Task.Delay(interval, work.Token).ConfigureAwait(false);
+                RenewOutcome outcome;
+                try
+                {
+                    outcome = await part.RenewAsync(task.Lease.Token).WaitAsync(work.Token).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is TimeoutException or OrleansException)
+                {
+                    continue;
+                }
+                if (outcome != RenewOutcome.Renewed)
+                {
+                    await work.CancelAsync().ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task HeartbeatLoopAsync(IWorkerRegistryGrain registry, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                try
+                {
+                    var keepGoing = await registry.HeartbeatAsync(new WorkerInfo(Identity, Environment.MachineName, _options.Device,
+                        [.. _specs.Values.Select(s => s.Model.Name).Distinct()], _draining, _context.Time.GetUtcNow())).WaitAsync(cancellationToken).ConfigureAwait(false);
+                    if (!keepGoing)
+                    {
+                        _draining = true;
+                    }
+                }
+                catch (Exception e) when (e is TimeoutException or OrleansException)
+                {
+                    // Retried at the next beat.
+                }
+                await Task.Delay(_options.HeartbeatInterval, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private static async Task<T?> Call<T>(Func<Task<T>> call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await call().WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is TimeoutException or OrleansException)
+        {
+            return default;
+        }
+    }
+}

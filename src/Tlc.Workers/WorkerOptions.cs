@@ -1,0 +1,26 @@
+namespace Tlc.Workers;
+
+/// <summary>How a worker runs.</summary>
+public sealed class WorkerOptions
+{
+    /// <summary>The worker id (stable across restarts). Default: host name and process id.</summary>
+    public string? WorkerId { get; init; }
+
+    /// <summary>Shards computed at once. Default: 1 (one inference thread per worker).</summary>
+    public int MaxConcurrentShards { get; init; } = 1;
+
+    /// <summary>How long to wait before asking again when there is no work. Default: 1 s.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often to report liveness to the worker registry. Default: 5 s.</summary>
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often to renew a lease, as a fraction of its length. Default: 1/3.</summary>
+    public double RenewFraction { get; init; } = 1.0 / 3;
+
+    /// <summary>Attempts at committing a result when the cluster does not answer (same operation id each time). Default: 5.</summary>
+    public int CommitAttempts { get; init; } = 5;
+
+    /// <summary>The device the worker computes on ("cpu", "cuda:0"), reported to the registry. Default: "cpu".</summary>
+    public string Device { get; init; } = "cpu";
+}
