@@ -307,5 +307,9 @@ public sealed partial class WorkerHost
         {
             return default;
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return default;
+        }
     }
 }

@@ -16,9 +16,37 @@ namespace Tlc.Testing.Cluster;
 /// </summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {
-    public TempRoot Root { get; } = new("cluster");
+    /// <summary>A fixture with a fresh root and state container.</summary>
+    public ClusterFixture()
+        : this(new TempRoot("cluster"), Azurite.NewContainerName("grains"), $"test-{Guid.NewGuid():N}"[..20], ownsStorage: true)
+    {
+    }
 
-    public string Container { get; } = Azurite.NewContainerName("grains");
+    /// <summary>A fixture over an existing root and state container: a restart of a cluster whose state lives there.</summary>
+    public static ClusterFixture Over(TempRoot root, string container, string clusterId, short silos = 3, TimeSpan? responseTimeout = null) =>
+        new(root, container, clusterId, ownsStorage: false) { Silos = silos, ResponseTimeout = responseTimeout ?? TimeSpan.FromSeconds(15) };
+
+    private ClusterFixture(TempRoot root, string container, string clusterId, bool ownsStorage)
+    {
+        Root = root;
+        Container = container;
+        ClusterId = clusterId;
+        _ownsStorage = ownsStorage;
+    }
+
+    private readonly bool _ownsStorage;
+
+    /// <summary>Silos to start.</summary>
+    public short Silos { get; init; } = 3;
+
+    /// <summary>How long the client waits for a grain call (low in fault tests).</summary>
+    public TimeSpan ResponseTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    public TempRoot Root { get; }
+
+    public string Container { get; }
+
+    public string ClusterId { get; }
 
     public TestCluster Cluster { get; private set; } = null!;
 
@@ -26,9 +54,10 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        var builder = new TestClusterBuilder(3);
-        builder.Options.ClusterId = $"test-{Guid.NewGuid():N}"[..20];
-        builder.Options.ServiceId = builder.Options.ClusterId;
+        var builder = new TestClusterBuilder(Silos);
+        builder.Options.ClusterId = ClusterId;
+        builder.Options.ServiceId = ClusterId;
+        builder.Properties["TlcResponseTimeout"] = ResponseTimeout.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         builder.Properties["TlcRoot"] = Root.Path;
         builder.Properties["TlcAzure"] = Azurite.ConnectionString;
         builder.Properties["TlcContainer"] = Container;
@@ -46,8 +75,11 @@ public sealed class ClusterFixture : IAsyncLifetime
     {
         await Cluster.StopAllSilosAsync();
         await Cluster.DisposeAsync();
-        await Azurite.DeleteContainerAsync(Container);
-        Root.Dispose();
+        if (_ownsStorage)
+        {
+            await Azurite.DeleteContainerAsync(Container);
+            Root.Dispose();
+        }
     }
 
     private sealed class SiloConfigurator : ISiloConfigurator
@@ -67,6 +99,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     private sealed class ClientConfigurator : IClientBuilderConfigurator
     {
         public void Configure(IConfiguration configuration, IClientBuilder clientBuilder) =>
-            clientBuilder.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(15));
+            clientBuilder.Configure<ClientMessagingOptions>(o =>
+                o.ResponseTimeout = TimeSpan.FromSeconds(double.Parse(configuration["TlcResponseTimeout"] ?? "15", System.Globalization.CultureInfo.InvariantCulture)));
     }
 }

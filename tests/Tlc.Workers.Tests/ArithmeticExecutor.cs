@@ -19,9 +19,16 @@ internal sealed class ArithmeticExecutor(UrlAdapterRegistry adapters) : IShardEx
 
     public int Executions;
 
+    /// <summary>A pause per shard, to keep a job running long enough for a fault to hit it mid-way.</summary>
+    public TimeSpan Delay { get; set; }
+
     public async Task<ShardOutput> ExecuteAsync(ShardTask task, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref Executions);
+        if (Delay > TimeSpan.Zero)
+        {
+            await Task.Delay(Delay, cancellationToken);
+        }
         using var table = await Table.OpenAsync(task.Job.TableUrl, adapters, cancellationToken);
         var ids = new List<long>();
         var twice = new List<double>();
