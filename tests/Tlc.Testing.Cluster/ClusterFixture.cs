@@ -65,6 +65,8 @@ public sealed class ClusterFixture : IAsyncLifetime
         builder.AddClientBuilderConfigurator<ClientConfigurator>();
         Cluster = builder.Build();
         await Cluster.DeployAsync();
+        // DeployAsync can return before every silo sees the others (and the directory is partitioned among them).
+        await Cluster.WaitForLivenessToStabilizeAsync();
     }
 
     /// <summary>A client context as a process named <paramref name="who"/> would have.</summary>
