@@ -79,35 +79,42 @@ internal sealed partial class MetricsJobGrain(
         }
         var now = time.GetUtcNow();
         var grants = new List<LeaseGrant>();
-        // Pending parts first, then leased parts whose lease ran out (reclaimed now, as workers ask).
+        // Pending parts first, then leased parts whose lease ran out (reclaimed now, as workers ask); tried in batches, in parallel.
         var candidates = Enumerable.Range(0, _parts.Length).Where(i => _parts[i] == WorkStatus.Pending)
-            .Concat(Enumerable.Range(0, _parts.Length).Where(i => _parts[i] == WorkStatus.Leased && _deadlines[i] <= now));
-        foreach (var index in candidates)
+            .Concat(Enumerable.Range(0, _parts.Length).Where(i => _parts[i] == WorkStatus.Leased && _deadlines[i] <= now))
+            .ToList();
+        var next = 0;
+        while (grants.Count < max && next < candidates.Count)
         {
-            if (grants.Count >= max)
+            var batch = candidates.Skip(next).Take(max - grants.Count).ToList();
+            next += batch.Count;
+            var results = await Task.WhenAll(batch.Select(async index =>
             {
-                break;
-            }
-            var wasLeased = _parts[index] == WorkStatus.Leased;
-            var grant = await GrainFactory.GetGrain<IPartGrain>(TlcGrainNames.PartKey(spec.JobId, index)).TryLeaseAsync(worker);
-            if (grant is null)
+                var part = GrainFactory.GetGrain<IPartGrain>(TlcGrainNames.PartKey(spec.JobId, index));
+                var grant = await part.TryLeaseAsync(worker);
+                // Refused: the part's own state disagreed with the view (or it failed on expiry).
+                var info = grant is null ? await part.GetAsync() : null;
+                return (Index: index, WasLeased: _parts[index] == WorkStatus.Leased, Grant: grant, Info: info);
+            }));
+            foreach (var (index, wasLeased, grant, info) in results)
             {
-                // The part's own state disagreed with the view (or it failed on expiry): refresh that entry.
-                var info = await GrainFactory.GetGrain<IPartGrain>(TlcGrainNames.PartKey(spec.JobId, index)).GetAsync();
-                Apply(index, info.Lease.Status, info.Lease.Deadline, info.Commit?.Rows ?? 0);
-                continue;
+                if (grant is null)
+                {
+                    Apply(index, info!.Lease.Status, info.Lease.Deadline, info.Commit?.Rows ?? 0);
+                    continue;
+                }
+                if (wasLeased)
+                {
+                    _expirations++;
+                }
+                if (grant.Attempt > 1)
+                {
+                    _retries++;
+                }
+                _parts[index] = WorkStatus.Leased;
+                _deadlines[index] = grant.Deadline;
+                grants.Add(grant);
             }
-            if (wasLeased)
-            {
-                _expirations++;
-            }
-            if (grant.Attempt > 1)
-            {
-                _retries++;
-            }
-            _parts[index] = WorkStatus.Leased;
-            _deadlines[index] = grant.Deadline;
-            grants.Add(grant);
         }
         if (grants.Count > 0 && Job.Status == JobStatus.Pending)
         {
