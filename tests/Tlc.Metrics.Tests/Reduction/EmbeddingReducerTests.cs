@@ -124,6 +124,40 @@ public sealed class EmbeddingReducerTests : IDisposable
             EmbeddingReducer.ReduceAsync(revised, "embeddings_few", cancellationToken: ct))).Message, StringComparison.Ordinal);
     }
 
+    [Fact(Timeout = 120_000)]
+    public async Task AddReducedColumn_NullEmbedding_StaysNullAndIsLeftOutOfTheFit()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        float[]?[] rows = [[0f, 0f, 1f], [2f, 0f, 1f], null, [4f, 1f, 1f], [6f, 1f, 1f]];
+        await using var writer = await TableWriter.CreateAsync(new TableWriterOptions
+        {
+            Schema = new TableSchema { ["embeddings_sparse"] = new EmbeddingSchema(3) { Nullable = true } },
+            Project = "p",
+            Dataset = "metrics",
+            Table = "sparse",
+            Root = _root.Url,
+            Settings = _root.Settings,
+        }, ct);
+        foreach (var row in rows)
+        {
+            writer.AddRow(new Dictionary<string, object?> { ["embeddings_sparse"] = row });
+        }
+        using var table = await writer.FinalizeAsync(ct);
+        using var revised = await EmbeddingReducer.AddReducedColumnAsync(table, "embeddings_sparse", cancellationToken: ct);
+        Assert.True(revised.Schema["embeddings_sparse_pca"] is EmbeddingSchema { Dimensions: 2, Nullable: true });
+        Assert.Null(revised.GetValue("embeddings_sparse_pca", 2));
+        var present = rows.Where(r => r is not null).Select(r => r!).ToList();
+        var expected = PcaReference.Project(present, present, 2);
+        var got = new[] { 0, 1, 3, 4 }.Select(i => (float[])revised.GetValue("embeddings_sparse_pca", i)!).ToArray();
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Equal(expected[i][0], got[i][0], 5);
+            Assert.Equal(expected[i][1], got[i][1], 5);
+        }
+        // The points lie along x mostly: the first coordinate spans them, mean 3 → -3 … 3 roughly.
+        Assert.True(got[0][0] < -2.5 && got[3][0] > 2.5);
+    }
+
     private async Task<Table> WriteAsync(string name, float[][] rows, CancellationToken ct)
     {
         await using var writer = await TableWriter.CreateAsync(new TableWriterOptions
