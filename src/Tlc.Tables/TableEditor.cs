@@ -57,6 +57,28 @@ public sealed class TableEditor
         return this;
     }
 
+    /// <summary>
+    /// Sets <paramref name="column"/> of each row in <paramref name="rows"/> to the value at the same position in
+    /// <paramref name="values"/> (one value per row, e.g. a computed column; one summary line for the whole edit).
+    /// </summary>
+    public TableEditor SetEach(string column, IReadOnlyList<long> rows, IReadOnlyList<object?> values)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(values);
+        if (rows.Count != values.Count)
+        {
+            throw new ArgumentException($"Setting '{column}': {rows.Count} rows but {values.Count} values.", nameof(values));
+        }
+        WritableColumn(column);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            CheckRows(rows[i], rows[i], $"setting '{column}'");
+            Assign(column, rows[i], rows[i], values[i]);
+        }
+        _summary.Add($"set {column} on {rows.Count} row(s)");
+        return this;
+    }
+
     /// <summary>Sets <paramref name="column"/> of rows <paramref name="start"/>..<paramref name="endInclusive"/>.</summary>
     public TableEditor SetRange(string column, long start, long endInclusive, object? value)
     {

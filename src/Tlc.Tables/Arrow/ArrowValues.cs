@@ -67,7 +67,9 @@ public static class ArrowValues
     /// <summary>A slice of a list's child array as a typed array where the element type is a number, else <c>object?[]</c>.</summary>
     private static object ListValue(IArrowArray values, int start, int count)
     {
-        if (values.NullCount == 0)
+        // Only the slice counts: a null list elsewhere (whose slots a fixed-size list fills with nulls) must not turn every
+        // other row's value into object?[].
+        if (values.NullCount == 0 || !HasNull(values, start, count))
         {
             switch (values)
             {
@@ -86,5 +88,17 @@ public static class ArrowValues
             result[i] = GetValue(values, start + i);
         }
         return result;
+    }
+
+    private static bool HasNull(IArrowArray values, int start, int count)
+    {
+        for (var i = start; i < start + count; i++)
+        {
+            if (values.IsNull(i))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 }
