@@ -28,6 +28,7 @@ await Run("scan", TableBenchmarks.ScanAsync);
 await Run("random", TableBenchmarks.RandomAccessAsync);
 await Run("writer", () => Task.FromResult(TableBenchmarks.WriterMemory()));
 await Run("csv", CsvBenchmark.RunAsync);
+await Run("lease", LeaseBenchmark.RunAsync);
 
 if (output is not null)
 {

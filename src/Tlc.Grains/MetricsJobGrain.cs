@@ -19,10 +19,14 @@ internal sealed partial class MetricsJobGrain(
     private JobState Job => state.State;
     private WorkStatus[] _parts = [];
     private DateTimeOffset[] _deadlines = [];
+    private readonly SortedSet<int> _pending = [];
     private long[] _rows = [];
     private int _expirations;
     private int _retries;
     private bool _publishing;
+    private bool _starting;
+    private int _failed;
+    private int _committed;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -63,6 +67,7 @@ internal sealed partial class MetricsJobGrain(
         _parts = new WorkStatus[spec.Shards.Length];
         _deadlines = new DateTimeOffset[spec.Shards.Length];
         _rows = new long[spec.Shards.Length];
+        _pending.UnionWith(Enumerable.Range(0, spec.Shards.Length));
         await GrainFactory.GetGrain<IJobQueueGrain>(TlcGrainNames.Default).EnqueueAsync(spec.JobId);
         LogSubmitted(logger, spec.JobId, spec.TableUrl, spec.Shards.Length, spec.Shards.Sum(s => s.ExpectedRows));
         return Progress();
@@ -80,13 +85,20 @@ internal sealed partial class MetricsJobGrain(
         var now = time.GetUtcNow();
         var grants = new List<LeaseGrant>();
         // Pending parts first, then leased parts whose lease ran out (reclaimed now, as workers ask); tried in batches, in parallel.
-        var candidates = Enumerable.Range(0, _parts.Length).Where(i => _parts[i] == WorkStatus.Pending)
-            .Concat(Enumerable.Range(0, _parts.Length).Where(i => _parts[i] == WorkStatus.Leased && _deadlines[i] <= now))
-            .ToList();
+        var candidates = _pending.Take(max).ToList();
+        if (candidates.Count < max)
+        {
+            // Only when nothing is pending: look for leases that ran out.
+            candidates.AddRange(Enumerable.Range(0, _parts.Length).Where(i => _parts[i] == WorkStatus.Leased && _deadlines[i] <= now).Take(max - candidates.Count));
+        }
         var next = 0;
         while (grants.Count < max && next < candidates.Count)
         {
             var batch = candidates.Skip(next).Take(max - grants.Count).ToList();
+            foreach (var index in batch)
+            {
+                _pending.Remove(index);
+            }
             next += batch.Count;
             var results = await Task.WhenAll(batch.Select(async index =>
             {
@@ -111,13 +123,14 @@ internal sealed partial class MetricsJobGrain(
                 {
                     _retries++;
                 }
-                _parts[index] = WorkStatus.Leased;
-                _deadlines[index] = grant.Deadline;
+                Apply(index, WorkStatus.Leased, grant.Deadline, 0);
                 grants.Add(grant);
             }
         }
-        if (grants.Count > 0 && Job.Status == JobStatus.Pending)
+        if (grants.Count > 0 && Job.Status == JobStatus.Pending && !_starting)
         {
+            // One interleaved request records the start; the others go on.
+            _starting = true;
             Job.Status = JobStatus.Running;
             Job.Started = now;
             await state.WriteStateAsync();
@@ -137,7 +150,7 @@ internal sealed partial class MetricsJobGrain(
         {
             await CheckFailedAsync();
         }
-        else if (status == WorkStatus.Committed && Job.Status is JobStatus.Running or JobStatus.Pending && _parts.All(p => p == WorkStatus.Committed))
+        else if (status == WorkStatus.Committed && Job.Status is JobStatus.Running or JobStatus.Pending && _committed == _parts.Length)
         {
             SchedulePublish();
         }
@@ -183,9 +196,31 @@ internal sealed partial class MetricsJobGrain(
 
     private void Apply(int index, WorkStatus status, DateTimeOffset deadline, long rows)
     {
+        Count(_parts[index], -1);
+        Count(status, +1);
+        if (status == WorkStatus.Pending)
+        {
+            _pending.Add(index);
+        }
+        else
+        {
+            _pending.Remove(index);
+        }
         _parts[index] = status;
         _deadlines[index] = deadline;
         _rows[index] = status == WorkStatus.Committed ? rows : 0;
+    }
+
+    private void Count(WorkStatus status, int delta)
+    {
+        if (status == WorkStatus.Failed)
+        {
+            _failed += delta;
+        }
+        else if (status == WorkStatus.Committed)
+        {
+            _committed += delta;
+        }
     }
 
     private async Task RebuildViewAsync(MetricsJobSpec spec)
@@ -193,6 +228,10 @@ internal sealed partial class MetricsJobGrain(
         var infos = await Task.WhenAll(Enumerable.Range(0, spec.Shards.Length)
             .Select(i => GrainFactory.GetGrain<IPartGrain>(TlcGrainNames.PartKey(spec.JobId, i)).GetAsync()));
         _parts = infos.Select(i => i.Lease.Status).ToArray();
+        _failed = _parts.Count(p => p == WorkStatus.Failed);
+        _committed = _parts.Count(p => p == WorkStatus.Committed);
+        _pending.Clear();
+        _pending.UnionWith(Enumerable.Range(0, _parts.Length).Where(i => _parts[i] == WorkStatus.Pending));
         _deadlines = infos.Select(i => i.Lease.Deadline).ToArray();
         _rows = infos.Select(i => i.Commit?.Rows ?? 0).ToArray();
         _expirations = infos.Sum(i => i.Lease.Expirations);
@@ -201,7 +240,7 @@ internal sealed partial class MetricsJobGrain(
 
     private async Task CheckFailedAsync()
     {
-        if (Job.Spec is not { } spec || Job.Status is not (JobStatus.Pending or JobStatus.Running) || !_parts.Contains(WorkStatus.Failed))
+        if (Job.Spec is not { } spec || Job.Status is not (JobStatus.Pending or JobStatus.Running) || _failed == 0)
         {
             return;
         }

@@ -90,8 +90,7 @@ internal sealed partial class PartGrain(
             if (repeat == CommitOutcome.Duplicate)
             {
                 // A retry after a timeout: make sure the sink and the job heard of it.
-                await NotifySinkAsync();
-                await NotifyJobAsync();
+                await Task.WhenAll(NotifySinkAsync(), NotifyJobAsync());
             }
             return new CommitResult(repeat);
         }
@@ -117,8 +116,7 @@ internal sealed partial class PartGrain(
         }
         Part.Commit = commit;
         await state.WriteStateAsync();
-        await NotifySinkAsync();
-        await NotifyJobAsync();
+        await Task.WhenAll(NotifySinkAsync(), NotifyJobAsync());
         return new CommitResult(CommitOutcome.Accepted);
     }
 

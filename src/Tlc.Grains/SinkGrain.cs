@@ -54,13 +54,13 @@ internal sealed partial class SinkGrain(
         return index;
     }
 
-    public async Task PartCommittedAsync(int index)
+    public Task PartCommittedAsync(int index)
     {
+        // Kept in memory only: the part grains hold the durable truth, and publication reads it from them. So commits
+        // never queue behind a write of the sink's state.
         RequireSpec();
-        if (Sink.MarkCommitted(index))
-        {
-            await state.WriteStateAsync();
-        }
+        Sink.MarkCommitted(index);
+        return Task.CompletedTask;
     }
 
     public async Task<string> PublishAsync()

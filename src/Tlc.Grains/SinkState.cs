@@ -2,7 +2,10 @@ using Tlc.Cluster;
 
 namespace Tlc.Grains;
 
-/// <summary>The durable state of a sink grain: which parts committed (a bitset), never their rows.</summary>
+/// <summary>
+/// The state of a sink grain: spec, part count and publication are durable; the committed bitset is a cache of what the
+/// part grains (the truth) say, written along with the rest.
+/// </summary>
 [GenerateSerializer]
 public sealed class SinkState
 {

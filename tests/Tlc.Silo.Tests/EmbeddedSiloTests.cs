@@ -23,7 +23,7 @@ public sealed class EmbeddedSiloTests : IDisposable
             await run.LogAsync(new Dictionary<string, object?> { ["epoch"] = 1, ["acc"] = 0.5 });
             await run.CompleteAsync();
         }
-        Assert.True(Directory.EnumerateFiles(EmbeddedSilo.StateFolder(_root.Url), "*.state", SearchOption.AllDirectories).Any());
+        Assert.True(new FileInfo(Path.Combine(EmbeddedSilo.StateFolder(_root.Url), "tlc.state.log")).Length > 0);
 
         await using var second = await ClusterConnection.ConnectAsync(Settings);
         var info = await second.Context.RunGrain("p", "durable").GetAsync();

@@ -29,7 +29,8 @@ public sealed class FileGrainStorageTests : IDisposable
         public bool RecordExists { get; set; }
     }
 
-    private FileGrainStorage Storage() => new("tlc", new FileGrainStorageOptions { RootDirectory = _root.Path, GrainStorageSerializer = new JsonStateSerializer() });
+    private FileGrainStorage Storage(long compactAbove = 64L << 20) =>
+        new("tlc", new FileGrainStorageOptions { RootDirectory = _root.Path, GrainStorageSerializer = new JsonStateSerializer(), CompactAboveBytes = compactAbove });
 
     private static readonly GrainId Grain = GrainId.Create("part", "job/7");
 
@@ -79,6 +80,51 @@ public sealed class FileGrainStorageTests : IDisposable
         var read = new GrainState<int>();
         await storage.ReadStateAsync("s", GrainId.Create("t", "a/b"), read);
         Assert.Equal(1, read.State);
+    }
+
+    [Fact]
+    public async Task TornRecordAtTheEnd_IsIgnored_EarlierStateKept()
+    {
+        string log;
+        using (var storage = Storage())
+        {
+            await storage.WriteStateAsync("s", Grain, new GrainState<int> { State = 41 });
+            log = storage.LogPath;
+        }
+        // A crash mid-append: half a record.
+        var length = new FileInfo(log).Length;
+        await using (var file = new FileStream(log, FileMode.Append))
+        {
+            await file.WriteAsync(new byte[] { 0x47, 0x43, 0x4c, 0x54, 1, 2, 3 });
+        }
+        using var reopened = Storage();
+        var read = new GrainState<int>();
+        await reopened.ReadStateAsync("s", Grain, read);
+        Assert.Equal(41, read.State);
+        Assert.Equal(length, new FileInfo(log).Length);
+        read.State = 42;
+        await reopened.WriteStateAsync("s", Grain, read);
+        using var again = Storage();
+        var last = new GrainState<int>();
+        await again.ReadStateAsync("s", Grain, last);
+        Assert.Equal(42, last.State);
+    }
+
+    [Fact]
+    public async Task ManyOverwrites_LogIsCompacted_StateKept()
+    {
+        using var storage = Storage(compactAbove: 64 << 10);
+        var state = new GrainState<string>();
+        for (var i = 0; i < 2000; i++)
+        {
+            state.State = new string('x', 100) + i;
+            await storage.WriteStateAsync("s", GrainId.Create("t", $"k{i % 10}"), new GrainState<string> { State = state.State, ETag = i < 10 ? null : ((i / 10)).ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        }
+        Assert.True(new FileInfo(storage.LogPath).Length < 128 << 10, $"log is {new FileInfo(storage.LogPath).Length} bytes");
+        var read = new GrainState<string>();
+        await storage.ReadStateAsync("s", GrainId.Create("t", "k9"), read);
+        Assert.Equal(new string('x', 100) + 1999, read.State);
+        Assert.Equal("200", read.ETag);
     }
 
     [Fact]

@@ -136,7 +136,11 @@ public interface IMetricsJobGrain : IGrainWithStringKey
     [ReadOnly, AlwaysInterleave]
     Task<MetricsJobSpec?> GetSpecAsync();
 
-    /// <summary>Leases up to <paramref name="max"/> shards to <paramref name="worker"/>.</summary>
+    /// <summary>
+    /// Leases up to <paramref name="max"/> shards to <paramref name="worker"/>. Interleaved: concurrent requests pick different
+    /// candidates, and each part grain grants its lease to one of them only.
+    /// </summary>
+    [AlwaysInterleave]
     Task<LeaseGrant[]> LeaseAsync(WorkerRef worker, int max);
 
     /// <summary>Told by a part grain that part <paramref name="index"/> changed.</summary>
