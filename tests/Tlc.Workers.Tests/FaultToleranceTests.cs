@@ -20,7 +20,7 @@ public sealed class FaultToleranceTests : IDisposable
         _root.Dispose();
     }
 
-    private ClusterFixture Cluster(short silos = 3) => ClusterFixture.Over(_root, _container, _clusterId, silos, TimeSpan.FromSeconds(5));
+    private ClusterFixture Cluster(short silos = 3) => ClusterFixture.Over(_root, _container, _clusterId, silos, TimeSpan.FromSeconds(8));
 
     private async Task<Table> InputAsync(int rows)
     {
@@ -56,8 +56,18 @@ public sealed class FaultToleranceTests : IDisposable
             MaxAttempts = 5,
             Submitted = DateTimeOffset.UtcNow,
         };
-        await context.Client.GetGrain<IMetricsJobGrain>(jobId).SubmitAsync(spec);
-        return spec;
+        // Submission is idempotent by job id: retried when a busy cluster answers late.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await context.Client.GetGrain<IMetricsJobGrain>(jobId).SubmitAsync(spec);
+                return spec;
+            }
+            catch (TimeoutException) when (attempt < 3)
+            {
+            }
+        }
     }
 
     private static async Task<JobProgress> WaitAsync(Func<IClusterClient> client, string jobId, Func<JobProgress, bool> until, TimeSpan timeout)
