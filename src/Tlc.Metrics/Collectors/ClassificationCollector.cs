@@ -22,7 +22,7 @@ public sealed class ClassificationCollector : IMetricsCollector
     public const string DefaultLabelColumn = "label";
 
     private readonly Func<Tensor, Tensor, Tensor> _loss;
-    private (TableSchema? Schema, LabelMapping Mapping)? _mapping;
+    private CachedMapping? _mapping;
 
     /// <summary>A collector for the classes <paramref name="classes"/> (model output order).</summary>
     /// <param name="classes">The class names in the order of the model's logits; null to take the label column's classes.</param>
@@ -156,15 +156,17 @@ public sealed class ClassificationCollector : IMetricsCollector
     {
         if (_mapping is { } cached && ReferenceEquals(cached.Schema, schema))
         {
-            return cached.Mapping;
+            return cached.Mapping; // one reference, read and written atomically: safe when runs share the collector
         }
         var classes = ResolveClasses(schema);
         var labelled = schema is null || schema.Contains(LabelColumn);
         var inputMap = (schema?.Find(LabelColumn) as ScalarSchema)?.ValueMap;
         var mapping = new LabelMapping(classes, inputMap, labelled);
-        _mapping = (schema, mapping);
+        _mapping = new CachedMapping(schema, mapping);
         return mapping;
     }
+
+    private sealed record CachedMapping(TableSchema? Schema, LabelMapping Mapping);
 
     /// <summary>Turns ground-truth values into logit indices.</summary>
     private sealed class LabelMapping

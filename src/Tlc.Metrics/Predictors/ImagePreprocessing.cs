@@ -1,5 +1,6 @@
 using Tlc.Tables;
 using Tlc.Tables.Samples;
+using Tlc.Tables.Urls;
 using static TorchSharp.torch;
 
 namespace Tlc.Metrics;
@@ -82,15 +83,15 @@ public static class ImagePreprocessing
     }
 
     /// <summary>
-    /// The default preprocessing of a predictor: the sample's <c>image</c> column, else its first image, as a tensor
+    /// The default preprocessing of a predictor: the sample's <c>image</c> column (see <see cref="ImageOf"/>), else its first decoded image, as a tensor
     /// (see <see cref="ToTensor"/>); else its first tensor value, copied.
     /// </summary>
     public static Tensor Default(TableRow sample)
     {
         ArgumentNullException.ThrowIfNull(sample);
-        if (sample.TryGetValue(DefaultColumn, out var value) && value is ImageSample image)
+        if (sample.TryGetValue(DefaultColumn, out var value) && value is not null)
         {
-            return ToTensor(image);
+            return ToTensor(ImageOf(sample, DefaultColumn));
         }
         foreach (var (_, v) in sample)
         {
@@ -104,7 +105,10 @@ public static class ImagePreprocessing
             $"Row {sample.Index} has no image and no tensor to use as model input (columns: {string.Join(", ", sample.Keys)}); give the predictor a preprocess function.");
     }
 
-    /// <summary>The image in <paramref name="column"/> of a sample, with an error naming the row when there is none.</summary>
+    /// <summary>
+    /// The image in <paramref name="column"/> of a sample: a decoded image as it is; a URL (an image column of sample
+    /// type url) read through the default URL adapters and decoded; encoded bytes decoded. Errors name the row.
+    /// </summary>
     public static ImageSample ImageOf(TableRow sample, string column)
     {
         ArgumentNullException.ThrowIfNull(sample);
@@ -112,7 +116,17 @@ public static class ImagePreprocessing
         {
             throw new InvalidOperationException($"Row {sample.Index} has no column '{column}' (columns: {string.Join(", ", sample.Keys)}).");
         }
-        return value as ImageSample
-            ?? throw new InvalidOperationException($"Row {sample.Index}, column '{column}': expected a decoded image, got {(value is null ? "null" : value.GetType().Name)}.");
+        switch (value)
+        {
+            case ImageSample image:
+                return image;
+            case string url:
+                var bytes = UrlAdapterRegistry.Default.ReadAllBytesAsync(new Url(url), CancellationToken.None).GetAwaiter().GetResult();
+                return ImageSample.Decode(bytes, $"Row {sample.Index}, column '{column}' ({url})");
+            case byte[] encoded:
+                return ImageSample.Decode(encoded, $"Row {sample.Index}, column '{column}'");
+            default:
+                throw new InvalidOperationException($"Row {sample.Index}, column '{column}': expected an image, got {(value is null ? "null" : value.GetType().Name)}.");
+        }
     }
 }

@@ -96,15 +96,15 @@ public static class MetricsRunner
     {
         null => throw new ArgumentException($"Constant '{name}' is null; constants need a value.", nameof(value)),
         JsonNode node => ConstantValue(name, JsonSerializer.Deserialize<JsonElement>(node.ToJsonString())),
-        JsonElement { ValueKind: JsonValueKind.Number } e => e.TryGetInt32(out var i) ? i : e.TryGetInt64(out var l) ? l : (float)e.GetDouble(),
+        JsonElement { ValueKind: JsonValueKind.Number } e => e.TryGetInt32(out var i) ? i : e.TryGetInt64(out var l) ? (object)l : (float)e.GetDouble(),
         JsonElement { ValueKind: JsonValueKind.String } e => e.GetString()!,
         JsonElement { ValueKind: JsonValueKind.True } => true,
         JsonElement { ValueKind: JsonValueKind.False } => false,
         JsonElement e => throw new ArgumentException($"Constant '{name}' is a JSON {e.ValueKind.ToString().ToLowerInvariant()}; use a number, string or bool.", nameof(value)),
         int or short or sbyte or byte or ushort => Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture),
-        long l => l is >= int.MinValue and <= int.MaxValue ? (int)l : l,
-        uint u => u <= int.MaxValue ? (int)u : (long)u,
-        ulong u => u <= int.MaxValue ? (int)u : u <= long.MaxValue ? (long)u : u,
+        long l => l is >= int.MinValue and <= int.MaxValue ? (int)l : (object)l,
+        uint u => u <= int.MaxValue ? (int)u : (object)(long)u,
+        ulong u => u <= int.MaxValue ? (int)u : u <= long.MaxValue ? (object)(long)u : u,
         float f => f,
         double d => (float)d,
         decimal m => (float)m,
@@ -262,7 +262,9 @@ public static class MetricsRunner
                             }
                             catch (Exception e) when (e is not OperationCanceledException)
                             {
-                                throw new InvalidOperationException($"Row {ids[i]} of {table.Url}: {e.Message}", e);
+                                var row = $"Row {ids[i]}";
+                                throw new InvalidOperationException(
+                                    e.Message.StartsWith(row, StringComparison.Ordinal) ? $"{table.Url}: {e.Message}" : $"{row} of {table.Url}: {e.Message}", e);
                             }
                         });
                     }
