@@ -121,8 +121,12 @@ public static class ImagePreprocessing
             case ImageSample image:
                 return image;
             case string url:
-                var bytes = UrlAdapterRegistry.Default.ReadAllBytesAsync(new Url(url), CancellationToken.None).GetAwaiter().GetResult();
-                return ImageSample.Decode(bytes, $"Row {sample.Index}, column '{column}' ({url})");
+                using (var stream = UrlAdapterRegistry.Default.OpenRead(new Url(url)))
+                using (var copy = new MemoryStream())
+                {
+                    stream.CopyTo(copy);
+                    return ImageSample.Decode(copy.GetBuffer().AsSpan(0, (int)copy.Length), $"Row {sample.Index}, column '{column}' ({url})");
+                }
             case byte[] encoded:
                 return ImageSample.Decode(encoded, $"Row {sample.Index}, column '{column}'");
             default:
