@@ -125,23 +125,37 @@ public sealed class PredictorTests
     [Fact]
     public void Device_Auto_FallsBackToTheCpuWithoutCuda()
     {
-        Assert.False(torch.cuda.is_available()); // the CPU libtorch build
+        var expected = torch.cuda.is_available() ? DeviceType.CUDA : DeviceType.CPU; // the CPU libtorch build: always the CPU
         using var model = new FashionMnistCnn();
         using var predictor = new Predictor(model, device: "auto");
         using var input = rand(2, 1, 28, 28);
         using var output = predictor.Predict(input);
 
-        Assert.Equal(DeviceType.CPU, predictor.Device.type);
-        Assert.Equal(DeviceType.CPU, output.Forward.device_type);
-        Assert.Equal("cpu", Devices.Name(Devices.Resolve("AUTO")));
+        Assert.Equal(expected, predictor.Device.type);
+        Assert.Equal(expected, output.Forward.device_type);
+        Assert.Equal(expected == DeviceType.CPU ? "cpu" : "cuda:0", Devices.Name(Devices.Resolve("AUTO")));
     }
 
     [Theory]
-    [InlineData("cuda", "asks for CUDA, which is not available")]
-    [InlineData("cuda:1", "asks for CUDA, which is not available")]
+    [InlineData("cuda")]
+    [InlineData("cuda:0")]
+    public void Device_Cuda_WithoutCudaIsAnErrorSayingHowToGetIt(string device)
+    {
+        if (torch.cuda.is_available())
+        {
+            Assert.Equal(DeviceType.CUDA, Devices.Resolve(device).type);
+            return;
+        }
+        var e = Assert.Throws<ArgumentException>(() => Devices.Resolve(device));
+        Assert.Contains($"Device '{device}' asks for CUDA, which is not available", e.Message, StringComparison.Ordinal);
+        Assert.Contains("-p:TlcTorchBackend=cuda", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("gpu", "Unknown device 'gpu': expected cpu, cuda, cuda:N or auto")]
     [InlineData("cuda:x", "Unknown device 'cuda:x'")]
-    public void Device_UnavailableOrUnknown_IsAClearError(string device, string message)
+    [InlineData("cuda:99", "cuda:99")]
+    public void Device_Unknown_IsAClearError(string device, string message)
     {
         var e = Assert.Throws<ArgumentException>(() => Devices.Resolve(device));
         Assert.Contains(message, e.Message, StringComparison.Ordinal);
