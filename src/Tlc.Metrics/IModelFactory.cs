@@ -26,4 +26,12 @@ public interface ICollectorFactory
 /// <summary>What a model factory may use: the URL adapters to read weights through, and the layers to capture.</summary>
 /// <param name="Adapters">The URL adapters.</param>
 /// <param name="Layers">Layer indices whose activations the predictor must capture (from the collectors).</param>
-public sealed record ModelContext(Tlc.Tables.Urls.UrlAdapterRegistry Adapters, IReadOnlyList<int> Layers);
+public sealed record ModelContext(Tlc.Tables.Urls.UrlAdapterRegistry Adapters, IReadOnlyList<int> Layers)
+{
+    /// <summary>The context for a predictor feeding <paramref name="collectors"/>: the layers they read, sorted, each once.</summary>
+    public static ModelContext For(IEnumerable<IMetricsCollector> collectors, Tlc.Tables.Urls.UrlAdapterRegistry? adapters = null)
+    {
+        ArgumentNullException.ThrowIfNull(collectors);
+        return new ModelContext(adapters ?? Tlc.Tables.Urls.UrlAdapterRegistry.Default, collectors.SelectMany(c => c.Layers).Distinct().Order().ToArray());
+    }
+}

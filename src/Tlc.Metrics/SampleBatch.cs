@@ -1,3 +1,4 @@
+using Tlc.Schemas;
 using Tlc.Tables;
 using static TorchSharp.torch;
 
@@ -32,6 +33,11 @@ public sealed class SampleBatch : IDisposable
 
     /// <summary>The model input, batch dimension first.</summary>
     public Tensor Input { get; }
+
+    /// <summary>
+    /// The input table's schema, when known: collectors read class names and value maps of ground-truth columns from it.
+    /// </summary>
+    public TableSchema? Schema { get; init; }
 
     /// <summary>The number of samples.</summary>
     public int Count => ExampleIds.Length;

@@ -51,6 +51,20 @@ public static class Fixtures
     /// </summary>
     public static string HuggingFaceFashionMnist => Completed("hf/fashion-mnist", ".complete-v1");
 
+    /// <summary>
+    /// The small Fashion-MNIST CNN (<c>Tlc.Metrics.FashionMnistCnn</c>) trained by the fixture builder on the train split
+    /// (2 epochs, fixed seed, 1 torch thread), in TorchSharp's format; <c>fashion-mnist-cnn.json</c> beside it records how
+    /// and its <c>test_accuracy</c>.
+    /// </summary>
+    public static string FashionMnistCnnWeights => Path.Combine(Completed("models", ".complete-v1"), "fashion-mnist-cnn.dat");
+
+    /// <summary>
+    /// The Python parity set written by tests/fixtures/make_torch_parity.py with Debian's PyTorch: the same CNN as a state
+    /// dict (<c>fashion-mnist-cnn.pt</c>) and as TorchScript (<c>fashion-mnist-cnn.torchscript.pt</c>), and
+    /// <c>logits.json</c> (the test-split indices and PyTorch's logits for them).
+    /// </summary>
+    public static string TorchParity => Completed("torch-parity", ".complete-v1");
+
     /// <summary>The npm packages installed for tests (apache-arrow, vega-datasets, ...).</summary>
     public static string NodeModules => Require("npm/node_modules");
 

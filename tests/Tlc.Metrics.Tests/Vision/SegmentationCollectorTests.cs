@@ -305,8 +305,8 @@ public sealed class SegmentationCollectorTests : IDisposable
         var columns = collector.Columns(new TableSchema { ["gt"] = new ImageSchema() });
         Assert.Equal(["predicted_mask", "mean_iou", "iou_sky", "iou_road"], columns.Keys);
 
-        var e = Assert.Throws<ArgumentException>(() => factory.Create(new CollectorSpec("segmentation", """{"labels": ["a"]}""")));
-        Assert.Contains("unknown argument 'labels'", e.Message, StringComparison.Ordinal);
+        var e = Assert.ThrowsAny<ArgumentException>(() => factory.Create(new CollectorSpec("segmentation", """{"labels": ["a"]}""")));
+        Assert.Contains("unknown argument(s) 'labels'", e.Message, StringComparison.Ordinal);
     }
 
     private static string ClassColumnName(string name) => Collectors.ClassColumnNames.Clean(name);
