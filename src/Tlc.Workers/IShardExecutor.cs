@@ -11,6 +11,11 @@ public interface IShardExecutor
 {
     /// <summary>Computes the shard; returns what was written.</summary>
     Task<ShardOutput> ExecuteAsync(ShardTask task, CancellationToken cancellationToken);
+
+    /// <summary>Told when a job is no longer active, so what was loaded for it (models, tables) can go.</summary>
+    void Forget(string jobId)
+    {
+    }
 }
 
 /// <summary>One leased shard to compute.</summary>

@@ -62,7 +62,16 @@ public sealed partial class WorkerHost
                 var started = 0;
                 if (free > 0)
                 {
-                    foreach (var jobId in await Call(() => queue.GetActiveAsync(), cancellationToken).ConfigureAwait(false) ?? [])
+                    var active = await Call(() => queue.GetActiveAsync(), cancellationToken).ConfigureAwait(false);
+                    if (active is not null)
+                    {
+                        foreach (var ended in _specs.Keys.Except(active).ToList())
+                        {
+                            _specs.Remove(ended);
+                            _executor.Forget(ended);
+                        }
+                    }
+                    foreach (var jobId in active ?? [])
                     {
                         var tasks = await LeaseAsync(jobId, free - started, cancellationToken).ConfigureAwait(false);
                         foreach (var task in tasks)

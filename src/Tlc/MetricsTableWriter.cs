@@ -1,6 +1,7 @@
 using System.Collections;
 using Apache.Arrow;
 using Tlc.Cluster;
+using Tlc.Metrics;
 using Tlc.Schemas;
 using Tlc.Tables;
 using Tlc.Tables.Storage;
@@ -21,6 +22,8 @@ public sealed class MetricsTableWriter : IAsyncDisposable
     private readonly IReadOnlyDictionary<string, object?> _constants;
     private readonly RecordBatchBuilder _builder;
     private readonly List<long> _ids = [];
+    private readonly List<RecordBatch> _pending = [];
+    private long _pendingRows;
     private readonly ISinkGrain _sink;
     private Table? _published;
     private bool _failed;
@@ -51,13 +54,19 @@ public sealed class MetricsTableWriter : IAsyncDisposable
     /// <summary>Rows added.</summary>
     public long RowCount { get; private set; }
 
-    internal static async Task<MetricsTableWriter> CreateAsync(Run run, Table foreign, TableSchema columns, string streamName,
+    internal static Task<MetricsTableWriter> CreateAsync(Run run, Table foreign, TableSchema columns, string streamName,
+        IReadOnlyDictionary<string, object?>? constants, MetricsWriterOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(columns);
+        return CreateWithSchemaAsync(run, foreign, MetricsSchemas.WithSystemColumns(columns, constants), streamName, constants, options, cancellationToken);
+    }
+
+    /// <summary>Starts a writer whose <paramref name="schema"/> already holds <c>example_id</c> and the constant columns (record batches come complete).</summary>
+    internal static async Task<MetricsTableWriter> CreateWithSchemaAsync(Run run, Table foreign, TableSchema schema, string streamName,
         IReadOnlyDictionary<string, object?>? constants, MetricsWriterOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(foreign);
-        ArgumentNullException.ThrowIfNull(columns);
         Names.Validate(streamName, "stream");
-        var schema = MetricsSchemas.WithSystemColumns(columns, constants);
         var sinkId = Guid.NewGuid().ToString("N");
         var url = run.Url.Join($"metrics/{streamName}-{sinkId[..8]}");
         var writer = new MetricsTableWriter(run, foreign, schema, sinkId, url, options, constants ?? new Dictionary<string, object?>());
@@ -117,8 +126,41 @@ public sealed class MetricsTableWriter : IAsyncDisposable
         {
             _ids.Add(Convert.ToInt64(ids[i], System.Globalization.CultureInfo.InvariantCulture));
         }
+        _pending.Add(_builder.Build());
+        await AddedAsync(rows, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Adds a complete record batch of <see cref="Schema"/> (as <see cref="MetricsRunner"/> makes them).</summary>
+    internal async Task AddRecordBatchAsync(RecordBatch batch, CancellationToken cancellationToken)
+    {
+        ThrowIfDone();
+        var expected = _builder.ArrowSchema;
+        if (!batch.Schema.FieldsList.Select(f => f.Name).SequenceEqual(expected.FieldsList.Select(f => f.Name))
+            || !batch.Schema.FieldsList.Zip(expected.FieldsList).All(p => Tables.Arrow.ArrowSchemas.TypesEqual(p.First.DataType, p.Second.DataType)))
+        {
+            _failed = true;
+            throw new ArgumentException($"Metrics table {Url}: a record batch with columns ({string.Join(", ", batch.Schema.FieldsList.Select(f => f.Name))}) does not match ({string.Join(", ", expected.FieldsList.Select(f => f.Name))}).");
+        }
+        var ids = (Int64Array)batch.Column("example_id");
+        for (var i = 0; i < ids.Length; i++)
+        {
+            var id = ids.GetValue(i) ?? -1;
+            if (id < 0 || id >= _foreign.RowCount)
+            {
+                _failed = true;
+                throw new ArgumentOutOfRangeException(nameof(batch), $"example_id {id} is outside the rows 0..{_foreign.RowCount - 1} of {_foreign.Url}.");
+            }
+            _ids.Add(id);
+        }
+        _pending.Add(batch);
+        await AddedAsync(batch.Length, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task AddedAsync(int rows, CancellationToken cancellationToken)
+    {
         RowCount += rows;
-        if (_builder.Count >= _options.ChunkRows)
+        _pendingRows += rows;
+        if (_pendingRows >= _options.ChunkRows)
         {
             await FlushAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -127,7 +169,7 @@ public sealed class MetricsTableWriter : IAsyncDisposable
     /// <summary>Writes and commits the buffered rows as one chunk.</summary>
     private async Task FlushAsync(CancellationToken cancellationToken)
     {
-        if (_builder.Count == 0)
+        if (_pendingRows == 0)
         {
             return;
         }
@@ -143,12 +185,14 @@ public sealed class MetricsTableWriter : IAsyncDisposable
             _failed = true;
             throw new InvalidOperationException($"Metrics table {Url}: {e.Message} Nothing is published.", e);
         }
-        var batch = _builder.Build();
+        var batches = _pending.ToList();
+        _pending.Clear();
+        _pendingRows = 0;
         _ids.Clear();
         var index = await _sink.AddPartAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
         var operation = Guid.NewGuid().ToString("N");
         var name = $"chunks/part-{index:D5}-{operation[..8]}.arrow";
-        var chunk = await ChunkFiles.WriteAsync(_run.Context.Adapters, Url.Join(name), batch.Schema, One(batch), _options.Compression, cancellationToken)
+        var chunk = await ChunkFiles.WriteAsync(_run.Context.Adapters, Url.Join(name), _builder.ArrowSchema, All(batches), _options.Compression, cancellationToken)
             .ConfigureAwait(false);
         var result = await _run.Context.Client.GetGrain<IPartGrain>($"{SinkId}/{index}")
             .CommitAsync(new PartCommit(operation, 0, null, name, chunk.Rows, chunk.Bytes, [.. chunk.Batches], [.. runs]))
@@ -160,10 +204,13 @@ public sealed class MetricsTableWriter : IAsyncDisposable
         }
     }
 
-    private static async IAsyncEnumerable<RecordBatch> One(RecordBatch batch)
+    private static async IAsyncEnumerable<RecordBatch> All(List<RecordBatch> batches)
     {
         await Task.CompletedTask.ConfigureAwait(false);
-        yield return batch;
+        foreach (var batch in batches)
+        {
+            yield return batch;
+        }
     }
 
     /// <summary>Commits what is buffered, publishes the metrics table and returns it (idempotent).</summary>

@@ -14,7 +14,7 @@ namespace Tlc;
 /// metrics tables (<see cref="AddMetricsAsync"/>, <see cref="CreateMetricsWriterAsync"/>, collect_metrics).
 /// While open, it sends heartbeats so that a run whose process dies reads as interrupted rather than running.
 /// </summary>
-public sealed class Run : IAsyncDisposable
+public sealed partial class Run : IAsyncDisposable
 {
     private const int SegmentEntries = 1000;
     private readonly CancellationTokenSource _stop = new();

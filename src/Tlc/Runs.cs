@@ -83,6 +83,16 @@ public static class Runs
     public static Task LogAsync(IReadOnlyDictionary<string, object?> values, CancellationToken cancellationToken = default) =>
         (Active ?? throw new InvalidOperationException("No active run: call Runs.InitAsync first.")).LogAsync(values, cancellationToken);
 
+    /// <summary>Distributed collect_metrics on the active run (3LC's <c>tlc.collect_metrics</c> with model and collector specs).</summary>
+    public static Task<Table> CollectMetricsAsync(Table table, Metrics.ModelSpec model, IReadOnlyList<Metrics.CollectorSpec> collectors,
+        CollectOptions? options = null, CancellationToken cancellationToken = default) =>
+        (Active ?? throw new InvalidOperationException("No active run: call Runs.InitAsync first.")).CollectMetricsAsync(table, model, collectors, options, cancellationToken);
+
+    /// <summary>In-process collect_metrics on the active run with a live predictor and collectors.</summary>
+    public static Task<Table> CollectMetricsAsync(Table table, Metrics.IPredictor predictor, IReadOnlyList<Metrics.IMetricsCollector> collectors,
+        CollectOptions? options = null, CancellationToken cancellationToken = default) =>
+        (Active ?? throw new InvalidOperationException("No active run: call Runs.InitAsync first.")).CollectMetricsAsync(table, predictor, collectors, options, cancellationToken);
+
     /// <summary>Closes the active run's heartbeats and the process's connection (stopping the embedded silo if this process hosts it).</summary>
     public static async Task ShutdownAsync()
     {

@@ -1,0 +1,96 @@
+using System.Text.Json.Nodes;
+using Tlc.Cluster;
+using Tlc.Metrics;
+using Tlc.Tables;
+using Tlc.Tables.Import;
+using Tlc.Testing;
+using Tlc.Testing.Cluster;
+using TorchSharp;
+
+namespace Tlc.Workers.Tests;
+
+/// <summary>Distributed collect_metrics on a three-silo cluster with two in-process workers, on real data with a trained model.</summary>
+public sealed class CollectMetricsTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
+{
+    private static readonly ModelSpec Model = new(ModelKinds.Factory, "fashion-mnist-cnn", Url.FromLocalPath(Fixtures.FashionMnistCnnWeights).Value);
+
+    private static readonly CollectorSpec[] Collectors =
+    [
+        new("classification", $$"""{"classes": {{System.Text.Json.JsonSerializer.Serialize(Tlc.Metrics.FashionMnist.Classes)}}}"""),
+        new("embeddings", """{"layers": [9], "dimensions": {"9": 128}}"""),
+    ];
+
+    private async Task<Table> TestSplitAsync() => await Table.FromImageFolderAsync(Fixtures.FashionMnistTestPngs, new ImageFolderImportOptions
+    {
+        Project = "fm", Dataset = "fashion-mnist", Table = "test", Root = fixture.Root.Url, Settings = fixture.Root.Settings,
+    });
+
+    [Fact(Timeout = 300_000)]
+    public async Task CollectMetrics_TestSplitTwoWorkers_EveryIdOnce_AccuracyMatchesIndependentEvaluation()
+    {
+        torch.set_num_threads(1);
+        var context = fixture.Context();
+        using var table = await TestSplitAsync();
+        await using var run = await Runs.InitAsync(context, "fm", "collect");
+        await using var workers = InProcessWorkers.Start(context, 2, new WorkerOptions { PollInterval = TimeSpan.FromMilliseconds(100) });
+        var reports = new List<JobProgress>();
+
+        using var metrics = await run.CollectMetricsAsync(table, Model, Collectors, new CollectOptions
+        {
+            Split = "test", Constants = new Dictionary<string, object?> { ["epoch"] = 2 }, BatchSize = 256, ShardRows = 1024,
+            Progress = new Progress<JobProgress>(p => { lock (reports) { reports.Add(p); } }),
+        });
+
+        Assert.Equal(10_000, metrics.RowCount);
+        var ids = metrics.Rows.Select(r => (long)r["example_id"]!).ToList();
+        Assert.Equal(Enumerable.Range(0, 10_000).Select(i => (long)i), ids);
+        var accuracy = metrics.Rows.Average(r => (double)(float)r["accuracy"]!);
+        var report = JsonNode.Parse(File.ReadAllText(Path.ChangeExtension(Fixtures.FashionMnistCnnWeights, ".json")))!;
+        Assert.Equal((double)report["test_accuracy"]!, accuracy, 1e-6);
+        Assert.Equal(128, ((float[])metrics.Rows[0]["embeddings_9"]!).Length);
+        Assert.Equal(2, metrics.Rows[0]["epoch"]);
+        Assert.True(workers.Hosts.All(w => w.ShardsCommitted > 0), "both workers computed shards");
+        var info = await run.GetInfoAsync();
+        Assert.Equal(accuracy, info.LatestAggregates["test_accuracy_avg"], 1e-6);
+        Assert.Equal(2, info.LatestAggregates["epoch"]);
+        Assert.Equal(metrics.Url.Value, Assert.Single(info.MetricsTables).Url);
+        Assert.Contains(reports, p => p.RowsCommitted > 0 && p.RowsCommitted < 10_000);
+    }
+
+    [Fact(Timeout = 300_000)]
+    public async Task InProcessLiveModule_EqualsClusterSpec_SameContentHash()
+    {
+        torch.set_num_threads(1);
+        var context = fixture.Context();
+        using var table = await (await TestSplitAsync()).SubsetAsync([(0, 2048)], new DerivedTableOptions { Name = "test-2048", IfExists = IfExists.Reuse });
+        await using var run = await Runs.InitAsync(context, "fm", "same");
+        await using var workers = InProcessWorkers.Start(context, 2, new WorkerOptions { PollInterval = TimeSpan.FromMilliseconds(100) });
+        var options = new CollectOptions { BatchSize = 128, ShardRows = 512 };
+        using var distributed = await run.CollectMetricsAsync(table, Model, Collectors, options);
+
+        // The same model as a live module, with live collectors: no specs cross any process.
+        var collectors = CollectorRegistry.Default.Create(Collectors);
+        using var predictor = ModelRegistry.Default.CreatePredictor(Model, ModelContext.For(collectors, context.Adapters));
+        using var local = await run.CollectMetricsAsync(table, predictor, collectors, options);
+
+        Assert.Equal(2048, local.RowCount);
+        Assert.Equal(distributed.ContentHash(), local.ContentHash());
+        Assert.Equal(2, (await run.GetInfoAsync()).MetricsTables.Count);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task UnknownModelOrCollector_ClearErrorBeforeOrDuringTheJob()
+    {
+        var context = fixture.Context();
+        using var table = await TestSplitAsync();
+        await using var run = await Runs.InitAsync(context, "fm", "bad-specs");
+        var unknownCollector = await Assert.ThrowsAnyAsync<ArgumentException>(() => run.CollectMetricsAsync(table, Model, [new CollectorSpec("confusion")]));
+        Assert.Contains("'confusion'", unknownCollector.Message, StringComparison.Ordinal);
+
+        await using var workers = InProcessWorkers.Start(context, 1, new WorkerOptions { PollInterval = TimeSpan.FromMilliseconds(100) });
+        var failed = await Assert.ThrowsAsync<MetricsJobFailedException>(() => run.CollectMetricsAsync(table,
+            new ModelSpec(ModelKinds.Factory, "no-such-model"), Collectors, new CollectOptions { MaxAttempts = 1, ShardRows = 4096, BatchSize = 256 }));
+        Assert.Contains("no-such-model", failed.Message, StringComparison.Ordinal);
+        Assert.Empty((await run.GetInfoAsync()).MetricsTables);
+    }
+}
