@@ -1,23 +1,28 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
 using Spectre.Console;
+using Tlc.Cluster;
 using Tlc.DataTypes;
+using Tlc.Metrics;
+using Tlc.Metrics.Reduction;
 using Tlc.Schemas;
 using Tlc.Tables;
 using Tlc.Tables.Import;
 using Tlc.Tables.Samples;
-using Table = Tlc.Tables.Table;
+using Tlc.Workers;
+using TorchSharp;
 
 namespace Tlc.Cli.Commands;
 
-/// <summary><c>tlc demo</c>: the main job on real data with the embedded single-node default.</summary>
+/// <summary>
+/// <c>tlc demo</c>: the main job on real data with the embedded single-node default — import Fashion-MNIST and a COCO set,
+/// train a small CNN with a weighted sampler, collect per-sample metrics on the test split after every epoch with
+/// distributed workers, reduce the embeddings, and show what the run found.
+/// </summary>
 internal static class DemoCommand
 {
-    /// <summary>Fashion-MNIST's class names, in label order.</summary>
-    public static readonly string[] FashionMnistClasses =
-        ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
-
     public static Command Create()
     {
         var fashion = new Option<string>("--fashion-mnist")
@@ -27,14 +32,19 @@ internal static class DemoCommand
         };
         var coco = new Option<string?>("--coco")
         {
-            Description = "A COCO annotations file with its images beside it (default: labelme's example set, as ./demo.sh extracts it; TLC_DEMO_COCO).",
+            Description = "A COCO annotations file with its images beside it (default: TLC_DEMO_COCO; ./demo.sh passes labelme's example set).",
         };
         var project = new Option<string>("--project") { Description = "The project to write into.", DefaultValueFactory = _ => "demo" };
+        var epochs = new Option<int>("--epochs") { Description = "Training epochs (metrics are collected after each).", DefaultValueFactory = _ => 3 };
+        var samples = new Option<int>("--samples-per-epoch") { Description = "Training samples drawn per epoch by the weighted sampler.", DefaultValueFactory = _ => 20_000 };
+        var workers = new Option<int>("--workers") { Description = "In-process workers computing metrics shards.", DefaultValueFactory = _ => 2 };
         var command = new Command("demo",
-            "Import real data into tables (Fashion-MNIST images written as PNGs, a real COCO set), edit a revision, derive a table, and show what was made.\n" +
-            "Example: tlc demo --root /tmp/tlc-demo")
+            "The main job: import Fashion-MNIST (images written as PNGs) and a real COCO set into tables, edit a revision, train a small CNN\n" +
+            "with a weighted sampler, collect per-sample metrics on the test split after each epoch with distributed workers, reduce the\n" +
+            "embeddings, and print accuracy per epoch and the most confidently wrong samples.\n" +
+            "Example: tlc demo --root /tmp/tlc-demo --epochs 2")
         {
-            fashion, coco, project,
+            fashion, coco, project, epochs, samples, workers,
         };
         command.SetAction(CliRunner.Wrap(async (parse, ct) =>
         {
@@ -44,75 +54,144 @@ internal static class DemoCommand
             var watch = Stopwatch.StartNew();
             console.MarkupLine($"[bold]Tlc demo[/] — root {Markup.Escape(settings.RootUrl.Value)}, project '{Markup.Escape(p)}'");
 
-            var made = new List<Table>();
-            foreach (var split in new[] { ("train", "train"), ("test", "t10k") })
-            {
-                made.Add(await ImportFashionMnistAsync(parse.GetValue(fashion)!, split.Item1, split.Item2, p, console, ct));
-            }
+            // 1. Tables: Fashion-MNIST from its IDX files (pixels written as PNG bulk data), the COCO set.
+            var train = await ImportFashionMnistAsync(parse.GetValue(fashion)!, "train", "train", p, console, ct);
+            var test = await ImportFashionMnistAsync(parse.GetValue(fashion)!, "test", "t10k", p, console, ct);
             var cocoFile = parse.GetValue(coco) ?? Environment.GetEnvironmentVariable("TLC_DEMO_COCO")
                 ?? throw new UsageException("Give the COCO set with --coco <annotations.json> (./demo.sh extracts labelme's example set and passes it).");
-            var cocoTable = await Table.FromCocoAsync(cocoFile, null, new CocoImportOptions
+            using var cocoTable = await Table.FromCocoAsync(cocoFile, null, new CocoImportOptions
             {
                 Project = p, Dataset = "labelme-coco", Table = "instances", Task = CocoTask.Segment, ValidateImages = true, IfExists = IfExists.Reuse,
             }, ct);
-            made.Add(cocoTable);
-            var test = made[1];
+            var boxes = Enumerable.Range(0, cocoTable.Count).Sum(i => ((BoundingBoxes2D)cocoTable[i]["bbs"]!).Boxes.Count);
+            console.MarkupLine(Markup.Escape($"labelme-coco/instances: {cocoTable.RowCount} images, {boxes} boxes (COCO, segmentation task)"));
 
-            console.WriteLine();
-            console.MarkupLine("[bold]Tables[/]");
-            var grid = new Spectre.Console.Table().AddColumns("table", "rows", "columns", "folder");
-            foreach (var t in made)
+            // 2. A revision of the training table, as a curator would make in 3LC's Dashboard: down-weight the first 500
+            //    samples (the weighted sampler then rarely draws them).
+            var head = await train.LatestAsync(cancellationToken: ct);
+            var curated = head.Object.Revision.Number > 0 ? head
+                : await head.Edit().SetWeights(Enumerable.Range(0, 500).Select(i => (long)i), 0.1f).Describe("demo: down-weight 500 samples").CommitAsync(ct);
+            console.MarkupLine(Markup.Escape($"Training on {curated.Url.Name} (revision {curated.Object.Revision.Number} of {train.Name}: only its weight edits are stored)"));
+
+            // 3. A run on the embedded cluster, with in-process workers.
+            await using var connection = await ClusterConnection.ConnectAsync(settings, ct);
+            var context = connection.Context;
+            await using var run = await Runs.InitAsync(context, p, "fashion-mnist-cnn", new Dictionary<string, object?>
             {
-                grid.AddRow(Markup.Escape($"{t.Object.Dataset}/{t.Name}"), t.RowCount.ToString("N0", CultureInfo.InvariantCulture),
-                    Markup.Escape(string.Join(", ", t.Schema.Names)), Markup.Escape(t.Url.LocalPathOrValue()));
+                ["epochs"] = parse.GetValue(epochs), ["samples_per_epoch"] = parse.GetValue(samples), ["batch_size"] = 64,
+                ["optimizer"] = "adam", ["learning_rate"] = 1e-3, ["sampler"] = "weighted", ["train_table"] = curated.Url.Value,
+            }, description: "Tlc demo: a small CNN on Fashion-MNIST", cancellationToken: ct);
+            await run.AddInputAsync(curated, ct);
+            await run.AddInputAsync(test, ct);
+            await run.SetStatusAsync(RunStatus.Running, ct);
+            await using var pool = InProcessWorkers.Start(context, Math.Max(1, parse.GetValue(workers)));
+            console.MarkupLine(Markup.Escape($"Run {run.Key} ({run.Url}); {parse.GetValue(workers)} in-process workers; silo hosted by this process: {connection.HostsSilo}"));
+
+            // 4. Train, and collect metrics on the test split after each epoch.
+            torch.set_num_threads(Math.Max(1, Environment.ProcessorCount));
+            torch.manual_seed(7);
+            using var model = new FashionMnistCnn();
+            var classes = ((ScalarSchema)test.Schema["label"]).ValueMap!.Names;
+            var collectors = new[]
+            {
+                new CollectorSpec("classification", JsonSerializer.Serialize(new { classes })),
+                new CollectorSpec("embeddings", JsonSerializer.Serialize(new Dictionary<string, object> { ["layers"] = new[] { FashionMnistCnn.EmbeddingLayer }, ["dimensions"] = new Dictionary<string, int> { [$"{FashionMnistCnn.EmbeddingLayer}"] = FashionMnistCnn.EmbeddingSize } })),
+            };
+            var perEpoch = new List<(int Epoch, EpochResult Train, double TestAccuracy, Table Metrics, TimeSpan Collect)>();
+            for (var epoch = 0; epoch < parse.GetValue(epochs); epoch++)
+            {
+                EpochResult? trained = null;
+                await console.Status().StartAsync($"epoch {epoch}: training on {parse.GetValue(samples):N0} weighted samples", async _ =>
+                {
+                    await Task.Run(() => trained = ClassifierTrainer.Train(model, curated, FashionMnist.Preprocess, new ClassifierTrainerOptions
+                    {
+                        Epochs = 1, BatchSize = 64, Seed = 100 + epoch, Sampling = SamplingMode.Weighted, SamplesPerEpoch = parse.GetValue(samples),
+                    }, cancellationToken: ct)[0], ct);
+                });
+                var weights = run.Url.Join($"models/epoch-{epoch}.dat");
+                Directory.CreateDirectory(Path.GetDirectoryName(weights.LocalPathOrValue())!);
+                model.save(weights.LocalPathOrValue());
+                await run.LogAsync(new Dictionary<string, object?> { ["epoch"] = epoch, ["train_loss"] = trained!.Loss, ["train_accuracy"] = trained.Accuracy }, ct);
+
+                var collectWatch = Stopwatch.StartNew();
+                Table? metrics = null;
+                await console.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new SpinnerColumn())
+                    .StartAsync(async progress =>
+                    {
+                        var task = progress.AddTask($"epoch {epoch}: metrics of {test.RowCount:N0} test samples", maxValue: test.RowCount);
+                        metrics = await run.CollectMetricsAsync(test, new ModelSpec(ModelKinds.Factory, "fashion-mnist-cnn", weights.Value), collectors, new CollectOptions
+                        {
+                            Split = "test", Constants = new Dictionary<string, object?> { ["epoch"] = epoch }, BatchSize = 256, ShardRows = 1024,
+                            Progress = new Progress<JobProgress>(p =>
+                            {
+                                task.Value = p.RowsCommitted;
+                                task.Description = $"epoch {epoch}: metrics {p.ShardsCommitted}/{p.Shards} shards, {p.RowsPerSecond:N0} rows/s";
+                            }),
+                        }, ct);
+                        task.Value = test.RowCount;
+                    });
+                var accuracy = (await run.GetInfoAsync(ct)).LatestAggregates["test_accuracy_avg"];
+                perEpoch.Add((epoch, trained, accuracy, metrics!, collectWatch.Elapsed));
+                console.MarkupLine(Markup.Escape($"epoch {epoch}: train loss {trained.Loss:F3}, train accuracy {trained.Accuracy:P1}, test accuracy {accuracy:P1} (metrics in {collectWatch.Elapsed.TotalSeconds:F1} s)"));
+            }
+
+            // 5. Post-processing: reduce the last epoch's embeddings to 2-D (a new revision of the metrics table).
+            await run.SetStatusAsync(RunStatus.PostProcessing, ct);
+            var last = perEpoch[^1].Metrics;
+            var reduced = await EmbeddingReducer.AddReducedColumnAsync(last, $"embeddings_{FashionMnistCnn.EmbeddingLayer}",
+                new EmbeddingReducerOptions { Components = 2 }, ct);
+            await run.CompleteAsync(ct);
+
+            // 6. What the run found.
+            console.WriteLine();
+            var grid = new Spectre.Console.Table().AddColumns("epoch", "train loss", "train accuracy", "test accuracy", "metrics table", "collect");
+            foreach (var (epoch, trained, accuracy, metrics, collect) in perEpoch)
+            {
+                grid.AddRow(epoch.ToString(CultureInfo.InvariantCulture), trained.Loss.ToString("F3", CultureInfo.InvariantCulture),
+                    trained.Accuracy.ToString("P1", CultureInfo.InvariantCulture), accuracy.ToString("P1", CultureInfo.InvariantCulture),
+                    Markup.Escape(metrics.Url.Name), $"{collect.TotalSeconds:F1} s");
             }
             console.Write(grid);
 
-            // Per-class counts of the test split, read column-wise.
-            var counts = new int[FashionMnistClasses.Length];
-            foreach (var batch in test.ScanBatches(ct))
+            var samplesJoined = await MetricsView.JoinAsync(last, cancellationToken: ct);
+            var wrong = samplesJoined.Where(s => (int)s.Metrics["predicted"]! != (int)s.Input!["label"]!)
+                .OrderByDescending(s => (float)s.Metrics["confidence"]!).Take(8).ToList();
+            console.MarkupLine($"[bold]Most confidently wrong[/] (epoch {perEpoch[^1].Epoch}, {samplesJoined.Count(s => (int)s.Metrics["predicted"]! != (int)s.Input!["label"]!):N0} wrong of {samplesJoined.Count:N0}):");
+            var wrongGrid = new Spectre.Console.Table().AddColumns("example_id", "label", "predicted", "confidence", "image");
+            foreach (var s in wrong)
             {
-                var labels = (Apache.Arrow.Int32Array)batch.Column("label");
-                foreach (var label in labels.Values)
-                {
-                    counts[label]++;
-                }
+                wrongGrid.AddRow(s.ExampleId.ToString(CultureInfo.InvariantCulture), Markup.Escape(classes[(int)s.Input!["label"]!]),
+                    Markup.Escape(classes[(int)s.Metrics["predicted"]!]), ((float)s.Metrics["confidence"]!).ToString("F3", CultureInfo.InvariantCulture),
+                    Markup.Escape(Path.GetFileName((string)s.Input["image"]!)));
             }
-            var instances = Enumerable.Range(0, cocoTable.Count).Select(i => (BoundingBoxes2D)cocoTable[i]["bbs"]!).ToList();
-            var polygons = Enumerable.Range(0, cocoTable.Count).Sum(i => ((SegmentationPolygons)cocoTable[i]["segmentations"]!).Instances.Count);
-            var classes = ((AnnotationSchema)cocoTable.Schema["bbs"]).Classes!;
-            console.MarkupLine(Markup.Escape($"COCO (labelme): {cocoTable.RowCount} images, {instances.Sum(b => b.Boxes.Count)} boxes, {polygons} polygon instances; " +
-                $"classes seen: {string.Join(", ", instances.SelectMany(b => b.Boxes).GroupBy(b => b.Label).OrderBy(g => g.Key).Select(g => $"{classes[g.Key].InternalName} ×{g.Count()}"))}"));
-            console.MarkupLine("[bold]Test split per class[/]: " + string.Join(", ", FashionMnistClasses.Select((c, i) => $"{Markup.Escape(c)} {counts[i]:N0}")));
-            var sample = test[0];
-            var image = (ImageSample)sample["image"]!;
-            console.MarkupLine(Markup.Escape($"test[0]: label {FashionMnistClasses[(int)sample["label"]!]} — image decoded {image.Width}×{image.Height} {image.ColorType} from {(string)test.Rows[0]["image"]!}"));
+            console.Write(wrongGrid);
 
-            // A revision: down-weight a few samples and relabel one (3LC's Dashboard edits, from code).
-            var head = await test.LatestAsync(cancellationToken: ct);
-            var revision = await head.Edit()
-                .SetWeights([0, 1, 2], 0f)
-                .SetValue("label", 3, "Coat")
-                .Describe("demo: exclude three samples, relabel one")
-                .CommitAsync(ct);
-            console.MarkupLine($"[bold]Revision[/] {revision.Object.Revision.Number} of the test table: {Markup.Escape(revision.Url.Value)} — only the edits are stored " +
-                $"({revision.Object.Edits!.Sum(e => e.Value.RunsAndValues?.Count ?? 0) / 2} value runs); latest = {Markup.Escape((await test.LatestAsync(cancellationToken: ct)).Url.Name)}");
-            var bags = await revision.FilterAsync([ColumnPredicate.Eq("label", "Bag")], new DerivedTableOptions { Name = "test-bags", IfExists = IfExists.Overwrite }, ct);
-            console.MarkupLine($"[bold]Filtered[/] table of bags: {bags.RowCount:N0} rows, stored as row runs over {Markup.Escape(revision.Url.Name)}");
+            console.MarkupLine("[bold]Where everything went[/]");
+            console.MarkupLine(Markup.Escape($"  tables:          {TableLayoutFolder(train)} (train, revision {curated.Url.Name}, test), {cocoTable.Url.LocalPathOrValue()}"));
+            console.MarkupLine(Markup.Escape($"  run:             {run.Url.LocalPathOrValue()} (object.tlc.json, log/, models/, metrics/)"));
+            console.MarkupLine(Markup.Escape($"  metrics tables:  {string.Join(", ", perEpoch.Select(e => e.Metrics.Url.Name))}; 2-D embeddings in {reduced.Url.Name}"));
+            console.MarkupLine(Markup.Escape($"  cluster state:   {Silo.Hosting.EmbeddedSilo.StateFolder(settings.RootUrl)}"));
 
-            console.WriteLine();
             var tlc = Environment.GetEnvironmentVariable("TLC_CLI_NAME") ?? "tlc";
             var rootArg = parse.GetValue(CliContext.Root) is { } r ? $" --root {r}" : "";
-            console.MarkupLine($"Done in {watch.Elapsed.TotalSeconds:F1} s. Next, try:");
-            console.MarkupLine(Markup.Escape($"  {tlc} tables --project {p}{rootArg}"));
-            console.MarkupLine(Markup.Escape($"  {tlc} table info {revision.Url.Value}"));
-            console.MarkupLine(Markup.Escape($"  {tlc} table rows {test.Url.Value} --from 0 --count 5"));
-            console.MarkupLine(Markup.Escape($"  {tlc} table edit {revision.Url.Value} --weight 10-19=2"));
-            console.MarkupLine(Markup.Escape($"  {tlc} export {cocoTable.Url.Value} yolo /tmp/labelme-yolo"));
+            console.WriteLine();
+            console.MarkupLine($"Done in {watch.Elapsed.TotalSeconds:F0} s. Next, try:");
+            foreach (var next in new[]
+            {
+                $"{tlc} tables --project {p}{rootArg}",
+                $"{tlc} table rows {last.Url.Value} --from 0 --count 5",
+                $"{tlc} table edit {curated.Url.Value} --weight 10-19=2",
+                $"{tlc} export {cocoTable.Url.Value} yolo /tmp/labelme-yolo",
+            })
+            {
+                console.MarkupLine(Markup.Escape($"  {next}"));
+            }
             return CliRunner.Ok;
         }));
         return command;
     }
+
+    private static string TableLayoutFolder(Table table) => table.Url.Parent.LocalPathOrValue();
 
     private static async Task<Table> ImportFashionMnistAsync(string folder, string split, string prefix, string project, IAnsiConsole console, CancellationToken ct)
     {
@@ -137,13 +216,13 @@ internal static class DemoCommand
         var schema = new TableSchema
         {
             ["image"] = new ImageSchema(ImageSampleType.Png),
-            ["label"] = new CategoricalLabelSchema(FashionMnistClasses),
+            ["label"] = new CategoricalLabelSchema(FashionMnist.Classes),
         };
         Table? table = null;
         await console.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .StartAsync(async progress =>
             {
-                var task = progress.AddTask($"fashion-mnist/{split}", maxValue: count);
+                var task = progress.AddTask($"fashion-mnist/{split}: writing {count:N0} PNGs", maxValue: count);
                 await using var writer = await TableWriter.CreateAsync(options.ToWriterOptions(schema, new System.Text.Json.Nodes.JsonObject
                 {
                     ["format"] = "idx",

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using Tlc.Tables.Export;
-using Table = Tlc.Tables.Table;
 
 namespace Tlc.Cli.Commands;
 

@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Tlc.Tables;
 using Tlc.Tables.Import;
-using Table = Tlc.Tables.Table;
 
 namespace Tlc.Cli.Commands;
 

@@ -6,7 +6,6 @@ using Spectre.Console;
 using Tlc.Tables;
 using Tlc.Tables.Arrow;
 using Tlc.Tables.Storage;
-using Table = Tlc.Tables.Table;
 
 namespace Tlc.Cli.Commands;
 

@@ -105,9 +105,9 @@ public static class ClassifierTrainer
         return options.Sampling switch
         {
             SamplingMode.Sequential => [.. Samplers.Sequential(count)],
-            SamplingMode.Weighted => [.. Samplers.Weighted(weights!, seed)],
+            SamplingMode.Weighted => [.. Samplers.Weighted(weights!, seed, options.SamplesPerEpoch)],
             SamplingMode.RepeatByWeight => [.. Samplers.RepeatByWeight(weights!, seed)],
-            _ => Shuffled(count, seed),
+            _ => options.SamplesPerEpoch is { } n && n < count ? Shuffled(count, seed)[..(int)n] : Shuffled(count, seed),
         };
     }
 

@@ -3,6 +3,9 @@ namespace Tlc.Metrics;
 /// <summary>Options of <see cref="ClassifierTrainer"/>.</summary>
 public sealed class ClassifierTrainerOptions
 {
+    /// <summary>Samples drawn per epoch (weighted and shuffled sampling; a shorter epoch than the table). Default: every row (weighted: as many draws as rows).</summary>
+    public long? SamplesPerEpoch { get; init; }
+
     /// <summary>Passes over the data (default 1).</summary>
     public int Epochs { get; init; } = 1;
 
