@@ -11,6 +11,9 @@ namespace Tlc;
 /// <param name="Time">The clock.</param>
 public sealed record ClusterContext(IClusterClient Client, UrlAdapterRegistry Adapters, Url Root, WorkerRef Identity, TimeProvider Time)
 {
+    /// <summary>The cluster's table catalog: pass it to <c>table.Edit(catalog)</c> and <c>table.LatestAsync(catalog)</c>.</summary>
+    public ClusterTableCatalog Catalog => new(this);
+
     /// <summary>The grain of run <paramref name="project"/>/<paramref name="run"/>.</summary>
     public IRunGrain RunGrain(string project, string run) => Client.GetGrain<IRunGrain>(RunKey(project, run));
 
