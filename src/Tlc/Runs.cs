@@ -19,8 +19,8 @@ public static class Runs
     /// <summary>The active run (the one the last init started), or null.</summary>
     public static Run? Active { get; private set; }
 
-    /// <summary>How often runs send ownership heartbeats. Default: 10 s.</summary>
-    public static TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>How often runs send ownership heartbeats: 10 s (a run is interrupted after three missed ones).</summary>
+    public static TimeSpan HeartbeatInterval { get; } = TimeSpan.FromSeconds(10);
 
     /// <summary>The process's connection to the cluster, opened on first use with <paramref name="settings"/> (default: the process settings).</summary>
     public static async Task<ClusterContext> ConnectAsync(TlcOptions? settings = null, CancellationToken cancellationToken = default)
