@@ -74,5 +74,6 @@ public sealed class CollectProgressTests
 
         Assert.Equal("job 01234567 running: 3/13 shards, 1,234 rows/s, ETA 1:15", Commands.CollectCommand.Describe(progress));
         Assert.EndsWith("ETA ?, 2 failed", Commands.CollectCommand.Describe(progress with { Eta = null, ShardsFailed = 2 }), StringComparison.Ordinal);
+        Assert.Equal("job 01234567 completed: 13/13 shards, 1,234 rows/s", Commands.CollectCommand.Describe(progress with { Status = Tlc.Cluster.JobStatus.Completed, ShardsCommitted = 13, Eta = null }));
     }
 }

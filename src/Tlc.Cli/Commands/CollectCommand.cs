@@ -261,7 +261,7 @@ internal static class CollectCommand
     /// <summary>The progress line: shards, rows/s, ETA.</summary>
     internal static string Describe(JobProgress p) =>
         $"job {p.JobId[..Math.Min(8, p.JobId.Length)]} {ClusterCli.Name(p.Status)}: {p.ShardsCommitted}/{p.Shards} shards, " +
-        $"{ClusterCli.Number(p.RowsPerSecond)} rows/s, ETA {ClusterCli.Duration(p.Eta)}" + (p.ShardsFailed > 0 ? $", {p.ShardsFailed} failed" : "");
+        $"{ClusterCli.Number(p.RowsPerSecond)} rows/s" + (p.IsFinished ? "" : $", ETA {ClusterCli.Duration(p.Eta)}") + (p.ShardsFailed > 0 ? $", {p.ShardsFailed} failed" : "");
 
     /// <summary>Reports synchronously on the polling thread (Progress&lt;T&gt; would post to the thread pool out of order).</summary>
     private sealed class Reporter(Action<JobProgress> report) : IProgress<JobProgress>
