@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Tlc.Cli.Commands;
 
 namespace Tlc.Cli;
@@ -11,11 +12,18 @@ public static class Program
     {
         var root = BuildRoot();
         using var cancel = new CancellationTokenSource();
+        // The first Ctrl+C or SIGTERM asks the command to stop (a worker drains, a silo shuts down, a collect cancels its
+        // job); a second one ends the process at once.
         Console.CancelKeyPress += (_, e) =>
         {
-            e.Cancel = true;
-            cancel.Cancel();
+            e.Cancel = !cancel.IsCancellationRequested;
+            Stop(cancel);
         };
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = !cancel.IsCancellationRequested;
+            Stop(cancel);
+        });
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
@@ -26,7 +34,21 @@ public static class Program
             await Console.Error.WriteLineAsync("Run 'tlc --help' for usage.").ConfigureAwait(false);
             return CliRunner.Usage;
         }
-        return await parse.InvokeAsync(new InvocationConfiguration(), cancel.Token).ConfigureAwait(false);
+        // Signals are handled above (System.CommandLine's own handling would end the process 2 s after Ctrl+C, cutting a
+        // worker's drain or a silo's shutdown short).
+        return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, cancel.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>Asks the running command to stop; a signal that arrives while the process ends finds nothing to stop.</summary>
+    private static void Stop(CancellationTokenSource cancel)
+    {
+        try
+        {
+            cancel.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
     }
 
     /// <summary>The command tree.</summary>
@@ -43,6 +65,13 @@ public static class Program
         root.Add(TablesCommand.Create());
         root.Add(TableCommands.Create());
         root.Add(ExportCommand.Create());
+        root.Add(SiloCommand.Create());
+        root.Add(WorkerCommand.Create());
+        root.Add(CollectCommand.Create());
+        root.Add(RunCommands.Runs());
+        root.Add(RunCommands.Run());
+        root.Add(JobCommands.Jobs());
+        root.Add(JobCommands.Job());
         return root;
     }
 }

@@ -40,6 +40,12 @@ public sealed class MetricsShardExecutor : IShardExecutor, IDisposable
         _decodeThreads = decodeThreads ?? Math.Max(1, Environment.ProcessorCount);
     }
 
+    /// <summary>
+    /// The device this worker computes on ("cpu", "cuda:0"): when set, every job's model is built there whatever device its
+    /// spec names (in a cluster the machine decides). Default: null, the spec's device.
+    /// </summary>
+    public string? Device { get; init; }
+
     /// <inheritdoc />
     public async Task<ShardOutput> ExecuteAsync(ShardTask task, CancellationToken cancellationToken)
     {
@@ -80,7 +86,8 @@ public sealed class MetricsShardExecutor : IShardExecutor, IDisposable
             throw new InvalidOperationException($"Job {job.JobId}: {job.TableUrl} was overwritten (object {table.Object.Id}, the job names {job.TableObjectId}).");
         }
         var collectors = _collectors.Create(job.Collectors);
-        var predictor = _models.CreatePredictor(job.Model, ModelContext.For(collectors, _adapters));
+        var model = Device is null ? job.Model : job.Model with { Device = Device };
+        var predictor = _models.CreatePredictor(model, ModelContext.For(collectors, _adapters));
         return new Loaded(predictor, collectors, table);
     }
 

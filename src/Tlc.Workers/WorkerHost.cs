@@ -42,6 +42,15 @@ public sealed partial class WorkerHost
     /// <summary>Shards this worker failed.</summary>
     public long ShardsFailed => Interlocked.Read(ref _shardsFailed);
 
+    /// <summary>True once the worker takes no new leases (asked through the registry, or <see cref="Drain"/>).</summary>
+    public bool IsDraining => _draining;
+
+    /// <summary>
+    /// Takes no new leases from now on: shards being computed finish and commit, then <see cref="RunAsync"/> returns
+    /// (the graceful stop of a worker process; cancelling its token instead drops the current shards).
+    /// </summary>
+    public void Drain() => _draining = true;
+
     /// <summary>Called after a shard is computed and before it is committed (for fault-injection tests: stall, crash).</summary>
     public Func<ShardTask, CancellationToken, Task>? BeforeCommit { get; init; }
 

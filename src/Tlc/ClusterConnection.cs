@@ -51,7 +51,16 @@ public sealed class ClusterConnection : IAsyncDisposable
     public bool HostsSilo => _silo is not null;
 
     /// <summary>Connects according to <paramref name="settings"/> (cluster.mode).</summary>
-    public static async Task<ClusterConnection> ConnectAsync(TlcOptions settings, CancellationToken cancellationToken = default)
+    public static Task<ClusterConnection> ConnectAsync(TlcOptions settings, CancellationToken cancellationToken = default) =>
+        ConnectAsync(settings, startSiloIfNone: true, cancellationToken);
+
+    /// <summary>
+    /// Connects according to <paramref name="settings"/> (cluster.mode). On the embedded default, when no process runs the
+    /// root's silo, <paramref name="startSiloIfNone"/> decides: start it in this process, or fail (a worker never hosts the
+    /// silo: <c>tlc silo</c> does).
+    /// </summary>
+    /// <exception cref="NoSiloException">No silo serves the root and <paramref name="startSiloIfNone"/> is false.</exception>
+    public static async Task<ClusterConnection> ConnectAsync(TlcOptions settings, bool startSiloIfNone, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
         if (settings.Cluster.IsAzure)
@@ -70,7 +79,11 @@ public sealed class ClusterConnection : IAsyncDisposable
                     .ConfigureAwait(false);
                 return new ClusterConnection(host.Services.GetRequiredService<IClusterClient>(), settings, host, null);
             }
-            if (await EmbeddedSilo.TryStartAsync(settings, null, cancellationToken).ConfigureAwait(false) is { } silo)
+            if (!startSiloIfNone && EmbeddedSilo.FindRunning(settings.RootUrl) is null)
+            {
+                throw new NoSiloException(settings.RootUrl);
+            }
+            if (startSiloIfNone && await EmbeddedSilo.TryStartAsync(settings, null, cancellationToken).ConfigureAwait(false) is { } silo)
             {
                 return new ClusterConnection(silo.Client, settings, null, silo);
             }
@@ -117,4 +130,13 @@ public sealed class ClusterConnection : IAsyncDisposable
             await _silo.DisposeAsync().ConfigureAwait(false);
         }
     }
+}
+
+/// <summary>No silo serves the root of the embedded default (and the caller does not start one).</summary>
+/// <param name="root">The root.</param>
+public sealed class NoSiloException(Url root)
+    : InvalidOperationException($"No silo serves {root}: start one first with 'tlc silo --root {root}' (a worker never starts a silo itself).")
+{
+    /// <summary>The root no silo serves.</summary>
+    public Url Root { get; } = root;
 }

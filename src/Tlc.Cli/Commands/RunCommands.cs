@@ -1,0 +1,224 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Spectre.Console;
+using Tlc.Cluster;
+using Tlc.Tables.Urls;
+
+namespace Tlc.Cli.Commands;
+
+/// <summary><c>tlc runs</c> (every run under the root) and <c>tlc run info P/R</c>.</summary>
+internal static class RunCommands
+{
+    public static Command Runs()
+    {
+        var project = new Option<string?>("--project") { Description = "Only this project." };
+        var command = new Command("runs",
+            "List the runs under the root (run folders with object.tlc.json), with their status fresh from the cluster.\n" +
+            "Example: tlc runs --project demo --json")
+        {
+            project, CliContext.Json,
+        };
+        command.SetAction(CliRunner.Wrap(async (parse, ct) =>
+        {
+            var settings = CliContext.Settings(parse);
+            await using var connection = await ClusterCli.ConnectAsync(settings, ct);
+            var runs = new List<(Listed Listed, RunInfo? Info)>();
+            foreach (var listed in await ListAsync(connection.Adapters, settings.RootUrl, parse.GetValue(project), ct))
+            {
+                var info = await connection.Context.RunGrain(listed.Project, listed.Name).GetAsync().WaitAsync(ct);
+                runs.Add((listed, info.Exists ? info : null));
+            }
+            if (parse.GetValue(CliContext.Json))
+            {
+                JsonOutput.Write(new JsonArray([.. runs.Select(r => (JsonNode?)Summary(r.Listed, r.Info))]));
+                return CliRunner.Ok;
+            }
+            if (runs.Count == 0)
+            {
+                Console.WriteLine($"No runs under {settings.RootUrl}. Start one with: tlc collect ... --run PROJECT/RUN");
+                return CliRunner.Ok;
+            }
+            var grid = new Spectre.Console.Table().AddColumns("project", "run", "status", "metrics tables", "aggregates", "updated");
+            foreach (var (listed, info) in runs)
+            {
+                var summary = Summary(listed, info);
+                var aggregates = (JsonObject)summary["aggregates"]!;
+                grid.AddRow(Markup.Escape(listed.Project), Markup.Escape(listed.Name), Markup.Escape((string)summary["status"]!),
+                    summary["metrics_tables"]!.ToJsonString(),
+                    Markup.Escape(string.Join(", ", aggregates.Take(3).Select(kv => $"{kv.Key}={Format(kv.Value)}")) + (aggregates.Count > 3 ? ", …" : "")),
+                    DateTimeOffset.TryParse((string?)summary["updated"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var updated)
+                        ? updated.ToString("u", CultureInfo.InvariantCulture) : "");
+            }
+            CliRunner.Console2.Write(grid);
+            return CliRunner.Ok;
+        }));
+        return command;
+    }
+
+    public static Command Run()
+    {
+        var run = new Command("run", "Inspect one run.");
+        var key = new Argument<string>("run") { Description = "The run as PROJECT/RUN." };
+        var info = new Command("info",
+            "Show a run's status, parameters, aggregates, metrics tables (with row counts) and input tables.\n" +
+            "Example: tlc run info demo/fashion-mnist-cnn --json")
+        {
+            key, CliContext.Json,
+        };
+        info.SetAction(CliRunner.Wrap(async (parse, ct) =>
+        {
+            var settings = CliContext.Settings(parse);
+            var (project, name) = ClusterCli.RunKey(parse.GetValue(key)!);
+            await using var connection = await ClusterCli.ConnectAsync(settings, ct);
+            var r = await connection.Context.RunGrain(project, name).GetAsync().WaitAsync(ct);
+            if (!r.Exists)
+            {
+                throw new KeyNotFoundException($"No run {project}/{name} in the cluster of {settings.RootUrl} (list them with: tlc runs).");
+            }
+            var parameters = JsonNode.Parse(string.IsNullOrWhiteSpace(r.ParametersJson) ? "{}" : r.ParametersJson) as JsonObject ?? [];
+            var json = new JsonObject
+            {
+                ["project"] = r.Project,
+                ["name"] = r.Name,
+                ["url"] = r.Url,
+                ["status"] = ClusterCli.Name(r.Status),
+                ["description"] = r.Description,
+                ["created"] = ClusterCli.Time(r.Created),
+                ["updated"] = ClusterCli.Time(r.Updated),
+                ["parameters"] = parameters,
+                ["aggregates"] = Aggregates(r),
+                ["metrics"] = new JsonArray([.. r.MetricsTables.Select(m => (JsonNode?)new JsonObject
+                {
+                    ["url"] = m.Url,
+                    ["stream_name"] = m.StreamName,
+                    ["row_count"] = m.RowCount,
+                    ["foreign_table_url"] = m.ForeignTableUrl,
+                })]),
+                ["inputs"] = new JsonArray([.. r.Inputs.Select(i => (JsonNode?)JsonValue.Create(i))]),
+            };
+            if (parse.GetValue(CliContext.Json))
+            {
+                JsonOutput.Write(json);
+                return CliRunner.Ok;
+            }
+            var console = CliRunner.Console2;
+            console.MarkupLine($"[bold]{Markup.Escape($"{r.Project}/{r.Name}")}[/]  {Markup.Escape(ClusterCli.Name(r.Status))}   {Markup.Escape(r.Url)}");
+            if (r.Description is { } description)
+            {
+                console.MarkupLine($"description: {Markup.Escape(description)}");
+            }
+            console.MarkupLine(Markup.Escape($"created {r.Created:u}, updated {r.Updated:u}, {r.LogEntries} log entries"));
+            if (parameters.Count > 0)
+            {
+                var grid = new Spectre.Console.Table().AddColumns("parameter", "value");
+                foreach (var (k, v) in parameters)
+                {
+                    grid.AddRow(Markup.Escape(k), Markup.Escape(v?.ToJsonString() ?? "null"));
+                }
+                console.Write(grid);
+            }
+            if (r.LatestAggregates.Count > 0)
+            {
+                var grid = new Spectre.Console.Table().AddColumns("aggregate", "latest");
+                foreach (var (k, v) in r.LatestAggregates.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+                {
+                    grid.AddRow(Markup.Escape(k), v.ToString("G6", CultureInfo.InvariantCulture));
+                }
+                console.Write(grid);
+            }
+            foreach (var m in r.MetricsTables)
+            {
+                // One line each: URLs stay whole for copying.
+                console.MarkupLine(Markup.Escape($"metrics table: {m.Url} (stream {m.StreamName}, {m.RowCount:N0} rows) over {m.ForeignTableUrl}"));
+            }
+            foreach (var input in r.Inputs)
+            {
+                console.MarkupLine($"input: {Markup.Escape(input)}");
+            }
+            return CliRunner.Ok;
+        }));
+        run.Add(info);
+        return run;
+    }
+
+    private static JsonObject Aggregates(RunInfo r) => new(r.LatestAggregates.OrderBy(kv => kv.Key, StringComparer.Ordinal)
+        .Select(kv => new KeyValuePair<string, JsonNode?>(kv.Key, double.IsFinite(kv.Value) ? JsonValue.Create(kv.Value) : JsonValue.Create(kv.Value.ToString(CultureInfo.InvariantCulture)))));
+
+    private static string Format(JsonNode? value) => value is JsonValue v && v.TryGetValue<double>(out var d) ? d.ToString("G4", CultureInfo.InvariantCulture) : value?.ToJsonString() ?? "";
+
+    /// <summary>
+    /// One run of the listing: the cluster's view when the run grain knows it (status fresh from the grain), else the run
+    /// folder's snapshot (e.g. a root whose cluster state was deleted), marked so by <c>status_source</c>.
+    /// </summary>
+    private static JsonObject Summary(Listed listed, RunInfo? info)
+    {
+        if (info is not null)
+        {
+            return new JsonObject
+            {
+                ["project"] = listed.Project,
+                ["name"] = listed.Name,
+                ["url"] = listed.Url.Value,
+                ["status"] = ClusterCli.Name(info.Status),
+                ["status_source"] = "cluster",
+                ["description"] = info.Description,
+                ["created"] = ClusterCli.Time(info.Created),
+                ["updated"] = ClusterCli.Time(info.Updated),
+                ["metrics_tables"] = info.MetricsTables.Count,
+                ["inputs"] = info.Inputs.Count,
+                ["aggregates"] = Aggregates(info),
+            };
+        }
+        var snapshot = listed.Snapshot;
+        return new JsonObject
+        {
+            ["project"] = listed.Project,
+            ["name"] = listed.Name,
+            ["url"] = listed.Url.Value,
+            ["status"] = snapshot["status"] is JsonValue s && s.TryGetValue<string>(out var text) ? ClusterCli.Name(Enum.TryParse<RunStatus>(text, out var status) ? status : RunStatus.Empty) : "empty",
+            ["status_source"] = "snapshot",
+            ["description"] = snapshot["description"]?.DeepClone(),
+            ["created"] = snapshot["created"]?.DeepClone(),
+            ["updated"] = snapshot["updated"]?.DeepClone(),
+            ["metrics_tables"] = (snapshot["metrics"] as JsonArray)?.Count ?? 0,
+            ["inputs"] = (snapshot["inputs"] as JsonArray)?.Count ?? 0,
+            ["aggregates"] = snapshot["aggregates"] is JsonObject a ? a.DeepClone() : new JsonObject(),
+        };
+    }
+
+    private sealed record Listed(Url Url, string Project, string Name, JsonObject Snapshot);
+
+    /// <summary>Run folders (<c>projects/P/runs/R/object.tlc.json</c>) under the root, sorted by project and name.</summary>
+    private static async Task<List<Listed>> ListAsync(UrlAdapterRegistry adapters, Url root, string? project, CancellationToken ct)
+    {
+        var result = new List<Listed>();
+        await foreach (var p in adapters.ListAsync(root.Join("projects"), recursive: false, ct))
+        {
+            if (!p.IsFolder || (project is not null && p.Url.Name != project))
+            {
+                continue;
+            }
+            await foreach (var r in adapters.ListAsync(p.Url.Join("runs"), recursive: false, ct))
+            {
+                var objectFile = r.Url.Join("object.tlc.json");
+                if (!r.IsFolder || !await adapters.ExistsAsync(objectFile, ct))
+                {
+                    continue;
+                }
+                JsonObject snapshot;
+                try
+                {
+                    snapshot = JsonNode.Parse(await adapters.ReadAllBytesAsync(objectFile, ct)) as JsonObject ?? [];
+                }
+                catch (JsonException)
+                {
+                    snapshot = [];
+                }
+                result.Add(new Listed(r.Url, p.Url.Name, r.Url.Name, snapshot));
+            }
+        }
+        return [.. result.OrderBy(r => r.Project, StringComparer.Ordinal).ThenBy(r => r.Name, StringComparer.Ordinal)];
+    }
+}
