@@ -2,10 +2,14 @@ using System.Globalization;
 using System.Text;
 using Tlc.Bench;
 
-// tlc benchmarks: dotnet run -c Release --project bench/Tlc.Bench -- [all|scan|random|writer|csv] [--out docs/benchmarks.md]
+// tlc benchmarks: dotnet run -c Release --project bench/Tlc.Bench -- [all|scan|random|writer|csv|lease|collect|publish|metrics-writer] [--out docs/benchmarks.md]
 if (args.Length >= 2 && args[0] == "writer-child")
 {
     return await TableBenchmarks.WriterChildAsync(long.Parse(args[1], CultureInfo.InvariantCulture));
+}
+if (args.Length >= 4 && args[0] == "metrics-writer-child")
+{
+    return await MetricsBenchmarks.WriterChildAsync(args[1], args[2], long.Parse(args[3], CultureInfo.InvariantCulture));
 }
 var which = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 var outIndex = Array.IndexOf(args, "--out");
@@ -29,6 +33,25 @@ await Run("random", TableBenchmarks.RandomAccessAsync);
 await Run("writer", () => Task.FromResult(TableBenchmarks.WriterMemory()));
 await Run("csv", CsvBenchmark.RunAsync);
 await Run("lease", LeaseBenchmark.RunAsync);
+await Run("collect", CollectBenchmark.RunAsync);
+await Run("publish", MetricsBenchmarks.PublishAsync);
+await Run("metrics-writer", MetricsBenchmarks.WriterMemoryAsync);
+if (which == "collect-phases")
+{
+    await CollectBenchmark.PhasesAsync();
+}
+if (which == "collect-runner")
+{
+    await CollectBenchmark.RunnerAsync();
+}
+if (which == "collect-threads")
+{
+    await CollectBenchmark.ThreadsAsync();
+}
+if (which == "collect-layouts")
+{
+    await CollectBenchmark.ExploreAsync();
+}
 
 if (output is not null)
 {
