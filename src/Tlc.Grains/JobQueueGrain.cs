@@ -17,17 +17,23 @@ public sealed class JobQueueState
 /// The jobs that need workers, persisted so that after a full restart polling workers reactivate them (a job grain is
 /// activated again by the first worker that asks it for leases).
 /// </summary>
-internal sealed class JobQueueGrain([PersistentState("queue", TlcGrainNames.Storage)] IPersistentState<JobQueueState> state) : Grain, IJobQueueGrain
+internal sealed class JobQueueGrain([PersistentState("queue", TlcGrainNames.Storage)] IPersistentState<JobQueueState> state, TimeProvider time) : Grain, IJobQueueGrain
 {
     private const int History = 1000;
+    private static readonly TimeSpan LongestWait = TimeSpan.FromMinutes(1);
+
+    /// <summary>Completed (and replaced) whenever the active jobs change.</summary>
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public async Task EnqueueAsync(string jobId)
     {
         var changed = false;
+        var added = false;
         if (!state.State.Active.Contains(jobId))
         {
             state.State.Active.Add(jobId);
             changed = true;
+            added = true;
         }
         if (!state.State.All.Contains(jobId))
         {
@@ -42,6 +48,10 @@ internal sealed class JobQueueGrain([PersistentState("queue", TlcGrainNames.Stor
         {
             await state.WriteStateAsync();
         }
+        if (added)
+        {
+            Signal();
+        }
     }
 
     public async Task RemoveAsync(string jobId)
@@ -49,10 +59,28 @@ internal sealed class JobQueueGrain([PersistentState("queue", TlcGrainNames.Stor
         if (state.State.Active.Remove(jobId))
         {
             await state.WriteStateAsync();
+            Signal();
         }
     }
 
     public Task<string[]> GetActiveAsync() => Task.FromResult(state.State.Active.ToArray());
+
+    public async Task<string[]> WaitForChangeAsync(string[] known, TimeSpan maxWait)
+    {
+        ArgumentNullException.ThrowIfNull(known);
+        if (maxWait > TimeSpan.Zero && state.State.Active.ToHashSet(StringComparer.Ordinal).SetEquals(known))
+        {
+            await Task.WhenAny(_changed.Task, Task.Delay(maxWait < LongestWait ? maxWait : LongestWait, time));
+        }
+        return [.. state.State.Active];
+    }
+
+    private void Signal()
+    {
+        var changed = _changed;
+        _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        changed.TrySetResult();
+    }
 
     public Task<string[]> GetAllAsync() => Task.FromResult(Enumerable.Reverse(state.State.All).ToArray());
 }

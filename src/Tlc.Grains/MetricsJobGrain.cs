@@ -28,6 +28,13 @@ internal sealed partial class MetricsJobGrain(
     private int _failed;
     private int _committed;
 
+    /// <summary>Completed when the job ends (completed, failed, cancelled); replaced when a retry revives it.</summary>
+    private TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private static readonly TimeSpan LongestWait = TimeSpan.FromMinutes(1);
+
+    private bool HasEnded => Job.Status is JobStatus.Completed or JobStatus.Failed or JobStatus.Cancelled;
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (Job.Spec is { } spec)
@@ -158,6 +165,15 @@ internal sealed partial class MetricsJobGrain(
 
     public Task<JobProgress> GetProgressAsync() => Task.FromResult(Progress());
 
+    public async Task<JobProgress> WaitForEndAsync(TimeSpan maxWait)
+    {
+        if (!HasEnded && maxWait > TimeSpan.Zero)
+        {
+            await Task.WhenAny(_ended.Task, Task.Delay(maxWait < LongestWait ? maxWait : LongestWait, time));
+        }
+        return Progress();
+    }
+
     public async Task<JobProgress> CancelAsync()
     {
         if (Job.Spec is not { } spec || Job.Status is JobStatus.Completed or JobStatus.Failed or JobStatus.Cancelled)
@@ -170,6 +186,7 @@ internal sealed partial class MetricsJobGrain(
         await Task.WhenAll(Enumerable.Range(0, _parts.Length).Select(i => GrainFactory.GetGrain<IPartGrain>(TlcGrainNames.PartKey(spec.JobId, i)).CancelAsync()));
         await GrainFactory.GetGrain<IJobQueueGrain>(TlcGrainNames.Default).RemoveAsync(spec.JobId);
         LogFinished(logger, spec.JobId, Job.Status, null);
+        _ended.TrySetResult();
         return Progress();
     }
 
@@ -183,6 +200,10 @@ internal sealed partial class MetricsJobGrain(
             .Select(i => GrainFactory.GetGrain<IPartGrain>(TlcGrainNames.PartKey(spec.JobId, i)).ResetAsync()));
         await RebuildViewAsync(spec);
         Job.Status = _parts.All(p => p == WorkStatus.Committed) ? JobStatus.Publishing : JobStatus.Running;
+        if (_ended.Task.IsCompleted)
+        {
+            _ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
         Job.Errors.Clear();
         Job.Finished = null;
         await state.WriteStateAsync();
@@ -290,6 +311,7 @@ internal sealed partial class MetricsJobGrain(
         Job.Status = status;
         Job.Finished = time.GetUtcNow();
         await state.WriteStateAsync();
+        _ended.TrySetResult();
         await GrainFactory.GetGrain<IJobQueueGrain>(TlcGrainNames.Default).RemoveAsync(Job.Spec!.JobId);
         LogFinished(logger, Job.Spec.JobId, status, Job.Errors.FirstOrDefault());
     }

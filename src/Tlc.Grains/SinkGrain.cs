@@ -109,6 +109,8 @@ internal sealed partial class SinkGrain(
         return url.Value;
     }
 
+    public Task<SinkSpec?> GetSpecAsync() => Task.FromResult(Sink.Spec);
+
     public Task<SinkStatus> GetAsync() => Task.FromResult(new SinkStatus(Sink.Parts, Sink.CommittedCount, Sink.PublishedUrl, Sink.Error));
 
     /// <summary>Every example id at most once across parts; with full coverage, every foreign row exactly once.</summary>

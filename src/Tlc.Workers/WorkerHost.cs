@@ -62,6 +62,7 @@ public sealed partial class WorkerHost
         using var heartbeatStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var heartbeat = HeartbeatLoopAsync(registry, heartbeatStop.Token);
         var running = new List<Task>();
+        string[]? known = null;
         try
         {
             while (!cancellationToken.IsCancellationRequested && !_draining)
@@ -72,6 +73,7 @@ public sealed partial class WorkerHost
                 if (free > 0)
                 {
                     var active = await Call(() => queue.GetActiveAsync(), cancellationToken).ConfigureAwait(false);
+                    known = active;
                     if (active is not null)
                     {
                         foreach (var ended in _specs.Keys.Except(active).ToList())
@@ -96,7 +98,9 @@ public sealed partial class WorkerHost
                 }
                 if (started == 0)
                 {
-                    var wait = running.Count > 0 ? Task.WhenAny(Task.WhenAny(running), Task.Delay(_options.PollInterval, cancellationToken)) : Task.Delay(_options.PollInterval, cancellationToken);
+                    // Until a shard of ours ends, the active jobs change (a long poll: a new job starts at once) or a poll interval passes.
+                    var poll = free > 0 && known is not null ? WaitForChangeAsync(queue, known, cancellationToken) : Task.Delay(_options.PollInterval, cancellationToken);
+                    var wait = running.Count > 0 ? Task.WhenAny(Task.WhenAny(running), poll) : poll;
                     try
                     {
                         await wait.ConfigureAwait(false);
@@ -121,6 +125,17 @@ public sealed partial class WorkerHost
             {
                 // The registry forgets silent workers anyway.
             }
+        }
+    }
+
+    private async Task WaitForChangeAsync(IJobQueueGrain queue, string[] known, CancellationToken cancellationToken)
+    {
+        var watch = Stopwatch.StartNew();
+        if (await Call(() => queue.WaitForChangeAsync(known, _options.PollInterval), cancellationToken).ConfigureAwait(false) is null
+            && watch.Elapsed < _options.PollInterval)
+        {
+            // The cluster did not answer: wait out the interval rather than asking again at once.
+            await Task.Delay(_options.PollInterval - watch.Elapsed, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -10,6 +10,7 @@ namespace Tlc;
 /// </summary>
 public sealed class MetricsJob
 {
+    private static readonly TimeSpan MinimumInterval = TimeSpan.FromMilliseconds(10);
     private readonly ClusterContext _context;
 
     private MetricsJob(ClusterContext context, string id)
@@ -118,17 +119,19 @@ public sealed class MetricsJob
     /// <exception cref="MetricsJobFailedException">The job failed or was cancelled.</exception>
     public async Task<Table> WaitAsync(IProgress<JobProgress>? progress = null, TimeSpan? interval = null, CancellationToken cancellationToken = default)
     {
+        var every = interval is { } i && i > MinimumInterval ? i : interval is null ? TimeSpan.FromMilliseconds(250) : MinimumInterval;
         while (true)
         {
             JobProgress current;
             try
             {
-                current = await Grain.GetProgressAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+                // A long poll: returns at once when the job ends, else after one interval with the progress so far.
+                current = await Grain.WaitForEndAsync(every).WaitAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is TimeoutException or OrleansException)
             {
                 // A silo went away; the job's state is durable: ask again.
-                await Task.Delay(interval ?? TimeSpan.FromMilliseconds(250), cancellationToken).ConfigureAwait(false);
+                await Task.Delay(every, cancellationToken).ConfigureAwait(false);
                 continue;
             }
             progress?.Report(current);
@@ -140,7 +143,6 @@ public sealed class MetricsJob
             {
                 throw new MetricsJobFailedException(current);
             }
-            await Task.Delay(interval ?? TimeSpan.FromMilliseconds(250), cancellationToken).ConfigureAwait(false);
         }
     }
 }

@@ -12,7 +12,11 @@ namespace Tlc;
 /// Writes a metrics table of a run, batch by batch (3LC's MetricsTableWriter), with memory bounded by one chunk: every
 /// batch carries <c>example_id</c> (row indices into the foreign table, checked against it), rows stream into chunk files
 /// that are committed through the sink as they fill, and <see cref="PublishAsync"/> (or disposal) publishes the table
-/// atomically and registers it with the run. Several writers (e.g. training ranks) can feed one sink.
+/// atomically and registers it with the run. Several writers (e.g. training ranks) can feed one sink: the writer made by
+/// <see cref="Run.CreateMetricsWriterAsync"/> owns the table and publishes it; writers made by
+/// <see cref="Run.AttachMetricsWriterAsync"/> with its <see cref="SinkId"/> (in any process) only commit their chunks
+/// (<see cref="CommitAsync"/>, or disposal), which must happen before the owner publishes. Any bad input fails the
+/// writer: it throws a clear error and publishes nothing.
 /// </summary>
 public sealed class MetricsTableWriter : IAsyncDisposable
 {
@@ -29,8 +33,9 @@ public sealed class MetricsTableWriter : IAsyncDisposable
     private bool _failed;
 
     private MetricsTableWriter(Run run, Table foreign, TableSchema schema, string sinkId, Url url, MetricsWriterOptions options,
-        IReadOnlyDictionary<string, object?> constants)
+        IReadOnlyDictionary<string, object?> constants, bool owner)
     {
+        IsOwner = owner;
         _run = run;
         _foreign = foreign;
         _options = options;
@@ -54,6 +59,9 @@ public sealed class MetricsTableWriter : IAsyncDisposable
     /// <summary>Rows added.</summary>
     public long RowCount { get; private set; }
 
+    /// <summary>True for the writer that created the sink (it publishes); false for writers attached to it.</summary>
+    public bool IsOwner { get; }
+
     internal static Task<MetricsTableWriter> CreateAsync(Run run, Table foreign, TableSchema columns, string streamName,
         IReadOnlyDictionary<string, object?>? constants, MetricsWriterOptions options, CancellationToken cancellationToken)
     {
@@ -69,12 +77,63 @@ public sealed class MetricsTableWriter : IAsyncDisposable
         Names.Validate(streamName, "stream");
         var sinkId = Guid.NewGuid().ToString("N");
         var url = run.Url.Join($"metrics/{streamName}-{sinkId[..8]}");
-        var writer = new MetricsTableWriter(run, foreign, schema, sinkId, url, options, constants ?? new Dictionary<string, object?>());
+        var writer = new MetricsTableWriter(run, foreign, schema, sinkId, url, options, constants ?? new Dictionary<string, object?>(), owner: true);
         await writer._sink.InitAsync(new SinkSpec(sinkId, url.Value, schema.ToJson().ToJsonString(), foreign.Url.Value, foreign.Object.Id, foreign.RowCount,
             run.Key, streamName, constants is { Count: > 0 } ? System.Text.Json.JsonSerializer.Serialize(constants) : null, 0, options.RequireFullCoverage))
             .WaitAsync(cancellationToken).ConfigureAwait(false);
         await run.AddInputAsync(foreign, cancellationToken).ConfigureAwait(false);
         return writer;
+    }
+
+    /// <summary>A writer feeding the existing sink <paramref name="sinkId"/> of <paramref name="run"/> (see <see cref="Run.AttachMetricsWriterAsync"/>).</summary>
+    internal static async Task<MetricsTableWriter> AttachAsync(Run run, string sinkId, MetricsWriterOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sinkId);
+        var sink = run.Context.Client.GetGrain<ISinkGrain>(sinkId);
+        var spec = await sink.GetSpecAsync().WaitAsync(cancellationToken).ConfigureAwait(false)
+            ?? throw new KeyNotFoundException($"No metrics sink '{sinkId}' to attach to.");
+        if (spec.RunKey != run.Key)
+        {
+            throw new InvalidOperationException($"Metrics sink '{sinkId}' belongs to run {spec.RunKey}, not {run.Key}.");
+        }
+        var status = await sink.GetAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (status.PublishedUrl is not null)
+        {
+            throw new InvalidOperationException($"The metrics table of sink '{sinkId}' ({status.PublishedUrl}) is published: it takes no more rows.");
+        }
+        var foreign = await Table.OpenAsync(spec.ForeignTableUrl, run.Context.Adapters, cancellationToken).ConfigureAwait(false);
+        if (foreign.Object.Id != spec.ForeignTableObjectId)
+        {
+            foreign.Dispose();
+            throw new InvalidOperationException($"Metrics sink '{sinkId}': {spec.ForeignTableUrl} was overwritten (object {foreign.Object.Id}, the sink names {spec.ForeignTableObjectId}).");
+        }
+        var schema = TableSchema.FromJson(System.Text.Json.Nodes.JsonNode.Parse(spec.SchemaJson), $"sink {sinkId} schema");
+        return new MetricsTableWriter(run, foreign, schema, sinkId, new Url(spec.MetricsTableUrl), options, ConstantValues(spec.ConstantsJson), owner: false);
+    }
+
+    /// <summary>Constants as a sink stores them (a JSON object) as .NET values.</summary>
+    private static Dictionary<string, object?> ConstantValues(string? json)
+    {
+        var values = new Dictionary<string, object?>(StringComparer.Ordinal);
+        if (string.IsNullOrWhiteSpace(json))
+        {
+            return values;
+        }
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        foreach (var property in document.RootElement.EnumerateObject())
+        {
+            var value = property.Value;
+            values[property.Name] = value.ValueKind switch
+            {
+                System.Text.Json.JsonValueKind.Number when value.TryGetInt64(out var l) => l,
+                System.Text.Json.JsonValueKind.Number => value.GetDouble(),
+                System.Text.Json.JsonValueKind.True => true,
+                System.Text.Json.JsonValueKind.False => false,
+                System.Text.Json.JsonValueKind.String => value.GetString(),
+                _ => null,
+            };
+        }
+        return values;
     }
 
     /// <summary>
@@ -85,49 +144,66 @@ public sealed class MetricsTableWriter : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(columns);
         ThrowIfDone();
-        if (!columns.TryGetValue("example_id", out var ids))
+        int rows;
+        try
         {
-            throw new ArgumentException("Each metrics batch needs 'example_id' (row indices into the foreign table).", nameof(columns));
+            rows = Validate(columns, out var all, out var ids);
+            _builder.AddColumns(all, rows);
+            foreach (var id in ids)
+            {
+                _ids.Add(id);
+            }
         }
-        var rows = ids.Count;
-        var all = new Dictionary<string, IList>(columns, StringComparer.Ordinal);
+        catch (Exception e) when (e is ArgumentException or FormatException or InvalidOperationException)
+        {
+            // Bad input fails the writer: nothing of this metrics table is published.
+            _failed = true;
+            throw;
+        }
+        _pending.Add(_builder.Build());
+        await AddedAsync(rows, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Checks a batch's example ids and constants; returns its row count, the columns with the constants and the ids.</summary>
+    private int Validate(IReadOnlyDictionary<string, IList> columns, out Dictionary<string, IList> all, out long[] ids)
+    {
+        if (!columns.TryGetValue("example_id", out var given) || given is null)
+        {
+            throw new ArgumentException($"Metrics table {Url}: each batch needs 'example_id' (row indices into {_foreign.Url}); columns given: {string.Join(", ", columns.Keys)}.", nameof(columns));
+        }
+        var rows = given.Count;
+        var mismatch = columns.Where(kv => kv.Value is null || kv.Value.Count != rows).Select(kv => $"{kv.Key}={kv.Value?.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "null"}").ToList();
+        if (mismatch.Count > 0)
+        {
+            throw new ArgumentException($"Metrics table {Url}: the batch's columns differ in length (example_id={rows}, {string.Join(", ", mismatch)}).", nameof(columns));
+        }
+        all = new Dictionary<string, IList>(columns, StringComparer.Ordinal);
         foreach (var (name, value) in _constants)
         {
             if (all.ContainsKey(name))
             {
-                throw new ArgumentException($"'{name}' is a constant of this metrics table; do not pass it per batch.", nameof(columns));
+                throw new ArgumentException($"Metrics table {Url}: '{name}' is a constant of this metrics table; do not pass it per batch.", nameof(columns));
             }
             all[name] = Enumerable.Repeat(value, rows).ToArray();
         }
+        ids = new long[rows];
         for (var i = 0; i < rows; i++)
         {
-            var id = ids[i] switch
+            var id = given[i] switch
             {
                 long l => l,
                 int n => n,
-                var other => throw new ArgumentException($"example_id at batch row {i} is {other?.GetType().Name ?? "null"}, not an integer.", nameof(columns)),
+                var other => throw new ArgumentException(
+                    $"Metrics table {Url}: example_id at row {RowCount + i} (batch row {i}) is {other?.GetType().Name ?? "null"}, not an integer.", nameof(columns)),
             };
             if (id < 0 || id >= _foreign.RowCount)
             {
                 throw new ArgumentOutOfRangeException(nameof(columns),
-                    $"example_id {id} (batch row {i}) is outside the rows 0..{_foreign.RowCount - 1} of {_foreign.Url}.");
+                    $"Metrics table {Url}: example_id {id} (row {RowCount + i}, batch row {i}) is outside the rows 0..{_foreign.RowCount - 1} of {_foreign.Url}.");
             }
+            ids[i] = id;
         }
-        try
-        {
-            _builder.AddColumns(all, rows);
-        }
-        catch
-        {
-            _failed = true;
-            throw;
-        }
-        for (var i = 0; i < rows; i++)
-        {
-            _ids.Add(Convert.ToInt64(ids[i], System.Globalization.CultureInfo.InvariantCulture));
-        }
-        _pending.Add(_builder.Build());
-        await AddedAsync(rows, cancellationToken).ConfigureAwait(false);
+        return rows;
     }
 
     /// <summary>Adds a complete record batch of <see cref="Schema"/> (as <see cref="MetricsRunner"/> makes them).</summary>
@@ -213,16 +289,48 @@ public sealed class MetricsTableWriter : IAsyncDisposable
         }
     }
 
-    /// <summary>Commits what is buffered, publishes the metrics table and returns it (idempotent).</summary>
+    /// <summary>
+    /// Writes and commits the buffered rows as a chunk (an attached writer's last step: its rows are then in the sink,
+    /// ready for the owner's publication). Adding rows afterwards is allowed.
+    /// </summary>
+    public async Task CommitAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDone();
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Commits what is buffered, publishes the metrics table and returns it (idempotent). Only the owner publishes, once
+    /// every attached writer has committed; a refused publication (an id twice across parts, a missing id under full
+    /// coverage) fails the writer and publishes nothing.
+    /// </summary>
     public async Task<Table> PublishAsync(CancellationToken cancellationToken = default)
     {
         if (_published is not null)
         {
             return _published;
         }
+        if (!IsOwner)
+        {
+            throw new InvalidOperationException($"Metrics table {Url}: this writer is attached to sink {SinkId}; the writer that created the sink publishes (commit with CommitAsync).");
+        }
         ThrowIfDone();
         await FlushAsync(cancellationToken).ConfigureAwait(false);
-        var url = await _sink.PublishAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        string url;
+        try
+        {
+            url = await _sink.PublishAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException e)
+        {
+            // The sink records why it refused (ids twice, ids missing): that table can never be published. Parts not yet
+            // committed (an attached writer still writing) can be, later.
+            if ((await _sink.GetAsync().WaitAsync(cancellationToken).ConfigureAwait(false)).Error is not null)
+            {
+                _failed = true;
+            }
+            throw new InvalidOperationException($"Metrics table {Url}: {e.Message}", e);
+        }
         _published = await Table.OpenAsync(url, _run.Context.Adapters, cancellationToken).ConfigureAwait(false);
         return _published;
     }
@@ -235,12 +343,26 @@ public sealed class MetricsTableWriter : IAsyncDisposable
         }
     }
 
-    /// <summary>Publishes the table unless the writer failed (a failed writer publishes nothing).</summary>
+    /// <summary>
+    /// The owner publishes the table, an attached writer commits its buffered rows — unless the writer failed (a failed
+    /// writer publishes nothing).
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (_published is null && !_failed)
         {
-            await PublishAsync().ConfigureAwait(false);
+            if (IsOwner)
+            {
+                await PublishAsync().ConfigureAwait(false);
+            }
+            else
+            {
+                await FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        if (!IsOwner)
+        {
+            _foreign.Dispose();
         }
     }
 }

@@ -152,6 +152,17 @@ public sealed partial class Run : IAsyncDisposable
         MetricsTableWriter.CreateAsync(this, foreignTable, columns, streamName ?? "metrics", constants, options ?? new MetricsWriterOptions(), cancellationToken);
 
     /// <summary>
+    /// A writer feeding the metrics table another writer of this run created (its <see cref="MetricsTableWriter.SinkId"/>),
+    /// e.g. from another training rank's process: batches are validated and streamed into chunks the same way, and
+    /// committed by <see cref="MetricsTableWriter.CommitAsync"/> or disposal; the creating writer publishes, once, after
+    /// every attached writer has committed.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">There is no such sink.</exception>
+    /// <exception cref="InvalidOperationException">The sink belongs to another run or is already published.</exception>
+    public Task<MetricsTableWriter> AttachMetricsWriterAsync(string sinkId, MetricsWriterOptions? options = null, CancellationToken cancellationToken = default) =>
+        MetricsTableWriter.AttachAsync(this, sinkId, options ?? new MetricsWriterOptions(), cancellationToken);
+
+    /// <summary>
     /// Adds a metrics table from columns in hand (3LC's add_metrics). When the columns are 1:1 with the foreign table,
     /// <c>example_id</c> is added (0..n-1); otherwise it must be given. A length mismatch is an error.
     /// </summary>

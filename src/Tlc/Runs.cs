@@ -79,6 +79,23 @@ public static class Runs
         return run;
     }
 
+    /// <summary>
+    /// An existing run, without taking it over (e.g. in a training rank other than the one that started it): its owner
+    /// and status stay as they are; heartbeats from this process count only if it is the owner.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">There is no such run.</exception>
+    public static async Task<Run> OpenAsync(ClusterContext context, string project, string runName, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var name = Names.Validate(runName, "run");
+        var info = await context.RunGrain(project, name).GetAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (!info.Exists)
+        {
+            throw new KeyNotFoundException($"Unknown run '{ClusterContext.RunKey(project, name)}': start it with Runs.InitAsync first.");
+        }
+        return new Run(context, project, name, info, HeartbeatInterval);
+    }
+
     /// <summary>Logs aggregates on the active run (3LC's <c>tlc.log</c>).</summary>
     public static Task LogAsync(IReadOnlyDictionary<string, object?> values, CancellationToken cancellationToken = default) =>
         (Active ?? throw new InvalidOperationException("No active run: call Runs.InitAsync first.")).LogAsync(values, cancellationToken);

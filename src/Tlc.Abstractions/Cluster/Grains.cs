@@ -121,6 +121,10 @@ public interface ISinkGrain : IGrainWithStringKey
     /// <summary>The sink's state.</summary>
     [ReadOnly, AlwaysInterleave]
     Task<SinkStatus> GetAsync();
+
+    /// <summary>The sink's spec (what a writer attaching to it needs), or null for an unknown sink.</summary>
+    [ReadOnly, AlwaysInterleave]
+    Task<SinkSpec?> GetSpecAsync();
 }
 
 /// <summary>
@@ -151,6 +155,13 @@ public interface IMetricsJobGrain : IGrainWithStringKey
     [ReadOnly, AlwaysInterleave]
     Task<JobProgress> GetProgressAsync();
 
+    /// <summary>
+    /// The job's progress as soon as it has ended (completed, failed or cancelled), or after <paramref name="maxWait"/>
+    /// when it has not: a long poll, so a waiting client learns of the end without a polling delay.
+    /// </summary>
+    [ReadOnly, AlwaysInterleave]
+    Task<JobProgress> WaitForEndAsync(TimeSpan maxWait);
+
     /// <summary>Cancels the job: no more leases, nothing is published.</summary>
     Task<JobProgress> CancelAsync();
 
@@ -170,6 +181,13 @@ public interface IJobQueueGrain : IGrainWithStringKey
     /// <summary>Jobs that need workers.</summary>
     [ReadOnly, AlwaysInterleave]
     Task<string[]> GetActiveAsync();
+
+    /// <summary>
+    /// The jobs that need workers as soon as they differ from <paramref name="known"/> (a job was added or removed), or
+    /// after <paramref name="maxWait"/>: a long poll, so idle workers start on a new job without a polling delay.
+    /// </summary>
+    [ReadOnly, AlwaysInterleave]
+    Task<string[]> WaitForChangeAsync(string[] known, TimeSpan maxWait);
 
     /// <summary>Every job ever submitted, newest first (ids).</summary>
     [ReadOnly, AlwaysInterleave]
