@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using Orleans.GrainDirectory;
 using Tlc.Cluster;
 
 namespace Tlc.Grains;
@@ -10,7 +9,6 @@ namespace Tlc.Grains;
 /// reclaimed when workers ask for more (timers die with activations; workers keep asking). When every part is committed
 /// the sink publishes the metrics table; a part that fails too often fails the job with its errors.
 /// </summary>
-[GrainDirectory(GrainDirectoryName = TlcGrainNames.StrongDirectory)]
 internal sealed partial class MetricsJobGrain(
     [PersistentState("job", TlcGrainNames.Storage)] IPersistentState<JobState> state,
     TimeProvider time,

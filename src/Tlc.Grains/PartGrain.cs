@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using Orleans.GrainDirectory;
 using Tlc.Cluster;
 
 namespace Tlc.Grains;
@@ -9,7 +8,6 @@ namespace Tlc.Grains;
 /// commits against its plan — the ids a commit covers must be exactly the planned ones (by count and digest, and for
 /// contiguous plans by range, naming the first wrong id). Each part's state is its own, so commits never contend.
 /// </summary>
-[GrainDirectory(GrainDirectoryName = TlcGrainNames.StrongDirectory)]
 internal sealed partial class PartGrain(
     [PersistentState("part", TlcGrainNames.Storage)] IPersistentState<PartState> state,
     TimeProvider time,

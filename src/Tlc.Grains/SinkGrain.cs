@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
-using Orleans.GrainDirectory;
 using Tlc.Cluster;
 using Tlc.Schemas;
 using Tlc.Tables.Storage;
@@ -15,7 +14,6 @@ namespace Tlc.Grains;
 /// checking that no example id appears twice across parts — and, for full coverage, that every id of the foreign table
 /// appears — then registers the table with the run.
 /// </summary>
-[GrainDirectory(GrainDirectoryName = TlcGrainNames.StrongDirectory)]
 internal sealed partial class SinkGrain(
     [PersistentState("sink", TlcGrainNames.Storage)] IPersistentState<SinkState> state,
     UrlAdapterRegistry adapters,

@@ -6,13 +6,6 @@ public static class TlcGrainNames
     /// <summary>The grain storage provider holding every Tlc grain's state.</summary>
     public const string Storage = "tlc";
 
-    /// <summary>
-    /// The strongly consistent grain directory used by job, part and sink grains, so that a silo failure does not leave
-    /// two activations of one of them (correctness does not rest on it: state writes are ETag-fenced and publication is
-    /// create-if-absent).
-    /// </summary>
-    public const string StrongDirectory = "tlc-strong";
-
     /// <summary>The key of singleton grains (job queue, worker registry).</summary>
     public const string Default = "default";
 

@@ -121,7 +121,7 @@ public sealed partial class WorkerHost
             {
                 await registry.UnregisterAsync(Identity).WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is TimeoutException or OrleansException or OperationCanceledException)
+            catch (Exception e) when (TransientClusterErrors.IsTransient(e) || e is OperationCanceledException)
             {
                 // The registry forgets silent workers anyway.
             }
@@ -198,7 +198,7 @@ public sealed partial class WorkerHost
             {
                 await part.ReportFailureAsync(task.Lease.Token, $"{e.GetType().Name}: {e.Message}").WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None).ConfigureAwait(false);
             }
-            catch (Exception report) when (report is TimeoutException or OrleansException)
+            catch (Exception report) when (TransientClusterErrors.IsTransient(report))
             {
                 // The lease expires instead.
             }
@@ -263,7 +263,7 @@ public sealed partial class WorkerHost
             {
                 return await part.CommitAsync(commit).WaitAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (attempt < _options.CommitAttempts && e is TimeoutException or OrleansException && !cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (attempt < _options.CommitAttempts && TransientClusterErrors.IsTransient(e) && !cancellationToken.IsCancellationRequested)
             {
                 // The cluster did not answer (a silo died?): the same operation id again has one effect.
                 await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), cancellationToken).ConfigureAwait(false);
@@ -288,7 +288,7 @@ public sealed partial class WorkerHost
                 {
                     outcome = await part.RenewAsync(task.Lease.Token).WaitAsync(work.Token).ConfigureAwait(false);
                 }
-                catch (Exception e) when (e is TimeoutException or OrleansException)
+                catch (Exception e) when (TransientClusterErrors.IsTransient(e))
                 {
                     continue;
                 }
@@ -318,7 +318,7 @@ public sealed partial class WorkerHost
                         _draining = true;
                     }
                 }
-                catch (Exception e) when (e is TimeoutException or OrleansException)
+                catch (Exception e) when (TransientClusterErrors.IsTransient(e))
                 {
                     // Retried at the next beat.
                 }
@@ -336,7 +336,7 @@ public sealed partial class WorkerHost
         {
             return await call().WaitAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is TimeoutException or OrleansException)
+        catch (Exception e) when (TransientClusterErrors.IsTransient(e))
         {
             return default;
         }

@@ -128,7 +128,7 @@ public sealed class MetricsJob
                 // A long poll: returns at once when the job ends, else after one interval with the progress so far.
                 current = await Grain.WaitForEndAsync(every).WaitAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is TimeoutException or OrleansException)
+            catch (Exception e) when (TransientClusterErrors.IsTransient(e))
             {
                 // A silo went away; the job's state is durable: ask again.
                 await Task.Delay(every, cancellationToken).ConfigureAwait(false);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using Orleans.TestingHost;
 using Tlc.Grains;
@@ -61,6 +62,10 @@ public sealed class ClusterFixture : IAsyncLifetime
         builder.Properties["TlcRoot"] = Root.Path;
         builder.Properties["TlcAzure"] = Azurite.ConnectionString;
         builder.Properties["TlcContainer"] = Container;
+        builder.Properties["TlcClusterId"] = ClusterId;
+        // TestClusterBuilder makes Orleans' experimental distributed directory the default; production silos use the
+        // standard one (see TlcSiloBuilderExtensions.AddTlcGrainServices), so the tests do too.
+        builder.Options.SiloBuilderConfiguratorTypes.RemoveAll(t => t?.Contains("ConfigureDistributedGrainDirectory", StringComparison.Ordinal) == true);
         builder.AddSiloBuilderConfigurator<SiloConfigurator>();
         builder.AddClientBuilderConfigurator<ClientConfigurator>();
         Cluster = builder.Build();
@@ -95,6 +100,12 @@ public sealed class ClusterFixture : IAsyncLifetime
                 o.ContainerName = configuration["TlcContainer"]!;
             });
             siloBuilder.AddTlcGrainServices(new TlcOptions { Root = configuration["TlcRoot"] });
+            if (Environment.GetEnvironmentVariable("TLC_TEST_CLUSTER_LOGS") is { Length: > 0 } logs)
+            {
+                Directory.CreateDirectory(logs);
+                var file = Path.Combine(logs, $"{configuration["TlcClusterId"]}-{configuration["SiloName"] ?? Guid.NewGuid().ToString("N")[..8]}.log");
+                siloBuilder.Services.AddLogging(l => l.AddProvider(new FileLoggerProvider(file, LogLevel.Information)));
+            }
         }
     }
 

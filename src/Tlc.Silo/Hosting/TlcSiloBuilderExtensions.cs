@@ -56,15 +56,16 @@ public static class TlcSiloBuilderExtensions
     }
 
     /// <summary>
-    /// What Tlc's grains need whatever the clustering and storage: the strongly consistent grain directory of job, part
-    /// and sink grains, the URL adapters configured by <paramref name="settings"/>, and the clock. (The grain storage
-    /// <see cref="TlcGrainNames.Storage"/> is added by the caller.)
+    /// What Tlc's grains need whatever the clustering and storage: the URL adapters configured by
+    /// <paramref name="settings"/> and the clock. (The grain storage <see cref="TlcGrainNames.Storage"/> is added by the
+    /// caller.) Grains use Orleans' default grain directory: correctness never rests on a grain having one activation
+    /// (state writes are ETag-fenced, publication is create-if-absent), and the experimental distributed directory can
+    /// stop serving lookups after concurrent membership changes (see docs/architecture.md).
     /// </summary>
     public static ISiloBuilder AddTlcGrainServices(this ISiloBuilder builder, TlcOptions settings)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(settings);
-        AddStrongDirectory(builder);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddSingleton(_ =>
         {
@@ -73,22 +74,6 @@ public static class TlcSiloBuilderExtensions
             return adapters;
         });
         return builder;
-    }
-
-    /// <summary>
-    /// Registers Orleans' strongly consistent distributed directory under <see cref="TlcGrainNames.StrongDirectory"/>. When the
-    /// directory service is already there (e.g. a test cluster made it the default), the same instance is named too.
-    /// </summary>
-    private static void AddStrongDirectory(ISiloBuilder builder)
-    {
-        var existing = builder.Services.FirstOrDefault(d => d.ServiceType.FullName == "Orleans.Runtime.GrainDirectory.DistributedGrainDirectory");
-        if (existing is null)
-        {
-            builder.AddDistributedGrainDirectory(TlcGrainNames.StrongDirectory);
-            return;
-        }
-        var type = existing.ServiceType;
-        builder.AddGrainDirectory(TlcGrainNames.StrongDirectory, (services, _) => (Orleans.GrainDirectory.IGrainDirectory)services.GetRequiredService(type));
     }
 }
 

@@ -3,9 +3,9 @@ using System.Runtime.CompilerServices;
 namespace Tlc.Tables.Urls;
 
 /// <summary>
-/// The <c>file://</c> adapter. Writes go to a temporary file beside the target and are published by rename:
-/// <see cref="WriteMode.CreateNew"/> by a rename that refuses to replace (atomic create-if-absent),
-/// <see cref="WriteMode.Overwrite"/> by an atomic replace.
+/// The <c>file://</c> adapter. Writes go to a temporary file beside the target and are published when committed:
+/// <see cref="WriteMode.CreateNew"/> by a hard link that fails if the name exists (atomic create-if-absent, see
+/// <see cref="AtomicFile"/>), <see cref="WriteMode.Overwrite"/> by an atomic rename.
 /// </summary>
 public sealed class FileUrlAdapter : IUrlAdapter
 {
@@ -148,15 +148,14 @@ public sealed class FileUrlAdapter : IUrlAdapter
             ObjectDisposedException.ThrowIf(_committed, this);
             _stream.Flush(flushToDisk: false);
             _stream.Dispose();
-            try
+            if (_mode == WriteMode.Overwrite)
             {
-                // Without overwrite, .NET publishes by link+unlink: atomic, and it fails if the target exists.
-                File.Move(_temp, _target, overwrite: _mode == WriteMode.Overwrite);
+                File.Move(_temp, _target, overwrite: true);
             }
-            catch (IOException e) when (_mode == WriteMode.CreateNew && File.Exists(_target))
+            else if (!AtomicFile.TryPublishNew(_temp, _target))
             {
                 TryDelete(_temp);
-                throw new UrlAlreadyExistsException(_url, e);
+                throw new UrlAlreadyExistsException(_url);
             }
             _committed = true;
         }
