@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.GrainDirectory;
 using Tlc.Cluster;
 using Tlc.Silo.Hosting;
 using Tlc.Tables.Configuration;
@@ -31,6 +33,31 @@ public sealed class EmbeddedSiloTests : IDisposable
         Assert.Equal(RunStatus.Completed, info.Status);
         Assert.Equal(0.5, info.LatestAggregates["acc"]);
         Assert.Equal("""{"lr":0.1}""", info.ParametersJson);
+    }
+
+    [Theory(Timeout = 120_000)]
+    [InlineData("standard", null)]
+    [InlineData("distributed", "DistributedGrainDirectory")]
+    public async Task GrainDirectory_Setting_ChoosesTheDefaultDirectory_GrainsWork(string setting, string? directoryType)
+    {
+        var settings = Settings;
+        settings.Cluster.GrainDirectory = setting;
+        await using var silo = await EmbeddedSilo.TryStartAsync(settings);
+        Assert.NotNull(silo);
+        var directory = silo.Host.Services.GetKeyedService<IGrainDirectory>(GrainDirectoryAttribute.DEFAULT_GRAIN_DIRECTORY);
+        Assert.Equal(directoryType, directory?.GetType().Name);
+
+        var run = silo.Client.GetGrain<IRunGrain>("p/directory");
+        await run.InitAsync(new RunInit("p", "directory", _root.Url.Join("projects/p/runs/directory").Value, null, "{}", new WorkerRef("tests", "1"), Reuse: false));
+        Assert.True((await run.GetAsync()).Exists);
+    }
+
+    [Fact]
+    public void GrainDirectory_UnknownValue_IsAnErrorNamingTheSetting()
+    {
+        var e = Assert.Throws<FormatException>(() => TlcConfiguration.Load(new Dictionary<string, string?> { ["cluster:grain_directory"] = "strong" }));
+        Assert.Contains("cluster.grain_directory", e.Message);
+        Assert.Contains("'strong'", e.Message);
     }
 
     [Fact(Timeout = 120_000)]

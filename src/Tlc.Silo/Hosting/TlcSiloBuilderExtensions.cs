@@ -58,14 +58,21 @@ public static class TlcSiloBuilderExtensions
     /// <summary>
     /// What Tlc's grains need whatever the clustering and storage: the URL adapters configured by
     /// <paramref name="settings"/> and the clock. (The grain storage <see cref="TlcGrainNames.Storage"/> is added by the
-    /// caller.) Grains use Orleans' default grain directory: correctness never rests on a grain having one activation
-    /// (state writes are ETag-fenced, publication is create-if-absent), and the experimental distributed directory can
-    /// stop serving lookups after concurrent membership changes (see docs/architecture.md).
+    /// caller.) Grains use Orleans' standard grain directory unless <c>cluster.grain_directory</c> is <c>distributed</c>:
+    /// correctness never rests on a grain having one activation (state writes are ETag-fenced, publication is
+    /// create-if-absent), and the experimental distributed directory can stop serving lookups after concurrent membership
+    /// changes (see docs/architecture.md).
     /// </summary>
     public static ISiloBuilder AddTlcGrainServices(this ISiloBuilder builder, TlcOptions settings)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(settings);
+        if (settings.Cluster.GrainDirectory == "distributed")
+        {
+#pragma warning disable ORLEANSEXP003 // Experimental in Orleans: opt-in only, documented as such.
+            builder.AddDistributedGrainDirectory();
+#pragma warning restore ORLEANSEXP003
+        }
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddSingleton(_ =>
         {

@@ -92,6 +92,10 @@ public static class TlcConfiguration
         {
             throw new FormatException($"cluster.mode must be embedded or azure, got '{options.Cluster.Mode}'.");
         }
+        if (options.Cluster.GrainDirectory is not ("standard" or "distributed"))
+        {
+            throw new FormatException($"cluster.grain_directory must be standard or distributed, got '{options.Cluster.GrainDirectory}'.");
+        }
         if (options.Cluster.IsAzure && string.IsNullOrWhiteSpace(options.Cluster.ConnectionString ?? options.Azure.ConnectionString))
         {
             throw new FormatException("cluster.mode azure needs cluster.connection_string (or azure.connection_string).");

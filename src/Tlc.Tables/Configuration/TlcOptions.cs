@@ -123,6 +123,15 @@ public sealed class ClusterSettings
     [ConfigurationKeyName("response_timeout_seconds")]
     public double ResponseTimeoutSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// The grain directory of the silos: <c>standard</c> (Orleans' default) or <c>distributed</c> (Orleans' experimental
+    /// strongly consistent directory, for every grain). Default: <c>standard</c> — with Orleans 10.4.2 the distributed
+    /// directory can stop serving lookups after silos join concurrently (docs/architecture.md), and Tlc's correctness
+    /// never rests on a grain having a single activation. Every silo of a cluster must use the same.
+    /// </summary>
+    [ConfigurationKeyName("grain_directory")]
+    public string GrainDirectory { get; set; } = "standard";
+
     /// <summary>True for <c>mode: azure</c>.</summary>
     public bool IsAzure => string.Equals(Mode, "azure", StringComparison.OrdinalIgnoreCase);
 }
