@@ -147,7 +147,7 @@ internal sealed partial class PartGrain(
         }
     }
 
-    public Task<PartInfo> GetAsync() => Task.FromResult(new PartInfo(Part.Index, Copy(Part.Lease), Part.Commit));
+    public Task<PartInfo> GetAsync() => Task.FromResult(new PartInfo(Part.Index, LeaseStates.Copy(Part.Lease), Part.Commit));
 
     /// <summary>Why <paramref name="commit"/> is not a valid result for this part, or null.</summary>
     private string? Validate(PartCommit commit)
@@ -227,17 +227,4 @@ internal sealed partial class PartGrain(
             await GrainFactory.GetGrain<IMetricsJobGrain>(Part.SinkId!).PartChangedAsync(Part.Index, Part.Lease.Status, Part.Commit?.Rows ?? 0);
         }
     }
-
-    private static LeaseState Copy(LeaseState lease) => new()
-    {
-        Status = lease.Status,
-        Attempt = lease.Attempt,
-        Holder = lease.Holder,
-        Token = lease.Token,
-        Deadline = lease.Deadline,
-        CommittedOperation = lease.CommittedOperation,
-        CommittedAttempt = lease.CommittedAttempt,
-        Errors = [.. lease.Errors],
-        Expirations = lease.Expirations,
-    };
 }

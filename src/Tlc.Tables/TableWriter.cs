@@ -41,7 +41,7 @@ public sealed class TableWriter : IAsyncDisposable
     private bool _finished;
     private bool _bulkWritten;
 
-    private TableWriter(TableWriterOptions options, Url url, Url? existing, int generation)
+    private TableWriter(TableWriterOptions options, Url url, Url? existing, int generation, string? writeId = null, bool oneChunk = false)
     {
         _options = options;
         var settings = options.Settings ?? TlcSettings.Current;
@@ -57,8 +57,8 @@ public sealed class TableWriter : IAsyncDisposable
         _builders = _schema.Select(kv => ColumnBuilder.Create(kv.Value, kv.Key)).ToArray();
         _encoders = _schema.Select(kv => _sampleTypes.Find(kv.Value.SampleType)).ToArray();
         _batchRows = options.BatchRows ?? settings.Tables.BatchRows;
-        var chunkRows = Math.Max(options.ChunkRows ?? settings.Tables.ChunkRows, _batchRows);
-        WriteId = $"{_time.GetUtcNow():yyyyMMddHHmmss}-{Guid.NewGuid().ToString("N")[..8]}";
+        var chunkRows = oneChunk ? long.MaxValue : Math.Max(options.ChunkRows ?? settings.Tables.ChunkRows, _batchRows);
+        WriteId = writeId ?? $"{_time.GetUtcNow():yyyyMMddHHmmss}-{Guid.NewGuid().ToString("N")[..8]}";
         _chunks = new ChunkWriter(_adapters, url, _arrowSchema, WriteId, chunkRows, options.Compression ?? settings.Tables.Compression);
         var layout = TableLayout.Parse(url);
         _bulkFolder = layout is { } l
@@ -98,6 +98,29 @@ public sealed class TableWriter : IAsyncDisposable
             }
         }
         return new TableWriter(options, url, existing, generation);
+    }
+
+    /// <summary>
+    /// Starts a writer that only stages rows for a table someone else publishes (a chunk of an import job): everything
+    /// goes to one chunk file <c>chunks/&lt;writeId&gt;-0.arrow</c> in <paramref name="tableUrl"/>, with the same
+    /// validation and weight column as a normal write; <see cref="CompleteStaging"/> returns the file instead of
+    /// publishing, <see cref="DisposeAsync"/> without it deletes it.
+    /// </summary>
+    public static TableWriter CreateStaging(TableWriterOptions options, Url tableUrl, string writeId)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrEmpty(writeId);
+        return new TableWriter(options, tableUrl, existing: null, generation: 0, writeId, oneChunk: true);
+    }
+
+    /// <summary>Ends a staging write (<see cref="CreateStaging"/>): closes its chunk file and returns it (none for no rows).</summary>
+    public IReadOnlyList<ChunkInfo> CompleteStaging()
+    {
+        ThrowIfUnusable();
+        FlushBatch();
+        var chunks = _chunks.Complete();
+        _finished = true;
+        return chunks;
     }
 
     /// <summary>The table folder being written (it may move to the next free name at publication under <see cref="IfExists.Rename"/>).</summary>
@@ -426,7 +449,7 @@ public sealed class TableWriter : IAsyncDisposable
         return builder.Build();
     }
 
-    private static TableSchema WithWeightColumn(TableSchema schema, bool addWeight)
+    internal static TableSchema WithWeightColumn(TableSchema schema, bool addWeight)
     {
         var copy = schema.Clone();
         if (addWeight && !copy.Any(kv => kv.Value is SampleWeightSchema))
@@ -448,7 +471,7 @@ public sealed class TableWriter : IAsyncDisposable
         return copy;
     }
 
-    private static Url ResolveUrl(TableWriterOptions options)
+    internal static Url ResolveUrl(TableWriterOptions options)
     {
         if (options.TableUrl is { } explicitUrl)
         {

@@ -63,6 +63,51 @@ internal sealed class CsvImporter
         }
     }
 
+    /// <summary>
+    /// Plans an import job over a CSV file: infers the schema as <see cref="ImportAsync(string, CsvImportOptions, CancellationToken)"/>
+    /// does and cuts the file into record-aligned byte ranges of about <paramref name="chunkBytes"/> (one pass, no parsing).
+    /// </summary>
+    internal static async Task<(TableSchema Schema, char Separator, IReadOnlyList<CsvSegment> Segments)> PlanAsync(
+        ImportInput input, CsvImportOptions options, long chunkBytes, CancellationToken cancellationToken)
+    {
+        var importer = new CsvImporter(input, options);
+        var schema = await importer.InferSchemaAsync(cancellationToken).ConfigureAwait(false);
+        var stream = await input.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            var segments = await Task.Run(() => CsvRecordBoundaries.Split(stream, chunkBytes), cancellationToken).ConfigureAwait(false);
+            return (schema, importer._separator!.Value.Separator, segments);
+        }
+    }
+
+    /// <summary>
+    /// Converts one byte range of a planned CSV import (the first range holds the header) into <paramref name="writer"/>;
+    /// a bad record is an <see cref="ImportException"/> naming the file and its line, as in the one-process import.
+    /// </summary>
+    internal static async Task ConvertSegmentAsync(ImportInput input, CsvImportOptions options, TableSchema schema, CsvSegment segment,
+        TableWriter writer, CancellationToken cancellationToken)
+    {
+        var importer = new CsvImporter(input, options);
+        var first = segment.Start == 0;
+        var stream = await input.OpenAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var window = new StreamWindow(stream, segment.Start, segment.End);
+            using var text = new StreamReader(window, StrictUtf8, detectEncodingFromByteOrderMarks: first, bufferSize: 1 << 16);
+            using var reader = importer.OpenReader(text);
+            var names = first ? importer.ReadHeader(reader) : [.. schema.Names];
+            importer.ParseRecords(reader, segment.FirstLine - 1, schema, names, batch => importer.Write(batch, writer), cancellationToken);
+        }
+        catch (DecoderFallbackException e)
+        {
+            throw await input.InvalidUtf8ErrorAsync(e, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Reads the header and the inference sample; fixes the separator for the import pass.</summary>
     private async Task<TableSchema> InferSchemaAsync(CancellationToken cancellationToken)
     {

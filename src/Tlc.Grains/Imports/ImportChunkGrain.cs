@@ -1,0 +1,168 @@
+using Microsoft.Extensions.Logging;
+using Tlc.Cluster;
+
+namespace Tlc.Grains.Imports;
+
+/// <summary>
+/// One chunk of an import: hosts the lease/commit protocol (<see cref="LeaseProtocol"/>) for it and checks commits (a
+/// chunk file inside the table folder, rows that add up). Each chunk's state is its own, so commits never contend.
+/// </summary>
+internal sealed partial class ImportChunkGrain(
+    [PersistentState("chunk", TlcGrainNames.Storage)] IPersistentState<ImportChunkState> state,
+    TimeProvider time,
+    ILogger<ImportChunkGrain> logger) : Grain, IImportChunkGrain
+{
+    private ImportChunkState Chunk => state.State;
+
+    public async Task InitAsync(string jobId, int index, int maxAttempts, TimeSpan leaseDuration)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(jobId);
+        if (Chunk.JobId is not null)
+        {
+            if (Chunk.JobId != jobId || Chunk.Index != index)
+            {
+                throw new InvalidOperationException($"Import chunk {this.GetPrimaryKeyString()} was started for another job.");
+            }
+            return;
+        }
+        Chunk.JobId = jobId;
+        Chunk.Index = index;
+        Chunk.MaxAttempts = Math.Max(1, maxAttempts);
+        Chunk.LeaseDuration = leaseDuration;
+        await state.WriteStateAsync();
+    }
+
+    public async Task<LeaseGrant?> TryLeaseAsync(WorkerRef worker)
+    {
+        if (Chunk.JobId is null || Chunk.Cancelled)
+        {
+            return null;
+        }
+        var before = Chunk.Lease.Status;
+        var grant = LeaseProtocol.TryLease(Chunk.Lease, Chunk.Index, worker, time.GetUtcNow(), Chunk.LeaseDuration, Chunk.MaxAttempts);
+        if (grant is null && Chunk.Lease.Status == before)
+        {
+            return null;
+        }
+        if (before == WorkStatus.Leased && Chunk.Lease.Expirations > 0)
+        {
+            LogLeaseExpired(logger, this.GetPrimaryKeyString(), Chunk.Lease.Errors[^1]);
+        }
+        await state.WriteStateAsync();
+        if (Chunk.Lease.Status == WorkStatus.Failed)
+        {
+            await NotifyJobAsync();
+        }
+        return grant;
+    }
+
+    public async Task<RenewOutcome> RenewAsync(string token)
+    {
+        if (Chunk.Cancelled)
+        {
+            return RenewOutcome.Lost;
+        }
+        var outcome = LeaseProtocol.Renew(Chunk.Lease, token, time.GetUtcNow(), Chunk.LeaseDuration);
+        if (outcome == RenewOutcome.Renewed)
+        {
+            await state.WriteStateAsync();
+        }
+        return outcome;
+    }
+
+    public async Task<CommitResult> CommitAsync(ImportChunkCommit commit)
+    {
+        ArgumentNullException.ThrowIfNull(commit);
+        if (Chunk.JobId is null)
+        {
+            return new CommitResult(CommitOutcome.Rejected, $"Import chunk {this.GetPrimaryKeyString()} is unknown.");
+        }
+        if (Chunk.Lease.Status == WorkStatus.Committed)
+        {
+            var repeat = LeaseProtocol.Commit(Chunk.Lease, commit.OperationId, commit.Attempt);
+            if (repeat == CommitOutcome.Duplicate)
+            {
+                // A retry after a timeout: make sure the job heard of it.
+                await NotifyJobAsync();
+            }
+            return new CommitResult(repeat);
+        }
+        if (Chunk.Cancelled)
+        {
+            return new CommitResult(CommitOutcome.Rejected, "the import was cancelled");
+        }
+        if (Validate(commit) is { } problem)
+        {
+            LogCommitRejected(logger, this.GetPrimaryKeyString(), problem);
+            return new CommitResult(CommitOutcome.Rejected, $"chunk {Chunk.Index}: {problem}");
+        }
+        var outcome = LeaseProtocol.Commit(Chunk.Lease, commit.OperationId, commit.Attempt);
+        if (outcome != CommitOutcome.Accepted)
+        {
+            return new CommitResult(outcome, outcome == CommitOutcome.Rejected ? $"chunk {Chunk.Index}: attempt {commit.Attempt} was never granted" : null);
+        }
+        Chunk.Commit = commit;
+        await state.WriteStateAsync();
+        await NotifyJobAsync();
+        return new CommitResult(CommitOutcome.Accepted);
+    }
+
+    public async Task ReportFailureAsync(string token, string error)
+    {
+        if (LeaseProtocol.ReportFailure(Chunk.Lease, token, error, Chunk.MaxAttempts))
+        {
+            LogAttemptFailed(logger, this.GetPrimaryKeyString(), Chunk.Lease.Attempt, error);
+            await state.WriteStateAsync();
+            await NotifyJobAsync();
+        }
+    }
+
+    public async Task ResetAsync()
+    {
+        if (Chunk.Lease.Status == WorkStatus.Failed)
+        {
+            LeaseProtocol.Reset(Chunk.Lease);
+            await state.WriteStateAsync();
+            await NotifyJobAsync();
+        }
+    }
+
+    public async Task CancelAsync()
+    {
+        if (!Chunk.Cancelled)
+        {
+            Chunk.Cancelled = true;
+            await state.WriteStateAsync();
+        }
+    }
+
+    public Task<ImportChunkInfo> GetAsync() => Task.FromResult(new ImportChunkInfo(Chunk.Index, LeaseStates.Copy(Chunk.Lease), Chunk.Commit));
+
+    /// <summary>Why <paramref name="commit"/> is not a valid result for this chunk, or null.</summary>
+    private static string? Validate(ImportChunkCommit commit)
+    {
+        foreach (var (name, url) in new[] { ("chunk", commit.ChunkUrl), ("quarantine", commit.QuarantineUrl) })
+        {
+            if (url is not null && (url.Length == 0 || Url.IsAbsolute(url) || url.Contains("..", StringComparison.Ordinal)))
+            {
+                return $"the {name} url '{url}' must be relative to the table folder";
+            }
+        }
+        if (commit.Rows < 0 || commit.Batches.Sum(b => (long)b) != commit.Rows)
+        {
+            return $"the chunk has {commit.Rows} rows but its batches hold {commit.Batches.Sum(b => (long)b)}";
+        }
+        if (commit.Rows > 0 && commit.ChunkUrl is null)
+        {
+            return $"{commit.Rows} rows but no chunk file";
+        }
+        if (commit.QuarantinedRows > 0 != commit.QuarantineUrl is not null)
+        {
+            return "quarantined rows and the quarantine file go together";
+        }
+        return null;
+    }
+
+    private Task NotifyJobAsync() =>
+        GrainFactory.GetGrain<IImportJobGrain>(Chunk.JobId!).ChunkChangedAsync(Chunk.Index, Chunk.Lease.Status);
+}

@@ -1,0 +1,217 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Tlc.Cluster;
+using Tlc.Schemas;
+using Tlc.Tables.Configuration;
+using Tlc.Tables.Storage;
+using Tlc.Tables.Urls;
+
+namespace Tlc.Tables.Import.Jobs;
+
+/// <summary>
+/// The table-engine side of import jobs: a planner that cuts a source into chunks that convert independently (in the
+/// client, reading the source once), the conversion of one chunk into one staged Arrow chunk file (in a worker), and
+/// the object file that publishes the committed chunks (in the job grain, metadata only). Converting every chunk and
+/// publishing gives the same table (same content hash) as the one-process importer.
+/// </summary>
+public static class ImportJobs
+{
+    /// <summary>The default chunk size: source bytes per chunk.</summary>
+    public const long DefaultChunkBytes = 16L << 20;
+
+    /// <summary>
+    /// Plans a CSV import: resolves the target table (under <see cref="IfExists.Reuse"/> an existing table is returned
+    /// instead, as null spec), infers the schema from the first records and cuts the file at record boundaries.
+    /// </summary>
+    /// <returns>The job spec, or the existing table when <see cref="ImportOptions.IfExists"/> is <see cref="IfExists.Reuse"/> and it exists.</returns>
+    public static async Task<(ImportJobSpec? Spec, Table? Existing)> PlanCsvAsync(string source, CsvImportOptions options, string jobId,
+        ImportJobOptions? jobOptions = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        jobOptions ??= new ImportJobOptions();
+        var input = new ImportInput(source, options);
+        var target = await ResolveTargetAsync(options, cancellationToken).ConfigureAwait(false);
+        if (target.Existing is { } existing)
+        {
+            return (null, existing);
+        }
+        var (schema, separator, segments) = await CsvImporter.PlanAsync(input, options, jobOptions.ChunkBytes, cancellationToken).ConfigureAwait(false);
+        var details = new JsonObject { ["separator"] = separator.ToString(), ["inference_rows"] = options.InferenceRows };
+        if (options.NullValues is { Count: > 0 } nulls)
+        {
+            details["null_values"] = new JsonArray(nulls.Select(n => (JsonNode?)JsonValue.Create(n)).ToArray());
+        }
+        var settings = options.Settings ?? TlcSettings.Current;
+        var conversion = new JsonObject
+        {
+            ["display"] = source,
+            ["separator"] = separator.ToString(),
+            ["null_values"] = new JsonArray((options.NullValues ?? []).Select(n => (JsonNode?)JsonValue.Create(n)).ToArray()),
+            ["batch_rows"] = options.BatchRows ?? settings.Tables.BatchRows,
+            ["add_weight_column"] = options.AddWeightColumn,
+            ["input_schema"] = schema.ToJson(),
+            ["source"] = ImportProvenance.Source("csv", input.Url, options, details),
+        };
+        var tableSchema = TableWriter.WithWeightColumn(schema, options.AddWeightColumn);
+        return (new ImportJobSpec
+        {
+            JobId = jobId,
+            Format = "csv",
+            SourceUrl = input.Url.Value,
+            TableUrl = target.Url.Value,
+            SchemaJson = tableSchema.ToJson().ToJsonString(),
+            ConversionJson = conversion.ToJsonString(),
+            Description = options.Description,
+            Chunks = segments.Select((s, i) => new ImportChunkPlan(i,
+                new JsonObject { ["start"] = s.Start, ["end"] = s.End, ["first_line"] = s.FirstLine }.ToJsonString(), s.Length)).ToArray(),
+            ErrorPolicy = jobOptions.ErrorPolicy,
+            MaxAttempts = jobOptions.MaxAttempts,
+            LeaseDuration = jobOptions.LeaseDuration,
+            Submitted = (options.TimeProvider ?? TimeProvider.System).GetUtcNow(),
+            Compression = settings.Tables.Compression,
+        }, null);
+    }
+
+    /// <summary>
+    /// Converts chunk <paramref name="chunk"/> of <paramref name="spec"/> into one staged chunk file of the table folder,
+    /// named for <paramref name="writeId"/> (unique to chunk and attempt). A bad row is not thrown: it comes back as the
+    /// chunk's error (naming file and line/row) and nothing stays staged; I/O failures are thrown (the attempt is retried).
+    /// </summary>
+    public static async Task<ImportChunkConversion> ConvertAsync(ImportJobSpec spec, ImportChunkPlan chunk, string writeId,
+        UrlAdapterRegistry adapters, TlcOptions? settings = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(chunk);
+        ArgumentNullException.ThrowIfNull(adapters);
+        var conversion = JsonNode.Parse(spec.ConversionJson)!.AsObject();
+        var descriptor = JsonNode.Parse(chunk.Descriptor)!.AsObject();
+        var tableUrl = new Url(spec.TableUrl);
+        var inputSchema = TableSchema.FromJson(conversion["input_schema"], $"import job {spec.JobId} schema");
+        var writerOptions = new TableWriterOptions
+        {
+            Schema = inputSchema,
+            TableUrl = tableUrl,
+            AddWeightColumn = (bool)conversion["add_weight_column"]!,
+            BatchRows = (int)conversion["batch_rows"]!,
+            Compression = spec.Compression,
+            Adapters = adapters,
+            Settings = settings,
+        };
+        var writer = TableWriter.CreateStaging(writerOptions, tableUrl, writeId);
+        await using (writer.ConfigureAwait(false))
+        {
+            try
+            {
+                switch (spec.Format)
+                {
+                    case "csv":
+                        var options = new CsvImportOptions
+                        {
+                            Separator = ((string)conversion["separator"]!)[0],
+                            NullValues = conversion["null_values"]!.AsArray().Select(n => (string)n!).ToList(),
+                            Adapters = adapters,
+                            Settings = settings,
+                            BatchRows = writerOptions.BatchRows,
+                        };
+                        var input = new ImportInput((string)conversion["display"]!, options);
+                        var segment = new CsvSegment((long)descriptor["start"]!, (long)descriptor["end"]!, (long)descriptor["first_line"]!);
+                        await CsvImporter.ConvertSegmentAsync(input, options, inputSchema, segment, writer, cancellationToken).ConfigureAwait(false);
+                        break;
+                    default:
+                        throw new NotSupportedException($"Import job {spec.JobId}: format '{spec.Format}' cannot be converted in chunks.");
+                }
+            }
+            catch (ImportException e)
+            {
+                return new ImportChunkConversion(null, 0, e.Message);
+            }
+            var files = writer.CompleteStaging();
+            return files.Count switch
+            {
+                0 => new ImportChunkConversion(null, 0, null),
+                1 => new ImportChunkConversion(files[0], files[0].Rows, null),
+                _ => throw new InvalidOperationException($"Import job {spec.JobId}, chunk {chunk.Index}: {files.Count} chunk files staged, expected one."),
+            };
+        }
+    }
+
+    /// <summary>
+    /// The object file that publishes an import: the committed chunks' files in chunk order, the schema and provenance
+    /// of the plan. Metadata only: no chunk is read or copied.
+    /// </summary>
+    public static TableObject BuildObject(ImportJobSpec spec, IEnumerable<ImportChunkCommit> commits, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(commits);
+        var url = new Url(spec.TableUrl);
+        var layout = TableLayout.Parse(url);
+        var conversion = JsonNode.Parse(spec.ConversionJson)!.AsObject();
+        var chunks = commits.Where(c => c.Rows > 0).Select(c => new ChunkInfo
+        {
+            Url = c.ChunkUrl!,
+            Rows = c.Rows,
+            Bytes = c.Bytes,
+            Batches = [.. c.Batches],
+        }).ToList();
+        return new TableObject
+        {
+            Id = Guid.NewGuid().ToString("N")[..16],
+            Name = url.Name,
+            Project = layout?.Project,
+            Dataset = layout?.Dataset,
+            Created = now,
+            Description = spec.Description,
+            RowCount = chunks.Sum(c => c.Rows),
+            Schema = JsonNode.Parse(spec.SchemaJson)!.AsObject(),
+            Lineage = new Lineage { Kind = LineageKinds.Source },
+            Revision = new RevisionInfo { Root = url.Name, Generation = 0, Number = 0 },
+            Chunks = chunks,
+            Source = conversion["source"]?.DeepClone().AsObject(),
+            Properties = new Dictionary<string, string> { ["import_job"] = spec.JobId },
+        };
+    }
+
+    /// <summary>The write id of a chunk attempt: part of its staged file's name, so attempts never share a file.</summary>
+    public static string WriteId(string jobId, int chunk, int attempt, string token) =>
+        string.Create(CultureInfo.InvariantCulture, $"import-{jobId[..Math.Min(8, jobId.Length)]}-c{chunk:D5}-a{attempt}-{token[..Math.Min(8, token.Length)]}");
+
+    private static async Task<(Url Url, Table? Existing)> ResolveTargetAsync(ImportOptions options, CancellationToken cancellationToken)
+    {
+        var writerOptions = options.ToWriterOptions(new TableSchema(), null);
+        var url = TableWriter.ResolveUrl(writerOptions);
+        var adapters = options.EffectiveAdapters;
+        if (!await adapters.ExistsAsync(TableLayout.ObjectFile(url), cancellationToken).ConfigureAwait(false))
+        {
+            return (url, null);
+        }
+        return options.IfExists switch
+        {
+            IfExists.Reuse => (url, await Table.OpenAsync(url, adapters, cancellationToken).ConfigureAwait(false)),
+            IfExists.Raise => throw new TableExistsException(url),
+            IfExists.Rename => (await TableWriter.FreeNameAsync(adapters, url, cancellationToken).ConfigureAwait(false), null),
+            _ => throw new NotSupportedException($"{url} exists: an import job publishes a new table; use IfExists Reuse, Raise or Rename."),
+        };
+    }
+}
+
+/// <summary>How an import job runs.</summary>
+public sealed record ImportJobOptions
+{
+    /// <summary>Source bytes per chunk. Default: <see cref="ImportJobs.DefaultChunkBytes"/> (16 MiB).</summary>
+    public long ChunkBytes { get; init; } = ImportJobs.DefaultChunkBytes;
+
+    /// <summary>What to do with bad rows. Default: <see cref="ImportErrorPolicy.Fail"/>.</summary>
+    public ImportErrorPolicy ErrorPolicy { get; init; } = ImportErrorPolicy.Fail;
+
+    /// <summary>Attempts per chunk before the job fails. Default: 3.</summary>
+    public int MaxAttempts { get; init; } = 3;
+
+    /// <summary>How long a chunk lease lasts without renewal. Default: 30 s.</summary>
+    public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>What converting one chunk gave.</summary>
+/// <param name="File">The staged chunk file (its URL relative to the table folder), or null when the chunk had no rows or a bad row.</param>
+/// <param name="Rows">Rows converted.</param>
+/// <param name="Error">The chunk's first bad row, naming file and line/row (fail policy).</param>
+public sealed record ImportChunkConversion(ChunkInfo? File, long Rows, string? Error);

@@ -1,0 +1,109 @@
+using System.Globalization;
+using System.Text;
+using Tlc.Cluster;
+using Tlc.Tables.Import;
+using Tlc.Tables.Import.Jobs;
+using Tlc.Tables.Storage;
+using Tlc.Tables.Urls;
+using Tlc.Testing;
+
+namespace Tlc.Tables.Tests.Import;
+
+public sealed class ImportJobsTests : IDisposable
+{
+    private readonly TempRoot _root = new("import-jobs");
+
+    public void Dispose() => _root.Dispose();
+
+    /// <summary>A CSV with quoted fields holding separators, quotes and newlines, nulls and several types.</summary>
+    internal static string WriteCsv(string folder, int rows, int? badLine = null)
+    {
+        var path = Path.Combine(folder, $"data-{rows}.csv");
+        var text = new StringBuilder("id,name,score,flag,note\n");
+        for (var i = 0; i < rows; i++)
+        {
+            var line = text.ToString().Count(c => c == '\n') + 1;
+            var score = line == badLine ? "not-a-number" : (i * 0.25).ToString(CultureInfo.InvariantCulture);
+            var note = (i % 7) switch
+            {
+                0 => "\"multi\nline, with \"\"quotes\"\"\"",
+                3 => "",
+                _ => $"plain {i}",
+            };
+            text.Append(CultureInfo.InvariantCulture, $"{i},name {i % 13},{score},{(i % 2 == 0 ? "true" : "false")},{note}\n");
+        }
+        File.WriteAllText(path, text.ToString());
+        return path;
+    }
+
+    private CsvImportOptions Options(string table) => new() { Root = _root.Url, Settings = _root.Settings, Project = "p", Dataset = "d", Table = table };
+
+    /// <summary>What a cluster does, in one process: convert every chunk, then publish the committed ones.</summary>
+    private async Task<(ImportJobSpec Spec, ImportChunkConversion[] Results)> ConvertAllAsync(ImportJobSpec spec)
+    {
+        var adapters = new UrlAdapterRegistry();
+        var results = new List<ImportChunkConversion>();
+        foreach (var chunk in spec.Chunks)
+        {
+            results.Add(await ImportJobs.ConvertAsync(spec, chunk, ImportJobs.WriteId(spec.JobId, chunk.Index, 1, "token000"), adapters, _root.Settings));
+        }
+        return (spec, results.ToArray());
+    }
+
+    private static ImportChunkCommit[] Commits(ImportChunkConversion[] results) => results.Select((r, i) => new ImportChunkCommit(
+        $"op{i}", 1, "token000", r.File?.Url, r.Rows, r.File?.Bytes ?? 0, r.File?.Batches.ToArray() ?? [], r.Error, null, 0)).ToArray();
+
+    [Fact]
+    public async Task PlanConvertPublish_ManySmallChunks_SameContentHashAsTheOneProcessImport()
+    {
+        var path = WriteCsv(_root.Path, 3000);
+        using var expected = await Table.FromCsvAsync(path, Options("single"));
+
+        var (spec, existing) = await ImportJobs.PlanCsvAsync(path, Options("chunked"), "job-1", new ImportJobOptions { ChunkBytes = 8 << 10 });
+        Assert.Null(existing);
+        Assert.True(spec!.Chunks.Length > 10, $"{spec.Chunks.Length} chunks");
+        var (_, results) = await ConvertAllAsync(spec);
+        Assert.All(results, r => Assert.Null(r.Error));
+        var obj = ImportJobs.BuildObject(spec, Commits(results), DateTimeOffset.UtcNow);
+        await ObjectFiles.PublishAsync(new UrlAdapterRegistry(), new Url(spec.TableUrl), obj, WriteMode.CreateNew, CancellationToken.None);
+
+        using var actual = await Table.OpenAsync(spec.TableUrl);
+        Assert.Equal(3000, actual.RowCount);
+        Assert.Equal(expected.Schema.ToJson().ToJsonString(), actual.Schema.ToJson().ToJsonString());
+        Assert.Equal(expected.ContentHash(), actual.ContentHash());
+        Assert.Equal("multi\nline, with \"quotes\"", actual.Rows[0]["note"]);
+    }
+
+    [Fact]
+    public async Task Convert_BadValueInOneChunk_ErrorNamesFileAndLine_NothingStaged()
+    {
+        var path = WriteCsv(_root.Path, 2000, badLine: 1500);
+        var options = new CsvImportOptions { Root = _root.Url, Settings = _root.Settings, Project = "p", Dataset = "d", Table = "bad", InferenceRows = 100 };
+        var (spec, _) = await ImportJobs.PlanCsvAsync(path, options, "job-2", new ImportJobOptions { ChunkBytes = 8 << 10 });
+        var (_, results) = await ConvertAllAsync(spec!);
+
+        var failed = Assert.Single(results, r => r.Error is not null);
+        Assert.Contains(path, failed.Error);
+        Assert.Contains("line 1500", failed.Error);
+        Assert.Contains("'score'", failed.Error);
+        Assert.Null(failed.File);
+        var staged = Directory.GetFiles(Path.Combine(new Url(spec!.TableUrl).LocalPath, "chunks"));
+        Assert.Equal(results.Count(r => r.File is not null), staged.Length);
+    }
+
+    [Fact]
+    public async Task Plan_ExistingTable_ReuseReturnsIt_RaiseRefuses()
+    {
+        var path = WriteCsv(_root.Path, 10);
+        using var first = await Table.FromCsvAsync(path, Options("exists"));
+
+        var (spec, existing) = await ImportJobs.PlanCsvAsync(path, Options("exists"), "job-3");
+        Assert.Null(spec);
+        using (existing)
+        {
+            Assert.Equal(first.Url, existing!.Url);
+        }
+        var raise = new CsvImportOptions { Root = _root.Url, Settings = _root.Settings, Project = "p", Dataset = "d", Table = "exists", IfExists = IfExists.Raise };
+        await Assert.ThrowsAsync<TableExistsException>(() => ImportJobs.PlanCsvAsync(path, raise, "job-4"));
+    }
+}
