@@ -1,3 +1,5 @@
+using Tlc.Cluster;
+
 namespace Tlc.Grains;
 
 /// <summary>Names the silo configuration and the grains agree on.</summary>
@@ -5,6 +7,9 @@ public static class TlcGrainNames
 {
     /// <summary>The grain storage provider holding every Tlc grain's state.</summary>
     public const string Storage = "tlc";
+
+    /// <summary>The key of the job queue of import jobs (metrics jobs are queued under <see cref="Default"/>).</summary>
+    public const string ImportQueue = JobQueueKeys.Imports;
 
     /// <summary>The key of singleton grains (job queue, worker registry).</summary>
     public const string Default = "default";

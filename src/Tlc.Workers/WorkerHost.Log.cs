@@ -13,4 +13,10 @@ public sealed partial class WorkerHost
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Worker}: job {Job} shard {Shard} attempt {Attempt} failed")]
     private static partial void LogShardFailed(ILogger logger, Exception exception, string worker, string job, int shard, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Worker {Worker}: import {Job} chunk {Chunk} attempt {Attempt}: {Outcome}, {Rows} rows in {Seconds:F2} s")]
+    private static partial void LogChunkCommitted(ILogger logger, string worker, string job, int chunk, int attempt, CommitOutcome outcome, long rows, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Worker}: import {Job} chunk {Chunk} attempt {Attempt} failed")]
+    private static partial void LogChunkFailed(ILogger logger, Exception exception, string worker, string job, int chunk, int attempt);
 }

@@ -14,6 +14,7 @@ namespace Tlc.Workers;
 /// </summary>
 public sealed partial class WorkerHost
 {
+    private readonly Dictionary<string, ImportJobSpec> _importSpecs = new(StringComparer.Ordinal);
     private readonly ClusterContext _context;
     private readonly IShardExecutor _executor;
     private readonly WorkerOptions _options;
@@ -58,7 +59,9 @@ public sealed partial class WorkerHost
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var registry = _context.Client.GetGrain<IWorkerRegistryGrain>("default");
-        var queue = _context.Client.GetGrain<IJobQueueGrain>("default");
+        var queue = _context.Client.GetGrain<IJobQueueGrain>(JobQueueKeys.Metrics);
+        var importQueue = _context.Client.GetGrain<IJobQueueGrain>(JobQueueKeys.Imports);
+        string[]? knownImports = null;
         using var heartbeatStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var heartbeat = HeartbeatLoopAsync(registry, heartbeatStop.Token);
         var running = new List<Task>();
@@ -72,6 +75,30 @@ public sealed partial class WorkerHost
                 var started = 0;
                 if (free > 0)
                 {
+                    var activeImports = await Call(() => importQueue.GetActiveAsync(), cancellationToken).ConfigureAwait(false);
+                    knownImports = activeImports;
+                    if (activeImports is not null)
+                    {
+                        foreach (var ended in _importSpecs.Keys.Except(activeImports).ToList())
+                        {
+                            _importSpecs.Remove(ended);
+                        }
+                    }
+                    foreach (var jobId in activeImports ?? [])
+                    {
+                        if (started >= free)
+                        {
+                            break;
+                        }
+                        foreach (var task in await LeaseImportAsync(jobId, free - started, cancellationToken).ConfigureAwait(false))
+                        {
+                            running.Add(Task.Run(() => ProcessImportAsync(task, cancellationToken), CancellationToken.None));
+                            started++;
+                        }
+                    }
+                }
+                if (free - started > 0)
+                {
                     var active = await Call(() => queue.GetActiveAsync(), cancellationToken).ConfigureAwait(false);
                     known = active;
                     if (active is not null)
@@ -84,6 +111,10 @@ public sealed partial class WorkerHost
                     }
                     foreach (var jobId in active ?? [])
                     {
+                        if (started >= free)
+                        {
+                            break;
+                        }
                         var tasks = await LeaseAsync(jobId, free - started, cancellationToken).ConfigureAwait(false);
                         foreach (var task in tasks)
                         {
@@ -99,7 +130,9 @@ public sealed partial class WorkerHost
                 if (started == 0)
                 {
                     // Until a shard of ours ends, the active jobs change (a long poll: a new job starts at once) or a poll interval passes.
-                    var poll = free > 0 && known is not null ? WaitForChangeAsync(queue, known, cancellationToken) : Task.Delay(_options.PollInterval, cancellationToken);
+                    var poll = free > 0 && known is not null && knownImports is not null
+                        ? Task.WhenAny(WaitForChangeAsync(queue, known, cancellationToken), WaitForChangeAsync(importQueue, knownImports, cancellationToken)).Unwrap()
+                        : Task.Delay(_options.PollInterval, cancellationToken);
                     var wait = running.Count > 0 ? Task.WhenAny(Task.WhenAny(running), poll) : poll;
                     try
                     {
@@ -271,9 +304,12 @@ public sealed partial class WorkerHost
         }
     }
 
-    private async Task RenewLoopAsync(IPartGrain part, ShardTask task, CancellationTokenSource work)
+    private Task RenewLoopAsync(IPartGrain part, ShardTask task, CancellationTokenSource work) =>
+        RenewLoopAsync(() => part.RenewAsync(task.Lease.Token), task.Lease, work);
+
+    private async Task RenewLoopAsync(Func<Task<RenewOutcome>> renew, LeaseGrant lease, CancellationTokenSource work)
     {
-        var interval = TimeSpan.FromTicks((long)((task.Lease.Deadline - _context.Time.GetUtcNow()).Ticks * _options.RenewFraction));
+        var interval = TimeSpan.FromTicks((long)((lease.Deadline - _context.Time.GetUtcNow()).Ticks * _options.RenewFraction));
         if (interval <= TimeSpan.Zero)
         {
             interval = TimeSpan.FromMilliseconds(100);
@@ -286,7 +322,7 @@ public sealed partial class WorkerHost
                 RenewOutcome outcome;
                 try
                 {
-                    outcome = await part.RenewAsync(task.Lease.Token).WaitAsync(work.Token).ConfigureAwait(false);
+                    outcome = await renew().WaitAsync(work.Token).ConfigureAwait(false);
                 }
                 catch (Exception e) when (TransientClusterErrors.IsTransient(e))
                 {

@@ -2,6 +2,16 @@ using Orleans.Concurrency;
 
 namespace Tlc.Cluster;
 
+/// <summary>The keys of the job queues workers poll.</summary>
+public static class JobQueueKeys
+{
+    /// <summary>Metrics (collect_metrics) jobs.</summary>
+    public const string Metrics = "default";
+
+    /// <summary>Import jobs.</summary>
+    public const string Imports = "imports";
+}
+
 /// <summary>What an import does with bad rows.</summary>
 public enum ImportErrorPolicy
 {
@@ -216,9 +226,9 @@ public interface IImportJobGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<LeaseGrant[]> LeaseAsync(WorkerRef worker, int max);
 
-    /// <summary>Told by a chunk grain that chunk <paramref name="index"/> changed.</summary>
+    /// <summary>Told by a chunk grain that chunk <paramref name="index"/> changed (with its committed rows and bad-row error).</summary>
     [AlwaysInterleave]
-    Task ChunkChangedAsync(int index, WorkStatus status);
+    Task ChunkChangedAsync(int index, WorkStatus status, long rows, string? error);
 
     /// <summary>The job's progress.</summary>
     [ReadOnly, AlwaysInterleave]

@@ -164,5 +164,5 @@ internal sealed partial class ImportChunkGrain(
     }
 
     private Task NotifyJobAsync() =>
-        GrainFactory.GetGrain<IImportJobGrain>(Chunk.JobId!).ChunkChangedAsync(Chunk.Index, Chunk.Lease.Status);
+        GrainFactory.GetGrain<IImportJobGrain>(Chunk.JobId!).ChunkChangedAsync(Chunk.Index, Chunk.Lease.Status, Chunk.Commit?.Rows ?? 0, Chunk.Commit?.Error);
 }

@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using Tlc.Cluster;
+using Tlc.Tables.Import.Jobs;
+
+namespace Tlc.Workers;
+
+/// <summary>One leased chunk of an import job to convert.</summary>
+/// <param name="Job">The job's spec.</param>
+/// <param name="Chunk">The chunk's plan.</param>
+/// <param name="Lease">The lease.</param>
+public sealed record ImportChunkTask(ImportJobSpec Job, ImportChunkPlan Chunk, LeaseGrant Lease);
+
+/// <summary>
+/// Import jobs: the worker converts leased chunks (<see cref="ImportJobs.ConvertAsync"/>: reads its byte range or row
+/// group through the URL adapters, writes one staged chunk file unique to chunk and attempt) while renewing the lease,
+/// and commits the result with an operation id. Bad rows are part of the result (the job decides); I/O failures are
+/// reported so the chunk is retried elsewhere.
+/// </summary>
+public sealed partial class WorkerHost
+{
+    private long _chunksConverted;
+
+    /// <summary>Import chunks this worker converted and committed (accepted or not).</summary>
+    public long ChunksConverted => Interlocked.Read(ref _chunksConverted);
+
+    /// <summary>Called after a chunk is converted and before it is committed (for fault-injection tests: stall, crash).</summary>
+    public Func<ImportChunkTask, CancellationToken, Task>? BeforeImportCommit { get; init; }
+
+    private async Task<List<ImportChunkTask>> LeaseImportAsync(string jobId, int max, CancellationToken cancellationToken)
+    {
+        var job = _context.Client.GetGrain<IImportJobGrain>(jobId);
+        if (!_importSpecs.TryGetValue(jobId, out var spec))
+        {
+            spec = await Call(() => job.GetSpecAsync(), cancellationToken).ConfigureAwait(false);
+            if (spec is null)
+            {
+                return [];
+            }
+            _importSpecs[jobId] = spec;
+        }
+        var grants = await Call(() => job.LeaseAsync(Identity, max), cancellationToken).ConfigureAwait(false) ?? [];
+        return grants.Select(g => new ImportChunkTask(spec, spec.Chunks[g.Item], g)).ToList();
+    }
+
+    private async Task ProcessImportAsync(ImportChunkTask task, CancellationToken cancellationToken)
+    {
+        var chunk = _context.Client.GetGrain<IImportChunkGrain>($"{task.Job.JobId}/{task.Chunk.Index}");
+        using var work = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var renewal = RenewLoopAsync(() => chunk.RenewAsync(task.Lease.Token), task.Lease, work);
+        var watch = Stopwatch.StartNew();
+        ImportChunkConversion? conversion = null;
+        // Until the commit is sent, and when it lost, the staged file is nobody's; once it may have been accepted, it stays.
+        var deleteStaged = true;
+        try
+        {
+            var writeId = ImportJobs.WriteId(task.Job.JobId, task.Chunk.Index, task.Lease.Attempt, task.Lease.Token);
+            conversion = await Task.Run(() => ImportJobs.ConvertAsync(task.Job, task.Chunk, writeId, _context.Adapters, cancellationToken: work.Token), work.Token)
+                .ConfigureAwait(false);
+            if (BeforeImportCommit is { } hook)
+            {
+                await hook(task, work.Token).ConfigureAwait(false);
+            }
+            var file = conversion.File;
+            var commit = new ImportChunkCommit(Guid.NewGuid().ToString("N"), task.Lease.Attempt, task.Lease.Token, file?.Url, conversion.Rows,
+                file?.Bytes ?? 0, file?.Batches.ToArray() ?? [], conversion.Error, null, 0);
+            deleteStaged = false;
+            var result = await CommitWithRetriesAsync(() => chunk.CommitAsync(commit), cancellationToken).ConfigureAwait(false);
+            deleteStaged = result.Outcome is CommitOutcome.Superseded or CommitOutcome.Rejected;
+            await work.CancelAsync().ConfigureAwait(false);
+            Interlocked.Increment(ref _chunksConverted);
+            LogChunkCommitted(_logger, Identity.ToString(), task.Job.JobId, task.Chunk.Index, task.Lease.Attempt, result.Outcome, conversion.Rows, watch.Elapsed.TotalSeconds);
+            if (result.Outcome == CommitOutcome.Rejected)
+            {
+                throw new InvalidOperationException(result.Reason ?? "the commit was rejected");
+            }
+        }
+        catch (OperationCanceledException) when (work.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            LogLeaseLost(_logger, Identity.ToString(), task.Job.JobId, task.Chunk.Index, task.Lease.Attempt);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping: the lease expires and the chunk is converted elsewhere.
+        }
+        catch (Exception e)
+        {
+            LogChunkFailed(_logger, e, Identity.ToString(), task.Job.JobId, task.Chunk.Index, task.Lease.Attempt);
+            try
+            {
+                await chunk.ReportFailureAsync(task.Lease.Token, $"{e.GetType().Name}: {e.Message}").WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception report) when (TransientClusterErrors.IsTransient(report))
+            {
+                // The lease expires instead.
+            }
+        }
+        finally
+        {
+            await work.CancelAsync().ConfigureAwait(false);
+            await renewal.ConfigureAwait(false);
+            if (deleteStaged && conversion?.File is { } staged)
+            {
+                await DeleteQuietlyAsync(new Url(task.Job.TableUrl).Join(staged.Url)).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<CommitResult> CommitWithRetriesAsync(Func<Task<CommitResult>> commit, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await commit().WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (attempt < _options.CommitAttempts && TransientClusterErrors.IsTransient(e) && !cancellationToken.IsCancellationRequested)
+            {
+                // The cluster did not answer (a silo died?): the same operation id again has one effect.
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task DeleteQuietlyAsync(Url file)
+    {
+        try
+        {
+            await _context.Adapters.DeleteAsync(file, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            // tlc gc removes what no object references.
+        }
+    }
+}
