@@ -21,6 +21,32 @@ public sealed class ImportExportVerbTests : IDisposable
     }
 
     [Fact(Timeout = 180_000)]
+    public async Task ImportCsv_Cluster_SameTableAsOneProcess_SameJobIdReturnsIt()
+    {
+        var csv = _root.File("in/big.csv");
+        using (var writer = new StreamWriter(csv))
+        {
+            writer.Write("id,name,score,note\n");
+            for (var i = 0; i < 60_000; i++)
+            {
+                writer.Write(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{i},n{i % 17},{i * 0.5},\"a, {i}\"\n"));
+            }
+        }
+
+        var (url, rows) = Made(await Tlc("import", "csv", csv, "--dataset", "d", "--table", "job", "--cluster", "--chunk-mb", "0.25", "--job-id", "csvjob1", "--json"));
+        var (singleUrl, _) = Made(await Tlc("import", "csv", csv, "--dataset", "d", "--table", "single", "--json"));
+        var again = Made(await Tlc("import", "csv", csv, "--dataset", "d", "--table", "job", "--cluster", "--job-id", "csvjob1", "--json"));
+
+        Assert.Equal(60_000, rows);
+        using var job = await Table.OpenAsync(url);
+        using var single = await Table.OpenAsync(singleUrl);
+        Assert.Equal(single.ContentHash(), job.ContentHash());
+        Assert.True(job.Object.Chunks.Count > 4, $"{job.Object.Chunks.Count} chunk files");
+        Assert.Equal("csvjob1", job.Object.Properties!["import_job"]);
+        Assert.Equal(url, again.Url);
+    }
+
+    [Fact(Timeout = 180_000)]
     public async Task Import_EveryFormat_PrintsUrlAndRows()
     {
         var csv = _root.File("in/data.csv");

@@ -2,7 +2,9 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Tlc.Tables;
+using Tlc.Cluster;
 using Tlc.Tables.Import;
+using Tlc.Tables.Import.Jobs;
 
 namespace Tlc.Cli.Commands;
 
@@ -25,11 +27,8 @@ internal static class ImportCommand
     {
         var import = new Command("import", "Import data into a table: csv, parquet, ndjson, coco, yolo, image-folder, hf.");
         import.Add(Format("csv", "a CSV file (header row; types inferred)", "tlc import csv flights.csv --project air --dataset flights --table raw",
-            (source, c, parse, ct) => Table.FromCsvAsync(source, new CsvImportOptions
-            {
-                Project = c.Project, Dataset = c.Dataset, Table = c.Table, IfExists = c.IfExists, Description = c.Description,
-                Separator = parse.GetValue(Separator),
-            }, ct), Separator));
+            (source, c, parse, ct) => Table.FromCsvAsync(source, CsvOptions(c, parse), ct),
+            (source, c, parse, jobId, job, ct) => ImportJobs.PlanCsvAsync(source, CsvOptions(c, parse), jobId, job, ct), Separator));
         import.Add(Format("parquet", "a Parquet file", "tlc import parquet flights-3m.parquet --dataset flights",
             (source, c, _, ct) => Table.FromParquetAsync(source, new ParquetImportOptions
             {
@@ -67,6 +66,26 @@ internal static class ImportCommand
         return import;
     }
 
+    private static CsvImportOptions CsvOptions(Common c, ParseResult parse) => new()
+    {
+        Project = c.Project, Dataset = c.Dataset, Table = c.Table, IfExists = c.IfExists, Description = c.Description,
+        Separator = parse.GetValue(Separator),
+    };
+
+    internal static readonly Option<bool> Cluster = new("--cluster")
+    {
+        Description = "Import as a job of the cluster: the source is cut into chunks that workers convert in parallel; a crash resumes from the committed chunks.",
+    };
+    internal static readonly Option<int?> Workers = new("--workers")
+    {
+        Description = "With --cluster: workers to run in this process (default: one per core when no worker is registered with the cluster, else none).",
+    };
+    internal static readonly Option<double> ChunkMiB = new("--chunk-mb") { Description = "With --cluster: source megabytes per chunk.", DefaultValueFactory = _ => 16 };
+    internal static readonly Option<string?> JobId = new("--job-id")
+    {
+        Description = "With --cluster: the job id; running the same command with the same id again resumes that job or returns its table.",
+    };
+
     private static readonly Option<char?> Separator = new("--separator") { Description = "The field separator (default: detected)." };
     private static readonly Option<string?> Images = new("--images") { Description = "The image folder (default: the annotation file's folder)." };
     private static readonly Option<CocoTask> CocoTaskOption = new("--task") { Description = "Detect (boxes) or Segment (boxes, polygons, RLE masks).", DefaultValueFactory = _ => CocoTask.Detect };
@@ -84,8 +103,15 @@ internal static class ImportCommand
             : value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
     }
 
+    /// <summary>Plans an import job: the spec, or the existing table a reuse returns.</summary>
+    private delegate Task<(ImportJobSpec? Spec, Table? Existing)> ClusterPlan(string source, Common common, ParseResult parse, string jobId,
+        ImportJobOptions job, CancellationToken cancellationToken);
+
     private static Command Format(string name, string what, string example, Func<string, Common, ParseResult, CancellationToken, Task<Table>> import,
-        params Option[] extra)
+        params Option[] extra) => Format(name, what, example, import, null, extra);
+
+    private static Command Format(string name, string what, string example, Func<string, Common, ParseResult, CancellationToken, Task<Table>> import,
+        ClusterPlan? plan, params Option[] extra)
     {
         var source = new Argument<string>("source") { Description = $"The source: {what}." };
         var command = new Command(name, $"Import {what} into a table.\nExample: {example}")
@@ -96,6 +122,13 @@ internal static class ImportCommand
         {
             command.Add(option);
         }
+        if (plan is not null)
+        {
+            command.Add(Cluster);
+            command.Add(Workers);
+            command.Add(ChunkMiB);
+            command.Add(JobId);
+        }
         command.SetAction(CliRunner.Wrap(async (parse, ct) =>
         {
             CliContext.Settings(parse);
@@ -103,7 +136,9 @@ internal static class ImportCommand
             var tableName = parse.GetValue(TableName) ?? DefaultName(path);
             var common = new Common(parse.GetValue(Project)!, parse.GetValue(Dataset)!, tableName, parse.GetValue(IfExistsOption), parse.GetValue(Description));
             var watch = Stopwatch.StartNew();
-            using var table = await import(path, common, parse, ct);
+            using var table = plan is not null && parse.GetValue(Cluster)
+                ? await ImportClusterCommand.RunAsync(path, (jobId, job, token) => plan(path, common, parse, jobId, job, token), parse, ct)
+                : await import(path, common, parse, ct);
             if (parse.GetValue(CliContext.Json))
             {
                 JsonOutput.Write(new JsonObject { ["url"] = table.Url.Value, ["rows"] = table.RowCount });
