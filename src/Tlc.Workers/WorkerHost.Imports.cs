@@ -62,7 +62,8 @@ public sealed partial class WorkerHost
             }
             var file = conversion.File;
             var commit = new ImportChunkCommit(Guid.NewGuid().ToString("N"), task.Lease.Attempt, task.Lease.Token, file?.Url, conversion.Rows,
-                file?.Bytes ?? 0, file?.Batches.ToArray() ?? [], conversion.Error, null, 0);
+                file?.Bytes ?? 0, file?.Batches.ToArray() ?? [], conversion.Error, conversion.Quarantine?.Url, conversion.Quarantine?.Rows ?? 0,
+                conversion.Quarantine?.Bytes ?? 0, conversion.Quarantine?.Batches.ToArray() ?? []);
             deleteStaged = false;
             var result = await CommitWithRetriesAsync(() => chunk.CommitAsync(commit), cancellationToken).ConfigureAwait(false);
             deleteStaged = result.Outcome is CommitOutcome.Superseded or CommitOutcome.Rejected;
@@ -101,6 +102,10 @@ public sealed partial class WorkerHost
             if (deleteStaged && conversion?.File is { } staged)
             {
                 await DeleteQuietlyAsync(new Url(task.Job.TableUrl).Join(staged.Url)).ConfigureAwait(false);
+            }
+            if (deleteStaged && conversion?.Quarantine is { } quarantined)
+            {
+                await DeleteQuietlyAsync(ImportJobs.QuarantineUrl(task.Job).Join(quarantined.Url)).ConfigureAwait(false);
             }
         }
     }

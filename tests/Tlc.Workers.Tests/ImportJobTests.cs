@@ -175,6 +175,60 @@ public sealed class ImportJobTests(ClusterFixture fixture) : IClassFixture<Clust
     }
 
     [Fact(Timeout = 180_000)]
+    public async Task BadRows_SkipPolicy_TableHasTheGoodRows_QuarantineListsExactlyTheBadOnes()
+    {
+        // Line n holds record n - 2; three kinds of bad record in different chunks.
+        var bad = new Dictionary<int, (string Text, string? Column, string Reason)>
+        {
+            [300] = ("298,name 298,n/a,true,x", "score", "'n/a' is not"),
+            [1700] = ("1698,name 1698,1.5,false,x,extra", null, "6 fields, but the header has 5"),
+            [2900] = (",name 2898,2.5,true,x", "id", "empty value"),
+        };
+        var good = new StringBuilder("id,name,score,flag,note\n");
+        var all = new StringBuilder("id,name,score,flag,note\n");
+        for (var line = 2; line < 3500; line++)
+        {
+            var record = string.Create(CultureInfo.InvariantCulture, $"{line - 2},name {line % 13},{line * 0.5},{(line % 2 == 0 ? "true" : "false")},n{line}");
+            if (bad.TryGetValue(line, out var b))
+            {
+                all.Append(b.Text).Append('\n');
+                good.Append('\n'); // a blank line keeps the other lines' numbers and is skipped by both
+            }
+            else
+            {
+                all.Append(record).Append('\n');
+                good.Append(record).Append('\n');
+            }
+        }
+        var path = Path.Combine(fixture.Root.Path, "skip.csv");
+        var cleanPath = Path.Combine(fixture.Root.Path, "skip-clean.csv");
+        File.WriteAllText(path, all.ToString());
+        File.WriteAllText(cleanPath, good.ToString());
+        using var expected = await Table.FromCsvAsync(cleanPath, Options("skip-single"));
+        var (hosts, _) = Workers();
+        using var stop = new CancellationTokenSource();
+        var runs = hosts.Select(h => h.RunAsync(stop.Token)).ToList();
+
+        using var table = await ImportJob.ImportCsvAsync(fixture.Context(), path, Options("skip-job"),
+            new ImportJobOptions { ChunkBytes = ChunkBytes, ErrorPolicy = ImportErrorPolicy.Skip });
+        await stop.CancelAsync();
+        await Task.WhenAll(runs);
+
+        Assert.Equal(expected.ContentHash(), table.ContentHash());
+        using var quarantine = await Table.OpenAsync(table.Object.Properties!["quarantine_table"]);
+        Assert.Equal(bad.Count, quarantine.RowCount);
+        for (var i = 0; i < bad.Count; i++)
+        {
+            var (line, (_, column, reason)) = bad.OrderBy(b => b.Key).ElementAt(i);
+            var row = quarantine.Rows[i];
+            Assert.Equal(path, row["file"]);
+            Assert.Equal((long)line, row["line"]);
+            Assert.Equal(column, row["column"]);
+            Assert.Contains(reason, (string)row["reason"]!, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact(Timeout = 180_000)]
     public async Task Cancel_MidImport_NothingPublished_StagedChunksDeleted()
     {
         var path = WriteCsv("cancel", 3000);

@@ -93,8 +93,10 @@ public sealed record ImportJobSpec
 /// <param name="Bytes">The chunk file's size.</param>
 /// <param name="Batches">Rows per record batch in the file.</param>
 /// <param name="Error">The chunk's first bad row, naming file and line/row, under the fail policy (nothing else is kept).</param>
-/// <param name="QuarantineUrl">Under the skip policy, the Arrow file listing the chunk's bad rows (relative to the table folder).</param>
+/// <param name="QuarantineUrl">Under the skip policy, the Arrow file listing the chunk's bad rows (relative to the quarantine table folder).</param>
 /// <param name="QuarantinedRows">How many rows it lists.</param>
+/// <param name="QuarantineBytes">Its size in bytes.</param>
+/// <param name="QuarantineBatches">Rows per record batch in it.</param>
 [GenerateSerializer, Immutable]
 public sealed record ImportChunkCommit(
     [property: Id(0)] string OperationId,
@@ -106,7 +108,9 @@ public sealed record ImportChunkCommit(
     [property: Id(6)] int[] Batches,
     [property: Id(7)] string? Error,
     [property: Id(8)] string? QuarantineUrl,
-    [property: Id(9)] long QuarantinedRows);
+    [property: Id(9)] long QuarantinedRows,
+    [property: Id(10)] long QuarantineBytes,
+    [property: Id(11)] int[] QuarantineBatches);
 
 /// <summary>A chunk's state as its grain reports it.</summary>
 /// <param name="Index">The chunk's index.</param>

@@ -273,19 +273,17 @@ internal sealed partial class ImportJobGrain(
             }
             var url = new Url(spec.TableUrl);
             var table = ImportJobs.BuildObject(spec, commits, time.GetUtcNow());
-            try
+            var quarantined = commits.Sum(c => c.QuarantinedRows);
+            if (quarantined > 0)
             {
-                await ObjectFiles.PublishAsync(adapters, url, table, WriteMode.CreateNew, CancellationToken.None);
+                // The quarantine table first, so the table never names one that is not there.
+                var quarantine = ImportJobs.QuarantineUrl(spec);
+                await PublishOnceAsync(spec, quarantine, ImportJobs.BuildQuarantineObject(spec, commits, time.GetUtcNow()));
+                table.Properties!["quarantine_table"] = quarantine.Value;
+                Job.QuarantineTableUrl = quarantine.Value;
+                Job.RowsQuarantined = quarantined;
             }
-            catch (UrlAlreadyExistsException)
-            {
-                var existing = await ObjectFiles.ReadAsync(adapters, url, CancellationToken.None);
-                if (existing.Properties?.GetValueOrDefault("import_job") != spec.JobId)
-                {
-                    throw new InvalidOperationException($"another table was published at {url} meanwhile; nothing is published");
-                }
-                // Published before a crash: the same table.
-            }
+            await PublishOnceAsync(spec, url, table);
             Job.TableUrl = url.Value;
             await FinishAsync(JobStatus.Completed);
         }
@@ -300,20 +298,40 @@ internal sealed partial class ImportJobGrain(
         }
     }
 
+    /// <summary>Publishes <paramref name="table"/> at <paramref name="url"/> unless this job published it before a crash.</summary>
+    private async Task PublishOnceAsync(ImportJobSpec spec, Url url, TableObject table)
+    {
+        try
+        {
+            await ObjectFiles.PublishAsync(adapters, url, table, WriteMode.CreateNew, CancellationToken.None);
+        }
+        catch (UrlAlreadyExistsException)
+        {
+            var existing = await ObjectFiles.ReadAsync(adapters, url, CancellationToken.None);
+            if (existing.Properties?.GetValueOrDefault("import_job") != spec.JobId)
+            {
+                throw new InvalidOperationException($"another table was published at {url} meanwhile; nothing is published");
+            }
+        }
+    }
+
     /// <summary>Deletes the chunk files committed chunks staged (a cancelled or failed import publishes nothing and leaves nothing).</summary>
     private async Task DeleteStagedAsync(ImportJobSpec spec)
     {
         var infos = await Task.WhenAll(Enumerable.Range(0, spec.Chunks.Length).Select(i => ChunkGrain(spec.JobId, i).GetAsync()));
         var table = new Url(spec.TableUrl);
-        foreach (var file in infos.Select(i => i.Commit?.ChunkUrl).OfType<string>())
+        var quarantine = ImportJobs.QuarantineUrl(spec);
+        var files = infos.Select(i => i.Commit?.ChunkUrl).OfType<string>().Select(table.Join)
+            .Concat(infos.Select(i => i.Commit?.QuarantineUrl).OfType<string>().Select(quarantine.Join));
+        foreach (var file in files)
         {
             try
             {
-                await adapters.DeleteAsync(table.Join(file), CancellationToken.None);
+                await adapters.DeleteAsync(file, CancellationToken.None);
             }
             catch (IOException e)
             {
-                LogCleanupFailed(logger, e, spec.JobId, file);
+                LogCleanupFailed(logger, e, spec.JobId, file.Value);
             }
         }
     }
@@ -349,6 +367,8 @@ internal sealed partial class ImportJobGrain(
             RowsPerSecond = elapsed > 0 ? rows / elapsed : 0,
             Eta = byteRate > 0 && bytesCommitted < bytes && !HasEnded ? TimeSpan.FromSeconds((bytes - bytesCommitted) / byteRate) : null,
             TableUrl = Job.TableUrl,
+            QuarantineTableUrl = Job.QuarantineTableUrl,
+            RowsQuarantined = Job.RowsQuarantined,
             Errors = HasEnded ? [.. Job.Errors] : [.. _errors.OfType<string>()],
             Submitted = spec?.Submitted ?? default,
             Finished = Job.Finished,

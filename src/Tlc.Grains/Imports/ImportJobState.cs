@@ -23,4 +23,10 @@ public sealed class ImportJobState
 
     /// <summary>The published table.</summary>
     [Id(5)] public string? TableUrl { get; set; }
+
+    /// <summary>The published quarantine table (skip policy, when rows were left out).</summary>
+    [Id(6)] public string? QuarantineTableUrl { get; set; }
+
+    /// <summary>Rows left out (skip policy).</summary>
+    [Id(7)] public long RowsQuarantined { get; set; }
 }

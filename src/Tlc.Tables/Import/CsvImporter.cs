@@ -85,7 +85,7 @@ internal sealed class CsvImporter
     /// a bad record is an <see cref="ImportException"/> naming the file and its line, as in the one-process import.
     /// </summary>
     internal static async Task ConvertSegmentAsync(ImportInput input, CsvImportOptions options, TableSchema schema, CsvSegment segment,
-        TableWriter writer, CancellationToken cancellationToken)
+        TableWriter writer, CancellationToken cancellationToken, RowQuarantine? quarantine = null)
     {
         var importer = new CsvImporter(input, options);
         var first = segment.Start == 0;
@@ -96,7 +96,7 @@ internal sealed class CsvImporter
             using var text = new StreamReader(window, StrictUtf8, detectEncodingFromByteOrderMarks: first, bufferSize: 1 << 16);
             using var reader = importer.OpenReader(text);
             var names = first ? importer.ReadHeader(reader) : [.. schema.Names];
-            importer.ParseRecords(reader, segment.FirstLine - 1, schema, names, batch => importer.Write(batch, writer), cancellationToken);
+            importer.ParseRecords(reader, segment.FirstLine - 1, schema, names, batch => importer.Write(batch, writer), cancellationToken, quarantine);
         }
         catch (DecoderFallbackException e)
         {
@@ -199,7 +199,7 @@ internal sealed class CsvImporter
     }
 
     /// <summary>Moves to the next record, skipping blank lines; a record with the wrong number of fields is an error.</summary>
-    private bool NextRecord(SepReader reader, int fields, out int line)
+    private bool NextRecord(SepReader reader, int fields, out int line, long lineOffset = 0, RowQuarantine? quarantine = null)
     {
         while (reader.MoveNext())
         {
@@ -213,7 +213,12 @@ internal sealed class CsvImporter
             {
                 continue;
             }
-            throw _input.Error($"line {line}", $"{row.ColCount} field{(row.ColCount == 1 ? "" : "s")}, but the header has {fields}");
+            var problem = $"{row.ColCount} field{(row.ColCount == 1 ? "" : "s")}, but the header has {fields}";
+            if (quarantine is null)
+            {
+                throw _input.Error($"line {line + lineOffset}", problem);
+            }
+            quarantine(line + lineOffset, null, problem);
         }
         line = 0;
         return false;
@@ -257,6 +262,9 @@ internal sealed class CsvImporter
         }
         return schema;
     }
+
+    /// <summary>Receives a record the skip policy leaves out: its line, the column at fault (null for the record as a whole) and why.</summary>
+    internal delegate void RowQuarantine(long line, string? column, string problem);
 
     /// <summary>Rows parsed from one stretch of the input, with the line of each row for error messages.</summary>
     private sealed record ParsedBatch(RecordBatch Batch, long[] Lines);
@@ -357,7 +365,8 @@ internal sealed class CsvImporter
 
     // The hot loop: compiled optimized at once, so that a single large import does not start in unoptimized code.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ParseRecords(SepReader reader, long lineOffset, TableSchema schema, string[] names, Action<ParsedBatch> emit, CancellationToken cancellationToken)
+    private void ParseRecords(SepReader reader, long lineOffset, TableSchema schema, string[] names, Action<ParsedBatch> emit, CancellationToken cancellationToken,
+        RowQuarantine? quarantine = null)
     {
         var columns = names.Select(n => TextColumn.Create(schema[n])).ToArray();
         var nullable = names.Select(n => schema[n].Nullable).ToArray();
@@ -365,26 +374,54 @@ internal sealed class CsvImporter
         var batchRows = _options.BatchRows ?? (_options.Settings ?? TlcSettings.Current).Tables.BatchRows;
         var lines = new long[batchRows];
         var count = 0;
-        while (NextRecord(reader, columns.Length, out var sepLine))
+        while (NextRecord(reader, columns.Length, out var sepLine, lineOffset, quarantine))
         {
             var line = sepLine + lineOffset;
             var row = reader.Current;
+            string? badColumn = null;
+            string? problem = null;
             for (var c = 0; c < columns.Length; c++)
             {
                 var col = row[c];
                 var span = col.Span;
-                if (IsNull(span))
+                if (badColumn is not null)
+                {
+                    // The rest of a quarantined record: placeholders, sliced off below.
+                    columns[c].AppendNull();
+                }
+                else if (IsNull(span))
                 {
                     if (!nullable[c])
                     {
-                        throw _input.Error($"line {line}, column '{names[c]}'", $"empty value, but the column is {schema[names[c]].Describe()} and not nullable{Hint(names[c])}");
+                        problem = $"empty value, but the column is {schema[names[c]].Describe()} and not nullable{Hint(names[c])}";
+                        badColumn = names[c];
                     }
                     columns[c].AppendNull();
                 }
                 else if (!columns[c].TryAppend(col))
                 {
-                    throw _input.Error($"line {line}, column '{names[c]}'", columns[c].Problem(span) + Hint(names[c]));
+                    problem = columns[c].Problem(span) + Hint(names[c]);
+                    badColumn = names[c];
+                    columns[c].AppendNull();
                 }
+                if (badColumn is not null && quarantine is null)
+                {
+                    throw _input.Error($"line {line}, column '{badColumn}'", problem!);
+                }
+            }
+            if (badColumn is not null)
+            {
+                // Skip policy: the record goes to the quarantine; the rows before it leave as a batch without it.
+                quarantine!(line, badColumn, problem!);
+                var built = Build(columns, arrowSchema, lines, count + 1);
+                if (count > 0)
+                {
+                    var arrays = Enumerable.Range(0, columns.Length).Select(c => ArrowArrayFactory.Slice(built.Batch.Column(c), 0, count)).ToArray();
+                    emit(new ParsedBatch(new RecordBatch(arrowSchema, arrays, count), lines[..count]));
+                }
+                lines = new long[batchRows];
+                count = 0;
+                continue;
             }
             lines[count++] = line;
             if (count == batchRows)

@@ -51,7 +51,7 @@ public sealed class ImportJobsTests : IDisposable
     }
 
     private static ImportChunkCommit[] Commits(ImportChunkConversion[] results) => results.Select((r, i) => new ImportChunkCommit(
-        $"op{i}", 1, "token000", r.File?.Url, r.Rows, r.File?.Bytes ?? 0, r.File?.Batches.ToArray() ?? [], r.Error, null, 0)).ToArray();
+        $"op{i}", 1, "token000", r.File?.Url, r.Rows, r.File?.Bytes ?? 0, r.File?.Batches.ToArray() ?? [], r.Error, null, 0, 0, [])).ToArray();
 
     [Fact]
     public async Task PlanConvertPublish_ManySmallChunks_SameContentHashAsTheOneProcessImport()

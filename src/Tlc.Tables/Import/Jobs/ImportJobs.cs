@@ -98,6 +98,12 @@ public static class ImportJobs
             Settings = settings,
         };
         var writer = TableWriter.CreateStaging(writerOptions, tableUrl, writeId);
+        await using var quarantine = spec.ErrorPolicy == ImportErrorPolicy.Skip
+            ? new QuarantineWriter(TableWriter.CreateStaging(new TableWriterOptions
+            {
+                Schema = QuarantineSchema, TableUrl = QuarantineUrl(spec), AddWeightColumn = false, Compression = spec.Compression, Adapters = adapters, Settings = settings,
+            }, QuarantineUrl(spec), writeId), (string)conversion["display"]!)
+            : null;
         await using (writer.ConfigureAwait(false))
         {
             try
@@ -115,7 +121,8 @@ public static class ImportJobs
                         };
                         var input = new ImportInput((string)conversion["display"]!, options);
                         var segment = new CsvSegment((long)descriptor["start"]!, (long)descriptor["end"]!, (long)descriptor["first_line"]!);
-                        await CsvImporter.ConvertSegmentAsync(input, options, inputSchema, segment, writer, cancellationToken).ConfigureAwait(false);
+                        await CsvImporter.ConvertSegmentAsync(input, options, inputSchema, segment, writer, cancellationToken,
+                            quarantine is null ? null : (line, column, problem) => quarantine.Add(line, null, column, problem)).ConfigureAwait(false);
                         break;
                     default:
                         throw new NotSupportedException($"Import job {spec.JobId}: format '{spec.Format}' cannot be converted in chunks.");
@@ -125,15 +132,67 @@ public static class ImportJobs
             {
                 return new ImportChunkConversion(null, 0, e.Message);
             }
-            var files = writer.CompleteStaging();
-            return files.Count switch
-            {
-                0 => new ImportChunkConversion(null, 0, null),
-                1 => new ImportChunkConversion(files[0], files[0].Rows, null),
-                _ => throw new InvalidOperationException($"Import job {spec.JobId}, chunk {chunk.Index}: {files.Count} chunk files staged, expected one."),
-            };
+            var file = Single(writer.CompleteStaging(), spec, chunk);
+            var quarantined = quarantine is null ? null : Single(quarantine.Complete(), spec, chunk);
+            return new ImportChunkConversion(file, file?.Rows ?? 0, null) { Quarantine = quarantined };
         }
     }
+
+    /// <summary>The columns of a quarantine table: where each left-out row was and why.</summary>
+    public static TableSchema QuarantineSchema { get; } = new()
+    {
+        ["file"] = new StringSchema(),
+        ["line"] = new Int64Schema { Nullable = true },
+        ["row"] = new Int64Schema { Nullable = true },
+        ["column"] = new StringSchema { Nullable = true },
+        ["reason"] = new StringSchema(),
+    };
+
+    /// <summary>Where the quarantine table of an import goes: beside the table, named <c>&lt;table&gt;-quarantine</c>.</summary>
+    public static Url QuarantineUrl(ImportJobSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var table = new Url(spec.TableUrl);
+        return table.Parent.Join($"{table.Name}-quarantine");
+    }
+
+    /// <summary>The quarantine table of an import under the skip policy: the committed chunks' quarantine files in chunk order.</summary>
+    public static TableObject BuildQuarantineObject(ImportJobSpec spec, IEnumerable<ImportChunkCommit> commits, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(commits);
+        var url = QuarantineUrl(spec);
+        var layout = TableLayout.Parse(url);
+        var chunks = commits.Where(c => c.QuarantinedRows > 0).Select(c => new ChunkInfo
+        {
+            Url = c.QuarantineUrl!,
+            Rows = c.QuarantinedRows,
+            Bytes = c.QuarantineBytes,
+            Batches = [.. c.QuarantineBatches],
+        }).ToList();
+        return new TableObject
+        {
+            Id = Guid.NewGuid().ToString("N")[..16],
+            Name = url.Name,
+            Project = layout?.Project,
+            Dataset = layout?.Dataset,
+            Created = now,
+            Description = $"Rows left out of {spec.TableUrl} by import job {spec.JobId} (error policy skip)",
+            RowCount = chunks.Sum(c => c.Rows),
+            Schema = QuarantineSchema.ToJson(),
+            Lineage = new Lineage { Kind = LineageKinds.Source },
+            Revision = new RevisionInfo { Root = url.Name, Generation = 0, Number = 0 },
+            Chunks = chunks,
+            Properties = new Dictionary<string, string> { ["import_job"] = spec.JobId, ["quarantine_of"] = spec.TableUrl },
+        };
+    }
+
+    private static ChunkInfo? Single(IReadOnlyList<ChunkInfo> files, ImportJobSpec spec, ImportChunkPlan chunk) => files.Count switch
+    {
+        0 => null,
+        1 => files[0],
+        _ => throw new InvalidOperationException($"Import job {spec.JobId}, chunk {chunk.Index}: {files.Count} chunk files staged, expected one."),
+    };
 
     /// <summary>
     /// The object file that publishes an import: the committed chunks' files in chunk order, the schema and provenance
@@ -214,4 +273,21 @@ public sealed record ImportJobOptions
 /// <param name="File">The staged chunk file (its URL relative to the table folder), or null when the chunk had no rows or a bad row.</param>
 /// <param name="Rows">Rows converted.</param>
 /// <param name="Error">The chunk's first bad row, naming file and line/row (fail policy).</param>
-public sealed record ImportChunkConversion(ChunkInfo? File, long Rows, string? Error);
+public sealed record ImportChunkConversion(ChunkInfo? File, long Rows, string? Error)
+{
+    /// <summary>Under the skip policy, the staged file listing the rows left out (its URL relative to the quarantine table folder), or null.</summary>
+    public ChunkInfo? Quarantine { get; init; }
+}
+
+/// <summary>Collects the rows a chunk leaves out under the skip policy into a staged quarantine chunk file.</summary>
+internal sealed class QuarantineWriter(TableWriter writer, string file) : IAsyncDisposable
+{
+    public void Add(long? line, long? row, string? column, string reason) => writer.AddRow(new Dictionary<string, object?>
+    {
+        ["file"] = file, ["line"] = line, ["row"] = row, ["column"] = column, ["reason"] = reason,
+    });
+
+    public IReadOnlyList<ChunkInfo> Complete() => writer.CompleteStaging();
+
+    public ValueTask DisposeAsync() => writer.DisposeAsync();
+}
