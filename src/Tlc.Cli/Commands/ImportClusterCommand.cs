@@ -26,7 +26,7 @@ internal static class ImportClusterCommand
             throw new UsageException("--chunk-mb must be positive and --workers must not be negative.");
         }
         var jobId = parse.GetValue(ImportCommand.JobId) ?? Guid.NewGuid().ToString("N");
-        var (spec, existing) = await plan(jobId, new ImportJobOptions { ChunkBytes = (long)(chunkMiB * (1 << 20)) }, cancellationToken);
+        var (spec, existing) = await plan(jobId, new ImportJobOptions { ChunkBytes = (long)(chunkMiB * (1 << 20)), ErrorPolicy = parse.GetValue(ImportCommand.OnError) }, cancellationToken);
         if (existing is not null)
         {
             return existing;

@@ -81,6 +81,11 @@ internal static class ImportCommand
         Description = "With --cluster: workers to run in this process (default: one per core when no worker is registered with the cluster, else none).",
     };
     internal static readonly Option<double> ChunkMiB = new("--chunk-mb") { Description = "With --cluster: source megabytes per chunk.", DefaultValueFactory = _ => 16 };
+    internal static readonly Option<ImportErrorPolicy> OnError = new("--on-error")
+    {
+        Description = "With --cluster: Fail (the job fails with every bad row found, nothing is published) or Skip (bad rows are left out and listed in a quarantine table beside the table).",
+        DefaultValueFactory = _ => ImportErrorPolicy.Fail,
+    };
     internal static readonly Option<string?> JobId = new("--job-id")
     {
         Description = "With --cluster: the job id; running the same command with the same id again resumes that job or returns its table.",
@@ -128,6 +133,7 @@ internal static class ImportCommand
             command.Add(Workers);
             command.Add(ChunkMiB);
             command.Add(JobId);
+            command.Add(OnError);
         }
         command.SetAction(CliRunner.Wrap(async (parse, ct) =>
         {
@@ -139,13 +145,23 @@ internal static class ImportCommand
             using var table = plan is not null && parse.GetValue(Cluster)
                 ? await ImportClusterCommand.RunAsync(path, (jobId, job, token) => plan(path, common, parse, jobId, job, token), parse, ct)
                 : await import(path, common, parse, ct);
+            var quarantine = table.Object.Properties?.GetValueOrDefault("quarantine_table");
             if (parse.GetValue(CliContext.Json))
             {
-                JsonOutput.Write(new JsonObject { ["url"] = table.Url.Value, ["rows"] = table.RowCount });
+                var output = new JsonObject { ["url"] = table.Url.Value, ["rows"] = table.RowCount };
+                if (quarantine is not null)
+                {
+                    output["quarantine_table"] = quarantine;
+                }
+                JsonOutput.Write(output);
             }
             else
             {
                 Console.WriteLine($"{table.Url} ({table.RowCount:N0} rows, {table.Schema.Count} columns, {watch.Elapsed.TotalSeconds:F1} s)");
+                if (quarantine is not null)
+                {
+                    Console.WriteLine($"Rows left out (--on-error skip) are listed in {quarantine}");
+                }
             }
             return CliRunner.Ok;
         }));
