@@ -41,6 +41,7 @@ public sealed class InProcessWorkers : IAsyncDisposable
                 HeartbeatInterval = options?.HeartbeatInterval ?? TimeSpan.FromSeconds(5),
                 MaxConcurrentShards = options?.MaxConcurrentShards ?? 1,
                 Device = options?.Device ?? "cpu",
+                ConversionThreads = decodeThreads,
             }, logger);
             workers._workers.Add((host, host.RunAsync(workers._stop.Token), executor));
         }

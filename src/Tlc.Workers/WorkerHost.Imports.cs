@@ -19,9 +19,13 @@ public sealed record ImportChunkTask(ImportJobSpec Job, ImportChunkPlan Chunk, L
 public sealed partial class WorkerHost
 {
     private long _chunksConverted;
+    private long _importBytesStarted;
 
     /// <summary>Import chunks this worker converted and committed (accepted or not).</summary>
     public long ChunksConverted => Interlocked.Read(ref _chunksConverted);
+
+    /// <summary>Source bytes of every chunk conversion this worker started, finished or not (what it read at most): the resume-cost figure.</summary>
+    public long ImportBytesStarted => Interlocked.Read(ref _importBytesStarted);
 
     /// <summary>Called after a chunk is converted and before it is committed (for fault-injection tests: stall, crash).</summary>
     public Func<ImportChunkTask, CancellationToken, Task>? BeforeImportCommit { get; init; }
@@ -53,8 +57,9 @@ public sealed partial class WorkerHost
         var deleteStaged = true;
         try
         {
+            Interlocked.Add(ref _importBytesStarted, task.Chunk.Bytes);
             var writeId = ImportJobs.WriteId(task.Job.JobId, task.Chunk.Index, task.Lease.Attempt, task.Lease.Token);
-            conversion = await Task.Run(() => ImportJobs.ConvertAsync(task.Job, task.Chunk, writeId, _context.Adapters, cancellationToken: work.Token), work.Token)
+            conversion = await Task.Run(() => ImportJobs.ConvertAsync(task.Job, task.Chunk, writeId, _context.Adapters, cancellationToken: work.Token, parallelism: _options.ConversionThreads), work.Token)
                 .ConfigureAwait(false);
             if (BeforeImportCommit is { } hook)
             {

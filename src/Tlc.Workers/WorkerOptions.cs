@@ -23,4 +23,7 @@ public sealed class WorkerOptions
 
     /// <summary>The device the worker computes on ("cpu", "cuda:0"), reported to the registry. Default: "cpu".</summary>
     public string Device { get; init; } = "cpu";
+
+    /// <summary>Threads that parse one import chunk (where the format and the store allow it). Default: the machine's cores.</summary>
+    public int ConversionThreads { get; init; } = Environment.ProcessorCount;
 }

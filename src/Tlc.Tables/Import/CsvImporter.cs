@@ -82,12 +82,19 @@ internal sealed class CsvImporter
 
     /// <summary>
     /// Converts one byte range of a planned CSV import (the first range holds the header) into <paramref name="writer"/>;
-    /// a bad record is an <see cref="ImportException"/> naming the file and its line, as in the one-process import.
+    /// a bad record is an <see cref="ImportException"/> naming the file and its line, as in the one-process import. With
+    /// <paramref name="parallelism"/> above one, a local file's range is cut again and parsed on that many threads.
     /// </summary>
     internal static async Task ConvertSegmentAsync(ImportInput input, CsvImportOptions options, TableSchema schema, CsvSegment segment,
-        TableWriter writer, CancellationToken cancellationToken, RowQuarantine? quarantine = null)
+        TableWriter writer, CancellationToken cancellationToken, RowQuarantine? quarantine = null, int parallelism = 1)
     {
         var importer = new CsvImporter(input, options);
+        if (parallelism > 1 && segment.Length >= ParallelThreshold / 4 && input.Url.IsFile && File.Exists(input.Url.LocalPath))
+        {
+            await importer.ImportParallelAsync(input.Url.LocalPath, schema, writer, cancellationToken, segment.Start, segment.End, segment.FirstLine, parallelism, quarantine)
+                .ConfigureAwait(false);
+            return;
+        }
         var first = segment.Start == 0;
         var stream = await input.OpenAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -289,24 +296,33 @@ internal sealed class CsvImporter
     }
 
     /// <summary>
-    /// Cuts the file into record-aligned ranges (<see cref="CsvRecordBoundaries"/>), parses up to one range per core ahead
-    /// on the thread pool and writes the ranges' batches in file order; memory stays at a few ranges whatever the file size.
-    /// The first error in file order is the one reported.
+    /// Cuts the file (or its range [<paramref name="start"/>, <paramref name="end"/>), starting at a record on line
+    /// <paramref name="firstLine"/>) into record-aligned ranges (<see cref="CsvRecordBoundaries"/>), parses up to one range
+    /// per thread ahead on the thread pool and writes the ranges' batches in file order; memory stays at a few ranges
+    /// whatever the file size. The first error in file order is the one reported; under the skip policy the quarantined
+    /// records are reported in file order too.
     /// </summary>
-    private async Task ImportParallelAsync(string path, TableSchema schema, TableWriter writer, CancellationToken cancellationToken)
+    private async Task ImportParallelAsync(string path, TableSchema schema, TableWriter writer, CancellationToken cancellationToken,
+        long start = 0, long end = -1, long firstLine = 1, int parallelism = 0, RowQuarantine? quarantine = null)
     {
-        var length = new FileInfo(path).Length;
-        var target = Math.Clamp(length / (Environment.ProcessorCount * 4L), 1L << 20, 16L << 20);
+        if (end < 0)
+        {
+            end = new FileInfo(path).Length;
+        }
+        var threads = parallelism > 0 ? parallelism : Environment.ProcessorCount;
+        var target = Math.Clamp((end - start) / (threads * 4L), 1L << 20, 16L << 20);
         IReadOnlyList<CsvSegment> segments;
         using (var scan = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan))
+        using (var window = new StreamWindow(scan, start, end))
         {
-            segments = CsvRecordBoundaries.Split(scan, target);
+            segments = CsvRecordBoundaries.Split(window, target)
+                .Select(s => new CsvSegment(s.Start + start, s.End + start, s.FirstLine + firstLine - 1)).ToList();
         }
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var window = Environment.ProcessorCount + 1;
-        var tasks = new Task<List<ParsedBatch>>[segments.Count];
-        Task<List<ParsedBatch>> Start(int i) => Task.Run(() => ParseSegment(path, segments[i], i == 0, schema, stop.Token), stop.Token);
-        for (var i = 0; i < Math.Min(window, tasks.Length); i++)
+        var window2 = threads + 1;
+        var tasks = new Task<ParsedSegment>[segments.Count];
+        Task<ParsedSegment> Start(int i) => Task.Run(() => ParseSegment(path, segments[i], segments[i].Start == 0, schema, quarantine is not null, stop.Token), stop.Token);
+        for (var i = 0; i < Math.Min(window2, tasks.Length); i++)
         {
             tasks[i] = Start(i);
         }
@@ -314,7 +330,7 @@ internal sealed class CsvImporter
         {
             for (var i = 0; i < tasks.Length; i++)
             {
-                List<ParsedBatch> parsed;
+                ParsedSegment parsed;
                 try
                 {
                     parsed = await tasks[i].ConfigureAwait(false);
@@ -323,15 +339,19 @@ internal sealed class CsvImporter
                 {
                     throw await _input.InvalidUtf8ErrorAsync(e, cancellationToken).ConfigureAwait(false);
                 }
-                if (i + window < tasks.Length)
+                if (i + window2 < tasks.Length)
                 {
-                    tasks[i + window] = Start(i + window);
+                    tasks[i + window2] = Start(i + window2);
                 }
-                foreach (var batch in parsed)
+                foreach (var batch in parsed.Batches)
                 {
                     Write(batch, writer);
                 }
-                tasks[i] = Task.FromResult<List<ParsedBatch>>([]);
+                foreach (var (line, column, problem) in parsed.Quarantined)
+                {
+                    quarantine!(line, column, problem);
+                }
+                tasks[i] = Task.FromResult(ParsedSegment.Empty);
             }
         }
         finally
@@ -351,15 +371,22 @@ internal sealed class CsvImporter
         }
     }
 
-    private List<ParsedBatch> ParseSegment(string path, CsvSegment segment, bool first, TableSchema schema, CancellationToken cancellationToken)
+    /// <summary>What one range of a parallel import parsed: its batches and (skip policy) the records it left out.</summary>
+    private sealed record ParsedSegment(List<ParsedBatch> Batches, List<(long Line, string? Column, string Problem)> Quarantined)
     {
-        var result = new List<ParsedBatch>();
+        public static ParsedSegment Empty { get; } = new([], []);
+    }
+
+    private ParsedSegment ParseSegment(string path, CsvSegment segment, bool first, TableSchema schema, bool skip, CancellationToken cancellationToken)
+    {
+        var result = new ParsedSegment([], []);
         var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
         using var window = new StreamWindow(file, segment.Start, segment.End);
         using var text = new StreamReader(window, StrictUtf8, detectEncodingFromByteOrderMarks: first, bufferSize: 1 << 16);
         using var reader = OpenReader(text);
         var names = first ? ReadHeader(reader) : [.. schema.Names];
-        ParseRecords(reader, segment.FirstLine - 1, schema, names, result.Add, cancellationToken);
+        ParseRecords(reader, segment.FirstLine - 1, schema, names, result.Batches.Add, cancellationToken,
+            skip ? (line, column, problem) => result.Quarantined.Add((line, column, problem)) : null);
         return result;
     }
 

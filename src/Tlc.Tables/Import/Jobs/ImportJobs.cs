@@ -76,9 +76,10 @@ public static class ImportJobs
     /// Converts chunk <paramref name="chunk"/> of <paramref name="spec"/> into one staged chunk file of the table folder,
     /// named for <paramref name="writeId"/> (unique to chunk and attempt). A bad row is not thrown: it comes back as the
     /// chunk's error (naming file and line/row) and nothing stays staged; I/O failures are thrown (the attempt is retried).
+    /// <paramref name="parallelism"/> threads parse the chunk where the format and the store allow (CSV on local disk).
     /// </summary>
     public static async Task<ImportChunkConversion> ConvertAsync(ImportJobSpec spec, ImportChunkPlan chunk, string writeId,
-        UrlAdapterRegistry adapters, TlcOptions? settings = null, CancellationToken cancellationToken = default)
+        UrlAdapterRegistry adapters, TlcOptions? settings = null, CancellationToken cancellationToken = default, int parallelism = 1)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(chunk);
@@ -122,7 +123,7 @@ public static class ImportJobs
                         var input = new ImportInput((string)conversion["display"]!, options);
                         var segment = new CsvSegment((long)descriptor["start"]!, (long)descriptor["end"]!, (long)descriptor["first_line"]!);
                         await CsvImporter.ConvertSegmentAsync(input, options, inputSchema, segment, writer, cancellationToken,
-                            quarantine is null ? null : (line, column, problem) => quarantine.Add(line, null, column, problem)).ConfigureAwait(false);
+                            quarantine is null ? null : (line, column, problem) => quarantine.Add(line, null, column, problem), parallelism).ConfigureAwait(false);
                         break;
                     default:
                         throw new NotSupportedException($"Import job {spec.JobId}: format '{spec.Format}' cannot be converted in chunks.");

@@ -1,0 +1,217 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Tlc.Cluster;
+using Tlc.Tables;
+using Tlc.Tables.Configuration;
+using Tlc.Tables.Import;
+using Tlc.Tables.Import.Jobs;
+using Tlc.Workers;
+
+namespace Tlc.Bench;
+
+/// <summary>
+/// Imports as cluster jobs on the embedded silo: a generated 10^7-row CSV with one and two in-process workers against
+/// DuckDB's CSV → Parquet using both cores; and the resume cost: the source bytes read again after a worker is killed
+/// half-way.
+/// </summary>
+internal static class ImportJobBenchmark
+{
+    public const int Rows = 10_000_000;
+
+    /// <summary>A 10^7-row CSV with a fixed seed: an int64, two float64 and a short string column.</summary>
+    public static string Generate(string folder)
+    {
+        var path = Path.Combine(folder, "bench-10m.csv");
+        if (File.Exists(path))
+        {
+            return path;
+        }
+        Directory.CreateDirectory(folder);
+        var random = new Random(20261128);
+        var partial = path + ".partial";
+        using (var writer = new StreamWriter(partial, false, new UTF8Encoding(false), 1 << 20))
+        {
+            writer.WriteLine("id,x,y,name");
+            var line = new StringBuilder(64);
+            for (var r = 0; r < Rows; r++)
+            {
+                line.Clear();
+                line.Append(r.ToString(CultureInfo.InvariantCulture)).Append(',')
+                    .Append((random.NextDouble() * 1000).ToString("F4", CultureInfo.InvariantCulture)).Append(',')
+                    .Append((random.NextDouble() - 0.5).ToString("F6", CultureInfo.InvariantCulture)).Append(',')
+                    .Append('s').Append(random.Next(100_000).ToString(CultureInfo.InvariantCulture));
+                writer.WriteLine(line);
+            }
+        }
+        File.Move(partial, path);
+        return path;
+    }
+
+    public static async Task<BenchResult[]> RunAsync()
+    {
+        var folder = Path.Combine(BenchContext.Scratch, "import-job");
+        var csv = Generate(folder);
+        var bytes = new FileInfo(csv).Length;
+        var duck = CsvBenchmark.DuckDb(csv, Path.Combine(folder, "duck.parquet"), Environment.ProcessorCount, runs: 2, Rows);
+        var one = await ImportAsync(folder, csv, workers: 1, runs: 2);
+        var two = await ImportAsync(folder, csv, workers: 2, runs: 2);
+        var resume = await ResumeCostAsync(folder, csv);
+        var memory = await MemoryAsync(folder, csv);
+        var name = $"CSV import as a job, 10^7 rows × 4 columns ({bytes / 1048576} MiB), embedded silo";
+        var baseline = $"DuckDB CSV→Parquet, {Environment.ProcessorCount} threads, {BenchContext.Ms(duck)}";
+        const string Notes = "from the call to the published table: planning (schema from the first 10,000 records, one pass cutting 16 MiB record-aligned chunks), " +
+            "conversion by in-process workers (one chunk at a time each, Sep parse into Arrow, one chunk file per chunk), lease/commit per chunk, publication; best of 2";
+        return
+        [
+            new BenchResult($"{name}, 1 worker", BenchContext.Ms(one), baseline, duck / one, "≥ 1.0 of DuckDB's speed", duck / one >= 1.0, Notes),
+            new BenchResult($"{name}, 2 workers", BenchContext.Ms(two), baseline, duck / two, "≥ 1.5 of DuckDB's speed", duck / two >= 1.5, Notes),
+            resume,
+            memory,
+        ];
+    }
+
+    private static async Task<TimeSpan> ImportAsync(string folder, string csv, int workers, int runs)
+    {
+        var root = Path.Combine(folder, $"root-{workers}");
+        if (Directory.Exists(root))
+        {
+            Directory.Delete(root, recursive: true);
+        }
+        var settings = new TlcOptions { Root = root };
+        await using var connection = await ClusterConnection.ConnectAsync(settings);
+        await using var pool = InProcessWorkers.Start(connection.Context, workers, new WorkerOptions { PollInterval = TimeSpan.FromMilliseconds(50) });
+        var best = TimeSpan.MaxValue;
+        for (var run = 0; run < runs; run++)
+        {
+            var options = new CsvImportOptions { Root = Url.FromLocalPath(root), Settings = settings, Dataset = "bench", Table = $"csv-{run}" };
+            var watch = Stopwatch.StartNew();
+            var chunkMiB = int.Parse(Environment.GetEnvironmentVariable("BENCH_IMPORT_CHUNK_MIB") ?? "16", CultureInfo.InvariantCulture);
+            var (spec, _) = await ImportJobs.PlanCsvAsync(csv, options, Guid.NewGuid().ToString("N"), new ImportJobOptions { ChunkBytes = chunkMiB << 20 });
+            var planned = watch.Elapsed;
+            var job = await ImportJob.SubmitAsync(connection.Context, spec!);
+            using var table = await job.WaitAsync(interval: TimeSpan.FromMilliseconds(50));
+            watch.Stop();
+            Console.Error.WriteLine($"[bench] planning {planned.TotalSeconds:F2} s");
+            if (table.RowCount != Rows)
+            {
+                throw new InvalidOperationException($"Imported {table.RowCount} rows, expected {Rows}.");
+            }
+            Console.Error.WriteLine($"[bench] import job, {workers} worker(s): {watch.Elapsed.TotalSeconds:F2} s, {table.Object.Chunks.Count} chunks");
+            best = watch.Elapsed < best ? watch.Elapsed : best;
+        }
+        return best;
+    }
+
+    /// <summary>Two workers; one is killed (its work dropped mid-chunk) when half the chunks are committed; bytes read again = bytes started − source bytes.</summary>
+    private static async Task<BenchResult> ResumeCostAsync(string folder, string csv)
+    {
+        var root = Path.Combine(folder, "root-resume");
+        if (Directory.Exists(root))
+        {
+            Directory.Delete(root, recursive: true);
+        }
+        var settings = new TlcOptions { Root = root };
+        await using var connection = await ClusterConnection.ConnectAsync(settings);
+        var context = connection.Context;
+        var (spec, _) = await ImportJobs.PlanCsvAsync(csv, new CsvImportOptions { Root = Url.FromLocalPath(root), Settings = settings, Dataset = "bench", Table = "resume" },
+            Guid.NewGuid().ToString("N"), new ImportJobOptions { LeaseDuration = TimeSpan.FromSeconds(3) });
+        using var killWorker = new CancellationTokenSource();
+        using var stop = new CancellationTokenSource();
+        var half = false;
+        var caught = new TaskCompletionSource();
+        // The worst moment to die: the victim has read and converted a whole chunk past the half-way mark but not committed it.
+        var hosts = new[] { "victim", "survivor" }.Select(id => new WorkerHost(context with { Identity = new WorkerRef(id, "1") }, new NoMetrics(),
+            new WorkerOptions { WorkerId = id, PollInterval = TimeSpan.FromMilliseconds(50) })
+        {
+            BeforeImportCommit = async (_, token) =>
+            {
+                if (id == "victim" && Volatile.Read(ref half))
+                {
+                    caught.TrySetResult();
+                    await Task.Delay(Timeout.Infinite, token);
+                }
+            },
+        }).ToArray();
+        var victim = hosts[0].RunAsync(killWorker.Token);
+        var survivor = hosts[1].RunAsync(stop.Token);
+        var job = await ImportJob.SubmitAsync(context, spec!);
+        while ((await job.GetProgressAsync()).ChunksCommitted < spec!.Chunks.Length / 2)
+        {
+            await Task.Delay(20);
+        }
+        Volatile.Write(ref half, true);
+        await caught.Task.WaitAsync(TimeSpan.FromMinutes(2));
+        await killWorker.CancelAsync();
+        await victim;
+        using var table = await job.WaitAsync();
+        await stop.CancelAsync();
+        await survivor;
+        var total = spec.Chunks.Sum(c => c.Bytes);
+        var reread = hosts.Sum(h => h.ImportBytesStarted) - total;
+        var largest = spec.Chunks.Max(c => c.Bytes);
+        return new BenchResult("Import resume cost: bytes read again after killing 1 of 2 workers at 50%", $"{BenchContext.MiB(reread)} re-read",
+            $"one chunk {BenchContext.MiB(largest)}", (double)reread / largest, "≤ one chunk per killed worker", reread <= largest,
+            $"{spec.Chunks.Length} chunks of {BenchContext.MiB(total)}; the victim dies holding a chunk it read and converted but did not commit (the worst moment), which is leased again when its 3 s lease runs out; committed chunks are never read again; ratio = re-read ÷ one chunk (lower is better)");
+    }
+
+    /// <summary>Runs one import job with two in-process workers on an embedded silo in this process and prints the peak RSS (a child of the memory benchmark).</summary>
+    public static async Task<int> ChildAsync(string root, string csv)
+    {
+        var settings = new TlcOptions { Root = root };
+        await using (var connection = await ClusterConnection.ConnectAsync(settings))
+        {
+            await using var pool = InProcessWorkers.Start(connection.Context, 2, new WorkerOptions { PollInterval = TimeSpan.FromMilliseconds(50) });
+            using var table = await ImportJob.ImportCsvAsync(connection.Context, csv, new CsvImportOptions { Root = Url.FromLocalPath(root), Settings = settings, Dataset = "bench", Table = "rss" });
+        }
+        Console.WriteLine(BenchContext.PeakRss().ToString(CultureInfo.InvariantCulture));
+        return 0;
+    }
+
+    /// <summary>Peak RSS of a process hosting the embedded silo and two workers, importing 10^6 and 10^7 rows (each in a fresh process).</summary>
+    private static async Task<BenchResult> MemoryAsync(string folder, string csv)
+    {
+        var small = Path.Combine(folder, "bench-1m-of-10m.csv");
+        if (!File.Exists(small))
+        {
+            File.WriteAllLines(small, File.ReadLines(csv).Take(1_000_001));
+        }
+        async Task<long> Child(string source)
+        {
+            var root = Path.Combine(folder, $"rss-{Path.GetFileNameWithoutExtension(source)}");
+            if (Directory.Exists(root))
+            {
+                Directory.Delete(root, recursive: true);
+            }
+            var info = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, UseShellExecute = false };
+            if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
+            {
+                info.ArgumentList.Add(typeof(ImportJobBenchmark).Assembly.Location);
+            }
+            info.ArgumentList.Add("import-job-child");
+            info.ArgumentList.Add(root);
+            info.ArgumentList.Add(source);
+            using var process = Process.Start(info)!;
+            var output = await process.StandardOutput.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            Directory.Delete(root, recursive: true);
+            if (process.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"import child failed for {source}.");
+            }
+            return long.Parse(output.Trim().Split('\n')[^1], CultureInfo.InvariantCulture);
+        }
+        var smallRss = await Child(small);
+        var largeRss = await Child(csv);
+        var growth = largeRss - smallRss;
+        return new BenchResult("Import job peak RSS (embedded silo + 2 workers in one process), 10^6 vs 10^7 rows", $"10^7: {BenchContext.MiB(largeRss)}",
+            $"10^6: {BenchContext.MiB(smallRss)}", (double)largeRss / smallRss, "flat: ≤ +64 MiB", growth <= 64L << 20,
+            $"growth {BenchContext.MiB(growth)}; 16 MiB chunks, each converted in one pass into one chunk file; each size in a fresh process; ratio = 10^7 ÷ 10^6 peak (lower is better)");
+    }
+
+    /// <summary>The import benchmark's workers compute no metrics.</summary>
+    private sealed class NoMetrics : IShardExecutor
+    {
+        public Task<ShardOutput> ExecuteAsync(ShardTask task, CancellationToken cancellationToken) => throw new NotSupportedException("No metrics in the import benchmark.");
+    }
+}
