@@ -68,6 +68,7 @@ public static class Program
         root.Add(SiloCommand.Create());
         root.Add(WorkerCommand.Create());
         root.Add(CollectCommand.Create());
+        root.Add(GcCommand.Create());
         root.Add(RunCommands.Runs());
         root.Add(RunCommands.Run());
         root.Add(JobCommands.Jobs());

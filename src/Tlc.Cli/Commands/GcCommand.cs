@@ -1,0 +1,95 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using Tlc.Cluster;
+using Tlc.Tables.Storage;
+
+namespace Tlc.Cli.Commands;
+
+/// <summary><c>tlc gc</c>: removes chunk files no table references (staged chunks of failed or cancelled jobs, lost attempts).</summary>
+internal static class GcCommand
+{
+    public static Command Create()
+    {
+        var minAge = new Option<double>("--min-age-hours")
+        {
+            Description = "Keep unreferenced files younger than this many hours (a job may be about to publish them).",
+            DefaultValueFactory = _ => 24,
+        };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Only list what would be removed." };
+        var command = new Command("gc", "Remove chunk files no table references: staged chunks of failed, cancelled or abandoned import and metrics jobs. " +
+            "Published tables are never touched; folders of running jobs are skipped.\nExample: tlc gc --min-age-hours 1 --dry-run")
+        {
+            minAge, dryRun, CliContext.Json,
+        };
+        command.SetAction(CliRunner.Wrap(async (parse, ct) =>
+        {
+            var settings = CliContext.Settings(parse);
+            var hours = parse.GetValue(minAge);
+            if (!(hours >= 0))
+            {
+                throw new UsageException("--min-age-hours must not be negative.");
+            }
+            var active = await ActiveFoldersAsync(settings, ct);
+            var report = await GarbageCollector.CollectAsync(settings.RootUrl, CliContext.Adapters, TimeSpan.FromHours(hours), active, parse.GetValue(dryRun),
+                DateTimeOffset.UtcNow, ct);
+            if (parse.GetValue(CliContext.Json))
+            {
+                JsonOutput.Write(new JsonObject
+                {
+                    ["object_files"] = report.ObjectFiles,
+                    ["chunk_files"] = report.ChunkFiles,
+                    ["removed"] = new JsonArray(report.Removed.Select(u => (JsonNode?)JsonValue.Create(u.Value)).ToArray()),
+                    ["removed_bytes"] = report.RemovedBytes,
+                    ["kept_unreferenced"] = report.Kept.Count,
+                    ["dry_run"] = parse.GetValue(dryRun),
+                });
+                return CliRunner.Ok;
+            }
+            foreach (var url in report.Removed)
+            {
+                Console.WriteLine($"{(parse.GetValue(dryRun) ? "would remove" : "removed")} {url}");
+            }
+            Console.WriteLine($"{report.Removed.Count} unreferenced chunk file(s), {report.RemovedBytes:N0} bytes {(parse.GetValue(dryRun) ? "would be removed" : "removed")}; " +
+                $"{report.Kept.Count} kept (young or in a running job's folder); {report.ObjectFiles} object file(s), {report.ChunkFiles} chunk file(s) seen.");
+            return CliRunner.Ok;
+        }));
+        return command;
+    }
+
+    /// <summary>The output folders of jobs still running, when a cluster answers (none is started for this).</summary>
+    private static async Task<IReadOnlyCollection<Url>> ActiveFoldersAsync(Tlc.Tables.Configuration.TlcOptions settings, CancellationToken cancellationToken)
+    {
+        ClusterConnection connection;
+        try
+        {
+            connection = await ClusterConnection.ConnectAsync(settings, startSiloIfNone: false, cancellationToken);
+        }
+        catch (NoSiloException)
+        {
+            return [];
+        }
+        await using (connection)
+        {
+            var context = connection.Context;
+            var imports = await context.Client.GetGrain<IJobQueueGrain>(JobQueueKeys.Imports).GetActiveAsync().WaitAsync(cancellationToken);
+            var metrics = await context.Client.GetGrain<IJobQueueGrain>(JobQueueKeys.Metrics).GetActiveAsync().WaitAsync(cancellationToken);
+            var folders = new List<Url>();
+            foreach (var id in imports)
+            {
+                if (await context.Client.GetGrain<IImportJobGrain>(id).GetSpecAsync().WaitAsync(cancellationToken) is { } spec)
+                {
+                    folders.Add(new Url(spec.TableUrl));
+                    folders.Add(Tlc.Tables.Import.Jobs.ImportJobs.QuarantineUrl(spec));
+                }
+            }
+            foreach (var id in metrics)
+            {
+                if (await context.Client.GetGrain<IMetricsJobGrain>(id).GetSpecAsync().WaitAsync(cancellationToken) is { } spec)
+                {
+                    folders.Add(new Url(spec.MetricsTableUrl));
+                }
+            }
+            return folders;
+        }
+    }
+}
