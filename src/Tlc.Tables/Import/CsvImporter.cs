@@ -23,6 +23,7 @@ internal sealed class CsvImporter
     private readonly CsvImportOptions _options;
     private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>>? _nullValues;
     private Sep? _separator;
+    private bool _planning;
 
     private CsvImporter(ImportInput input, CsvImportOptions options)
     {
@@ -70,7 +71,7 @@ internal sealed class CsvImporter
     internal static async Task<(TableSchema Schema, char Separator, IReadOnlyList<CsvSegment> Segments)> PlanAsync(
         ImportInput input, CsvImportOptions options, long chunkBytes, CancellationToken cancellationToken)
     {
-        var importer = new CsvImporter(input, options);
+        var importer = new CsvImporter(input, options) { _planning = true };
         var schema = await importer.InferSchemaAsync(cancellationToken).ConfigureAwait(false);
         var stream = await input.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
@@ -103,7 +104,7 @@ internal sealed class CsvImporter
             using var text = new StreamReader(window, StrictUtf8, detectEncodingFromByteOrderMarks: first, bufferSize: 1 << 16);
             using var reader = importer.OpenReader(text);
             var names = first ? importer.ReadHeader(reader) : [.. schema.Names];
-            importer.ParseRecords(reader, segment.FirstLine - 1, schema, names, batch => importer.Write(batch, writer), cancellationToken, quarantine);
+            importer.ParseRecords(reader, first, segment.FirstLine, schema, names, batch => importer.Write(batch, writer), cancellationToken, quarantine);
         }
         catch (DecoderFallbackException e)
         {
@@ -206,7 +207,7 @@ internal sealed class CsvImporter
     }
 
     /// <summary>Moves to the next record, skipping blank lines; a record with the wrong number of fields is an error.</summary>
-    private bool NextRecord(SepReader reader, int fields, out int line, long lineOffset = 0, RowQuarantine? quarantine = null)
+    private bool NextRecord(SepReader reader, int fields, out int line, Func<int, long>? fileLine = null, RowQuarantine? quarantine = null)
     {
         while (reader.MoveNext())
         {
@@ -218,14 +219,16 @@ internal sealed class CsvImporter
             }
             if (row.Span.IsEmpty)
             {
+                fileLine?.Invoke(line);
                 continue;
             }
             var problem = $"{row.ColCount} field{(row.ColCount == 1 ? "" : "s")}, but the header has {fields}";
+            var at = fileLine?.Invoke(line) ?? line;
             if (quarantine is null)
             {
-                throw _input.Error($"line {line + lineOffset}", problem);
+                throw _input.Error($"line {at}", problem);
             }
-            quarantine(line + lineOffset, null, problem);
+            quarantine(at, null, problem);
         }
         line = 0;
         return false;
@@ -238,7 +241,9 @@ internal sealed class CsvImporter
         var declared = _options.Schema;
         var inference = names.Select(n => declared?.ContainsKey(n) == true ? null : new TextTypeInference()).ToArray();
         var limit = _options.InferenceRows <= 0 ? long.MaxValue : _options.InferenceRows;
-        for (long records = 0; records < limit && NextRecord(reader, names.Length, out _); records++)
+        // Planning a job, ragged records are left to the chunk that holds them (an error or a quarantined row there).
+        RowQuarantine? ignore = _planning ? (_, _, _) => { } : null;
+        for (long records = 0; records < limit && NextRecord(reader, names.Length, out _, null, ignore); records++)
         {
             if ((records & 0xFFFF) == 0)
             {
@@ -291,7 +296,7 @@ internal sealed class CsvImporter
         await RunAsync(reader =>
         {
             var names = ReadHeader(reader);
-            ParseRecords(reader, 0, schema, names, batch => Write(batch, writer), cancellationToken);
+            ParseRecords(reader, true, 1, schema, names, batch => Write(batch, writer), cancellationToken);
         }, cancellationToken).ConfigureAwait(false);
     }
 
@@ -385,15 +390,17 @@ internal sealed class CsvImporter
         using var text = new StreamReader(window, StrictUtf8, detectEncodingFromByteOrderMarks: first, bufferSize: 1 << 16);
         using var reader = OpenReader(text);
         var names = first ? ReadHeader(reader) : [.. schema.Names];
-        ParseRecords(reader, segment.FirstLine - 1, schema, names, result.Batches.Add, cancellationToken,
+        ParseRecords(reader, first, segment.FirstLine, schema, names, result.Batches.Add, cancellationToken,
             skip ? (line, column, problem) => result.Quarantined.Add((line, column, problem)) : null);
         return result;
     }
 
     // The hot loop: compiled optimized at once, so that a single large import does not start in unoptimized code.
+    // headerInWindow: the reader started at the file's start (Sep's line numbers are the file's); otherwise firstLine is
+    // the file line the reader's first row starts on.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ParseRecords(SepReader reader, long lineOffset, TableSchema schema, string[] names, Action<ParsedBatch> emit, CancellationToken cancellationToken,
-        RowQuarantine? quarantine = null)
+    private void ParseRecords(SepReader reader, bool headerInWindow, long firstLine, TableSchema schema, string[] names, Action<ParsedBatch> emit,
+        CancellationToken cancellationToken, RowQuarantine? quarantine = null)
     {
         var columns = names.Select(n => TextColumn.Create(schema[n])).ToArray();
         var nullable = names.Select(n => schema[n].Nullable).ToArray();
@@ -401,9 +408,22 @@ internal sealed class CsvImporter
         var batchRows = _options.BatchRows ?? (_options.Settings ?? TlcSettings.Current).Tables.BatchRows;
         var lines = new long[batchRows];
         var count = 0;
-        while (NextRecord(reader, columns.Length, out var sepLine, lineOffset, quarantine))
+        // From the file's start Sep's line numbers are the file's; a window without the header counts its own lines from
+        // firstLine: each row (blank ones included) spans one line plus the newlines inside its quoted fields.
+        var nextLine = firstLine;
+        long FileLine(int sepLine)
         {
-            var line = sepLine + lineOffset;
+            if (headerInWindow)
+            {
+                return sepLine;
+            }
+            var at = nextLine;
+            nextLine += 1 + reader.Current.Span.Count('\n');
+            return at;
+        }
+        while (NextRecord(reader, columns.Length, out var sepLine, FileLine, quarantine))
+        {
+            var line = FileLine(sepLine);
             var row = reader.Current;
             string? badColumn = null;
             string? problem = null;
