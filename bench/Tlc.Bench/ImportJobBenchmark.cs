@@ -209,6 +209,41 @@ internal static class ImportJobBenchmark
             $"growth {BenchContext.MiB(growth)}; 16 MiB chunks, each converted in one pass into one chunk file; each size in a fresh process; ratio = 10^7 ÷ 10^6 peak (lower is better)");
     }
 
+    /// <summary>Where the time of a job goes: every chunk converted in this process without a cluster, one and two threads.</summary>
+    public static async Task ProfileAsync()
+    {
+        var folder = Path.Combine(BenchContext.Scratch, "import-job");
+        var csv = Generate(folder);
+        var root = Path.Combine(folder, "root-profile");
+        var settings = new TlcOptions { Root = root };
+        foreach (var threads in new[] { 1, 2, 1, 2 })
+        {
+            var options = new CsvImportOptions { Root = Url.FromLocalPath(root), Settings = settings, Dataset = "bench", Table = $"p-{Guid.NewGuid():N}"[..12] };
+            var watch = Stopwatch.StartNew();
+            var (spec, _) = await ImportJobs.PlanCsvAsync(csv, options, Guid.NewGuid().ToString("N"));
+            var planned = watch.Elapsed;
+            var adapters = new Tlc.Tables.Urls.UrlAdapterRegistry();
+            var slowest = TimeSpan.Zero;
+            foreach (var chunk in spec!.Chunks)
+            {
+                var one = Stopwatch.StartNew();
+                await ImportJobs.ConvertAsync(spec, chunk, ImportJobs.WriteId(spec.JobId, chunk.Index, 1, "profile0"), adapters, settings, parallelism: threads);
+                slowest = one.Elapsed > slowest ? one.Elapsed : slowest;
+            }
+            Console.WriteLine($"{threads} thread(s): plan {planned.TotalSeconds:F2} s, convert {(watch.Elapsed - planned).TotalSeconds:F2} s for {spec.Chunks.Length} chunks (slowest {slowest.TotalMilliseconds:F0} ms)");
+        }
+        var one1 = Stopwatch.StartNew();
+        using (var table = await Table.FromCsvAsync(csv, new CsvImportOptions { Root = Url.FromLocalPath(root), Settings = settings, Dataset = "bench", Table = "single", IfExists = IfExists.Overwrite }))
+        {
+            Console.WriteLine($"one-process import: {one1.Elapsed.TotalSeconds:F2} s");
+        }
+        one1.Restart();
+        using (var table = await Table.FromCsvAsync(csv, new CsvImportOptions { Root = Url.FromLocalPath(root), Settings = settings, Dataset = "bench", Table = "single", IfExists = IfExists.Overwrite }))
+        {
+            Console.WriteLine($"one-process import: {one1.Elapsed.TotalSeconds:F2} s");
+        }
+    }
+
     /// <summary>The import benchmark's workers compute no metrics.</summary>
     private sealed class NoMetrics : IShardExecutor
     {
