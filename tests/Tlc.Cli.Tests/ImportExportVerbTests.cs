@@ -44,6 +44,22 @@ public sealed class ImportExportVerbTests : IDisposable
         Assert.True(job.Object.Chunks.Count > 4, $"{job.Object.Chunks.Count} chunk files");
         Assert.Equal("csvjob1", job.Object.Properties!["import_job"]);
         Assert.Equal(url, again.Url);
+
+        var listed = await Tlc("imports", "--json");
+        Assert.True(listed.ExitCode == 0, listed.Stderr);
+        using (var jobs = JsonDocument.Parse(listed.Stdout))
+        {
+            var entry = Assert.Single(jobs.RootElement.EnumerateArray(), j => j.GetProperty("id").GetString() == "csvjob1");
+            Assert.Equal("completed", entry.GetProperty("status").GetString());
+            Assert.Equal(60_000, entry.GetProperty("rows_committed").GetInt64());
+        }
+        var shown = await Tlc("import", "show", "csvjob", "--json");
+        Assert.True(shown.ExitCode == 0, shown.Stderr);
+        using (var show = JsonDocument.Parse(shown.Stdout))
+        {
+            Assert.Equal(url, show.RootElement.GetProperty("table_url").GetString());
+        }
+        Assert.Equal(1, (await Tlc("import", "show", "no-such-job")).ExitCode);
     }
 
     [Fact(Timeout = 180_000)]

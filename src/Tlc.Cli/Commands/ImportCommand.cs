@@ -63,6 +63,7 @@ internal static class ImportCommand
                 Project = c.Project, Dataset = c.Dataset, Table = c.Table, IfExists = c.IfExists, Description = c.Description,
                 Split = parse.GetValue(Split)!,
             }, ct), Split));
+        ImportJobCommands.AddTo(import);
         return import;
     }
 
