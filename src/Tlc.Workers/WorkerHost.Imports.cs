@@ -115,6 +115,7 @@ public sealed partial class WorkerHost
         }
     }
 
+    /// <summary>Commits, retrying with the same operation id while the cluster does not answer (a silo died?): a repeat has one effect.</summary>
     private async Task<CommitResult> CommitWithRetriesAsync(Func<Task<CommitResult>> commit, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)

@@ -288,21 +288,8 @@ public sealed partial class WorkerHost
         return [.. runs];
     }
 
-    private async Task<CommitResult> CommitAsync(IPartGrain part, PartCommit commit, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await part.CommitAsync(commit).WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (attempt < _options.CommitAttempts && TransientClusterErrors.IsTransient(e) && !cancellationToken.IsCancellationRequested)
-            {
-                // The cluster did not answer (a silo died?): the same operation id again has one effect.
-                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
+    private Task<CommitResult> CommitAsync(IPartGrain part, PartCommit commit, CancellationToken cancellationToken) =>
+        CommitWithRetriesAsync(() => part.CommitAsync(commit), cancellationToken);
 
     private Task RenewLoopAsync(IPartGrain part, ShardTask task, CancellationTokenSource work) =>
         RenewLoopAsync(() => part.RenewAsync(task.Lease.Token), task.Lease, work);
