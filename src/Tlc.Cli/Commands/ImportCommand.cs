@@ -35,10 +35,8 @@ internal static class ImportCommand
                 Project = c.Project, Dataset = c.Dataset, Table = c.Table, IfExists = c.IfExists, Description = c.Description,
             }, ct)));
         import.Add(Format("ndjson", "a newline-delimited JSON file (one object per line)", "tlc import ndjson events.ndjson --dataset events",
-            (source, c, _, ct) => Table.FromNdjsonAsync(source, new NdjsonImportOptions
-            {
-                Project = c.Project, Dataset = c.Dataset, Table = c.Table, IfExists = c.IfExists, Description = c.Description,
-            }, ct)));
+            (source, c, _, ct) => Table.FromNdjsonAsync(source, NdjsonOptions(c), ct),
+            (source, c, _, jobId, job, ct) => ImportJobs.PlanNdjsonAsync(source, NdjsonOptions(c), jobId, job, ct)));
         import.Add(Format("coco", "a COCO annotations file (images beside it, or --images)", "tlc import coco annotations.json --images JPEGImages --task segment --dataset coco",
             (source, c, parse, ct) => Table.FromCocoAsync(source, parse.GetValue(Images), new CocoImportOptions
             {
@@ -66,6 +64,11 @@ internal static class ImportCommand
         ImportJobCommands.AddTo(import);
         return import;
     }
+
+    private static NdjsonImportOptions NdjsonOptions(Common c) => new()
+    {
+        Project = c.Project, Dataset = c.Dataset, Table = c.Table, IfExists = c.IfExists, Description = c.Description,
+    };
 
     private static CsvImportOptions CsvOptions(Common c, ParseResult parse) => new()
     {

@@ -110,7 +110,39 @@ internal sealed class NdjsonImporter
         return schema;
     }
 
-    private async Task ImportAsync(TableSchema schema, TableWriter writer, CancellationToken cancellationToken)
+    /// <summary>
+    /// Plans an import job over an NDJSON file: infers the schema as the one-process import does and cuts the file into
+    /// byte ranges ending at newlines (one pass counting newlines, no JSON parsing; valid NDJSON has no raw newline
+    /// inside a value).
+    /// </summary>
+    internal static async Task<(TableSchema Schema, IReadOnlyList<CsvSegment> Segments)> PlanAsync(ImportInput input, NdjsonImportOptions options, long chunkBytes,
+        CancellationToken cancellationToken)
+    {
+        var importer = new NdjsonImporter(input, options);
+        var schema = await importer.InferSchemaAsync(cancellationToken).ConfigureAwait(false);
+        var stream = await input.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            // Quote byte 0: never in UTF-8 JSON text, so only newlines cut.
+            var segments = await Task.Run(() => CsvRecordBoundaries.Split(stream, chunkBytes, quote: 0), cancellationToken).ConfigureAwait(false);
+            return (schema, segments);
+        }
+    }
+
+    /// <summary>Converts one byte range of a planned NDJSON import into <paramref name="writer"/>; errors name the file's line.</summary>
+    internal static async Task ConvertSegmentAsync(ImportInput input, NdjsonImportOptions options, TableSchema schema, CsvSegment segment, TableWriter writer,
+        CancellationToken cancellationToken)
+    {
+        var importer = new NdjsonImporter(input, options);
+        var stream = await input.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            using var window = new StreamWindow(stream, segment.Start, segment.End);
+            await importer.ImportAsync(schema, writer, cancellationToken, window, segment.FirstLine).ConfigureAwait(false);
+        }
+    }
+
+    private async Task ImportAsync(TableSchema schema, TableWriter writer, CancellationToken cancellationToken, Stream? range = null, long firstLine = 1)
     {
         var names = schema.Names.ToArray();
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -127,13 +159,13 @@ internal sealed class NdjsonImporter
         var batchLines = new long[batchRows];
         var count = 0;
         long objects = 0;
-        var stream = await _input.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var stream = range ?? await _input.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
             var lines = new LineReader(stream);
             while (await lines.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
             {
-                var number = lines.LineNumber;
+                var number = lines.LineNumber + firstLine - 1;
                 using var document = Parse(line, number);
                 if (document is null)
                 {

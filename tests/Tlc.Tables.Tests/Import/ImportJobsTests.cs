@@ -91,6 +91,58 @@ public sealed class ImportJobsTests : IDisposable
         Assert.Equal(results.Count(r => r.File is not null), staged.Length);
     }
 
+    private string WriteNdjson(int rows, int? badLine = null)
+    {
+        var path = Path.Combine(_root.Path, $"events-{rows}-{badLine}.ndjson");
+        var text = new StringBuilder();
+        for (var i = 0; i < rows; i++)
+        {
+            var line = i + 1;
+            var score = line == badLine ? "\"high\"" : (i * 0.5).ToString(CultureInfo.InvariantCulture);
+            text.Append(CultureInfo.InvariantCulture, $"{{\"id\":{i},\"score\":{score},\"tags\":[{i % 3},{i % 5}],\"where\":{{\"x\":{i % 7},\"name\":\"p{i % 11}\"}}");
+            text.Append(i % 4 == 0 ? "}\n" : $",\"note\":\"n {i}\"}}\n");
+            if (i % 50 == 0)
+            {
+                text.Append('\n'); // blank lines count as lines and are skipped
+            }
+        }
+        File.WriteAllText(path, text.ToString());
+        return path;
+    }
+
+    [Fact]
+    public async Task PlanConvertPublish_Ndjson_SameContentHashAsTheOneProcessImport()
+    {
+        var path = WriteNdjson(2000);
+        using var expected = await Table.FromNdjsonAsync(path, new NdjsonImportOptions { Root = _root.Url, Settings = _root.Settings, Project = "p", Dataset = "d", Table = "nd-single" });
+
+        var (spec, _) = await ImportJobs.PlanNdjsonAsync(path, new NdjsonImportOptions { Root = _root.Url, Settings = _root.Settings, Project = "p", Dataset = "d", Table = "nd-chunked" },
+            "job-nd", new ImportJobOptions { ChunkBytes = 8 << 10 });
+        Assert.True(spec!.Chunks.Length > 5, $"{spec.Chunks.Length} chunks");
+        var (_, results) = await ConvertAllAsync(spec);
+        Assert.All(results, r => Assert.Null(r.Error));
+        await ObjectFiles.PublishAsync(new UrlAdapterRegistry(), new Url(spec.TableUrl), ImportJobs.BuildObject(spec, Commits(results), DateTimeOffset.UtcNow), WriteMode.CreateNew,
+            CancellationToken.None);
+
+        using var actual = await Table.OpenAsync(spec.TableUrl);
+        Assert.Equal(expected.Schema.ToJson().ToJsonString(), actual.Schema.ToJson().ToJsonString());
+        Assert.Equal(expected.ContentHash(), actual.ContentHash());
+    }
+
+    [Fact]
+    public async Task Convert_Ndjson_WrongTypeInALaterChunk_ErrorNamesFileAndLine()
+    {
+        var path = WriteNdjson(2000, badLine: 1700);
+        var (spec, _) = await ImportJobs.PlanNdjsonAsync(path,
+            new NdjsonImportOptions { Root = _root.Url, Settings = _root.Settings, Project = "p", Dataset = "d", Table = "nd-bad", InferenceLines = 100 },
+            "job-nd-bad", new ImportJobOptions { ChunkBytes = 8 << 10 });
+        var (_, results) = await ConvertAllAsync(spec!);
+
+        var error = Assert.Single(results.Select(r => r.Error).OfType<string>());
+        // Line 1700 of the records is file line 1700 + the blank lines before it (one after every 50th record).
+        Assert.Contains($"{path}:line {1700 + (1699 + 49) / 50}, column 'score'", error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Plan_ExistingTable_ReuseReturnsIt_RaiseRefuses()
     {

@@ -41,25 +41,58 @@ public static class ImportJobs
         {
             details["null_values"] = new JsonArray(nulls.Select(n => (JsonNode?)JsonValue.Create(n)).ToArray());
         }
-        var settings = options.Settings ?? TlcSettings.Current;
         var conversion = new JsonObject
         {
             ["display"] = source,
             ["separator"] = separator.ToString(),
             ["null_values"] = new JsonArray((options.NullValues ?? []).Select(n => (JsonNode?)JsonValue.Create(n)).ToArray()),
-            ["batch_rows"] = options.BatchRows ?? settings.Tables.BatchRows,
-            ["add_weight_column"] = options.AddWeightColumn,
-            ["input_schema"] = schema.ToJson(),
             ["source"] = ImportProvenance.Source("csv", input.Url, options, details),
         };
-        var tableSchema = TableWriter.WithWeightColumn(schema, options.AddWeightColumn);
-        return (new ImportJobSpec
+        return (Spec("csv", jobId, input, target.Url, schema, conversion, options, jobOptions, segments), null);
+    }
+
+    /// <summary>
+    /// Plans an NDJSON import: resolves the target table, infers the schema from the first lines as the one-process
+    /// importer does, and cuts the file into byte ranges at newlines.
+    /// </summary>
+    /// <returns>The job spec, or the existing table when <see cref="ImportOptions.IfExists"/> is <see cref="IfExists.Reuse"/> and it exists.</returns>
+    public static async Task<(ImportJobSpec? Spec, Table? Existing)> PlanNdjsonAsync(string source, NdjsonImportOptions options, string jobId,
+        ImportJobOptions? jobOptions = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        jobOptions ??= new ImportJobOptions();
+        var input = new ImportInput(source, options);
+        var target = await ResolveTargetAsync(options, cancellationToken).ConfigureAwait(false);
+        if (target.Existing is { } existing)
+        {
+            return (null, existing);
+        }
+        var (schema, segments) = await NdjsonImporter.PlanAsync(input, options, jobOptions.ChunkBytes, cancellationToken).ConfigureAwait(false);
+        var conversion = new JsonObject
+        {
+            ["display"] = source,
+            ["declared"] = new JsonArray((options.Schema?.Keys ?? []).Select(k => (JsonNode?)JsonValue.Create(k)).ToArray()),
+            ["inference_lines"] = options.InferenceLines,
+            ["source"] = ImportProvenance.Source("ndjson", input.Url, options, new JsonObject { ["inference_lines"] = options.InferenceLines }),
+        };
+        return (Spec("ndjson", jobId, input, target.Url, schema, conversion, options, jobOptions, segments), null);
+    }
+
+    /// <summary>A spec over record-aligned byte ranges, with the settings every format's conversion needs.</summary>
+    private static ImportJobSpec Spec(string format, string jobId, ImportInput input, Url table, TableSchema schema, JsonObject conversion, ImportOptions options,
+        ImportJobOptions jobOptions, IReadOnlyList<CsvSegment> segments)
+    {
+        var settings = options.Settings ?? TlcSettings.Current;
+        conversion["batch_rows"] = options.BatchRows ?? settings.Tables.BatchRows;
+        conversion["add_weight_column"] = options.AddWeightColumn;
+        conversion["input_schema"] = schema.ToJson();
+        return new ImportJobSpec
         {
             JobId = jobId,
-            Format = "csv",
+            Format = format,
             SourceUrl = input.Url.Value,
-            TableUrl = target.Url.Value,
-            SchemaJson = tableSchema.ToJson().ToJsonString(),
+            TableUrl = table.Value,
+            SchemaJson = TableWriter.WithWeightColumn(schema, options.AddWeightColumn).ToJson().ToJsonString(),
             ConversionJson = conversion.ToJsonString(),
             Description = options.Description,
             Chunks = segments.Select((s, i) => new ImportChunkPlan(i,
@@ -69,7 +102,7 @@ public static class ImportJobs
             LeaseDuration = jobOptions.LeaseDuration,
             Submitted = (options.TimeProvider ?? TimeProvider.System).GetUtcNow(),
             Compression = settings.Tables.Compression,
-        }, null);
+        };
     }
 
     /// <summary>
@@ -121,9 +154,21 @@ public static class ImportJobs
                             BatchRows = writerOptions.BatchRows,
                         };
                         var input = new ImportInput((string)conversion["display"]!, options);
-                        var segment = new CsvSegment((long)descriptor["start"]!, (long)descriptor["end"]!, (long)descriptor["first_line"]!);
-                        await CsvImporter.ConvertSegmentAsync(input, options, inputSchema, segment, writer, cancellationToken,
+                        await CsvImporter.ConvertSegmentAsync(input, options, inputSchema, Segment(descriptor), writer, cancellationToken,
                             quarantine is null ? null : (line, column, problem) => quarantine.Add(line, null, column, problem), parallelism).ConfigureAwait(false);
+                        break;
+                    case "ndjson":
+                        var declared = conversion["declared"]!.AsArray().Select(n => (string)n!).ToHashSet(StringComparer.Ordinal);
+                        var ndjson = new NdjsonImportOptions
+                        {
+                            Adapters = adapters,
+                            Settings = settings,
+                            BatchRows = writerOptions.BatchRows,
+                            InferenceLines = (int)conversion["inference_lines"]!,
+                            Schema = inputSchema.Where(kv => declared.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value),
+                        };
+                        await NdjsonImporter.ConvertSegmentAsync(new ImportInput((string)conversion["display"]!, ndjson), ndjson, inputSchema, Segment(descriptor), writer,
+                            cancellationToken).ConfigureAwait(false);
                         break;
                     default:
                         throw new NotSupportedException($"Import job {spec.JobId}: format '{spec.Format}' cannot be converted in chunks.");
@@ -187,6 +232,9 @@ public static class ImportJobs
             Properties = new Dictionary<string, string> { ["import_job"] = spec.JobId, ["quarantine_of"] = spec.TableUrl },
         };
     }
+
+    private static CsvSegment Segment(JsonObject descriptor) =>
+        new((long)descriptor["start"]!, (long)descriptor["end"]!, (long)descriptor["first_line"]!);
 
     private static ChunkInfo? Single(IReadOnlyList<ChunkInfo> files, ImportJobSpec spec, ImportChunkPlan chunk) => files.Count switch
     {
