@@ -30,10 +30,8 @@ internal static class ImportCommand
             (source, c, parse, ct) => Table.FromCsvAsync(source, CsvOptions(c, parse), ct),
             (source, c, parse, jobId, job, ct) => ImportJobs.PlanCsvAsync(source, CsvOptions(c, parse), jobId, job, ct), Separator));
         import.Add(Format("parquet", "a Parquet file", "tlc import parquet flights-3m.parquet --dataset flights",
-            (source, c, _, ct) => Table.FromParquetAsync(source, new ParquetImportOptions
-            {
-                Project = c.Project, Dataset = c.Dataset, Table = c.Table, IfExists = c.IfExists, Description = c.Description,
-            }, ct)));
+            (source, c, _, ct) => Table.FromParquetAsync(source, ParquetOptions(c), ct),
+            (source, c, _, jobId, job, ct) => ImportJobs.PlanParquetAsync(source, ParquetOptions(c), jobId, job, ct)));
         import.Add(Format("ndjson", "a newline-delimited JSON file (one object per line)", "tlc import ndjson events.ndjson --dataset events",
             (source, c, _, ct) => Table.FromNdjsonAsync(source, NdjsonOptions(c), ct),
             (source, c, _, jobId, job, ct) => ImportJobs.PlanNdjsonAsync(source, NdjsonOptions(c), jobId, job, ct)));
@@ -64,6 +62,11 @@ internal static class ImportCommand
         ImportJobCommands.AddTo(import);
         return import;
     }
+
+    private static ParquetImportOptions ParquetOptions(Common c) => new()
+    {
+        Project = c.Project, Dataset = c.Dataset, Table = c.Table, IfExists = c.IfExists, Description = c.Description,
+    };
 
     private static NdjsonImportOptions NdjsonOptions(Common c) => new()
     {

@@ -143,6 +143,25 @@ public sealed class ImportJobsTests : IDisposable
         Assert.Contains($"{path}:line {1700 + (1699 + 49) / 50}, column 'score'", error, StringComparison.Ordinal);
     }
 
+    [Fact(Timeout = 120_000)]
+    public async Task PlanConvertPublish_Flights3mParquet_OneChunkPerRowGroup_SameContentHashAsTheOneProcessImport()
+    {
+        ParquetImportOptions Options(string table) => new() { Root = _root.Url, Settings = _root.Settings, Project = "p", Dataset = "d", Table = table };
+        using var expected = await Table.FromParquetAsync(Fixtures.Flights3mParquet, Options("flights-single"));
+
+        var (spec, _) = await ImportJobs.PlanParquetAsync(Fixtures.Flights3mParquet, Options("flights-chunked"), "job-pq", new ImportJobOptions { ChunkBytes = 1 });
+        Assert.Equal(11, spec!.Chunks.Length); // the file's 11 row groups
+        var (_, results) = await ConvertAllAsync(spec);
+        Assert.All(results, r => Assert.Null(r.Error));
+        await ObjectFiles.PublishAsync(new UrlAdapterRegistry(), new Url(spec.TableUrl), ImportJobs.BuildObject(spec, Commits(results), DateTimeOffset.UtcNow), WriteMode.CreateNew,
+            CancellationToken.None);
+
+        using var actual = await Table.OpenAsync(spec.TableUrl);
+        Assert.Equal(3_000_000, actual.RowCount);
+        Assert.Equal(expected.Schema.ToJson().ToJsonString(), actual.Schema.ToJson().ToJsonString());
+        Assert.Equal(expected.ContentHash(), actual.ContentHash());
+    }
+
     [Fact]
     public async Task Plan_ExistingTable_ReuseReturnsIt_RaiseRefuses()
     {

@@ -78,6 +78,38 @@ public static class ImportJobs
         return (Spec("ndjson", jobId, input, target.Url, schema, conversion, options, jobOptions, segments), null);
     }
 
+    /// <summary>
+    /// Plans a Parquet import from the file's footer: the schema as the one-process importer maps it, and chunks of whole
+    /// row groups (merged up to <see cref="ImportJobOptions.ChunkBytes"/> of uncompressed data).
+    /// </summary>
+    /// <returns>The job spec, or the existing table when <see cref="ImportOptions.IfExists"/> is <see cref="IfExists.Reuse"/> and it exists.</returns>
+    public static async Task<(ImportJobSpec? Spec, Table? Existing)> PlanParquetAsync(string source, ParquetImportOptions options, string jobId,
+        ImportJobOptions? jobOptions = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        jobOptions ??= new ImportJobOptions();
+        var input = new ImportInput(source, options);
+        var target = await ResolveTargetAsync(options, cancellationToken).ConfigureAwait(false);
+        if (target.Existing is { } existing)
+        {
+            return (null, existing);
+        }
+        var (schema, columns, details, chunks) = await ParquetImporter.PlanAsync(input, options, jobOptions.ChunkBytes, cancellationToken).ConfigureAwait(false);
+        var conversion = new JsonObject
+        {
+            ["display"] = source,
+            ["columns"] = new JsonArray(columns.Select(c => (JsonNode?)JsonValue.Create(c)).ToArray()),
+            ["source"] = ImportProvenance.Source("parquet", input.Url, options, details),
+        };
+        var spec = Spec("parquet", jobId, input, target.Url, schema, conversion, options, jobOptions, []);
+        return (spec with
+        {
+            Chunks = chunks.Select((c, i) => new ImportChunkPlan(i,
+                new JsonObject { ["row_groups"] = new JsonArray(c.RowGroups.Select(g => (JsonNode?)JsonValue.Create(g)).ToArray()), ["first_row"] = c.FirstRow }.ToJsonString(),
+                c.Bytes)).ToArray(),
+        }, null);
+    }
+
     /// <summary>A spec over record-aligned byte ranges, with the settings every format's conversion needs.</summary>
     private static ImportJobSpec Spec(string format, string jobId, ImportInput input, Url table, TableSchema schema, JsonObject conversion, ImportOptions options,
         ImportJobOptions jobOptions, IReadOnlyList<CsvSegment> segments)
@@ -168,6 +200,13 @@ public static class ImportJobs
                             Schema = inputSchema.Where(kv => declared.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value),
                         };
                         await NdjsonImporter.ConvertSegmentAsync(new ImportInput((string)conversion["display"]!, ndjson), ndjson, inputSchema, Segment(descriptor), writer,
+                            cancellationToken).ConfigureAwait(false);
+                        break;
+                    case "parquet":
+                        var parquet = new ParquetImportOptions { Adapters = adapters, Settings = settings, BatchRows = writerOptions.BatchRows };
+                        await ParquetImporter.ConvertRowGroupsAsync(new ImportInput((string)conversion["display"]!, parquet),
+                            [.. conversion["columns"]!.AsArray().Select(n => (string)n!)], inputSchema,
+                            [.. descriptor["row_groups"]!.AsArray().Select(n => (int)n!)], (long)descriptor["first_row"]!, writerOptions.BatchRows!.Value, writer,
                             cancellationToken).ConfigureAwait(false);
                         break;
                     default:
