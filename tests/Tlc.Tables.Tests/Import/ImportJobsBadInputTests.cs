@@ -156,4 +156,82 @@ public sealed class ImportJobsBadInputTests : IDisposable
 
         Assert.Contains("nope.csv", e.Message, StringComparison.Ordinal);
     }
+
+    private async Task<string[]> NdjsonErrorsAsync(string name, byte[] bytes, int inferenceLines)
+    {
+        var path = Write(name, bytes);
+        var options = new NdjsonImportOptions
+        {
+            Project = "p", Dataset = "d", Table = name.Replace('.', '-'), Root = _root.Url, Settings = _root.Settings, IfExists = IfExists.Raise, InferenceLines = inferenceLines,
+        };
+        var (spec, _) = await ImportJobs.PlanNdjsonAsync(path, options, $"job-{name}", new ImportJobOptions { ChunkBytes = Math.Max(8, bytes.Length / 6) });
+        Assert.True(spec!.Chunks.Length > 1, "the input is cut into several chunks");
+        var errors = new List<string>();
+        foreach (var chunk in spec.Chunks)
+        {
+            var result = await ImportJobs.ConvertAsync(spec, chunk, ImportJobs.WriteId(spec.JobId, chunk.Index, 1, "tok00000"), new UrlAdapterRegistry(), _root.Settings);
+            if (result.Error is { } error)
+            {
+                Assert.Null(result.File);
+                errors.Add(error);
+            }
+        }
+        return [.. errors];
+    }
+
+    private static byte[] Lines(int count, Func<int, string> line) =>
+        Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(1, count).Select(n => line(n) + "\n")));
+
+    [Theory]
+    [InlineData("malformed.ndjson", 150, "line 150", "malformed JSON")]
+    [InlineData("array.ndjson", 120, "line 120", "expected a JSON object, got an array")]
+    [InlineData("wrongtype.ndjson", 170, "line 170, column 'n'", "expected int64")]
+    [InlineData("latekey.ndjson", 190, "line 190", "the key 'late' is not a column")]
+    [InlineData("missing.ndjson", 140, "line 140, column 'n'", "the key is missing")]
+    public async Task Convert_NdjsonBadLineInALaterChunk_ErrorNamesFileAndLine(string name, int badLine, string location, string problem)
+    {
+        var bytes = Lines(200, n => n != badLine ? $"{{\"n\":{n},\"s\":\"v{n}\"}}" : name switch
+        {
+            "malformed.ndjson" => $"{{\"n\":{n},}}",
+            "array.ndjson" => "[1, 2]",
+            "wrongtype.ndjson" => $"{{\"n\":\"text\",\"s\":\"v{n}\"}}",
+            "latekey.ndjson" => $"{{\"n\":{n},\"s\":\"v{n}\",\"late\":1}}",
+            _ => $"{{\"s\":\"v{n}\"}}",
+        });
+
+        var errors = await NdjsonErrorsAsync(name, bytes, inferenceLines: 20);
+
+        var error = Assert.Single(errors);
+        Assert.Contains($"{name}:{location}", error, StringComparison.Ordinal);
+        Assert.Contains(problem, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Convert_NdjsonInvalidUtf8InALaterChunk_ErrorNamesFileAndLine()
+    {
+        // Far enough in that planning's sample and read-ahead never see it.
+        var bytes = Lines(20_000, n => $"{{\"n\":{n}}}").Concat(Encoding.UTF8.GetBytes("{\"n\":\"")).Concat(new byte[] { 0xC3, 0x28 })
+            .Concat(Encoding.UTF8.GetBytes("\"}\n{\"n\":1}\n")).ToArray();
+
+        var error = Assert.Single(await NdjsonErrorsAsync("latin.ndjson", bytes, inferenceLines: 10));
+
+        Assert.Contains("latin.ndjson:line 20001", error, StringComparison.Ordinal);
+        Assert.Contains("invalid UTF-8", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("truncated")]
+    [InlineData("not-parquet")]
+    public async Task Plan_UnreadableParquet_FailsBeforeAnyJob_NamingTheFile(string kind)
+    {
+        var path = kind == "truncated"
+            ? Write("truncated.parquet", File.ReadAllBytes(ParquetImportTests.WriteTypedParquet(_root.File("input/whole.parquet")))[..100])
+            : Write("not-parquet.parquet", Encoding.UTF8.GetBytes("a,b\n1,2\n"));
+        var options = new ParquetImportOptions { Project = "p", Dataset = "d", Table = kind, Root = _root.Url, Settings = _root.Settings };
+
+        var e = await Assert.ThrowsAsync<ImportException>(() => ImportJobs.PlanParquetAsync(path, options, "job"));
+
+        Assert.Contains($"{path}:footer", e.Message, StringComparison.Ordinal);
+        Assert.Contains("not a readable Parquet file", e.Message, StringComparison.Ordinal);
+    }
 }
