@@ -8,12 +8,14 @@ namespace Tlc.Grains;
 /// commits against its plan — the ids a commit covers must be exactly the planned ones (by count and digest, and for
 /// contiguous plans by range, naming the first wrong id). Each part's state is its own, so commits never contend.
 /// </summary>
-internal sealed partial class PartGrain(
+internal sealed class PartGrain(
     [PersistentState("part", TlcGrainNames.Storage)] IPersistentState<PartState> state,
     TimeProvider time,
-    ILogger<PartGrain> logger) : Grain, IPartGrain
+    ILogger<PartGrain> logger) : LeasedItemGrain<PartState>(state, time, logger), IPartGrain
 {
-    private PartState Part => state.State;
+    private PartState Part => Item;
+
+    protected override string Kind => "Part";
 
     private bool HasJob => Part.Plan is not null;
 
@@ -34,46 +36,10 @@ internal sealed partial class PartGrain(
         Part.Plan = plan;
         Part.MaxAttempts = Math.Max(1, maxAttempts);
         Part.LeaseDuration = leaseDuration;
-        await state.WriteStateAsync();
+        await State.WriteStateAsync();
     }
 
-    public async Task<LeaseGrant?> TryLeaseAsync(WorkerRef worker)
-    {
-        if (Part.SinkId is null || Part.Cancelled)
-        {
-            return null;
-        }
-        var before = Part.Lease.Status;
-        var grant = LeaseProtocol.TryLease(Part.Lease, Part.Index, worker, time.GetUtcNow(), Part.LeaseDuration, Part.MaxAttempts);
-        if (grant is null && Part.Lease.Status == before)
-        {
-            return null;
-        }
-        if (before == WorkStatus.Leased && Part.Lease.Expirations > 0)
-        {
-            LogLeaseExpired(logger, this.GetPrimaryKeyString(), Part.Lease.Errors[^1]);
-        }
-        await state.WriteStateAsync();
-        if (Part.Lease.Status == WorkStatus.Failed)
-        {
-            await NotifyJobAsync();
-        }
-        return grant;
-    }
 
-    public async Task<RenewOutcome> RenewAsync(string token)
-    {
-        if (Part.Cancelled)
-        {
-            return RenewOutcome.Lost;
-        }
-        var outcome = LeaseProtocol.Renew(Part.Lease, token, time.GetUtcNow(), Part.LeaseDuration);
-        if (outcome == RenewOutcome.Renewed)
-        {
-            await state.WriteStateAsync();
-        }
-        return outcome;
-    }
 
     public async Task<CommitResult> CommitAsync(PartCommit commit)
     {
@@ -98,7 +64,7 @@ internal sealed partial class PartGrain(
         }
         if (Validate(commit) is { } problem)
         {
-            LogCommitRejected(logger, this.GetPrimaryKeyString(), problem);
+            CommitRejected(problem);
             return new CommitResult(CommitOutcome.Rejected, $"shard {Part.Index}: {problem}");
         }
         if (!HasJob)
@@ -113,39 +79,13 @@ internal sealed partial class PartGrain(
             return new CommitResult(outcome, outcome == CommitOutcome.Rejected ? $"shard {Part.Index}: attempt {commit.Attempt} was never granted" : null);
         }
         Part.Commit = commit;
-        await state.WriteStateAsync();
+        await State.WriteStateAsync();
         await Task.WhenAll(NotifySinkAsync(), NotifyJobAsync());
         return new CommitResult(CommitOutcome.Accepted);
     }
 
-    public async Task ReportFailureAsync(string token, string error)
-    {
-        if (LeaseProtocol.ReportFailure(Part.Lease, token, error, Part.MaxAttempts))
-        {
-            LogAttemptFailed(logger, this.GetPrimaryKeyString(), Part.Lease.Attempt, error);
-            await state.WriteStateAsync();
-            await NotifyJobAsync();
-        }
-    }
 
-    public async Task ResetAsync()
-    {
-        if (Part.Lease.Status == WorkStatus.Failed)
-        {
-            LeaseProtocol.Reset(Part.Lease);
-            await state.WriteStateAsync();
-            await NotifyJobAsync();
-        }
-    }
 
-    public async Task CancelAsync()
-    {
-        if (!Part.Cancelled)
-        {
-            Part.Cancelled = true;
-            await state.WriteStateAsync();
-        }
-    }
 
     public Task<PartInfo> GetAsync() => Task.FromResult(new PartInfo(Part.Index, LeaseStates.Copy(Part.Lease), Part.Commit));
 
@@ -220,7 +160,7 @@ internal sealed partial class PartGrain(
         await GrainFactory.GetGrain<ISinkGrain>(Part.SinkId!).PartCommittedAsync(Part.Index);
     }
 
-    private async Task NotifyJobAsync()
+    protected override async Task NotifyJobAsync()
     {
         if (HasJob)
         {

@@ -4,7 +4,7 @@ namespace Tlc.Grains;
 
 /// <summary>The durable state of a part grain.</summary>
 [GenerateSerializer]
-public sealed class PartState
+public sealed class PartState : ILeasedItemState
 {
     /// <summary>The sink (and job) the part belongs to.</summary>
     [Id(0)] public string? SinkId { get; set; }
@@ -29,4 +29,7 @@ public sealed class PartState
 
     /// <summary>True when the job was cancelled.</summary>
     [Id(7)] public bool Cancelled { get; set; }
+
+    /// <inheritdoc />
+    string? ILeasedItemState.Owner => SinkId;
 }

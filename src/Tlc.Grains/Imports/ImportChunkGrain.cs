@@ -7,12 +7,14 @@ namespace Tlc.Grains.Imports;
 /// One chunk of an import: hosts the lease/commit protocol (<see cref="LeaseProtocol"/>) for it and checks commits (a
 /// chunk file inside the table folder, rows that add up). Each chunk's state is its own, so commits never contend.
 /// </summary>
-internal sealed partial class ImportChunkGrain(
+internal sealed class ImportChunkGrain(
     [PersistentState("chunk", TlcGrainNames.Storage)] IPersistentState<ImportChunkState> state,
     TimeProvider time,
-    ILogger<ImportChunkGrain> logger) : Grain, IImportChunkGrain
+    ILogger<ImportChunkGrain> logger) : LeasedItemGrain<ImportChunkState>(state, time, logger), IImportChunkGrain
 {
-    private ImportChunkState Chunk => state.State;
+    private ImportChunkState Chunk => Item;
+
+    protected override string Kind => "Import chunk";
 
     public async Task InitAsync(string jobId, int index, int maxAttempts, TimeSpan leaseDuration)
     {
@@ -29,46 +31,10 @@ internal sealed partial class ImportChunkGrain(
         Chunk.Index = index;
         Chunk.MaxAttempts = Math.Max(1, maxAttempts);
         Chunk.LeaseDuration = leaseDuration;
-        await state.WriteStateAsync();
+        await State.WriteStateAsync();
     }
 
-    public async Task<LeaseGrant?> TryLeaseAsync(WorkerRef worker)
-    {
-        if (Chunk.JobId is null || Chunk.Cancelled)
-        {
-            return null;
-        }
-        var before = Chunk.Lease.Status;
-        var grant = LeaseProtocol.TryLease(Chunk.Lease, Chunk.Index, worker, time.GetUtcNow(), Chunk.LeaseDuration, Chunk.MaxAttempts);
-        if (grant is null && Chunk.Lease.Status == before)
-        {
-            return null;
-        }
-        if (before == WorkStatus.Leased && Chunk.Lease.Expirations > 0)
-        {
-            LogLeaseExpired(logger, this.GetPrimaryKeyString(), Chunk.Lease.Errors[^1]);
-        }
-        await state.WriteStateAsync();
-        if (Chunk.Lease.Status == WorkStatus.Failed)
-        {
-            await NotifyJobAsync();
-        }
-        return grant;
-    }
 
-    public async Task<RenewOutcome> RenewAsync(string token)
-    {
-        if (Chunk.Cancelled)
-        {
-            return RenewOutcome.Lost;
-        }
-        var outcome = LeaseProtocol.Renew(Chunk.Lease, token, time.GetUtcNow(), Chunk.LeaseDuration);
-        if (outcome == RenewOutcome.Renewed)
-        {
-            await state.WriteStateAsync();
-        }
-        return outcome;
-    }
 
     public async Task<CommitResult> CommitAsync(ImportChunkCommit commit)
     {
@@ -93,7 +59,7 @@ internal sealed partial class ImportChunkGrain(
         }
         if (Validate(commit) is { } problem)
         {
-            LogCommitRejected(logger, this.GetPrimaryKeyString(), problem);
+            CommitRejected(problem);
             return new CommitResult(CommitOutcome.Rejected, $"chunk {Chunk.Index}: {problem}");
         }
         var outcome = LeaseProtocol.Commit(Chunk.Lease, commit.OperationId, commit.Attempt);
@@ -102,39 +68,13 @@ internal sealed partial class ImportChunkGrain(
             return new CommitResult(outcome, outcome == CommitOutcome.Rejected ? $"chunk {Chunk.Index}: attempt {commit.Attempt} was never granted" : null);
         }
         Chunk.Commit = commit;
-        await state.WriteStateAsync();
+        await State.WriteStateAsync();
         await NotifyJobAsync();
         return new CommitResult(CommitOutcome.Accepted);
     }
 
-    public async Task ReportFailureAsync(string token, string error)
-    {
-        if (LeaseProtocol.ReportFailure(Chunk.Lease, token, error, Chunk.MaxAttempts))
-        {
-            LogAttemptFailed(logger, this.GetPrimaryKeyString(), Chunk.Lease.Attempt, error);
-            await state.WriteStateAsync();
-            await NotifyJobAsync();
-        }
-    }
 
-    public async Task ResetAsync()
-    {
-        if (Chunk.Lease.Status == WorkStatus.Failed)
-        {
-            LeaseProtocol.Reset(Chunk.Lease);
-            await state.WriteStateAsync();
-            await NotifyJobAsync();
-        }
-    }
 
-    public async Task CancelAsync()
-    {
-        if (!Chunk.Cancelled)
-        {
-            Chunk.Cancelled = true;
-            await state.WriteStateAsync();
-        }
-    }
 
     public Task<ImportChunkInfo> GetAsync() => Task.FromResult(new ImportChunkInfo(Chunk.Index, LeaseStates.Copy(Chunk.Lease), Chunk.Commit));
 
@@ -163,6 +103,6 @@ internal sealed partial class ImportChunkGrain(
         return null;
     }
 
-    private Task NotifyJobAsync() =>
+    protected override Task NotifyJobAsync() =>
         GrainFactory.GetGrain<IImportJobGrain>(Chunk.JobId!).ChunkChangedAsync(Chunk.Index, Chunk.Lease.Status, Chunk.Commit?.Rows ?? 0, Chunk.Commit?.Error);
 }

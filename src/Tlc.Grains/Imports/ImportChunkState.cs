@@ -4,7 +4,7 @@ namespace Tlc.Grains.Imports;
 
 /// <summary>The durable state of an import chunk grain.</summary>
 [GenerateSerializer]
-public sealed class ImportChunkState
+public sealed class ImportChunkState : ILeasedItemState
 {
     /// <summary>The job the chunk belongs to.</summary>
     [Id(0)] public string? JobId { get; set; }
@@ -26,4 +26,7 @@ public sealed class ImportChunkState
 
     /// <summary>True when the job was cancelled.</summary>
     [Id(6)] public bool Cancelled { get; set; }
+
+    /// <inheritdoc />
+    string? ILeasedItemState.Owner => JobId;
 }
