@@ -24,18 +24,11 @@ public static class ImportJobs
     /// instead, as null spec), infers the schema from the first records and cuts the file at record boundaries.
     /// </summary>
     /// <returns>The job spec, or the existing table when <see cref="ImportOptions.IfExists"/> is <see cref="IfExists.Reuse"/> and it exists.</returns>
-    public static async Task<(ImportJobSpec? Spec, Table? Existing)> PlanCsvAsync(string source, CsvImportOptions options, string jobId,
-        ImportJobOptions? jobOptions = null, CancellationToken cancellationToken = default)
+    public static Task<(ImportJobSpec? Spec, Table? Existing)> PlanCsvAsync(string source, CsvImportOptions options, string jobId,
+        ImportJobOptions? jobOptions = null, CancellationToken cancellationToken = default) =>
+        PlanAsync(source, options, jobOptions, cancellationToken, async (input, table, job) =>
     {
-        ArgumentNullException.ThrowIfNull(options);
-        jobOptions ??= new ImportJobOptions();
-        var input = new ImportInput(source, options);
-        var target = await ResolveTargetAsync(options, cancellationToken).ConfigureAwait(false);
-        if (target.Existing is { } existing)
-        {
-            return (null, existing);
-        }
-        var (schema, separator, segments) = await CsvImporter.PlanAsync(input, options, jobOptions.ChunkBytes, cancellationToken).ConfigureAwait(false);
+        var (schema, separator, segments) = await CsvImporter.PlanAsync(input, options, job.ChunkBytes, cancellationToken).ConfigureAwait(false);
         var details = new JsonObject { ["separator"] = separator.ToString(), ["inference_rows"] = options.InferenceRows };
         if (options.NullValues is { Count: > 0 } nulls)
         {
@@ -48,26 +41,19 @@ public static class ImportJobs
             ["null_values"] = new JsonArray((options.NullValues ?? []).Select(n => (JsonNode?)JsonValue.Create(n)).ToArray()),
             ["source"] = ImportProvenance.Source("csv", input.Url, options, details),
         };
-        return (Spec("csv", jobId, input, target.Url, schema, conversion, options, jobOptions, segments), null);
-    }
+        return Spec("csv", jobId, input, table, schema, conversion, options, job, segments);
+    });
 
     /// <summary>
     /// Plans an NDJSON import: resolves the target table, infers the schema from the first lines as the one-process
     /// importer does, and cuts the file into byte ranges at newlines.
     /// </summary>
     /// <returns>The job spec, or the existing table when <see cref="ImportOptions.IfExists"/> is <see cref="IfExists.Reuse"/> and it exists.</returns>
-    public static async Task<(ImportJobSpec? Spec, Table? Existing)> PlanNdjsonAsync(string source, NdjsonImportOptions options, string jobId,
-        ImportJobOptions? jobOptions = null, CancellationToken cancellationToken = default)
+    public static Task<(ImportJobSpec? Spec, Table? Existing)> PlanNdjsonAsync(string source, NdjsonImportOptions options, string jobId,
+        ImportJobOptions? jobOptions = null, CancellationToken cancellationToken = default) =>
+        PlanAsync(source, options, jobOptions, cancellationToken, async (input, table, job) =>
     {
-        ArgumentNullException.ThrowIfNull(options);
-        jobOptions ??= new ImportJobOptions();
-        var input = new ImportInput(source, options);
-        var target = await ResolveTargetAsync(options, cancellationToken).ConfigureAwait(false);
-        if (target.Existing is { } existing)
-        {
-            return (null, existing);
-        }
-        var (schema, segments) = await NdjsonImporter.PlanAsync(input, options, jobOptions.ChunkBytes, cancellationToken).ConfigureAwait(false);
+        var (schema, segments) = await NdjsonImporter.PlanAsync(input, options, job.ChunkBytes, cancellationToken).ConfigureAwait(false);
         var conversion = new JsonObject
         {
             ["display"] = source,
@@ -75,39 +61,44 @@ public static class ImportJobs
             ["inference_lines"] = options.InferenceLines,
             ["source"] = ImportProvenance.Source("ndjson", input.Url, options, new JsonObject { ["inference_lines"] = options.InferenceLines }),
         };
-        return (Spec("ndjson", jobId, input, target.Url, schema, conversion, options, jobOptions, segments), null);
-    }
+        return Spec("ndjson", jobId, input, table, schema, conversion, options, job, segments);
+    });
 
     /// <summary>
     /// Plans a Parquet import from the file's footer: the schema as the one-process importer maps it, and chunks of whole
     /// row groups (merged up to <see cref="ImportJobOptions.ChunkBytes"/> of uncompressed data).
     /// </summary>
     /// <returns>The job spec, or the existing table when <see cref="ImportOptions.IfExists"/> is <see cref="IfExists.Reuse"/> and it exists.</returns>
-    public static async Task<(ImportJobSpec? Spec, Table? Existing)> PlanParquetAsync(string source, ParquetImportOptions options, string jobId,
-        ImportJobOptions? jobOptions = null, CancellationToken cancellationToken = default)
+    public static Task<(ImportJobSpec? Spec, Table? Existing)> PlanParquetAsync(string source, ParquetImportOptions options, string jobId,
+        ImportJobOptions? jobOptions = null, CancellationToken cancellationToken = default) =>
+        PlanAsync(source, options, jobOptions, cancellationToken, async (input, table, job) =>
     {
-        ArgumentNullException.ThrowIfNull(options);
-        jobOptions ??= new ImportJobOptions();
-        var input = new ImportInput(source, options);
-        var target = await ResolveTargetAsync(options, cancellationToken).ConfigureAwait(false);
-        if (target.Existing is { } existing)
-        {
-            return (null, existing);
-        }
-        var (schema, columns, details, chunks) = await ParquetImporter.PlanAsync(input, options, jobOptions.ChunkBytes, cancellationToken).ConfigureAwait(false);
+        var (schema, columns, details, chunks) = await ParquetImporter.PlanAsync(input, options, job.ChunkBytes, cancellationToken).ConfigureAwait(false);
         var conversion = new JsonObject
         {
             ["display"] = source,
             ["columns"] = new JsonArray(columns.Select(c => (JsonNode?)JsonValue.Create(c)).ToArray()),
             ["source"] = ImportProvenance.Source("parquet", input.Url, options, details),
         };
-        var spec = Spec("parquet", jobId, input, target.Url, schema, conversion, options, jobOptions, []);
-        return (spec with
+        return Spec("parquet", jobId, input, table, schema, conversion, options, job, []) with
         {
             Chunks = chunks.Select((c, i) => new ImportChunkPlan(i,
                 new JsonObject { ["row_groups"] = new JsonArray(c.RowGroups.Select(g => (JsonNode?)JsonValue.Create(g)).ToArray()), ["first_row"] = c.FirstRow }.ToJsonString(),
                 c.Bytes)).ToArray(),
-        }, null);
+        };
+    });
+
+    /// <summary>
+    /// Resolves the target table (under <see cref="IfExists.Reuse"/> an existing one is returned instead of a spec) and
+    /// runs the format's planner for it.
+    /// </summary>
+    private static async Task<(ImportJobSpec? Spec, Table? Existing)> PlanAsync(string source, ImportOptions options, ImportJobOptions? jobOptions,
+        CancellationToken cancellationToken, Func<ImportInput, Url, ImportJobOptions, Task<ImportJobSpec>> plan)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var input = new ImportInput(source, options);
+        var target = await ResolveTargetAsync(options, cancellationToken).ConfigureAwait(false);
+        return target.Existing is { } existing ? (null, existing) : (await plan(input, target.Url, jobOptions ?? new ImportJobOptions()).ConfigureAwait(false), null);
     }
 
     /// <summary>A spec over record-aligned byte ranges, with the settings every format's conversion needs.</summary>
