@@ -99,30 +99,11 @@ public sealed class ImportJob
     /// <exception cref="ImportJobFailedException">The job failed or was cancelled.</exception>
     public async Task<Table> WaitAsync(IProgress<ImportProgress>? progress = null, TimeSpan? interval = null, CancellationToken cancellationToken = default)
     {
-        var every = interval ?? TimeSpan.FromMilliseconds(250);
-        while (true)
-        {
-            ImportProgress current;
-            try
-            {
-                current = await Grain.WaitForEndAsync(every).WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (TransientClusterErrors.IsTransient(e))
-            {
-                // A silo went away; the job's state is durable: ask again.
-                await Task.Delay(every, cancellationToken).ConfigureAwait(false);
-                continue;
-            }
-            progress?.Report(current);
-            if (current.Status == JobStatus.Completed)
-            {
-                return await Table.OpenAsync(current.TableUrl!, _context.Adapters, cancellationToken).ConfigureAwait(false);
-            }
-            if (current.Status is JobStatus.Failed or JobStatus.Cancelled)
-            {
-                throw new ImportJobFailedException(current);
-            }
-        }
+        var current = await JobWaiting.UntilEndAsync(Grain.WaitForEndAsync, p => p.Status, progress, interval ?? TimeSpan.FromMilliseconds(250), cancellationToken)
+            .ConfigureAwait(false);
+        return current.Status == JobStatus.Completed
+            ? await Table.OpenAsync(current.TableUrl!, _context.Adapters, cancellationToken).ConfigureAwait(false)
+            : throw new ImportJobFailedException(current);
     }
 }
 

@@ -120,29 +120,9 @@ public sealed class MetricsJob
     public async Task<Table> WaitAsync(IProgress<JobProgress>? progress = null, TimeSpan? interval = null, CancellationToken cancellationToken = default)
     {
         var every = interval is { } i && i > MinimumInterval ? i : interval is null ? TimeSpan.FromMilliseconds(250) : MinimumInterval;
-        while (true)
-        {
-            JobProgress current;
-            try
-            {
-                // A long poll: returns at once when the job ends, else after one interval with the progress so far.
-                current = await Grain.WaitForEndAsync(every).WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (TransientClusterErrors.IsTransient(e))
-            {
-                // A silo went away; the job's state is durable: ask again.
-                await Task.Delay(every, cancellationToken).ConfigureAwait(false);
-                continue;
-            }
-            progress?.Report(current);
-            if (current.Status == JobStatus.Completed)
-            {
-                return await Table.OpenAsync(current.MetricsTableUrl!, _context.Adapters, cancellationToken).ConfigureAwait(false);
-            }
-            if (current.Status is JobStatus.Failed or JobStatus.Cancelled)
-            {
-                throw new MetricsJobFailedException(current);
-            }
-        }
+        var current = await JobWaiting.UntilEndAsync(Grain.WaitForEndAsync, p => p.Status, progress, every, cancellationToken).ConfigureAwait(false);
+        return current.Status == JobStatus.Completed
+            ? await Table.OpenAsync(current.MetricsTableUrl!, _context.Adapters, cancellationToken).ConfigureAwait(false)
+            : throw new MetricsJobFailedException(current);
     }
 }
