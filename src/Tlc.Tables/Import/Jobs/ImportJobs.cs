@@ -237,30 +237,10 @@ public static class ImportJobs
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(commits);
-        var url = QuarantineUrl(spec);
-        var layout = TableLayout.Parse(url);
-        var chunks = commits.Where(c => c.QuarantinedRows > 0).Select(c => new ChunkInfo
-        {
-            Url = c.QuarantineUrl!,
-            Rows = c.QuarantinedRows,
-            Bytes = c.QuarantineBytes,
-            Batches = [.. c.QuarantineBatches],
-        }).ToList();
-        return new TableObject
-        {
-            Id = Guid.NewGuid().ToString("N")[..16],
-            Name = url.Name,
-            Project = layout?.Project,
-            Dataset = layout?.Dataset,
-            Created = now,
-            Description = $"Rows left out of {spec.TableUrl} by import job {spec.JobId} (error policy skip)",
-            RowCount = chunks.Sum(c => c.Rows),
-            Schema = QuarantineSchema.ToJson(),
-            Lineage = new Lineage { Kind = LineageKinds.Source },
-            Revision = new RevisionInfo { Root = url.Name, Generation = 0, Number = 0 },
-            Chunks = chunks,
-            Properties = new Dictionary<string, string> { ["import_job"] = spec.JobId, ["quarantine_of"] = spec.TableUrl },
-        };
+        var chunks = commits.Where(c => c.QuarantinedRows > 0)
+            .Select(c => new ChunkInfo { Url = c.QuarantineUrl!, Rows = c.QuarantinedRows, Bytes = c.QuarantineBytes, Batches = [.. c.QuarantineBatches] });
+        return SourceObject(QuarantineUrl(spec), chunks, now, $"Rows left out of {spec.TableUrl} by import job {spec.JobId} (error policy skip)",
+            QuarantineSchema.ToJson(), source: null, new() { ["import_job"] = spec.JobId, ["quarantine_of"] = spec.TableUrl });
     }
 
     private static CsvSegment Segment(JsonObject descriptor) =>
@@ -281,16 +261,19 @@ public static class ImportJobs
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(commits);
-        var url = new Url(spec.TableUrl);
-        var layout = TableLayout.Parse(url);
         var conversion = JsonNode.Parse(spec.ConversionJson)!.AsObject();
-        var chunks = commits.Where(c => c.Rows > 0).Select(c => new ChunkInfo
-        {
-            Url = c.ChunkUrl!,
-            Rows = c.Rows,
-            Bytes = c.Bytes,
-            Batches = [.. c.Batches],
-        }).ToList();
+        var chunks = commits.Where(c => c.Rows > 0)
+            .Select(c => new ChunkInfo { Url = c.ChunkUrl!, Rows = c.Rows, Bytes = c.Bytes, Batches = [.. c.Batches] });
+        return SourceObject(new Url(spec.TableUrl), chunks, now, spec.Description, JsonNode.Parse(spec.SchemaJson)!.AsObject(),
+            conversion["source"]?.DeepClone().AsObject(), new() { ["import_job"] = spec.JobId });
+    }
+
+    /// <summary>The object file of a source table at <paramref name="url"/> made of staged chunk files (metadata only).</summary>
+    private static TableObject SourceObject(Url url, IEnumerable<ChunkInfo> chunks, DateTimeOffset now, string? description, JsonObject schema,
+        JsonObject? source, Dictionary<string, string> properties)
+    {
+        var layout = TableLayout.Parse(url);
+        var list = chunks.ToList();
         return new TableObject
         {
             Id = Guid.NewGuid().ToString("N")[..16],
@@ -298,14 +281,14 @@ public static class ImportJobs
             Project = layout?.Project,
             Dataset = layout?.Dataset,
             Created = now,
-            Description = spec.Description,
-            RowCount = chunks.Sum(c => c.Rows),
-            Schema = JsonNode.Parse(spec.SchemaJson)!.AsObject(),
+            Description = description,
+            RowCount = list.Sum(c => c.Rows),
+            Schema = schema,
             Lineage = new Lineage { Kind = LineageKinds.Source },
             Revision = new RevisionInfo { Root = url.Name, Generation = 0, Number = 0 },
-            Chunks = chunks,
-            Source = conversion["source"]?.DeepClone().AsObject(),
-            Properties = new Dictionary<string, string> { ["import_job"] = spec.JobId },
+            Chunks = list,
+            Source = source,
+            Properties = properties,
         };
     }
 
