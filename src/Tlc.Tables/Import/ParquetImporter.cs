@@ -48,13 +48,82 @@ internal static class ParquetImporter
             var writer = await TableWriter.CreateAsync(options.ToWriterOptions(schema, source), cancellationToken).ConfigureAwait(false);
             await using (writer.ConfigureAwait(false))
             {
-                await CopyAsync(input, reader, fields, schema, writer, cancellationToken).ConfigureAwait(false);
+                await CopyAsync(input, reader, fields, schema, writer, rowGroups: null, firstRow: 0, cancellationToken).ConfigureAwait(false);
                 return await writer.FinalizeAsync(cancellationToken).ConfigureAwait(false);
             }
         }
     }
 
-    private static (List<SchemaField> Fields, TableSchema Schema) MapSchema(ImportInput input, FileReader reader, ParquetImportOptions options)
+    /// <summary>
+    /// Opens the Parquet reader of an import job's planner or chunk conversion, which read only the footer and their own
+    /// row groups: a local file directly, a seekable stream (e.g. a blob) through ranged reads, anything else from a
+    /// temporary local copy. <see cref="OpenedParquet.Dispose"/> closes the reader and deletes the copy.
+    /// </summary>
+    internal static async Task<OpenedParquet> OpenAsync(ImportInput input, int batchRows, CancellationToken cancellationToken)
+    {
+        ImportInput.LocalCopy? local = null;
+        Stream? stream = null;
+        if (!input.Url.IsFile)
+        {
+            stream = await input.OpenAsync(cancellationToken).ConfigureAwait(false);
+            if (!stream.CanSeek)
+            {
+                await stream.DisposeAsync().ConfigureAwait(false);
+                stream = null;
+            }
+        }
+        if (stream is null)
+        {
+            local = await input.LocalFileAsync(cancellationToken).ConfigureAwait(false);
+        }
+        var arrowProperties = ArrowReaderProperties.GetDefault();
+        arrowProperties.BatchSize = batchRows;
+        try
+        {
+            var reader = stream is null
+                ? new FileReader(local!.Path, arrowProperties: arrowProperties)
+                : new FileReader(stream, arrowProperties: arrowProperties, leaveOpen: false);
+            return new OpenedParquet(reader, arrowProperties, local);
+        }
+        catch (ParquetException e)
+        {
+            arrowProperties.Dispose();
+            local?.Dispose();
+            if (stream is not null)
+            {
+                await stream.DisposeAsync().ConfigureAwait(false);
+            }
+            throw input.Error("footer", $"not a readable Parquet file ({e.Message.Trim()})", e);
+        }
+    }
+
+    /// <summary>The row count and compressed bytes of each row group, from the footer only.</summary>
+    internal static IReadOnlyList<(long Rows, long Bytes)> RowGroups(FileReader reader)
+    {
+        var result = new List<(long, long)>(reader.NumRowGroups);
+        for (var g = 0; g < reader.NumRowGroups; g++)
+        {
+            using var group = reader.ParquetReader.RowGroup(g);
+            var metadata = group.MetaData;
+            long bytes = 0;
+            for (var c = 0; c < metadata.NumColumns; c++)
+            {
+                bytes += metadata.GetColumnChunkMetaData(c).TotalCompressedSize;
+            }
+            result.Add((metadata.NumRows, bytes));
+        }
+        return result;
+    }
+
+    /// <summary>The file's fields named <paramref name="names"/> (as a planner chose them), in that order.</summary>
+    internal static List<SchemaField> Fields(ImportInput input, FileReader reader, IEnumerable<string> names)
+    {
+        var available = reader.SchemaManifest.SchemaFields;
+        return names.Select(name => available.FirstOrDefault(f => f.Field.Name == name)
+            ?? throw input.Error($"column '{name}'", $"no such column (columns: {string.Join(", ", available.Select(f => f.Field.Name))})")).ToList();
+    }
+
+    internal static (List<SchemaField> Fields, TableSchema Schema) MapSchema(ImportInput input, FileReader reader, ParquetImportOptions options)
     {
         var available = reader.SchemaManifest.SchemaFields;
         var fields = new List<SchemaField>();
@@ -99,13 +168,22 @@ internal static class ParquetImporter
         return (fields, schema);
     }
 
-    private static async Task CopyAsync(ImportInput input, FileReader reader, List<SchemaField> fields, TableSchema schema, TableWriter writer,
-        CancellationToken cancellationToken)
+    /// <summary>
+    /// Streams the record batches of <paramref name="rowGroups"/> (null: all) into <paramref name="writer"/>, converted to
+    /// <paramref name="schema"/>; errors name the file's row, counted from <paramref name="firstRow"/> (the first row of the
+    /// first row group read).
+    /// </summary>
+    internal static async Task CopyAsync(ImportInput input, FileReader reader, List<SchemaField> fields, TableSchema schema, TableWriter writer,
+        int[]? rowGroups, long firstRow, CancellationToken cancellationToken)
     {
+        if (rowGroups is { Length: 0 })
+        {
+            return;
+        }
         var leaves = fields.SelectMany(Leaves).Order().ToArray();
         var arrowSchema = ArrowSchemas.ToArrowSchema(schema);
         var names = schema.Names.ToArray();
-        using var batches = reader.GetRecordBatchReader(columns: leaves);
+        using var batches = reader.GetRecordBatchReader(rowGroups: rowGroups, columns: leaves);
         while (true)
         {
             RecordBatch? batch;
@@ -113,9 +191,10 @@ internal static class ParquetImporter
             {
                 batch = await batches.ReadNextRecordBatchAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (ParquetException e)
+            catch (Exception e) when (e is ParquetException || e.GetType() == typeof(Exception))
             {
-                throw input.Error($"row {writer.RowCount}", $"unreadable Parquet data ({e.Message.Trim()})", e);
+                // Corrupt pages surface from the native batch stream as plain exceptions ("IOError: Couldn't deserialize thrift").
+                throw input.Error($"row {firstRow + writer.RowCount}", $"unreadable Parquet data ({e.Message.Trim()})", e);
             }
             if (batch is null)
             {
@@ -123,7 +202,7 @@ internal static class ParquetImporter
             }
             using (batch)
             {
-                var first = writer.RowCount;
+                var first = firstRow + writer.RowCount;
                 var arrays = new IArrowArray[names.Length];
                 try
                 {
@@ -132,13 +211,34 @@ internal static class ParquetImporter
                         var index = batch.Schema.GetFieldIndex(names[c]);
                         arrays[c] = ArrowArrayConversion.Convert(batch.Column(index), schema[names[c]], names[c], first);
                     }
-                    writer.AddRecordBatch(new RecordBatch(arrowSchema, arrays, batch.Length));
                 }
                 catch (RowValidationException e)
                 {
                     throw input.Error($"row {e.Row}, column '{e.Column}'", e.Problem, e);
                 }
+                try
+                {
+                    writer.AddRecordBatch(new RecordBatch(arrowSchema, arrays, batch.Length));
+                }
+                catch (RowValidationException e)
+                {
+                    // The writer counts its own rows; a chunk's writer starts at the chunk's first row.
+                    throw input.Error($"row {firstRow + e.Row}, column '{e.Column}'", e.Problem, e);
+                }
             }
+        }
+    }
+
+    /// <summary>A Parquet reader opened by <see cref="OpenAsync"/>, with what it holds.</summary>
+    internal sealed class OpenedParquet(FileReader reader, ArrowReaderProperties properties, ImportInput.LocalCopy? local) : IDisposable
+    {
+        public FileReader Reader { get; } = reader;
+
+        public void Dispose()
+        {
+            Reader.Dispose();
+            properties.Dispose();
+            local?.Dispose();
         }
     }
 

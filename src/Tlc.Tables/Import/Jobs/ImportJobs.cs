@@ -14,10 +14,13 @@ namespace Tlc.Tables.Import.Jobs;
 /// the object file that publishes the committed chunks (in the job grain, metadata only). Converting every chunk and
 /// publishing gives the same table (same content hash) as the one-process importer.
 /// </summary>
-public static class ImportJobs
+public static partial class ImportJobs
 {
     /// <summary>The default chunk size: source bytes per chunk.</summary>
     public const long DefaultChunkBytes = 16L << 20;
+
+    /// <summary>The default chunk size of COCO imports: images per chunk.</summary>
+    public const int DefaultImagesPerChunk = 1000;
 
     /// <summary>
     /// Plans a CSV import: resolves the target table (under <see cref="IfExists.Reuse"/> an existing table is returned
@@ -41,35 +44,16 @@ public static class ImportJobs
         {
             details["null_values"] = new JsonArray(nulls.Select(n => (JsonNode?)JsonValue.Create(n)).ToArray());
         }
-        var settings = options.Settings ?? TlcSettings.Current;
         var conversion = new JsonObject
         {
             ["display"] = source,
             ["separator"] = separator.ToString(),
             ["null_values"] = new JsonArray((options.NullValues ?? []).Select(n => (JsonNode?)JsonValue.Create(n)).ToArray()),
-            ["batch_rows"] = options.BatchRows ?? settings.Tables.BatchRows,
-            ["add_weight_column"] = options.AddWeightColumn,
-            ["input_schema"] = schema.ToJson(),
             ["source"] = ImportProvenance.Source("csv", input.Url, options, details),
         };
-        var tableSchema = TableWriter.WithWeightColumn(schema, options.AddWeightColumn);
-        return (new ImportJobSpec
-        {
-            JobId = jobId,
-            Format = "csv",
-            SourceUrl = input.Url.Value,
-            TableUrl = target.Url.Value,
-            SchemaJson = tableSchema.ToJson().ToJsonString(),
-            ConversionJson = conversion.ToJsonString(),
-            Description = options.Description,
-            Chunks = segments.Select((s, i) => new ImportChunkPlan(i,
-                new JsonObject { ["start"] = s.Start, ["end"] = s.End, ["first_line"] = s.FirstLine }.ToJsonString(), s.Length)).ToArray(),
-            ErrorPolicy = jobOptions.ErrorPolicy,
-            MaxAttempts = jobOptions.MaxAttempts,
-            LeaseDuration = jobOptions.LeaseDuration,
-            Submitted = (options.TimeProvider ?? TimeProvider.System).GetUtcNow(),
-            Compression = settings.Tables.Compression,
-        }, null);
+        var chunks = segments.Select((s, i) => new ImportChunkPlan(i,
+            new JsonObject { ["start"] = s.Start, ["end"] = s.End, ["first_line"] = s.FirstLine }.ToJsonString(), s.Length));
+        return (Spec(jobId, "csv", input.Url, target.Url, options, jobOptions, schema, conversion, chunks), null);
     }
 
     /// <summary>
@@ -102,24 +86,15 @@ public static class ImportJobs
         {
             try
             {
-                switch (spec.Format)
+                var convert = spec.Format switch
                 {
-                    case "csv":
-                        var options = new CsvImportOptions
-                        {
-                            Separator = ((string)conversion["separator"]!)[0],
-                            NullValues = conversion["null_values"]!.AsArray().Select(n => (string)n!).ToList(),
-                            Adapters = adapters,
-                            Settings = settings,
-                            BatchRows = writerOptions.BatchRows,
-                        };
-                        var input = new ImportInput((string)conversion["display"]!, options);
-                        var segment = new CsvSegment((long)descriptor["start"]!, (long)descriptor["end"]!, (long)descriptor["first_line"]!);
-                        await CsvImporter.ConvertSegmentAsync(input, options, inputSchema, segment, writer, cancellationToken).ConfigureAwait(false);
-                        break;
-                    default:
-                        throw new NotSupportedException($"Import job {spec.JobId}: format '{spec.Format}' cannot be converted in chunks.");
-                }
+                    "csv" => ConvertCsvAsync(conversion, descriptor, inputSchema, writer, adapters, settings, cancellationToken),
+                    "parquet" => ConvertParquetAsync(conversion, descriptor, inputSchema, writer, adapters, settings, cancellationToken),
+                    "ndjson" => ConvertNdjsonAsync(conversion, descriptor, inputSchema, writer, adapters, settings, cancellationToken),
+                    "coco" => ConvertCocoAsync(conversion, descriptor, inputSchema, writer, adapters, settings, cancellationToken),
+                    _ => throw new NotSupportedException($"Import job {spec.JobId}: format '{spec.Format}' cannot be converted in chunks."),
+                };
+                await convert.ConfigureAwait(false);
             }
             catch (ImportException e)
             {
@@ -171,6 +146,53 @@ public static class ImportJobs
         };
     }
 
+    private static async Task ConvertCsvAsync(JsonObject conversion, JsonObject descriptor, TableSchema schema, TableWriter writer,
+        UrlAdapterRegistry adapters, TlcOptions? settings, CancellationToken cancellationToken)
+    {
+        var options = new CsvImportOptions
+        {
+            Separator = ((string)conversion["separator"]!)[0],
+            NullValues = conversion["null_values"]!.AsArray().Select(n => (string)n!).ToList(),
+            Adapters = adapters,
+            Settings = settings,
+            BatchRows = (int)conversion["batch_rows"]!,
+        };
+        var input = new ImportInput((string)conversion["display"]!, options);
+        var segment = new CsvSegment((long)descriptor["start"]!, (long)descriptor["end"]!, (long)descriptor["first_line"]!);
+        await CsvImporter.ConvertSegmentAsync(input, options, schema, segment, writer, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The spec every format shares: <paramref name="conversion"/> (the format's settings and <c>source</c> provenance)
+    /// gains the input schema, the weight column flag and the batch size; the table schema is the input schema with the
+    /// weight column.
+    /// </summary>
+    private static ImportJobSpec Spec(string jobId, string format, Url source, Url target, ImportOptions options, ImportJobOptions jobOptions,
+        TableSchema inputSchema, JsonObject conversion, IEnumerable<ImportChunkPlan> chunks)
+    {
+        var settings = options.Settings ?? TlcSettings.Current;
+        conversion["batch_rows"] = options.BatchRows ?? settings.Tables.BatchRows;
+        conversion["add_weight_column"] = options.AddWeightColumn;
+        conversion["input_schema"] = inputSchema.ToJson();
+        var tableSchema = TableWriter.WithWeightColumn(inputSchema, options.AddWeightColumn);
+        return new ImportJobSpec
+        {
+            JobId = jobId,
+            Format = format,
+            SourceUrl = source.Value,
+            TableUrl = target.Value,
+            SchemaJson = tableSchema.ToJson().ToJsonString(),
+            ConversionJson = conversion.ToJsonString(),
+            Description = options.Description,
+            Chunks = chunks.ToArray(),
+            ErrorPolicy = jobOptions.ErrorPolicy,
+            MaxAttempts = jobOptions.MaxAttempts,
+            LeaseDuration = jobOptions.LeaseDuration,
+            Submitted = (options.TimeProvider ?? TimeProvider.System).GetUtcNow(),
+            Compression = settings.Tables.Compression,
+        };
+    }
+
     /// <summary>The write id of a chunk attempt: part of its staged file's name, so attempts never share a file.</summary>
     public static string WriteId(string jobId, int chunk, int attempt, string token) =>
         string.Create(CultureInfo.InvariantCulture, $"import-{jobId[..Math.Min(8, jobId.Length)]}-c{chunk:D5}-a{attempt}-{token[..Math.Min(8, token.Length)]}");
@@ -208,6 +230,12 @@ public sealed record ImportJobOptions
 
     /// <summary>How long a chunk lease lasts without renewal. Default: 30 s.</summary>
     public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Images per chunk of a COCO import (formats cut by image rather than by bytes). Default:
+    /// <see cref="ImportJobs.DefaultImagesPerChunk"/> (1,000).
+    /// </summary>
+    public int ImagesPerChunk { get; init; } = ImportJobs.DefaultImagesPerChunk;
 }
 
 /// <summary>What converting one chunk gave.</summary>
