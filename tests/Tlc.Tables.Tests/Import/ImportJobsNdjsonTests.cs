@@ -117,6 +117,24 @@ public sealed class ImportJobsNdjsonTests : IDisposable
         Assert.Equal(results.Length - 1, StagedFiles(spec!).Length);
     }
 
+    [Theory(Timeout = 60_000)]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task PlanConvertPublish_OverHttp_WithAndWithoutRanges_SameTableAsOneProcessImport(bool ranges)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var path = WriteNdjson(1000);
+        using var expected = await Table.FromNdjsonAsync(path, Options("single"), ct);
+        await using var server = new LocalHttpServer(Path.GetDirectoryName(path)!, supportRanges: ranges);
+        var url = server.BaseUrl.Join(Path.GetFileName(path)).Value;
+
+        var (spec, _) = await ImportJobs.PlanNdjsonAsync(url, Options("chunked"), "job-n4", new ImportJobOptions { ChunkBytes = 16 << 10 }, ct);
+
+        Assert.True(spec!.Chunks.Length > 5, $"{spec.Chunks.Length} chunks");
+        using var actual = await ConvertAndPublishAsync(spec, _root);
+        AssertSameTable(expected, actual);
+    }
+
     [Fact(Timeout = 60_000)]
     public async Task Plan_ExistingTable_ReuseReturnsIt()
     {

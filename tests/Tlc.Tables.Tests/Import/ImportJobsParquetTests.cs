@@ -200,6 +200,29 @@ public sealed class ImportJobsParquetTests : IDisposable
         AssertSameTable(expected, actual);
     }
 
+    [Fact(Timeout = 120_000)]
+    public async Task PlanConvert_Flights3mOverHttp_PlanReadsTheFooterOnly_ChunkReadsItsRowGroupsOnly()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var folder = Path.GetDirectoryName(Fixtures.Flights3mParquet)!;
+        await using var server = new LocalHttpServer(folder);
+        var url = server.BaseUrl.Join("flights-3m.parquet").Value;
+        var fileBytes = new FileInfo(Fixtures.Flights3mParquet).Length;
+
+        var (spec, _) = await ImportJobs.PlanParquetAsync(url, Options("flights-http"), "job-p6", new ImportJobOptions { ChunkBytes = 1 }, ct);
+
+        Assert.Equal(11, spec!.Chunks.Length);
+        var planned = server.BytesServed("flights-3m.parquet");
+        Assert.True(planned < 256 << 10, $"the plan read {planned} of {fileBytes} bytes");
+
+        server.ResetCounts();
+        var result = Assert.Single(await ConvertAsync(spec, _root, [3]));
+        Assert.Null(result.Error);
+        Assert.Equal(272_727, result.Rows);
+        var converted = server.BytesServed("flights-3m.parquet");
+        Assert.InRange(converted, spec.Chunks[3].Bytes, spec.Chunks[3].Bytes + (512 << 10));
+    }
+
     /// <summary>Compares <paramref name="count"/> values of two columns from the given rows (every value, as strings of their scalars).</summary>
     private static void AssertSameValues(ChunkedArray expected, long expectedStart, ChunkedArray actual, long actualStart, long count, string column)
     {
