@@ -63,6 +63,26 @@ public sealed class ImportExportVerbTests : IDisposable
     }
 
     [Fact(Timeout = 180_000)]
+    public async Task ImportCoco_Cluster_OneImagePerChunk_SameTableAsOneProcessAndPlanFilesRemoved()
+    {
+        var annotations = Path.Combine(Fixtures.LabelmeCoco, "annotations.json");
+
+        var (url, rows) = Made(await Tlc("import", "coco", annotations, "--task", "Segment", "--dataset", "coco", "--table", "job", "--cluster",
+            "--images-per-chunk", "1", "--workers", "2", "--job-id", "cocojob1", "--json"));
+        var (singleUrl, _) = Made(await Tlc("import", "coco", annotations, "--task", "Segment", "--dataset", "coco", "--table", "single", "--json"));
+        var zero = await Tlc("import", "coco", annotations, "--dataset", "coco", "--table", "other", "--cluster", "--images-per-chunk", "0");
+
+        Assert.Equal(3, rows);
+        using var job = await Table.OpenAsync(url);
+        using var single = await Table.OpenAsync(singleUrl);
+        Assert.Equal(single.ContentHash(), job.ContentHash());
+        Assert.Equal(3, job.Object.Chunks.Count);
+        Assert.False(Directory.Exists(Path.Combine(new Tlc.Url(url).LocalPath, "_plan")), "the plan's side files outlive the job");
+        Assert.Equal(2, zero.ExitCode);
+        Assert.Contains("--images-per-chunk", zero.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 180_000)]
     public async Task Import_EveryFormat_PrintsUrlAndRows()
     {
         var csv = _root.File("in/data.csv");

@@ -60,4 +60,29 @@ public sealed class GarbageCollectorTests : IDisposable
         Assert.Equal(hash, reopened.ContentHash());
         Assert.All(table.Object.Chunks, c => Assert.True(File.Exists(Path.Combine(table.Url.LocalPath, c.Url))));
     }
+
+    [Fact]
+    public async Task Collect_PlanSideFiles_RemovedUnlessActiveOrYoung()
+    {
+        using var table = await WriteAsync("coco");
+        var ended = Path.Combine(table.Url.LocalPath, "_plan", "job-ended", "coco-00000.json");
+        var running = Path.Combine(_root.Path, "projects", "p", "datasets", "d", "tables", "importing", "_plan", "job-running", "coco-00000.json");
+        foreach (var file in new[] { ended, running })
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            File.WriteAllText(file, "{\"images\":[],\"annotations\":[]}");
+        }
+        var adapters = new UrlAdapterRegistry();
+        var runningFolder = Url.FromLocalPath(Path.Combine(_root.Path, "projects", "p", "datasets", "d", "tables", "importing"));
+
+        var young = await GarbageCollector.CollectAsync(_root.Url, adapters, TimeSpan.FromHours(1), [], dryRun: false, DateTimeOffset.UtcNow, CancellationToken.None);
+        var report = await GarbageCollector.CollectAsync(_root.Url, adapters, TimeSpan.Zero, [runningFolder], dryRun: false, DateTimeOffset.UtcNow, CancellationToken.None);
+
+        Assert.Empty(young.Removed);
+        Assert.Equal(ended, Assert.Single(report.Removed).LocalPath);
+        Assert.False(File.Exists(ended));
+        Assert.True(File.Exists(running));
+        using var reopened = await Table.OpenAsync(table.Url);
+        Assert.Equal(100, reopened.RowCount);
+    }
 }

@@ -36,11 +36,10 @@ internal static class ImportCommand
             (source, c, _, ct) => Table.FromNdjsonAsync(source, NdjsonOptions(c), ct),
             (source, c, _, jobId, job, ct) => ImportJobs.PlanNdjsonAsync(source, NdjsonOptions(c), jobId, job, ct)));
         import.Add(Format("coco", "a COCO annotations file (images beside it, or --images)", "tlc import coco annotations.json --images JPEGImages --task segment --dataset coco",
-            (source, c, parse, ct) => Table.FromCocoAsync(source, parse.GetValue(Images), new CocoImportOptions
-            {
-                Project = c.Project, Dataset = c.Dataset, Table = c.Table, IfExists = c.IfExists, Description = c.Description,
-                Task = parse.GetValue(CocoTaskOption), IncludeIsCrowd = parse.GetValue(IncludeIsCrowd), ValidateImages = parse.GetValue(Validate),
-            }, ct), Images, CocoTaskOption, IncludeIsCrowd, Validate));
+            (source, c, parse, ct) => Table.FromCocoAsync(source, parse.GetValue(Images), CocoOptions(c, parse), ct),
+            (source, c, parse, jobId, job, ct) => ImportJobs.PlanCocoAsync(source, parse.GetValue(Images), CocoOptions(c, parse), jobId,
+                job with { ImagesPerChunk = parse.GetValue(ImagesPerChunk) is > 0 and var n ? n : throw new UsageException("--images-per-chunk must be positive.") }, ct),
+            Images, CocoTaskOption, IncludeIsCrowd, Validate, ImagesPerChunk));
         import.Add(Format("yolo", "a YOLO images folder (labels in the sibling 'labels' folder)", "tlc import yolo data/images/train --categories cat,dog --dataset pets",
             (source, c, parse, ct) => Table.FromYoloUrlAsync(source, Categories(parse), new YoloImportOptions
             {
@@ -73,6 +72,12 @@ internal static class ImportCommand
         Project = c.Project, Dataset = c.Dataset, Table = c.Table, IfExists = c.IfExists, Description = c.Description,
     };
 
+    private static CocoImportOptions CocoOptions(Common c, ParseResult parse) => new()
+    {
+        Project = c.Project, Dataset = c.Dataset, Table = c.Table, IfExists = c.IfExists, Description = c.Description,
+        Task = parse.GetValue(CocoTaskOption), IncludeIsCrowd = parse.GetValue(IncludeIsCrowd), ValidateImages = parse.GetValue(Validate),
+    };
+
     private static CsvImportOptions CsvOptions(Common c, ParseResult parse) => new()
     {
         Project = c.Project, Dataset = c.Dataset, Table = c.Table, IfExists = c.IfExists, Description = c.Description,
@@ -98,6 +103,11 @@ internal static class ImportCommand
         Description = "With --cluster: the job id; running the same command with the same id again resumes that job or returns its table.",
     };
 
+    private static readonly Option<int> ImagesPerChunk = new("--images-per-chunk")
+    {
+        Description = "With --cluster: images per chunk of a COCO import.",
+        DefaultValueFactory = _ => ImportJobs.DefaultImagesPerChunk,
+    };
     private static readonly Option<char?> Separator = new("--separator") { Description = "The field separator (default: detected)." };
     private static readonly Option<string?> Images = new("--images") { Description = "The image folder (default: the annotation file's folder)." };
     private static readonly Option<CocoTask> CocoTaskOption = new("--task") { Description = "Detect (boxes) or Segment (boxes, polygons, RLE masks).", DefaultValueFactory = _ => CocoTask.Detect };

@@ -336,8 +336,26 @@ internal sealed partial class ImportJobGrain(
         }
     }
 
+    private async Task DeletePlanFilesAsync(ImportJobSpec spec)
+    {
+        try
+        {
+            await ImportJobs.DeletePlanFilesAsync(spec, adapters, CancellationToken.None);
+        }
+        catch (IOException e)
+        {
+            LogCleanupFailed(logger, e, spec.JobId, "plan files");
+        }
+    }
+
     private async Task FinishAsync(JobStatus status)
     {
+        if (status != JobStatus.Failed || !_chunks.Contains(WorkStatus.Failed))
+        {
+            // The plan's side files (COCO) are needed until no chunk can be converted again: a job that failed for chunks
+            // out of attempts can be retried; one that completed, was cancelled or failed on bad rows cannot.
+            await DeletePlanFilesAsync(Job.Spec!);
+        }
         Job.Status = status;
         Job.Finished = time.GetUtcNow();
         await state.WriteStateAsync();

@@ -30,6 +30,13 @@ internal static class CocoImporter
     private sealed record CocoAnnotation(int ImageIndex, int Label, BoundingBox2D Box, bool IsCrowd,
         IReadOnlyList<IReadOnlyList<float>>? Polygons, int[]? Rle);
 
+    /// <summary>What a COCO import job's planner decided: the table's schema and what every chunk's conversion shares.</summary>
+    internal sealed record CocoPlan(string File, Url Folder, TableSchema Schema, JsonObject Source, IReadOnlyList<(long Id, int Label)> Labels,
+        bool WithMasks, IReadOnlyList<CocoPlanChunk> Chunks);
+
+    /// <summary>A chunk of a COCO import job: images [FirstImage, FirstImage + Images) of the file, their annotations, its side file's size.</summary>
+    internal sealed record CocoPlanChunk(int FirstImage, int Images, long? FirstImageId, long? LastImageId, int Annotations, long Bytes);
+
     public static async Task<Table> ImportAsync(Url annotationsFile, Url? imageFolder, CocoImportOptions options, CancellationToken cancellationToken)
     {
         if (await options.FindReusableAsync(cancellationToken).ConfigureAwait(false) is { } reused)
@@ -37,25 +44,9 @@ internal static class CocoImporter
             return reused;
         }
         var adapters = options.EffectiveAdapters;
-        annotationsFile = adapters.Expand(annotationsFile);
-        var file = annotationsFile.Value;
-        var folder = imageFolder is { } given ? adapters.Expand(given) : annotationsFile.Parent;
-        byte[] bytes;
-        try
-        {
-            bytes = await adapters.ReadAllBytesAsync(annotationsFile, cancellationToken).ConfigureAwait(false);
-        }
-        catch (UrlNotFoundException e)
-        {
-            throw new ImportException(file, null, "the annotation file does not exist", e);
-        }
-        using var document = Parse(file, bytes);
+        var (file, folder, document) = await LoadAsync(adapters, annotationsFile, imageFolder, cancellationToken).ConfigureAwait(false);
+        using var owned = document;
         var root = document.RootElement;
-        if (root.ValueKind != JsonValueKind.Object)
-        {
-            throw new ImportException(file, "$", $"expected a JSON object with images, annotations and categories, got a {Kind(root)}");
-        }
-
         var (valueMap, labelOf) = ReadCategories(file, root, options.KeepCategoryIds);
         var images = ReadImages(file, root, folder);
         var byId = new Dictionary<long, CocoImage>();
@@ -68,35 +59,219 @@ internal static class CocoImporter
             }
         }
         var annotations = ReadAnnotations(file, root, byId, labelOf, options.Task == CocoTask.Segment);
-
         if (options.ValidateImages)
         {
-            var sizes = await ImageFiles.ReadSizesAsync(adapters, images.Select(i => i.Url).ToList(),
-                (i, url, problem, cause) => new ImportException(file, $"images[{i}]", $"image id {images[i].Id}: {problem}: {url}", cause),
-                cancellationToken).ConfigureAwait(false);
-            for (var i = 0; i < images.Count; i++)
-            {
-                if (sizes[i] != (images[i].Width, images[i].Height))
-                {
-                    throw new ImportException(file, $"images[{i}]",
-                        $"image id {images[i].Id}: the JSON says {images[i].Width}×{images[i].Height} but {images[i].Url} is {sizes[i].Width}×{sizes[i].Height}");
-                }
-            }
+            await ValidateImagesAsync(adapters, file, images, cancellationToken).ConfigureAwait(false);
         }
-
         var kept = annotations.Where(a => options.IncludeIsCrowd || !a.IsCrowd).ToList();
-        var perImage = new List<CocoAnnotation>[images.Count];
-        for (var i = 0; i < perImage.Length; i++)
+        var withMasks = options.Task == CocoTask.Segment && kept.Any(a => a.Rle is not null);
+        var schema = MakeSchema(valueMap, options, withMasks);
+        return await ImportWriting.WriteAsync(options, schema, Source(file, folder, options), Rows(file, images, 0, kept, options, withMasks), cancellationToken)
+            .ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Plans a COCO import job: reads and checks the file as <see cref="ImportAsync"/> does what decides the table (the
+    /// categories, each image's id, each annotation's image id, whether masks occur), cuts the images, in file order, into
+    /// chunks of <paramref name="imagesPerChunk"/> and hands <paramref name="writeChunk"/> each chunk's side file: the raw
+    /// JSON of its images and of their annotations (in file order) with their positions in the file. Everything else
+    /// (file names, sizes, boxes, segmentations) is checked by the chunk's conversion, with the one-process messages.
+    /// </summary>
+    internal static async Task<CocoPlan> PlanAsync(Url annotationsFile, Url? imageFolder, CocoImportOptions options, int imagesPerChunk,
+        Func<int, ReadOnlyMemory<byte>, CancellationToken, Task> writeChunk, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(imagesPerChunk);
+        var (file, folder, document) = await LoadAsync(options.EffectiveAdapters, annotationsFile, imageFolder, cancellationToken).ConfigureAwait(false);
+        using var owned = document;
+        var root = document.RootElement;
+        var (valueMap, labelOf) = ReadCategories(file, root, options.KeepCategoryIds);
+        var images = new List<(long Id, JsonElement Json)>();
+        var chunkOf = new Dictionary<long, int>();
+        var indexOf = new Dictionary<long, int>();
+        foreach (var image in RequiredArray(file, root, "images").EnumerateArray())
         {
-            perImage[i] = [];
+            var i = images.Count;
+            var where = $"images[{i}]";
+            if (image.ValueKind != JsonValueKind.Object)
+            {
+                throw new ImportException(file, where, $"expected an image object, got a {Kind(image)}");
+            }
+            var id = RequiredInteger(file, where, image, "id");
+            if (!indexOf.TryAdd(id, i))
+            {
+                throw new ImportException(file, where, $"duplicate image id {id} (also images[{indexOf[id]}])");
+            }
+            chunkOf[id] = i / imagesPerChunk;
+            images.Add((id, image));
         }
-        foreach (var annotation in kept)
+        var chunkCount = Math.Max(1, (images.Count + imagesPerChunk - 1) / imagesPerChunk);
+        var annotations = new List<(int Index, JsonElement Json)>[chunkCount];
+        for (var c = 0; c < chunkCount; c++)
         {
-            perImage[annotation.ImageIndex].Add(annotation);
+            annotations[c] = [];
         }
         var segment = options.Task == CocoTask.Segment;
-        var withMasks = segment && kept.Any(a => a.Rle is not null);
+        var withMasks = false;
+        if (root.TryGetProperty("annotations", out var all) && all.ValueKind != JsonValueKind.Null)
+        {
+            if (all.ValueKind != JsonValueKind.Array)
+            {
+                throw new ImportException(file, "annotations", $"expected an array, got a {Kind(all)}");
+            }
+            var i = 0;
+            foreach (var annotation in all.EnumerateArray())
+            {
+                var where = $"annotations[{i}]";
+                if (annotation.ValueKind != JsonValueKind.Object)
+                {
+                    throw new ImportException(file, where, $"expected an annotation object, got a {Kind(annotation)}");
+                }
+                var what = AnnotationName(annotation);
+                var imageId = RequiredInteger(file, where, annotation, "image_id", what);
+                if (!chunkOf.TryGetValue(imageId, out var chunk))
+                {
+                    throw new ImportException(file, where, $"{what}: unknown image_id {imageId} (no such id in images)");
+                }
+                annotations[chunk].Add((i, annotation));
+                // A kept annotation with an RLE segmentation adds the masks column (its conversion checks the rest).
+                withMasks |= segment && annotation.TryGetProperty("segmentation", out var s) && s.ValueKind == JsonValueKind.Object
+                    && (options.IncludeIsCrowd || !LooksCrowded(annotation));
+                i++;
+            }
+        }
+        var chunks = new List<CocoPlanChunk>(chunkCount);
+        for (var c = 0; c < chunkCount; c++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var first = c * imagesPerChunk;
+            var mine = images.Skip(first).Take(imagesPerChunk).ToList();
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+            using (var json = new Utf8JsonWriter(buffer))
+            {
+                json.WriteStartObject();
+                json.WriteNumber("first_image", first);
+                json.WriteStartArray("images");
+                foreach (var (_, image) in mine)
+                {
+                    image.WriteTo(json);
+                }
+                json.WriteEndArray();
+                json.WriteStartArray("annotation_indices");
+                foreach (var (index, _) in annotations[c])
+                {
+                    json.WriteNumberValue(index);
+                }
+                json.WriteEndArray();
+                json.WriteStartArray("annotations");
+                foreach (var (_, annotation) in annotations[c])
+                {
+                    annotation.WriteTo(json);
+                }
+                json.WriteEndArray();
+                json.WriteEndObject();
+            }
+            await writeChunk(c, buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+            chunks.Add(new CocoPlanChunk(first, mine.Count, mine.Count > 0 ? mine[0].Id : null, mine.Count > 0 ? mine[^1].Id : null,
+                annotations[c].Count, buffer.WrittenCount));
+            annotations[c] = [];
+        }
+        var labels = labelOf.Select(kv => (kv.Key, kv.Value)).ToList();
+        var schema = ImportWriting.WithOverrides(MakeSchema(valueMap, options, withMasks), options);
+        return new CocoPlan(file, folder, schema, Source(file, folder, options), labels, withMasks, chunks);
+    }
 
+    /// <summary>
+    /// Converts one chunk of a planned COCO import from its side file (see <see cref="PlanAsync"/>) into
+    /// <paramref name="writer"/>: the same checks, rows and row order as <see cref="ImportAsync"/> over those images, and
+    /// errors with the one-process locations (<c>images[i]</c>, <c>annotations[j]</c> of the whole file).
+    /// </summary>
+    internal static async Task ConvertChunkAsync(string file, Url folder, CocoImportOptions options, IReadOnlyDictionary<long, int> labelOf,
+        bool withMasks, ReadOnlyMemory<byte> sideFile, TableWriter writer, CancellationToken cancellationToken)
+    {
+        using var document = JsonDocument.Parse(sideFile);
+        var root = document.RootElement;
+        var first = root.GetProperty("first_image").GetInt32();
+        var images = new List<CocoImage>();
+        var byId = new Dictionary<long, CocoImage>();
+        foreach (var element in root.GetProperty("images").EnumerateArray())
+        {
+            var image = ReadImage(file, element, first + images.Count, folder);
+            images.Add(image);
+            byId[image.Id] = image;
+        }
+        var labels = labelOf as Dictionary<long, int> ?? labelOf.ToDictionary(kv => kv.Key, kv => kv.Value);
+        var segment = options.Task == CocoTask.Segment;
+        var annotations = new List<CocoAnnotation>();
+        using (var indices = root.GetProperty("annotation_indices").EnumerateArray().GetEnumerator())
+        {
+            foreach (var element in root.GetProperty("annotations").EnumerateArray())
+            {
+                indices.MoveNext();
+                annotations.Add(ReadAnnotation(file, element, indices.Current.GetInt32(), byId, labels, segment));
+            }
+        }
+        if (options.ValidateImages)
+        {
+            await ValidateImagesAsync(options.EffectiveAdapters, file, images, cancellationToken).ConfigureAwait(false);
+        }
+        var kept = annotations.Where(a => options.IncludeIsCrowd || !a.IsCrowd).ToList();
+        foreach (var (row, origin) in Rows(file, images, first, kept, options, withMasks))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            try
+            {
+                writer.AddRow(row, origin);
+            }
+            catch (RowValidationException e)
+            {
+                throw new ImportException(file, origin![(file.Length + 1)..], $"column '{e.Column}': {e.Problem}", e);
+            }
+        }
+    }
+
+    /// <summary>Reads the annotation file and parses it; the root must be an object.</summary>
+    private static async Task<(string File, Url Folder, JsonDocument Document)> LoadAsync(UrlAdapterRegistry adapters, Url annotationsFile,
+        Url? imageFolder, CancellationToken cancellationToken)
+    {
+        annotationsFile = adapters.Expand(annotationsFile);
+        var file = annotationsFile.Value;
+        var folder = imageFolder is { } given ? adapters.Expand(given) : annotationsFile.Parent;
+        byte[] bytes;
+        try
+        {
+            bytes = await adapters.ReadAllBytesAsync(annotationsFile, cancellationToken).ConfigureAwait(false);
+        }
+        catch (UrlNotFoundException e)
+        {
+            throw new ImportException(file, null, "the annotation file does not exist", e);
+        }
+        var document = Parse(file, bytes);
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            var kind = Kind(document.RootElement);
+            document.Dispose();
+            throw new ImportException(file, "$", $"expected a JSON object with images, annotations and categories, got a {kind}");
+        }
+        return (file, folder, document);
+    }
+
+    private static async Task ValidateImagesAsync(UrlAdapterRegistry adapters, string file, List<CocoImage> images, CancellationToken cancellationToken)
+    {
+        var sizes = await ImageFiles.ReadSizesAsync(adapters, images.Select(i => i.Url).ToList(),
+            (i, url, problem, cause) => new ImportException(file, $"images[{images[i].Index}]", $"image id {images[i].Id}: {problem}: {url}", cause),
+            cancellationToken).ConfigureAwait(false);
+        for (var i = 0; i < images.Count; i++)
+        {
+            if (sizes[i] != (images[i].Width, images[i].Height))
+            {
+                throw new ImportException(file, $"images[{images[i].Index}]",
+                    $"image id {images[i].Id}: the JSON says {images[i].Width}×{images[i].Height} but {images[i].Url} is {sizes[i].Width}×{sizes[i].Height}");
+            }
+        }
+    }
+
+    private static TableSchema MakeSchema(ValueMap valueMap, CocoImportOptions options, bool withMasks)
+    {
         var schema = new TableSchema
         {
             ["image"] = new ImageSchema(ImageSampleType.Url),
@@ -104,7 +279,7 @@ internal static class CocoImporter
             ["height"] = new Int32Schema(),
             ["bbs"] = BoundingBoxes2D.Schema(valueMap, BoxFormat.Xywh, includeIsCrowd: options.IncludeIsCrowd),
         };
-        if (segment)
+        if (options.Task == CocoTask.Segment)
         {
             schema.Add("segmentations", SegmentationPolygons.Schema(valueMap));
         }
@@ -112,7 +287,11 @@ internal static class CocoImporter
         {
             schema.Add("masks", SegmentationMasks.Schema(valueMap));
         }
-        var source = ImportProvenance.Source("coco", new Url(file), options, new JsonObject
+        return schema;
+    }
+
+    private static JsonObject Source(string file, Url folder, CocoImportOptions options) =>
+        ImportProvenance.Source("coco", new Url(file), options, new JsonObject
         {
             ["image_folder"] = folder.Value,
             ["task"] = options.Task == CocoTask.Segment ? "segment" : "detect",
@@ -120,9 +299,24 @@ internal static class CocoImporter
             ["keep_category_ids"] = options.KeepCategoryIds,
             ["validate_images"] = options.ValidateImages,
         });
-        var rows = images.Select(image =>
+
+    /// <summary>One row per image, in order, with its kept annotations in file order; <paramref name="first"/> is the index of images[0] in the file.</summary>
+    private static IEnumerable<(IReadOnlyDictionary<string, object?> Row, string? Origin)> Rows(string file, List<CocoImage> images, int first,
+        List<CocoAnnotation> kept, CocoImportOptions options, bool withMasks)
+    {
+        var perImage = new List<CocoAnnotation>[images.Count];
+        for (var i = 0; i < perImage.Length; i++)
         {
-            var mine = perImage[image.Index];
+            perImage[i] = [];
+        }
+        foreach (var annotation in kept)
+        {
+            perImage[annotation.ImageIndex - first].Add(annotation);
+        }
+        var segment = options.Task == CocoTask.Segment;
+        return images.Select(image =>
+        {
+            var mine = perImage[image.Index - first];
             var row = new Dictionary<string, object?>
             {
                 ["image"] = image.Url.Value,
@@ -143,8 +337,17 @@ internal static class CocoImporter
             }
             return ((IReadOnlyDictionary<string, object?>)row, (string?)$"{file}:images[{image.Index}]");
         });
-        return await ImportWriting.WriteAsync(options, schema, source, rows, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>True when <c>iscrowd</c> says 1 or true (the planner's lenient look; conversion checks the value).</summary>
+    private static bool LooksCrowded(JsonElement annotation) =>
+        annotation.TryGetProperty("iscrowd", out var crowd)
+        && (crowd.ValueKind == JsonValueKind.True || crowd.ValueKind == JsonValueKind.Number && crowd.TryGetInt32(out var n) && n == 1);
+
+    private static string AnnotationName(JsonElement annotation) =>
+        annotation.TryGetProperty("id", out var idElement) && idElement.ValueKind is JsonValueKind.Number or JsonValueKind.String
+            ? $"annotation id {idElement.GetRawText().Trim('"')}"
+            : "annotation without id";
 
     private static JsonDocument Parse(string file, byte[] bytes)
     {
@@ -220,35 +423,38 @@ internal static class CocoImporter
     private static List<CocoImage> ReadImages(string file, JsonElement root, Url folder)
     {
         var result = new List<CocoImage>();
-        var i = 0;
         foreach (var image in RequiredArray(file, root, "images").EnumerateArray())
         {
-            var where = $"images[{i}]";
-            if (image.ValueKind != JsonValueKind.Object)
-            {
-                throw new ImportException(file, where, $"expected an image object, got a {Kind(image)}");
-            }
-            var id = RequiredInteger(file, where, image, "id");
-            var fileName = RequiredString(file, where, image, "file_name");
-            var width = RequiredInteger(file, where, image, "width");
-            var height = RequiredInteger(file, where, image, "height");
-            if (width is <= 0 or > int.MaxValue || height is <= 0 or > int.MaxValue)
-            {
-                throw new ImportException(file, where, $"image id {id}: the size {width}×{height} is not positive");
-            }
-            Url url;
-            try
-            {
-                url = Url.IsAbsolute(fileName) ? new Url(fileName) : folder.Join(fileName);
-            }
-            catch (ArgumentException e)
-            {
-                throw new ImportException(file, where, $"image id {id}: file_name '{fileName}' is not a usable path ({e.Message})", e);
-            }
-            result.Add(new CocoImage(id, url, (int)width, (int)height, i));
-            i++;
+            result.Add(ReadImage(file, image, result.Count, folder));
         }
         return result;
+    }
+
+    private static CocoImage ReadImage(string file, JsonElement image, int i, Url folder)
+    {
+        var where = $"images[{i}]";
+        if (image.ValueKind != JsonValueKind.Object)
+        {
+            throw new ImportException(file, where, $"expected an image object, got a {Kind(image)}");
+        }
+        var id = RequiredInteger(file, where, image, "id");
+        var fileName = RequiredString(file, where, image, "file_name");
+        var width = RequiredInteger(file, where, image, "width");
+        var height = RequiredInteger(file, where, image, "height");
+        if (width is <= 0 or > int.MaxValue || height is <= 0 or > int.MaxValue)
+        {
+            throw new ImportException(file, where, $"image id {id}: the size {width}×{height} is not positive");
+        }
+        Url url;
+        try
+        {
+            url = Url.IsAbsolute(fileName) ? new Url(fileName) : folder.Join(fileName);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ImportException(file, where, $"image id {id}: file_name '{fileName}' is not a usable path ({e.Message})", e);
+        }
+        return new CocoImage(id, url, (int)width, (int)height, i);
     }
 
     private static List<CocoAnnotation> ReadAnnotations(string file, JsonElement root, Dictionary<long, CocoImage> images,
@@ -263,39 +469,41 @@ internal static class CocoImporter
         {
             throw new ImportException(file, "annotations", $"expected an array, got a {Kind(annotations)}");
         }
-        var i = 0;
         foreach (var annotation in annotations.EnumerateArray())
         {
-            var where = $"annotations[{i}]";
-            if (annotation.ValueKind != JsonValueKind.Object)
-            {
-                throw new ImportException(file, where, $"expected an annotation object, got a {Kind(annotation)}");
-            }
-            var what = annotation.TryGetProperty("id", out var idElement) && idElement.ValueKind is JsonValueKind.Number or JsonValueKind.String
-                ? $"annotation id {idElement.GetRawText().Trim('"')}"
-                : "annotation without id";
-            var imageId = RequiredInteger(file, where, annotation, "image_id", what);
-            if (!images.TryGetValue(imageId, out var image))
-            {
-                throw new ImportException(file, where, $"{what}: unknown image_id {imageId} (no such id in images)");
-            }
-            var categoryId = RequiredInteger(file, where, annotation, "category_id", what);
-            if (!labelOf.TryGetValue(categoryId, out var label))
-            {
-                throw new ImportException(file, where, $"{what}: unknown category_id {categoryId} (no such id in categories)");
-            }
-            var isCrowd = ReadIsCrowd(file, where, what, annotation);
-            var box = ReadBox(file, where, what, annotation, image, label);
-            IReadOnlyList<IReadOnlyList<float>>? polygons = null;
-            int[]? rle = null;
-            if (segment)
-            {
-                (polygons, rle) = ReadSegmentation(file, where, what, annotation, image);
-            }
-            result.Add(new CocoAnnotation(image.Index, label, box, isCrowd, polygons, rle));
-            i++;
+            result.Add(ReadAnnotation(file, annotation, result.Count, images, labelOf, segment));
         }
         return result;
+    }
+
+    private static CocoAnnotation ReadAnnotation(string file, JsonElement annotation, int i, Dictionary<long, CocoImage> images,
+        Dictionary<long, int> labelOf, bool segment)
+    {
+        var where = $"annotations[{i}]";
+        if (annotation.ValueKind != JsonValueKind.Object)
+        {
+            throw new ImportException(file, where, $"expected an annotation object, got a {Kind(annotation)}");
+        }
+        var what = AnnotationName(annotation);
+        var imageId = RequiredInteger(file, where, annotation, "image_id", what);
+        if (!images.TryGetValue(imageId, out var image))
+        {
+            throw new ImportException(file, where, $"{what}: unknown image_id {imageId} (no such id in images)");
+        }
+        var categoryId = RequiredInteger(file, where, annotation, "category_id", what);
+        if (!labelOf.TryGetValue(categoryId, out var label))
+        {
+            throw new ImportException(file, where, $"{what}: unknown category_id {categoryId} (no such id in categories)");
+        }
+        var isCrowd = ReadIsCrowd(file, where, what, annotation);
+        var box = ReadBox(file, where, what, annotation, image, label);
+        IReadOnlyList<IReadOnlyList<float>>? polygons = null;
+        int[]? rle = null;
+        if (segment)
+        {
+            (polygons, rle) = ReadSegmentation(file, where, what, annotation, image);
+        }
+        return new CocoAnnotation(image.Index, label, box, isCrowd, polygons, rle);
     }
 
     private static bool ReadIsCrowd(string file, string where, string what, JsonElement annotation)

@@ -98,7 +98,7 @@ public static class CsvRecordBoundaries
     }
 }
 
-/// <summary>A read-only window [start, end) of a seekable stream.</summary>
+/// <summary>A read-only window [start, end) of a stream read from its start (seeked to, or skipped when it cannot seek).</summary>
 internal sealed class StreamWindow : Stream
 {
     private readonly Stream _inner;
@@ -107,8 +107,29 @@ internal sealed class StreamWindow : Stream
     public StreamWindow(Stream inner, long start, long end)
     {
         _inner = inner;
-        _inner.Seek(start, SeekOrigin.Begin);
+        if (inner.CanSeek)
+        {
+            _inner.Seek(start, SeekOrigin.Begin);
+        }
+        else
+        {
+            Skip(inner, start);
+        }
         _remaining = end - start;
+    }
+
+    private static void Skip(Stream stream, long count)
+    {
+        var buffer = new byte[(int)Math.Min(count, 1 << 16)];
+        while (count > 0)
+        {
+            var n = stream.Read(buffer, 0, (int)Math.Min(count, buffer.Length));
+            if (n == 0)
+            {
+                throw new EndOfStreamException("The input ended before the start of the range: it changed since it was planned.");
+            }
+            count -= n;
+        }
     }
 
     public override bool CanRead => true;

@@ -2,19 +2,23 @@ namespace Tlc.Tables.Import;
 
 /// <summary>
 /// Splits a byte stream into lines ('\n', with a trailing '\r' dropped) and counts them from 1. A returned line is valid
-/// until the next read. A UTF-8 byte order mark at the start is skipped.
+/// until the next read. A UTF-8 byte order mark at the start is skipped unless <paramref name="skipByteOrderMark"/> is false
+/// (a stream that starts mid-file).
 /// </summary>
-internal sealed class LineReader(Stream stream)
+/// <param name="stream">The bytes.</param>
+/// <param name="firstLine">The number of the stream's first line (a range of a file starts at its own line).</param>
+/// <param name="skipByteOrderMark">Skip a byte order mark at the start.</param>
+internal sealed class LineReader(Stream stream, long firstLine = 1, bool skipByteOrderMark = true)
 {
     private byte[] _buffer = new byte[1 << 16];
     private int _start;
     private int _end;
     private int _scanned;
     private bool _eof;
-    private bool _started;
+    private bool _started = !skipByteOrderMark;
 
     /// <summary>The 1-based number of the line last returned.</summary>
-    public long LineNumber { get; private set; }
+    public long LineNumber { get; private set; } = firstLine - 1;
 
     /// <summary>The next line, or null at the end of the input.</summary>
     public async ValueTask<ReadOnlyMemory<byte>?> ReadLineAsync(CancellationToken cancellationToken)

@@ -42,6 +42,23 @@ internal sealed class NdjsonImporter
         }
     }
 
+    /// <summary>Infers the schema of a planned NDJSON import job exactly as the one-process import does.</summary>
+    internal static Task<TableSchema> InferSchemaAsync(ImportInput input, NdjsonImportOptions options, CancellationToken cancellationToken) =>
+        new NdjsonImporter(input, options).InferSchemaAsync(cancellationToken);
+
+    /// <summary>
+    /// Converts one line-aligned byte range of a planned NDJSON import into <paramref name="writer"/>; errors name the
+    /// file and the line in the file (the range's first line plus the lines before).
+    /// </summary>
+    internal static async Task ConvertRangeAsync(ImportInput input, NdjsonImportOptions options, TableSchema schema, LineRange range,
+        TableWriter writer, CancellationToken cancellationToken)
+    {
+        var stream = await input.OpenAsync(cancellationToken).ConfigureAwait(false);
+        using var window = new StreamWindow(stream, range.Start, range.End);
+        var lines = new LineReader(window, range.FirstLine, skipByteOrderMark: range.Start == 0);
+        await new NdjsonImporter(input, options).ImportAsync(lines, schema, writer, cancellationToken).ConfigureAwait(false);
+    }
+
     private async Task<TableSchema> InferSchemaAsync(CancellationToken cancellationToken)
     {
         var declared = _options.Schema;
@@ -110,39 +127,16 @@ internal sealed class NdjsonImporter
         return schema;
     }
 
-    /// <summary>
-    /// Plans an import job over an NDJSON file: infers the schema as the one-process import does and cuts the file into
-    /// byte ranges ending at newlines (one pass counting newlines, no JSON parsing; valid NDJSON has no raw newline
-    /// inside a value).
-    /// </summary>
-    internal static async Task<(TableSchema Schema, IReadOnlyList<CsvSegment> Segments)> PlanAsync(ImportInput input, NdjsonImportOptions options, long chunkBytes,
-        CancellationToken cancellationToken)
+    private async Task ImportAsync(TableSchema schema, TableWriter writer, CancellationToken cancellationToken)
     {
-        var importer = new NdjsonImporter(input, options);
-        var schema = await importer.InferSchemaAsync(cancellationToken).ConfigureAwait(false);
-        var stream = await input.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var stream = await _input.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
-            // Quote byte 0: never in UTF-8 JSON text, so only newlines cut.
-            var segments = await Task.Run(() => CsvRecordBoundaries.Split(stream, chunkBytes, quote: 0), cancellationToken).ConfigureAwait(false);
-            return (schema, segments);
+            await ImportAsync(new LineReader(stream), schema, writer, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    /// <summary>Converts one byte range of a planned NDJSON import into <paramref name="writer"/>; errors name the file's line.</summary>
-    internal static async Task ConvertSegmentAsync(ImportInput input, NdjsonImportOptions options, TableSchema schema, CsvSegment segment, TableWriter writer,
-        CancellationToken cancellationToken)
-    {
-        var importer = new NdjsonImporter(input, options);
-        var stream = await input.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (stream.ConfigureAwait(false))
-        {
-            using var window = new StreamWindow(stream, segment.Start, segment.End);
-            await importer.ImportAsync(schema, writer, cancellationToken, window, segment.FirstLine).ConfigureAwait(false);
-        }
-    }
-
-    private async Task ImportAsync(TableSchema schema, TableWriter writer, CancellationToken cancellationToken, Stream? range = null, long firstLine = 1)
+    private async Task ImportAsync(LineReader lines, TableSchema schema, TableWriter writer, CancellationToken cancellationToken)
     {
         var names = schema.Names.ToArray();
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -159,67 +153,62 @@ internal sealed class NdjsonImporter
         var batchLines = new long[batchRows];
         var count = 0;
         long objects = 0;
-        var stream = range ?? await _input.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (stream.ConfigureAwait(false))
+        while (await lines.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
         {
-            var lines = new LineReader(stream);
-            while (await lines.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+            var number = lines.LineNumber;
+            using var document = Parse(line, number);
+            if (document is null)
             {
-                var number = lines.LineNumber + firstLine - 1;
-                using var document = Parse(line, number);
-                if (document is null)
+                continue;
+            }
+            objects++;
+            var row = writer.RowCount + count;
+            foreach (var property in document.RootElement.EnumerateObject())
+            {
+                if (!index.TryGetValue(property.Name, out var c))
                 {
-                    continue;
+                    throw _input.Error($"line {number}", $"the key '{property.Name}' is not a column (columns: {string.Join(", ", names)}){Hint()}");
                 }
-                objects++;
-                var row = writer.RowCount + count;
-                foreach (var property in document.RootElement.EnumerateObject())
+                if (seen[c] == objects)
                 {
-                    if (!index.TryGetValue(property.Name, out var c))
+                    throw _input.Error($"line {number}", $"the key '{property.Name}' appears twice");
+                }
+                seen[c] = objects;
+                var value = property.Value;
+                try
+                {
+                    if (rawText[c] && value.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
                     {
-                        throw _input.Error($"line {number}", $"the key '{property.Name}' is not a column (columns: {string.Join(", ", names)}){Hint()}");
+                        builders[c].Append(value.GetRawText(), row);
                     }
-                    if (seen[c] == objects)
+                    else
                     {
-                        throw _input.Error($"line {number}", $"the key '{property.Name}' appears twice");
-                    }
-                    seen[c] = objects;
-                    var value = property.Value;
-                    try
-                    {
-                        if (rawText[c] && value.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
-                        {
-                            builders[c].Append(value.GetRawText(), row);
-                        }
-                        else
-                        {
-                            builders[c].Append(ClassNames(value, schema[names[c]]), row);
-                        }
-                    }
-                    catch (RowValidationException e)
-                    {
-                        throw _input.Error($"line {number}, column '{e.Column}'", e.Problem + (declared[c] ? "" : Hint()), e);
+                        builders[c].Append(ClassNames(value, schema[names[c]]), row);
                     }
                 }
-                for (var c = 0; c < names.Length; c++)
+                catch (RowValidationException e)
                 {
-                    if (seen[c] != objects)
+                    throw _input.Error($"line {number}, column '{e.Column}'", e.Problem + (declared[c] ? "" : Hint()), e);
+                }
+            }
+            for (var c = 0; c < names.Length; c++)
+            {
+                if (seen[c] != objects)
+                {
+                    if (!schema[names[c]].Nullable)
                     {
-                        if (!schema[names[c]].Nullable)
-                        {
-                            throw _input.Error($"line {number}, column '{names[c]}'",
-                                $"the key is missing, but the column is {schema[names[c]].Describe()} and not nullable{(declared[c] ? "" : Hint())}");
-                        }
-                        builders[c].AppendNull();
+                        throw _input.Error($"line {number}, column '{names[c]}'",
+                            $"the key is missing, but the column is {schema[names[c]].Describe()} and not nullable{(declared[c] ? "" : Hint())}");
                     }
+                    builders[c].AppendNull();
                 }
-                batchLines[count++] = number;
-                if (count == batchRows)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    Flush(builders, arrowSchema, batchLines, count, writer);
-                    count = 0;
-                }
+            }
+            batchLines[count++] = number;
+            if (count == batchRows)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                Flush(builders, arrowSchema, batchLines, count, writer);
+                count = 0;
             }
         }
         Flush(builders, arrowSchema, batchLines, count, writer);

@@ -48,87 +48,82 @@ internal static class ParquetImporter
             var writer = await TableWriter.CreateAsync(options.ToWriterOptions(schema, source), cancellationToken).ConfigureAwait(false);
             await using (writer.ConfigureAwait(false))
             {
-                await CopyAsync(input, reader, fields, schema, writer, cancellationToken).ConfigureAwait(false);
+                await CopyAsync(input, reader, fields, schema, writer, rowGroups: null, firstRow: 0, cancellationToken).ConfigureAwait(false);
                 return await writer.FinalizeAsync(cancellationToken).ConfigureAwait(false);
             }
         }
     }
 
-    /// <summary>The Parquet reader of a local file, with errors naming the input.</summary>
-    private static FileReader Open(ImportInput input, string path, int batchRows, out ArrowReaderProperties properties)
+    /// <summary>
+    /// Opens the Parquet reader of an import job's planner or chunk conversion, which read only the footer and their own
+    /// row groups: a local file directly, a seekable stream (e.g. a blob) through ranged reads, anything else from a
+    /// temporary local copy. <see cref="OpenedParquet.Dispose"/> closes the reader and deletes the copy.
+    /// </summary>
+    internal static async Task<OpenedParquet> OpenAsync(ImportInput input, int batchRows, CancellationToken cancellationToken)
     {
-        properties = ArrowReaderProperties.GetDefault();
-        properties.BatchSize = batchRows;
+        ImportInput.LocalCopy? local = null;
+        Stream? stream = null;
+        if (!input.Url.IsFile)
+        {
+            stream = await input.OpenAsync(cancellationToken).ConfigureAwait(false);
+            if (!stream.CanSeek)
+            {
+                await stream.DisposeAsync().ConfigureAwait(false);
+                stream = null;
+            }
+        }
+        if (stream is null)
+        {
+            local = await input.LocalFileAsync(cancellationToken).ConfigureAwait(false);
+        }
+        var arrowProperties = ArrowReaderProperties.GetDefault();
+        arrowProperties.BatchSize = batchRows;
         try
         {
-            return new FileReader(path, arrowProperties: properties);
+            var reader = stream is null
+                ? new FileReader(local!.Path, arrowProperties: arrowProperties)
+                : new FileReader(stream, arrowProperties: arrowProperties, leaveOpen: false);
+            return new OpenedParquet(reader, arrowProperties, local);
         }
         catch (ParquetException e)
         {
-            properties.Dispose();
+            arrowProperties.Dispose();
+            local?.Dispose();
+            if (stream is not null)
+            {
+                await stream.DisposeAsync().ConfigureAwait(false);
+            }
             throw input.Error("footer", $"not a readable Parquet file ({e.Message.Trim()})", e);
         }
     }
 
-    /// <summary>
-    /// Plans an import job over a Parquet file from its footer alone: the schema as the one-process import maps it, and
-    /// chunks of whole row groups of up to <paramref name="chunkBytes"/> (uncompressed) each, with each chunk's first row.
-    /// </summary>
-    internal static async Task<(TableSchema Schema, string[] Columns, JsonObject Details, List<(int[] RowGroups, long FirstRow, long Bytes)> Chunks)> PlanAsync(
-        ImportInput input, ParquetImportOptions options, long chunkBytes, CancellationToken cancellationToken)
+    /// <summary>The row count and compressed bytes of each row group, from the footer only.</summary>
+    internal static IReadOnlyList<(long Rows, long Bytes)> RowGroups(FileReader reader)
     {
-        using var local = await input.LocalFileAsync(cancellationToken).ConfigureAwait(false);
-        using var reader = Open(input, local.Path, 1024, out var properties);
-        using (properties)
+        var result = new List<(long, long)>(reader.NumRowGroups);
+        for (var g = 0; g < reader.NumRowGroups; g++)
         {
-            var (fields, schema) = MapSchema(input, reader, options);
-            var chunks = new List<(int[] RowGroups, long FirstRow, long Bytes)>();
-            var groups = new List<int>();
-            long first = 0, rows = 0, bytes = 0;
-            for (var g = 0; g < reader.NumRowGroups; g++)
+            using var group = reader.ParquetReader.RowGroup(g);
+            var metadata = group.MetaData;
+            long bytes = 0;
+            for (var c = 0; c < metadata.NumColumns; c++)
             {
-                using var groupReader = reader.ParquetReader.RowGroup(g);
-                var group = groupReader.MetaData;
-                if (groups.Count > 0 && bytes + group.TotalByteSize > chunkBytes)
-                {
-                    chunks.Add((groups.ToArray(), first, bytes));
-                    first += rows;
-                    groups.Clear();
-                    rows = 0;
-                    bytes = 0;
-                }
-                groups.Add(g);
-                rows += group.NumRows;
-                bytes += group.TotalByteSize;
+                bytes += metadata.GetColumnChunkMetaData(c).TotalCompressedSize;
             }
-            if (groups.Count > 0)
-            {
-                chunks.Add((groups.ToArray(), first, bytes));
-            }
-            var details = new JsonObject
-            {
-                ["row_groups"] = reader.NumRowGroups,
-                ["columns"] = new JsonArray(fields.Select(f => (JsonNode?)JsonValue.Create(f.Field.Name)).ToArray()),
-            };
-            return (schema, fields.Select(f => f.Field.Name).ToArray(), details, chunks);
+            result.Add((metadata.NumRows, bytes));
         }
+        return result;
     }
 
-    /// <summary>Converts the row groups of one chunk of a planned Parquet import; errors name the file's row.</summary>
-    internal static async Task ConvertRowGroupsAsync(ImportInput input, string[] columns, TableSchema schema, int[] rowGroups, long firstRow, int batchRows,
-        TableWriter writer, CancellationToken cancellationToken)
+    /// <summary>The file's fields named <paramref name="names"/> (as a planner chose them), in that order.</summary>
+    internal static List<SchemaField> Fields(ImportInput input, FileReader reader, IEnumerable<string> names)
     {
-        using var local = await input.LocalFileAsync(cancellationToken).ConfigureAwait(false);
-        using var reader = Open(input, local.Path, batchRows, out var properties);
-        using (properties)
-        {
-            var fields = columns.Select(name => reader.SchemaManifest.SchemaFields.FirstOrDefault(f => f.Field.Name == name)
-                ?? throw input.Error($"column '{name}'", "no such column: the file changed since the import was planned")).ToList();
-            await CopyAsync(input, reader, fields, schema, writer, cancellationToken, rowGroups, firstRow).ConfigureAwait(false);
-        }
+        var available = reader.SchemaManifest.SchemaFields;
+        return names.Select(name => available.FirstOrDefault(f => f.Field.Name == name)
+            ?? throw input.Error($"column '{name}'", $"no such column (columns: {string.Join(", ", available.Select(f => f.Field.Name))})")).ToList();
     }
 
-    private static (List<SchemaField> Fields, TableSchema Schema) MapSchema(ImportInput input, FileReader reader, ParquetImportOptions options)
+    internal static (List<SchemaField> Fields, TableSchema Schema) MapSchema(ImportInput input, FileReader reader, ParquetImportOptions options)
     {
         var available = reader.SchemaManifest.SchemaFields;
         var fields = new List<SchemaField>();
@@ -173,9 +168,18 @@ internal static class ParquetImporter
         return (fields, schema);
     }
 
-    private static async Task CopyAsync(ImportInput input, FileReader reader, List<SchemaField> fields, TableSchema schema, TableWriter writer,
-        CancellationToken cancellationToken, int[]? rowGroups = null, long firstRow = 0)
+    /// <summary>
+    /// Streams the record batches of <paramref name="rowGroups"/> (null: all) into <paramref name="writer"/>, converted to
+    /// <paramref name="schema"/>; errors name the file's row, counted from <paramref name="firstRow"/> (the first row of the
+    /// first row group read).
+    /// </summary>
+    internal static async Task CopyAsync(ImportInput input, FileReader reader, List<SchemaField> fields, TableSchema schema, TableWriter writer,
+        int[]? rowGroups, long firstRow, CancellationToken cancellationToken)
     {
+        if (rowGroups is { Length: 0 })
+        {
+            return;
+        }
         var leaves = fields.SelectMany(Leaves).Order().ToArray();
         var arrowSchema = ArrowSchemas.ToArrowSchema(schema);
         var names = schema.Names.ToArray();
@@ -187,8 +191,9 @@ internal static class ParquetImporter
             {
                 batch = await batches.ReadNextRecordBatchAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (ParquetException e)
+            catch (Exception e) when (e is ParquetException || e.GetType() == typeof(Exception))
             {
+                // Corrupt pages surface from the native batch stream as plain exceptions ("IOError: Couldn't deserialize thrift").
                 throw input.Error($"row {firstRow + writer.RowCount}", $"unreadable Parquet data ({e.Message.Trim()})", e);
             }
             if (batch is null)
@@ -217,10 +222,23 @@ internal static class ParquetImporter
                 }
                 catch (RowValidationException e)
                 {
-                    // The writer counts its own rows (a chunk's staged writer starts at 0): the file's row is firstRow on.
-                    throw input.Error($"row {e.Row + firstRow}, column '{e.Column}'", e.Problem, e);
+                    // The writer counts its own rows; a chunk's writer starts at the chunk's first row.
+                    throw input.Error($"row {firstRow + e.Row}, column '{e.Column}'", e.Problem, e);
                 }
             }
+        }
+    }
+
+    /// <summary>A Parquet reader opened by <see cref="OpenAsync"/>, with what it holds.</summary>
+    internal sealed class OpenedParquet(FileReader reader, ArrowReaderProperties properties, ImportInput.LocalCopy? local) : IDisposable
+    {
+        public FileReader Reader { get; } = reader;
+
+        public void Dispose()
+        {
+            Reader.Dispose();
+            properties.Dispose();
+            local?.Dispose();
         }
     }
 

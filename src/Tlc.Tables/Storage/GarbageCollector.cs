@@ -4,7 +4,7 @@ namespace Tlc.Tables.Storage;
 
 /// <summary>What a garbage collection found and removed.</summary>
 /// <param name="ObjectFiles">Object files read (current and archived versions).</param>
-/// <param name="ChunkFiles">Chunk files seen.</param>
+/// <param name="ChunkFiles">Chunk files seen (import plans' side files included).</param>
 /// <param name="Removed">Chunk files no object references that were removed (or, in a dry run, would be).</param>
 /// <param name="RemovedBytes">Their size.</param>
 /// <param name="Kept">Unreferenced chunk files kept: younger than the minimum age, or in a folder an active job writes to.</param>
@@ -12,7 +12,8 @@ public sealed record GarbageReport(int ObjectFiles, int ChunkFiles, IReadOnlyLis
 
 /// <summary>
 /// Removes chunk files that no table references: the staged chunks of failed, cancelled or abandoned import and metrics
-/// jobs, and attempts that lost their lease. Every object file under the root (current and archived versions) is read
+/// jobs, and attempts that lost their lease; and the side files of import plans (<c>…/_plan/&lt;job id&gt;/</c>) of jobs
+/// that are no longer active. Every object file under the root (current and archived versions) is read
 /// first; a chunk file (<c>…/chunks/*.arrow</c>) is removed only when none references it, it is older than the minimum
 /// age, and it is not in a folder an active job is writing to. Published tables are never touched.
 /// </summary>
@@ -34,6 +35,7 @@ public static class GarbageCollector
         root = adapters.Expand(root);
         var objects = new List<UrlEntry>();
         var chunks = new List<UrlEntry>();
+        var plans = new List<UrlEntry>();
         await foreach (var entry in adapters.ListAsync(root, recursive: true, cancellationToken).ConfigureAwait(false))
         {
             if (entry.IsFolder)
@@ -48,6 +50,11 @@ public static class GarbageCollector
             else if (name.EndsWith(".arrow", StringComparison.Ordinal) && entry.Url.Parent.Name == "chunks")
             {
                 chunks.Add(entry);
+            }
+            else if (entry.Url.Parent.Parent.Name == Import.Jobs.ImportJobs.PlanFolderName)
+            {
+                // A side file of an import job's plan (…/_plan/<job id>/…): never referenced by a table.
+                plans.Add(entry);
             }
         }
         var referenced = new HashSet<string>(StringComparer.Ordinal);
@@ -81,14 +88,17 @@ public static class GarbageCollector
         var removed = new List<Url>();
         var kept = new List<Url>();
         long removedBytes = 0;
-        foreach (var chunk in chunks)
+        foreach (var chunk in chunks.Concat(plans))
         {
             if (referenced.Contains(chunk.Url.Value))
             {
                 continue;
             }
+            // A plan's side files are kept only while their job is active or they are young; a chunk file also while an
+            // unreadable object file shares its table folder.
+            var isPlan = chunk.Url.Parent.Parent.Name == Import.Jobs.ImportJobs.PlanFolderName;
             var tableFolder = chunk.Url.Parent.Parent.Value + "/";
-            if (referenced.Contains(tableFolder) || active.Any(a => chunk.Url.Value.StartsWith(a, StringComparison.Ordinal))
+            if ((!isPlan && referenced.Contains(tableFolder)) || active.Any(a => chunk.Url.Value.StartsWith(a, StringComparison.Ordinal))
                 || (minimumAge > TimeSpan.Zero && (chunk.LastModified is not { } modified || now - modified < minimumAge)))
             {
                 kept.Add(chunk.Url);
@@ -101,6 +111,6 @@ public static class GarbageCollector
             removed.Add(chunk.Url);
             removedBytes += chunk.Length;
         }
-        return new GarbageReport(objects.Count, chunks.Count, removed, removedBytes, kept);
+        return new GarbageReport(objects.Count, chunks.Count + plans.Count, removed, removedBytes, kept);
     }
 }

@@ -14,10 +14,13 @@ namespace Tlc.Tables.Import.Jobs;
 /// the object file that publishes the committed chunks (in the job grain, metadata only). Converting every chunk and
 /// publishing gives the same table (same content hash) as the one-process importer.
 /// </summary>
-public static class ImportJobs
+public static partial class ImportJobs
 {
     /// <summary>The default chunk size: source bytes per chunk.</summary>
     public const long DefaultChunkBytes = 16L << 20;
+
+    /// <summary>The default chunk size of COCO imports: images per chunk.</summary>
+    public const int DefaultImagesPerChunk = 1000;
 
     /// <summary>
     /// Plans a CSV import: resolves the target table (under <see cref="IfExists.Reuse"/> an existing table is returned
@@ -41,51 +44,7 @@ public static class ImportJobs
             ["null_values"] = new JsonArray((options.NullValues ?? []).Select(n => (JsonNode?)JsonValue.Create(n)).ToArray()),
             ["source"] = ImportProvenance.Source("csv", input.Url, options, details),
         };
-        return Spec("csv", jobId, input, table, schema, conversion, options, job, segments);
-    });
-
-    /// <summary>
-    /// Plans an NDJSON import: resolves the target table, infers the schema from the first lines as the one-process
-    /// importer does, and cuts the file into byte ranges at newlines.
-    /// </summary>
-    /// <returns>The job spec, or the existing table when <see cref="ImportOptions.IfExists"/> is <see cref="IfExists.Reuse"/> and it exists.</returns>
-    public static Task<(ImportJobSpec? Spec, Table? Existing)> PlanNdjsonAsync(string source, NdjsonImportOptions options, string jobId,
-        ImportJobOptions? jobOptions = null, CancellationToken cancellationToken = default) =>
-        PlanAsync(source, options, jobOptions, cancellationToken, async (input, table, job) =>
-    {
-        var (schema, segments) = await NdjsonImporter.PlanAsync(input, options, job.ChunkBytes, cancellationToken).ConfigureAwait(false);
-        var conversion = new JsonObject
-        {
-            ["display"] = source,
-            ["declared"] = new JsonArray((options.Schema?.Keys ?? []).Select(k => (JsonNode?)JsonValue.Create(k)).ToArray()),
-            ["inference_lines"] = options.InferenceLines,
-            ["source"] = ImportProvenance.Source("ndjson", input.Url, options, new JsonObject { ["inference_lines"] = options.InferenceLines }),
-        };
-        return Spec("ndjson", jobId, input, table, schema, conversion, options, job, segments);
-    });
-
-    /// <summary>
-    /// Plans a Parquet import from the file's footer: the schema as the one-process importer maps it, and chunks of whole
-    /// row groups (merged up to <see cref="ImportJobOptions.ChunkBytes"/> of uncompressed data).
-    /// </summary>
-    /// <returns>The job spec, or the existing table when <see cref="ImportOptions.IfExists"/> is <see cref="IfExists.Reuse"/> and it exists.</returns>
-    public static Task<(ImportJobSpec? Spec, Table? Existing)> PlanParquetAsync(string source, ParquetImportOptions options, string jobId,
-        ImportJobOptions? jobOptions = null, CancellationToken cancellationToken = default) =>
-        PlanAsync(source, options, jobOptions, cancellationToken, async (input, table, job) =>
-    {
-        var (schema, columns, details, chunks) = await ParquetImporter.PlanAsync(input, options, job.ChunkBytes, cancellationToken).ConfigureAwait(false);
-        var conversion = new JsonObject
-        {
-            ["display"] = source,
-            ["columns"] = new JsonArray(columns.Select(c => (JsonNode?)JsonValue.Create(c)).ToArray()),
-            ["source"] = ImportProvenance.Source("parquet", input.Url, options, details),
-        };
-        return Spec("parquet", jobId, input, table, schema, conversion, options, job, []) with
-        {
-            Chunks = chunks.Select((c, i) => new ImportChunkPlan(i,
-                new JsonObject { ["row_groups"] = new JsonArray(c.RowGroups.Select(g => (JsonNode?)JsonValue.Create(g)).ToArray()), ["first_row"] = c.FirstRow }.ToJsonString(),
-                c.Bytes)).ToArray(),
-        };
+        return Spec("csv", jobId, input.Url, table, schema, conversion, options, job, Ranges(segments.Select(x => (x.Start, x.End, x.FirstLine))));
     });
 
     /// <summary>
@@ -101,9 +60,13 @@ public static class ImportJobs
         return target.Existing is { } existing ? (null, existing) : (await plan(input, target.Url, jobOptions ?? new ImportJobOptions()).ConfigureAwait(false), null);
     }
 
-    /// <summary>A spec over record-aligned byte ranges, with the settings every format's conversion needs.</summary>
-    private static ImportJobSpec Spec(string format, string jobId, ImportInput input, Url table, TableSchema schema, JsonObject conversion, ImportOptions options,
-        ImportJobOptions jobOptions, IReadOnlyList<CsvSegment> segments)
+    /// <summary>
+    /// The spec every format shares: <paramref name="conversion"/> (the format's settings and <c>source</c> provenance)
+    /// gains the input schema, the weight column flag and the batch size; the table schema is the input schema with the
+    /// weight column.
+    /// </summary>
+    private static ImportJobSpec Spec(string format, string jobId, Url source, Url table, TableSchema schema, JsonObject conversion, ImportOptions options,
+        ImportJobOptions jobOptions, IEnumerable<ImportChunkPlan> chunks)
     {
         var settings = options.Settings ?? TlcSettings.Current;
         conversion["batch_rows"] = options.BatchRows ?? settings.Tables.BatchRows;
@@ -113,13 +76,12 @@ public static class ImportJobs
         {
             JobId = jobId,
             Format = format,
-            SourceUrl = input.Url.Value,
+            SourceUrl = source.Value,
             TableUrl = table.Value,
             SchemaJson = TableWriter.WithWeightColumn(schema, options.AddWeightColumn).ToJson().ToJsonString(),
             ConversionJson = conversion.ToJsonString(),
             Description = options.Description,
-            Chunks = segments.Select((s, i) => new ImportChunkPlan(i,
-                new JsonObject { ["start"] = s.Start, ["end"] = s.End, ["first_line"] = s.FirstLine }.ToJsonString(), s.Length)).ToArray(),
+            Chunks = chunks.ToArray(),
             ErrorPolicy = jobOptions.ErrorPolicy,
             MaxAttempts = jobOptions.MaxAttempts,
             LeaseDuration = jobOptions.LeaseDuration,
@@ -165,44 +127,16 @@ public static class ImportJobs
         {
             try
             {
-                switch (spec.Format)
+                var leaveOut = quarantine is null ? null : new CsvImporter.RowQuarantine((line, column, problem) => quarantine.Add(line, null, column, problem));
+                var convert = spec.Format switch
                 {
-                    case "csv":
-                        var options = new CsvImportOptions
-                        {
-                            Separator = ((string)conversion["separator"]!)[0],
-                            NullValues = conversion["null_values"]!.AsArray().Select(n => (string)n!).ToList(),
-                            Adapters = adapters,
-                            Settings = settings,
-                            BatchRows = writerOptions.BatchRows,
-                        };
-                        var input = new ImportInput((string)conversion["display"]!, options);
-                        await CsvImporter.ConvertSegmentAsync(input, options, inputSchema, Segment(descriptor), writer, cancellationToken,
-                            quarantine is null ? null : (line, column, problem) => quarantine.Add(line, null, column, problem), parallelism).ConfigureAwait(false);
-                        break;
-                    case "ndjson":
-                        var declared = conversion["declared"]!.AsArray().Select(n => (string)n!).ToHashSet(StringComparer.Ordinal);
-                        var ndjson = new NdjsonImportOptions
-                        {
-                            Adapters = adapters,
-                            Settings = settings,
-                            BatchRows = writerOptions.BatchRows,
-                            InferenceLines = (int)conversion["inference_lines"]!,
-                            Schema = inputSchema.Where(kv => declared.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value),
-                        };
-                        await NdjsonImporter.ConvertSegmentAsync(new ImportInput((string)conversion["display"]!, ndjson), ndjson, inputSchema, Segment(descriptor), writer,
-                            cancellationToken).ConfigureAwait(false);
-                        break;
-                    case "parquet":
-                        var parquet = new ParquetImportOptions { Adapters = adapters, Settings = settings, BatchRows = writerOptions.BatchRows };
-                        await ParquetImporter.ConvertRowGroupsAsync(new ImportInput((string)conversion["display"]!, parquet),
-                            [.. conversion["columns"]!.AsArray().Select(n => (string)n!)], inputSchema,
-                            [.. descriptor["row_groups"]!.AsArray().Select(n => (int)n!)], (long)descriptor["first_row"]!, writerOptions.BatchRows!.Value, writer,
-                            cancellationToken).ConfigureAwait(false);
-                        break;
-                    default:
-                        throw new NotSupportedException($"Import job {spec.JobId}: format '{spec.Format}' cannot be converted in chunks.");
-                }
+                    "csv" => ConvertCsvAsync(conversion, descriptor, inputSchema, writer, adapters, settings, leaveOut, parallelism, cancellationToken),
+                    "ndjson" => ConvertNdjsonAsync(conversion, descriptor, inputSchema, writer, adapters, settings, cancellationToken),
+                    "parquet" => ConvertParquetAsync(conversion, descriptor, inputSchema, writer, adapters, settings, cancellationToken),
+                    "coco" => ConvertCocoAsync(conversion, descriptor, inputSchema, writer, adapters, settings, cancellationToken),
+                    _ => throw new NotSupportedException($"Import job {spec.JobId}: format '{spec.Format}' cannot be converted in chunks."),
+                };
+                await convert.ConfigureAwait(false);
             }
             catch (ImportException e)
             {
@@ -243,8 +177,26 @@ public static class ImportJobs
             QuarantineSchema.ToJson(), source: null, new() { ["import_job"] = spec.JobId, ["quarantine_of"] = spec.TableUrl });
     }
 
-    private static CsvSegment Segment(JsonObject descriptor) =>
-        new((long)descriptor["start"]!, (long)descriptor["end"]!, (long)descriptor["first_line"]!);
+    /// <summary>Chunks over record-aligned byte ranges: descriptors <c>{"start":…,"end":…,"first_line":…}</c>.</summary>
+    private static IEnumerable<ImportChunkPlan> Ranges(IEnumerable<(long Start, long End, long FirstLine)> ranges) =>
+        ranges.Select((r, i) => new ImportChunkPlan(i,
+            new JsonObject { ["start"] = r.Start, ["end"] = r.End, ["first_line"] = r.FirstLine }.ToJsonString(), r.End - r.Start));
+
+    private static async Task ConvertCsvAsync(JsonObject conversion, JsonObject descriptor, TableSchema schema, TableWriter writer,
+        UrlAdapterRegistry adapters, TlcOptions? settings, CsvImporter.RowQuarantine? quarantine, int parallelism, CancellationToken cancellationToken)
+    {
+        var options = new CsvImportOptions
+        {
+            Separator = ((string)conversion["separator"]!)[0],
+            NullValues = conversion["null_values"]!.AsArray().Select(n => (string)n!).ToList(),
+            Adapters = adapters,
+            Settings = settings,
+            BatchRows = (int)conversion["batch_rows"]!,
+        };
+        var input = new ImportInput((string)conversion["display"]!, options);
+        var segment = new CsvSegment((long)descriptor["start"]!, (long)descriptor["end"]!, (long)descriptor["first_line"]!);
+        await CsvImporter.ConvertSegmentAsync(input, options, schema, segment, writer, cancellationToken, quarantine, parallelism).ConfigureAwait(false);
+    }
 
     private static ChunkInfo? Single(IReadOnlyList<ChunkInfo> files, ImportJobSpec spec, ImportChunkPlan chunk) => files.Count switch
     {
@@ -329,6 +281,12 @@ public sealed record ImportJobOptions
 
     /// <summary>How long a chunk lease lasts without renewal. Default: 30 s.</summary>
     public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Images per chunk of a COCO import (formats cut by image rather than by bytes). Default:
+    /// <see cref="ImportJobs.DefaultImagesPerChunk"/> (1,000).
+    /// </summary>
+    public int ImagesPerChunk { get; init; } = ImportJobs.DefaultImagesPerChunk;
 }
 
 /// <summary>What converting one chunk gave.</summary>

@@ -1,0 +1,290 @@
+using System.Text.Json.Nodes;
+using Apache.Arrow;
+using Apache.Arrow.Types;
+using Tlc.Schemas;
+using Tlc.Tables.Import;
+using Tlc.Tables.Import.Jobs;
+using Tlc.Testing;
+using static Tlc.Tables.Tests.Import.ImportJobsTestSupport;
+
+namespace Tlc.Tables.Tests.Import;
+
+public sealed class ImportJobsParquetTests : IDisposable
+{
+    private const int GroupRows = 200;
+
+    private readonly TempRoot _root = new("import-jobs-parquet");
+
+    public void Dispose() => _root.Dispose();
+
+    private ParquetImportOptions Options(string table, IReadOnlyDictionary<string, ColumnSchema>? schema = null) => new()
+    {
+        Root = _root.Url,
+        Settings = _root.Settings,
+        Project = "p",
+        Dataset = "d",
+        Table = table,
+        Schema = schema,
+    };
+
+    /// <summary>
+    /// A Parquet file of <paramref name="rows"/> rows in row groups of <see cref="GroupRows"/>: integers, nullable strings and
+    /// doubles, timestamps, lists, dictionary-encoded class names (<paramref name="badRow"/> holds "bird", the others cat/dog).
+    /// </summary>
+    private string WriteParquet(int rows, int? badRow = null)
+    {
+        var path = _root.File($"input/data-{rows}-{badRow}.parquet");
+        var ids = new Int64Array.Builder();
+        var names = new StringArray.Builder();
+        var scores = new DoubleArray.Builder();
+        var times = new TimestampArray.Builder(new TimestampType(TimeUnit.Millisecond, "UTC"));
+        var lists = new ListArray.Builder(Int32Type.Default);
+        var items = (Int32Array.Builder)lists.ValueBuilder;
+        var classes = new StringArray.Builder();
+        for (var i = 0; i < rows; i++)
+        {
+            ids.Append(i * 3L);
+            if (i % 5 == 0)
+            {
+                names.AppendNull();
+            }
+            else
+            {
+                names.Append($"name {i % 17}");
+            }
+            if (i % 7 == 0)
+            {
+                scores.AppendNull();
+            }
+            else
+            {
+                scores.Append(i * 0.5);
+            }
+            times.Append(DateTimeOffset.UnixEpoch.AddMinutes(i));
+            lists.Append();
+            for (var k = 0; k < i % 4; k++)
+            {
+                items.Append(i + k);
+            }
+            classes.Append(i == badRow ? "bird" : i % 3 == 0 ? "cat" : "dog");
+        }
+        var schema = new Apache.Arrow.Schema.Builder()
+            .Field(new Field("id", Int64Type.Default, false))
+            .Field(new Field("name", StringType.Default, true))
+            .Field(new Field("score", DoubleType.Default, true))
+            .Field(new Field("time", new TimestampType(TimeUnit.Millisecond, "UTC"), false))
+            .Field(new Field("tags", new ListType(Int32Type.Default), false))
+            .Field(new Field("class", StringType.Default, false))
+            .Build();
+        var batch = new RecordBatch(schema, [ids.Build(), names.Build(), scores.Build(), times.Build(), lists.Build(), classes.Build()], rows);
+        using var arrowProperties = new ParquetSharp.Arrow.ArrowWriterPropertiesBuilder().StoreSchema().Build();
+        using var writer = new ParquetSharp.Arrow.FileWriter(path, schema, arrowProperties: arrowProperties);
+        writer.WriteRecordBatch(batch, GroupRows);
+        writer.Close();
+        return path;
+    }
+
+    private static int[] RowGroups(ImportChunkPlanView chunk) => chunk.RowGroups;
+
+    private sealed record ImportChunkPlanView(int[] RowGroups, long FirstRow);
+
+    private static ImportChunkPlanView View(Tlc.Cluster.ImportChunkPlan chunk)
+    {
+        var descriptor = JsonNode.Parse(chunk.Descriptor)!;
+        return new ImportChunkPlanView(descriptor["row_groups"]!.AsArray().Select(g => (int)g!).ToArray(), (long)descriptor["first_row"]!);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task PlanConvertPublish_RowGroupsMergedIntoChunks_SameTableAsOneProcessImport()
+    {
+        var path = WriteParquet(2000);
+        using var expected = await Table.FromParquetAsync(path, Options("single"), TestContext.Current.CancellationToken);
+
+        var (perGroup, _) = await ImportJobs.PlanParquetAsync(path, Options("chunked"), "job-p0", new ImportJobOptions { ChunkBytes = 1 },
+            TestContext.Current.CancellationToken);
+        Assert.Equal(10, perGroup!.Chunks.Length);
+        Assert.Equal(Enumerable.Range(0, 10), perGroup.Chunks.Select(c => Assert.Single(RowGroups(View(c)))));
+        var groupBytes = perGroup.Chunks.Max(c => c.Bytes);
+
+        var (spec, existing) = await ImportJobs.PlanParquetAsync(path, Options("chunked"), "job-p1",
+            new ImportJobOptions { ChunkBytes = groupBytes * 3 }, TestContext.Current.CancellationToken);
+        Assert.Null(existing);
+        Assert.InRange(spec!.Chunks.Length, 4, 5);
+        Assert.Equal(Enumerable.Range(0, 10), spec.Chunks.SelectMany(c => View(c).RowGroups));
+        Assert.Equal(spec.Chunks.Select(c => View(c).RowGroups[0] * (long)GroupRows), spec.Chunks.Select(c => View(c).FirstRow));
+        Assert.Equal("parquet", spec.Format);
+
+        using var actual = await ConvertAndPublishAsync(spec, _root);
+        AssertSameTable(expected, actual);
+        Assert.Equal(expected.Object.Source!.ToJsonString(), actual.Object.Source!.ToJsonString());
+        Assert.Equal([1999, 2000, 2001], (int[])actual.Rows[1999]["tags"]!);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Plan_Flights3m_ReadsOnlyTheFooter_EachChunkReadsOnlyItsRowGroups()
+    {
+        // A copy of the 3M-row file whose row group 5 is destroyed: planning (footer only) and chunks without that row
+        // group still work; the chunk holding it fails with the file and its first row.
+        var path = _root.File("input/flights-3m.parquet");
+        File.Copy(Fixtures.Flights3mParquet, path);
+        long[] groupStarts;
+        long[] groupRows;
+        using (var footer = new ParquetSharp.ParquetFileReader(path))
+        {
+            var count = footer.FileMetaData.NumRowGroups;
+            groupStarts = new long[count];
+            groupRows = new long[count];
+            long offset = 4;
+            for (var g = 0; g < count; g++)
+            {
+                using var group = footer.RowGroup(g);
+                groupStarts[g] = offset;
+                groupRows[g] = group.MetaData.NumRows;
+                for (var c = 0; c < group.MetaData.NumColumns; c++)
+                {
+                    offset += group.MetaData.GetColumnChunkMetaData(c).TotalCompressedSize;
+                }
+            }
+        }
+        Assert.Equal(11, groupStarts.Length);
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.Write))
+        {
+            file.Position = groupStarts[5];
+            file.Write(new byte[(int)(groupStarts[6] - groupStarts[5])]);
+        }
+
+        var (spec, _) = await ImportJobs.PlanParquetAsync(path, Options("flights"), "job-p2", new ImportJobOptions { ChunkBytes = 1 },
+            TestContext.Current.CancellationToken);
+
+        Assert.Equal(11, spec!.Chunks.Length);
+        Assert.Equal(groupRows.Select((_, g) => groupRows.Take(g).Sum()), spec.Chunks.Select(c => View(c).FirstRow));
+        var results = await ConvertAsync(spec, _root, [0, 5, 10]);
+        Assert.Null(results[0].Error);
+        Assert.Null(results[2].Error);
+        Assert.Equal(groupRows[0], results[0].Rows);
+        Assert.Equal(groupRows[10], results[2].Rows);
+        Assert.NotNull(results[1].Error);
+        Assert.Contains(path, results[1].Error);
+        Assert.Contains($"row {groupRows.Take(5).Sum()}", results[1].Error);
+        Assert.Null(results[1].File);
+        Assert.Equal(2, StagedFiles(spec).Length);
+
+        // The two converted chunks hold exactly the first and the last rows of the one-process import of the intact file.
+        using var expected = await Table.FromParquetAsync(Fixtures.Flights3mParquet, Options("flights-single"), TestContext.Current.CancellationToken);
+        var partial = ImportJobs.BuildObject(spec, Commits(results.Where(r => r.Error is null)), DateTimeOffset.UtcNow);
+        await Tlc.Tables.Storage.ObjectFiles.PublishAsync(new Tlc.Tables.Urls.UrlAdapterRegistry(), new Url(spec.TableUrl), partial,
+            Tlc.Tables.Urls.WriteMode.CreateNew, TestContext.Current.CancellationToken);
+        using var actual = await Table.OpenAsync(spec.TableUrl, cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal(groupRows[0] + groupRows[10], actual.RowCount);
+        Assert.Equal(expected.Schema.ToJson().ToJsonString(), actual.Schema.ToJson().ToJsonString());
+        var last = expected.RowCount - groupRows[10];
+        foreach (var column in expected.Schema.Names)
+        {
+            AssertSameValues(expected.Column(column), 0, actual.Column(column), 0, groupRows[0], column);
+            AssertSameValues(expected.Column(column), last, actual.Column(column), groupRows[0], groupRows[10], column);
+        }
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task PlanConvertPublish_Flights3m_SameTableAsOneProcessImport()
+    {
+        var path = Fixtures.Flights3mParquet;
+        using var expected = await Table.FromParquetAsync(path, Options("flights-single"), TestContext.Current.CancellationToken);
+
+        var (spec, _) = await ImportJobs.PlanParquetAsync(path, Options("flights"), "job-p5", new ImportJobOptions { ChunkBytes = 4L << 20 },
+            TestContext.Current.CancellationToken);
+
+        Assert.Equal([3, 3, 3, 2], spec!.Chunks.Select(c => View(c).RowGroups.Length));
+        using var actual = await ConvertAndPublishAsync(spec, _root);
+        Assert.Equal(3_000_000, actual.RowCount);
+        AssertSameTable(expected, actual);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task PlanConvert_Flights3mOverHttp_PlanReadsTheFooterOnly_ChunkReadsItsRowGroupsOnly()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var folder = Path.GetDirectoryName(Fixtures.Flights3mParquet)!;
+        await using var server = new LocalHttpServer(folder);
+        var url = server.BaseUrl.Join("flights-3m.parquet").Value;
+        var fileBytes = new FileInfo(Fixtures.Flights3mParquet).Length;
+
+        var (spec, _) = await ImportJobs.PlanParquetAsync(url, Options("flights-http"), "job-p6", new ImportJobOptions { ChunkBytes = 1 }, ct);
+
+        Assert.Equal(11, spec!.Chunks.Length);
+        var planned = server.BytesServed("flights-3m.parquet");
+        Assert.True(planned < 256 << 10, $"the plan read {planned} of {fileBytes} bytes");
+
+        server.ResetCounts();
+        var result = Assert.Single(await ConvertAsync(spec, _root, [3]));
+        Assert.Null(result.Error);
+        Assert.Equal(272_727, result.Rows);
+        var converted = server.BytesServed("flights-3m.parquet");
+        Assert.InRange(converted, spec.Chunks[3].Bytes, spec.Chunks[3].Bytes + (512 << 10));
+    }
+
+    /// <summary>Compares <paramref name="count"/> values of two columns from the given rows (every value, as strings of their scalars).</summary>
+    private static void AssertSameValues(ChunkedArray expected, long expectedStart, ChunkedArray actual, long actualStart, long count, string column)
+    {
+        var e = Flatten(expected, expectedStart, count);
+        var a = Flatten(actual, actualStart, count);
+        Assert.True(e.SequenceEqual(a), $"column '{column}' differs");
+    }
+
+    private static List<object?> Flatten(ChunkedArray column, long start, long count)
+    {
+        var values = new List<object?>((int)count);
+        long offset = 0;
+        for (var k = 0; k < column.ArrayCount && values.Count < count; k++)
+        {
+            var array = column.Array(k);
+            for (var i = Math.Max(0, start - offset); i < array.Length && values.Count < count; i++)
+            {
+                values.Add(array switch
+                {
+                    Int64Array x => x.GetValue((int)i),
+                    TimestampArray x => x.GetValue((int)i),
+                    StringArray x => x.GetString((int)i),
+                    FloatArray x => x.GetValue((int)i),
+                    _ => throw new InvalidOperationException($"unexpected {array.GetType().Name}"),
+                });
+            }
+            offset += array.Length;
+        }
+        return values;
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Convert_UnknownClassInOneRowGroup_ChunkErrorNamesFileRowAndColumn_NothingStaged()
+    {
+        var path = WriteParquet(2000, badRow: 1234);
+        var schema = new Dictionary<string, ColumnSchema> { ["class"] = new CategoricalLabelSchema(["cat", "dog"]) };
+        var (spec, _) = await ImportJobs.PlanParquetAsync(path, Options("bad", schema), "job-p3", new ImportJobOptions { ChunkBytes = 1 },
+            TestContext.Current.CancellationToken);
+
+        var results = await ConvertAsync(spec!, _root);
+
+        var failed = Assert.Single(results, r => r.Error is not null);
+        Assert.Equal(1234 / GroupRows, System.Array.IndexOf(results, failed));
+        Assert.Contains(path, failed.Error);
+        Assert.Contains("row 1234, column 'class'", failed.Error);
+        Assert.Contains("'bird'", failed.Error);
+        Assert.Null(failed.File);
+        Assert.Equal(results.Length - 1, StagedFiles(spec!).Length);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Plan_ExistingTable_ReuseReturnsIt()
+    {
+        var path = WriteParquet(10);
+        using var first = await Table.FromParquetAsync(path, Options("exists"), TestContext.Current.CancellationToken);
+
+        var (spec, existing) = await ImportJobs.PlanParquetAsync(path, Options("exists"), "job-p4", cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Null(spec);
+        using (existing)
+        {
+            Assert.Equal(first.Url, existing!.Url);
+        }
+    }
+}
