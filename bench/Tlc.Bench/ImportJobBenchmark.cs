@@ -175,7 +175,7 @@ internal static class ImportJobBenchmark
         await using (var connection = await ClusterConnection.ConnectAsync(settings))
         {
             await using var pool = InProcessWorkers.Start(connection.Context, 2, new WorkerOptions { PollInterval = TimeSpan.FromMilliseconds(50) });
-            using var table = await ImportJob.ImportCsvAsync(connection.Context, csv, new CsvImportOptions { Root = Url.FromLocalPath(root), Settings = settings, Dataset = "bench", Table = "rss" });
+            using var table = await ImportJob.ImportAsync(connection.Context, ImportSource.Csv(csv, new CsvImportOptions { Root = Url.FromLocalPath(root), Settings = settings, Dataset = "bench", Table = "rss" }));
         }
         Console.WriteLine(BenchContext.PeakRss().ToString(CultureInfo.InvariantCulture));
         return 0;

@@ -25,16 +25,20 @@ public sealed class ImportJob
     private IImportJobGrain Grain => _context.Client.GetGrain<IImportJobGrain>(Id);
 
     /// <summary>
-    /// Imports a CSV file as a job and waits for the table. The same <paramref name="jobId"/> again (a retry after the
-    /// client died) attaches to the running job or returns the table it published, so one table is published.
+    /// Imports <paramref name="source"/> as a job of the cluster behind <paramref name="context"/> and waits for the table:
+    /// plans here (reading the source once), submits, follows progress. The same <paramref name="jobId"/> again (a retry
+    /// after the client died) attaches to the running job or returns the table it published, so one table is published.
+    /// Workers must poll the cluster (see <c>ClusterImport.ImportAsync</c> in Tlc.Workers for the one call that also
+    /// runs workers in this process when none is registered).
     /// </summary>
-    public static async Task<Table> ImportCsvAsync(ClusterContext context, string source, CsvImportOptions options, ImportJobOptions? jobOptions = null,
+    /// <exception cref="ImportException">Bad input the planner read; nothing was submitted.</exception>
+    /// <exception cref="ImportJobFailedException">The job failed (every chunk's first bad row) or was cancelled.</exception>
+    public static async Task<Table> ImportAsync(ClusterContext context, ImportSource source, ImportJobOptions? jobOptions = null,
         string? jobId = null, IProgress<ImportProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(options);
-        var (spec, existing) = await ImportJobs.PlanCsvAsync(source, options, jobId ?? Guid.NewGuid().ToString("N"), jobOptions, cancellationToken)
-            .ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(source);
+        var (spec, existing) = await source.PlanAsync(jobId ?? Guid.NewGuid().ToString("N"), jobOptions, cancellationToken).ConfigureAwait(false);
         if (existing is not null)
         {
             return existing;

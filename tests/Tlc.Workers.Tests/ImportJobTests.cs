@@ -71,7 +71,7 @@ public sealed class ImportJobTests(ClusterFixture fixture) : IClassFixture<Clust
         var runs = hosts.Select(h => h.RunAsync(stop.Token)).ToList();
         var reports = new ConcurrentQueue<ImportProgress>();
 
-        using var table = await ImportJob.ImportCsvAsync(fixture.Context(), path, Options("clean-job"), new ImportJobOptions { ChunkBytes = ChunkBytes },
+        using var table = await ImportJob.ImportAsync(fixture.Context(), ImportSource.Csv(path, Options("clean-job")), new ImportJobOptions { ChunkBytes = ChunkBytes },
             progress: new SyncProgress(reports.Enqueue));
         await stop.CancelAsync();
         await Task.WhenAll(runs);
@@ -138,9 +138,9 @@ public sealed class ImportJobTests(ClusterFixture fixture) : IClassFixture<Clust
         var runs = hosts.Select(h => h.RunAsync(stop.Token)).ToList();
         var jobId = Guid.NewGuid().ToString("N");
 
-        var tables = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => ImportJob.ImportCsvAsync(fixture.Context(), path, Options("twice-job"),
+        var tables = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => ImportJob.ImportAsync(fixture.Context(), ImportSource.Csv(path, Options("twice-job")),
             new ImportJobOptions { ChunkBytes = ChunkBytes }, jobId)));
-        var again = await ImportJob.ImportCsvAsync(fixture.Context(), path, Options("twice-job"), new ImportJobOptions { ChunkBytes = ChunkBytes }, jobId);
+        var again = await ImportJob.ImportAsync(fixture.Context(), ImportSource.Csv(path, Options("twice-job")), new ImportJobOptions { ChunkBytes = ChunkBytes }, jobId);
         await stop.CancelAsync();
         await Task.WhenAll(runs);
 
@@ -160,7 +160,7 @@ public sealed class ImportJobTests(ClusterFixture fixture) : IClassFixture<Clust
         using var stop = new CancellationTokenSource();
         var runs = hosts.Select(h => h.RunAsync(stop.Token)).ToList();
 
-        var e = await Assert.ThrowsAsync<ImportJobFailedException>(() => ImportJob.ImportCsvAsync(fixture.Context(), path, Options("bad-job"),
+        var e = await Assert.ThrowsAsync<ImportJobFailedException>(() => ImportJob.ImportAsync(fixture.Context(), ImportSource.Csv(path, Options("bad-job")),
             new ImportJobOptions { ChunkBytes = ChunkBytes }));
         await stop.CancelAsync();
         await Task.WhenAll(runs);
@@ -209,7 +209,7 @@ public sealed class ImportJobTests(ClusterFixture fixture) : IClassFixture<Clust
         using var stop = new CancellationTokenSource();
         var runs = hosts.Select(h => h.RunAsync(stop.Token)).ToList();
 
-        using var table = await ImportJob.ImportCsvAsync(fixture.Context(), path, Options("skip-job"),
+        using var table = await ImportJob.ImportAsync(fixture.Context(), ImportSource.Csv(path, Options("skip-job")),
             new ImportJobOptions { ChunkBytes = ChunkBytes, ErrorPolicy = ImportErrorPolicy.Skip });
         await stop.CancelAsync();
         await Task.WhenAll(runs);

@@ -3,6 +3,7 @@ using Spectre.Console;
 using Tlc.Cluster;
 using Tlc.Tables;
 using Tlc.Tables.Import.Jobs;
+using Tlc.Tables.Configuration;
 using Tlc.Workers;
 
 namespace Tlc.Cli.Commands;
@@ -14,10 +15,7 @@ namespace Tlc.Cli.Commands;
 /// </summary>
 internal static class ImportClusterCommand
 {
-    private static readonly TimeSpan WorkerLiveness = TimeSpan.FromSeconds(15);
-
-    public static async Task<Table> RunAsync(string source, Func<string, ImportJobOptions, CancellationToken, Task<(ImportJobSpec? Spec, Table? Existing)>> plan,
-        ParseResult parse, CancellationToken cancellationToken)
+    public static async Task<Table> RunAsync(ImportSource source, ParseResult parse, CancellationToken cancellationToken)
     {
         var settings = CliContext.Settings(parse);
         var chunkMiB = parse.GetValue(ImportCommand.ChunkMiB);
@@ -26,55 +24,57 @@ internal static class ImportClusterCommand
             throw new UsageException("--chunk-mb must be positive and --workers must not be negative.");
         }
         var jobId = parse.GetValue(ImportCommand.JobId) ?? Guid.NewGuid().ToString("N");
-        var (spec, existing) = await plan(jobId, new ImportJobOptions { ChunkBytes = (long)(chunkMiB * (1 << 20)), ErrorPolicy = parse.GetValue(ImportCommand.OnError) }, cancellationToken);
-        if (existing is not null)
-        {
-            return existing;
-        }
-        await using var connection = await ClusterCli.ConnectAsync(settings, cancellationToken);
-        var context = connection.Context;
-        var registered = await context.Client.GetGrain<IWorkerRegistryGrain>("default").ListAsync(WorkerLiveness).WaitAsync(cancellationToken);
-        var live = registered.Count(w => !w.Draining);
-        var local = parse.GetValue(ImportCommand.Workers) ?? (live == 0 ? Math.Max(1, Environment.ProcessorCount) : 0);
-        if (local == 0 && live == 0)
-        {
-            await Console.Error.WriteLineAsync($"tlc: warning: no worker is registered with the cluster; the import waits until one starts (tlc worker --root {settings.RootUrl}).");
-        }
-        await using var pool = local > 0 ? InProcessWorkers.Start(context, local, new WorkerOptions { PollInterval = TimeSpan.FromMilliseconds(100) }) : null;
-        var job = await ImportJob.SubmitAsync(context, spec!, cancellationToken);
         var json = parse.GetValue(CliContext.Json);
-        try
+        var options = new ClusterImportOptions
         {
-            if (!json && !Console.IsOutputRedirected)
+            Settings = settings,
+            JobId = jobId,
+            Job = new ImportJobOptions
             {
-                return await CliRunner.Console2.Progress()
-                    .AutoClear(false)
-                    .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new SpinnerColumn())
-                    .StartAsync(async progress =>
-                    {
-                        var task = progress.AddTask($"import {jobId[..Math.Min(8, jobId.Length)]}: planned {spec!.Chunks.Length} chunks", maxValue: Math.Max(1, spec.Chunks.Sum(c => c.Bytes)));
-                        return await job.WaitAsync(new Reporter(p =>
-                        {
-                            task.Value = p.BytesCommitted;
-                            task.Description = Markup.Escape(Describe(p));
-                        }), cancellationToken: cancellationToken);
-                    });
-            }
-            var announced = false;
-            return await job.WaitAsync(new Reporter(p =>
-            {
-                if (!announced && !json)
-                {
-                    announced = true;
-                    Console.WriteLine($"Import job {p.JobId}: {p.Chunks} chunks, {p.Bytes:N0} bytes; {local} worker(s) in this process, {live} registered.");
-                }
-            }), cancellationToken: cancellationToken);
+                ChunkBytes = (long)(chunkMiB * (1 << 20)),
+                ErrorPolicy = parse.GetValue(ImportCommand.OnError),
+                ImagesPerChunk = parse.GetResult(ImportCommand.ImagesPerChunk) is null ? ImportJobs.DefaultImagesPerChunk
+                    : parse.GetValue(ImportCommand.ImagesPerChunk) is > 0 and var images ? images : throw new UsageException("--images-per-chunk must be positive."),
+            },
+            LocalWorkers = parse.GetValue(ImportCommand.Workers),
+        };
+        if (json || Console.IsOutputRedirected)
+        {
+            return await ClusterImport.ImportAsync(source, options with { Submitted = s => Announce(s, settings, json) }, cancellationToken: cancellationToken);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        return await CliRunner.Console2.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new SpinnerColumn())
+            .StartAsync(async progress =>
+            {
+                var task = progress.AddTask($"import {jobId[..Math.Min(8, jobId.Length)]}: planning", maxValue: 1);
+                return await ClusterImport.ImportAsync(source, options with
+                {
+                    Submitted = s =>
+                    {
+                        Announce(s, settings, json: true);
+                        task.MaxValue = Math.Max(1, s.Spec.Chunks.Sum(c => c.Bytes));
+                        task.Description = Markup.Escape($"import {jobId[..Math.Min(8, jobId.Length)]}: planned {s.Spec.Chunks.Length} chunks");
+                    },
+                }, new Reporter(p =>
+                {
+                    task.Value = p.BytesCommitted;
+                    task.Description = Markup.Escape(Describe(p));
+                }), cancellationToken);
+            });
+    }
+
+    /// <summary>Warns when no worker will convert the chunks; says where the job runs unless the output is JSON.</summary>
+    private static void Announce(ImportJobSubmitted submitted, TlcOptions settings, bool json)
+    {
+        if (submitted.LocalWorkers == 0 && submitted.RegisteredWorkers == 0)
         {
-            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            await job.CancelAsync(stop.Token);
-            throw;
+            Console.Error.WriteLine($"tlc: warning: no worker is registered with the cluster; the import waits until one starts (tlc worker --root {settings.RootUrl}).");
+        }
+        if (!json)
+        {
+            Console.WriteLine($"Import job {submitted.Job.Id}: {submitted.Spec.Chunks.Length} chunks, {submitted.Spec.Chunks.Sum(c => c.Bytes):N0} bytes; " +
+                $"{submitted.LocalWorkers} worker(s) in this process, {submitted.RegisteredWorkers} registered.");
         }
     }
 

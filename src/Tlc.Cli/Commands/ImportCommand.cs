@@ -28,17 +28,16 @@ internal static class ImportCommand
         var import = new Command("import", "Import data into a table: csv, parquet, ndjson, coco, yolo, image-folder, hf.");
         import.Add(Format("csv", "a CSV file (header row; types inferred)", "tlc import csv flights.csv --project air --dataset flights --table raw",
             (source, c, parse, ct) => Table.FromCsvAsync(source, CsvOptions(c, parse), ct),
-            (source, c, parse, jobId, job, ct) => ImportJobs.PlanCsvAsync(source, CsvOptions(c, parse), jobId, job, ct), Separator));
+            (source, c, parse) => ImportSource.Csv(source, CsvOptions(c, parse)), Separator));
         import.Add(Format("parquet", "a Parquet file", "tlc import parquet flights-3m.parquet --dataset flights",
             (source, c, _, ct) => Table.FromParquetAsync(source, ParquetOptions(c), ct),
-            (source, c, _, jobId, job, ct) => ImportJobs.PlanParquetAsync(source, ParquetOptions(c), jobId, job, ct)));
+            (source, c, _) => ImportSource.Parquet(source, ParquetOptions(c))));
         import.Add(Format("ndjson", "a newline-delimited JSON file (one object per line)", "tlc import ndjson events.ndjson --dataset events",
             (source, c, _, ct) => Table.FromNdjsonAsync(source, NdjsonOptions(c), ct),
-            (source, c, _, jobId, job, ct) => ImportJobs.PlanNdjsonAsync(source, NdjsonOptions(c), jobId, job, ct)));
+            (source, c, _) => ImportSource.Ndjson(source, NdjsonOptions(c))));
         import.Add(Format("coco", "a COCO annotations file (images beside it, or --images)", "tlc import coco annotations.json --images JPEGImages --task segment --dataset coco",
             (source, c, parse, ct) => Table.FromCocoAsync(source, parse.GetValue(Images), CocoOptions(c, parse), ct),
-            (source, c, parse, jobId, job, ct) => ImportJobs.PlanCocoAsync(source, parse.GetValue(Images), CocoOptions(c, parse), jobId,
-                job with { ImagesPerChunk = parse.GetValue(ImagesPerChunk) is > 0 and var n ? n : throw new UsageException("--images-per-chunk must be positive.") }, ct),
+            (source, c, parse) => ImportSource.Coco(source, parse.GetValue(Images), CocoOptions(c, parse)),
             Images, CocoTaskOption, IncludeIsCrowd, Validate, ImagesPerChunk));
         import.Add(Format("yolo", "a YOLO images folder (labels in the sibling 'labels' folder)", "tlc import yolo data/images/train --categories cat,dog --dataset pets",
             (source, c, parse, ct) => Table.FromYoloUrlAsync(source, Categories(parse), new YoloImportOptions
@@ -103,7 +102,7 @@ internal static class ImportCommand
         Description = "With --cluster: the job id; running the same command with the same id again resumes that job or returns its table.",
     };
 
-    private static readonly Option<int> ImagesPerChunk = new("--images-per-chunk")
+    internal static readonly Option<int> ImagesPerChunk = new("--images-per-chunk")
     {
         Description = "With --cluster: images per chunk of a COCO import.",
         DefaultValueFactory = _ => ImportJobs.DefaultImagesPerChunk,
@@ -125,9 +124,8 @@ internal static class ImportCommand
             : value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
     }
 
-    /// <summary>Plans an import job: the spec, or the existing table a reuse returns.</summary>
-    private delegate Task<(ImportJobSpec? Spec, Table? Existing)> ClusterPlan(string source, Common common, ParseResult parse, string jobId,
-        ImportJobOptions job, CancellationToken cancellationToken);
+    /// <summary>The source of an import job made from the command line.</summary>
+    private delegate ImportSource ClusterPlan(string source, Common common, ParseResult parse);
 
     private static Command Format(string name, string what, string example, Func<string, Common, ParseResult, CancellationToken, Task<Table>> import,
         params Option[] extra) => Format(name, what, example, import, null, extra);
@@ -160,7 +158,7 @@ internal static class ImportCommand
             var common = new Common(parse.GetValue(Project)!, parse.GetValue(Dataset)!, tableName, parse.GetValue(IfExistsOption), parse.GetValue(Description));
             var watch = Stopwatch.StartNew();
             using var table = plan is not null && parse.GetValue(Cluster)
-                ? await ImportClusterCommand.RunAsync(path, (jobId, job, token) => plan(path, common, parse, jobId, job, token), parse, ct)
+                ? await ImportClusterCommand.RunAsync(plan(path, common, parse), parse, ct)
                 : await import(path, common, parse, ct);
             var quarantine = table.Object.Properties?.GetValueOrDefault("quarantine_table");
             if (parse.GetValue(CliContext.Json))
