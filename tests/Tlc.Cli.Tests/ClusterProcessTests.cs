@@ -118,6 +118,53 @@ public sealed class ClusterProcessTests : IDisposable
         Assert.Equal(0, await w2.StopAsync());
     }
 
+    [Fact(Timeout = 150_000)]
+    public async Task WorkerKilledMidImport_SameTableAsOneProcess_NoCommittedChunkConvertedAgain()
+    {
+        var csv = Path.Combine(_root.Path, "big.csv");
+        using (var writer = new StreamWriter(csv))
+        {
+            writer.Write("id,name,score,note\n");
+            for (var i = 0; i < 300_000; i++)
+            {
+                writer.Write(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{i},n{i % 17},{i * 0.5},\"a, {i}\"\n"));
+            }
+        }
+        var (silo, w1, w2) = await StartClusterAsync();
+        await using var _ = silo;
+        await using var __ = w1;
+        await using var ___ = w2;
+
+        await using var import = CliProcess.Start(["import", "csv", csv, "--root", _root.Path, "--dataset", "d", "--table", "job", "--cluster", "--workers", "0",
+            "--chunk-mb", "0.1", "--lease-seconds", "3", "--job-id", "killjob", "--json"]);
+        await w1.WaitForLineAsync("import killjob chunk ");
+        await w1.KillAsync();
+        var committedByW1 = ClusterCliSupport.AcceptedChunks(w1.Stdout, "killjob");
+
+        Assert.True(await import.WaitForExitAsync(TimeSpan.FromSeconds(100)) == 0, $"{import.Transcript}\n{w2.Transcript}");
+        using var made = JsonDocument.Parse(import.Stdout);
+        var url = made.RootElement.GetProperty("url").GetString()!;
+        var single = await CliProcess.RunAsync(["import", "csv", csv, "--root", _root.Path, "--dataset", "d", "--table", "single", "--json"]);
+        Assert.True(single.ExitCode == 0, single.Stderr);
+        using var singleMade = JsonDocument.Parse(single.Stdout);
+        using var table = await Table.OpenAsync(url);
+        using var expected = await Table.OpenAsync(singleMade.RootElement.GetProperty("url").GetString()!);
+        Assert.Equal(300_000, table.RowCount);
+        Assert.Equal(expected.ContentHash(), table.ContentHash());
+
+        var show = await CliProcess.RunAsync(["import", "show", "killjob", "--root", _root.Path, "--json"]);
+        Assert.True(show.ExitCode == 0, show.Stderr);
+        using var job = JsonDocument.Parse(show.Stdout);
+        var chunks = job.RootElement.GetProperty("chunks").GetInt32();
+        Assert.Equal(chunks, job.RootElement.GetProperty("chunks_committed").GetInt32());
+        var committedByW2 = ClusterCliSupport.AcceptedChunks(w2.Stdout, "killjob");
+        Assert.NotEmpty(committedByW1);
+        Assert.True(committedByW2.Count > chunks / 2, $"the surviving worker converted the rest ({committedByW2.Count} of {chunks})");
+        Assert.Equal(committedByW2.Count, committedByW2.Distinct().Count());
+        Assert.Empty(committedByW1.Intersect(committedByW2));
+        Assert.Equal(0, await w2.StopAsync());
+    }
+
     [Fact(Timeout = 120_000)]
     public async Task WorkerSigterm_MidShard_FinishesAndCommitsItTakesNoMoreAndExitsZero()
     {

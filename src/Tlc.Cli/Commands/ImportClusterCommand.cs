@@ -19,9 +19,10 @@ internal static class ImportClusterCommand
     {
         var settings = CliContext.Settings(parse);
         var chunkMiB = parse.GetValue(ImportCommand.ChunkMiB);
-        if (!(chunkMiB > 0) || parse.GetValue(ImportCommand.Workers) is < 0)
+        var leaseSeconds = parse.GetValue(ImportCommand.LeaseSeconds);
+        if (!(chunkMiB > 0) || parse.GetValue(ImportCommand.Workers) is < 0 || !(leaseSeconds > 0))
         {
-            throw new UsageException("--chunk-mb must be positive and --workers must not be negative.");
+            throw new UsageException("--chunk-mb and --lease-seconds must be positive and --workers must not be negative.");
         }
         var jobId = parse.GetValue(ImportCommand.JobId) ?? Guid.NewGuid().ToString("N");
         var json = parse.GetValue(CliContext.Json);
@@ -33,6 +34,7 @@ internal static class ImportClusterCommand
             {
                 ChunkBytes = (long)(chunkMiB * (1 << 20)),
                 ErrorPolicy = parse.GetValue(ImportCommand.OnError),
+                LeaseDuration = TimeSpan.FromSeconds(leaseSeconds),
                 ImagesPerChunk = parse.GetResult(ImportCommand.ImagesPerChunk) is null ? ImportJobs.DefaultImagesPerChunk
                     : parse.GetValue(ImportCommand.ImagesPerChunk) is > 0 and var images ? images : throw new UsageException("--images-per-chunk must be positive."),
             },

@@ -97,6 +97,11 @@ internal static class ImportCommand
         Description = "With --cluster: Fail (the job fails with every bad row found, nothing is published) or Skip (bad rows are left out and listed in a quarantine table beside the table).",
         DefaultValueFactory = _ => ImportErrorPolicy.Fail,
     };
+    internal static readonly Option<double> LeaseSeconds = new("--lease-seconds")
+    {
+        Description = "With --cluster: how long a chunk lease lasts without renewal (a dead worker's chunk waits this long before another converts it).",
+        DefaultValueFactory = _ => 30.0,
+    };
     internal static readonly Option<string?> JobId = new("--job-id")
     {
         Description = "With --cluster: the job id; running the same command with the same id again resumes that job or returns its table.",
@@ -149,6 +154,7 @@ internal static class ImportCommand
             command.Add(ChunkMiB);
             command.Add(JobId);
             command.Add(OnError);
+            command.Add(LeaseSeconds);
         }
         command.SetAction(CliRunner.Wrap(async (parse, ct) =>
         {
