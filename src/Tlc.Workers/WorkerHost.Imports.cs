@@ -46,7 +46,7 @@ public sealed partial class WorkerHost
         return grants.Select(g => new ImportChunkTask(spec, spec.Chunks[g.Item], g)).ToList();
     }
 
-    private async Task ProcessImportAsync(ImportChunkTask task, CancellationToken cancellationToken)
+    private async Task ProcessImportAsync(ImportChunkTask task, int parallelism, CancellationToken cancellationToken)
     {
         var chunk = _context.Client.GetGrain<IImportChunkGrain>($"{task.Job.JobId}/{task.Chunk.Index}");
         using var work = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -59,7 +59,7 @@ public sealed partial class WorkerHost
         {
             Interlocked.Add(ref _importBytesStarted, task.Chunk.Bytes);
             var writeId = ImportJobs.WriteId(task.Job.JobId, task.Chunk.Index, task.Lease.Attempt, task.Lease.Token);
-            conversion = await Task.Run(() => ImportJobs.ConvertAsync(task.Job, task.Chunk, writeId, _context.Adapters, cancellationToken: work.Token, parallelism: _options.ConversionThreads), work.Token)
+            conversion = await Task.Run(() => ImportJobs.ConvertAsync(task.Job, task.Chunk, writeId, _context.Adapters, cancellationToken: work.Token, parallelism: parallelism), work.Token)
                 .ConfigureAwait(false);
             if (BeforeImportCommit is { } hook)
             {

@@ -65,15 +65,18 @@ public sealed partial class WorkerHost
         using var heartbeatStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var heartbeat = HeartbeatLoopAsync(registry, heartbeatStop.Token);
         var running = new List<Task>();
+        var runningImports = new List<Task>();
         string[]? known = null;
         try
         {
             while (!cancellationToken.IsCancellationRequested && !_draining)
             {
                 running.RemoveAll(t => t.IsCompleted);
+                runningImports.RemoveAll(t => t.IsCompleted);
                 var free = _options.MaxConcurrentShards - running.Count;
+                var importFree = _options.ImportChunksAtOnce - runningImports.Count;
                 var started = 0;
-                if (free > 0)
+                if (importFree > 0)
                 {
                     var activeImports = await Call(() => importQueue.GetActiveAsync(), cancellationToken).ConfigureAwait(false);
                     knownImports = activeImports;
@@ -86,18 +89,24 @@ public sealed partial class WorkerHost
                     }
                     foreach (var jobId in activeImports ?? [])
                     {
-                        if (started >= free)
+                        if (started >= importFree)
                         {
                             break;
                         }
-                        foreach (var task in await LeaseImportAsync(jobId, free - started, cancellationToken).ConfigureAwait(false))
+                        var tasks = await LeaseImportAsync(jobId, importFree - started, cancellationToken).ConfigureAwait(false);
+                        // The conversion threads are shared among the chunks converting at once (parallel parsing inside a
+                        // chunk only where it is alone).
+                        var parallelism = Math.Max(1, _options.ConversionThreads / Math.Max(1, runningImports.Count + tasks.Count));
+                        foreach (var task in tasks)
                         {
-                            running.Add(Task.Run(() => ProcessImportAsync(task, cancellationToken), CancellationToken.None));
+                            runningImports.Add(Task.Run(() => ProcessImportAsync(task, parallelism, cancellationToken), CancellationToken.None));
                             started++;
                         }
                     }
                 }
-                if (free - started > 0)
+                var startedImports = started;
+                started = 0;
+                if (free > 0)
                 {
                     var active = await Call(() => queue.GetActiveAsync(), cancellationToken).ConfigureAwait(false);
                     known = active;
@@ -127,13 +136,14 @@ public sealed partial class WorkerHost
                         }
                     }
                 }
-                if (started == 0)
+                if (started == 0 && startedImports == 0)
                 {
-                    // Until a shard of ours ends, the active jobs change (a long poll: a new job starts at once) or a poll interval passes.
-                    var poll = free > 0 && known is not null && knownImports is not null
+                    // Until a shard or chunk of ours ends, the active jobs change (a long poll: a new job starts at once) or a poll interval passes.
+                    var poll = (free > 0 || importFree > 0) && known is not null && knownImports is not null
                         ? Task.WhenAny(WaitForChangeAsync(queue, known, cancellationToken), WaitForChangeAsync(importQueue, knownImports, cancellationToken)).Unwrap()
                         : Task.Delay(_options.PollInterval, cancellationToken);
-                    var wait = running.Count > 0 ? Task.WhenAny(Task.WhenAny(running), poll) : poll;
+                    var busy = running.Concat(runningImports).ToList();
+                    var wait = busy.Count > 0 ? Task.WhenAny(Task.WhenAny(busy), poll) : poll;
                     try
                     {
                         await wait.ConfigureAwait(false);
@@ -147,7 +157,7 @@ public sealed partial class WorkerHost
         }
         finally
         {
-            await Task.WhenAll(running).ConfigureAwait(false);
+            await Task.WhenAll(running.Concat(runningImports)).ConfigureAwait(false);
             await heartbeatStop.CancelAsync().ConfigureAwait(false);
             await heartbeat.ConfigureAwait(false);
             try

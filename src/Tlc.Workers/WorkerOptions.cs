@@ -24,6 +24,17 @@ public sealed class WorkerOptions
     /// <summary>The device the worker computes on ("cpu", "cuda:0"), reported to the registry. Default: "cpu".</summary>
     public string Device { get; init; } = "cpu";
 
-    /// <summary>Threads that parse one import chunk (where the format and the store allow it). Default: the machine's cores.</summary>
+    /// <summary>
+    /// Threads the worker converts import chunks with: shared among the chunks converting at once; a chunk converting alone
+    /// parses with all of them where the format and the store allow it (CSV on local disk). Default: the machine's cores.
+    /// </summary>
     public int ConversionThreads { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>
+    /// Import chunks converted at once (alongside metrics shards, which <see cref="MaxConcurrentShards"/> bounds). More
+    /// than one keeps every core busy for formats that convert a chunk on one thread (NDJSON, COCO) and hides each chunk's
+    /// commit behind another's conversion, but a worker that dies loses every chunk it was converting (each is read
+    /// again elsewhere). Default: 1 — CSV and Parquet chunks use <see cref="ConversionThreads"/> inside the chunk.
+    /// </summary>
+    public int ImportChunksAtOnce { get; init; } = 1;
 }

@@ -28,6 +28,8 @@ internal static class ParquetImporter
         var batchRows = options.BatchRows ?? (options.Settings ?? TlcSettings.Current).Tables.BatchRows;
         using var arrowProperties = ArrowReaderProperties.GetDefault();
         arrowProperties.BatchSize = batchRows;
+        // Columns decode in parallel on Arrow's CPU pool.
+        arrowProperties.UseThreads = true;
         FileReader reader;
         try
         {
@@ -59,7 +61,7 @@ internal static class ParquetImporter
     /// row groups: a local file directly, a seekable stream (e.g. a blob) through ranged reads, anything else from a
     /// temporary local copy. <see cref="OpenedParquet.Dispose"/> closes the reader and deletes the copy.
     /// </summary>
-    internal static async Task<OpenedParquet> OpenAsync(ImportInput input, int batchRows, CancellationToken cancellationToken)
+    internal static async Task<OpenedParquet> OpenAsync(ImportInput input, int batchRows, CancellationToken cancellationToken, bool useThreads = false)
     {
         ImportInput.LocalCopy? local = null;
         Stream? stream = null;
@@ -78,6 +80,7 @@ internal static class ParquetImporter
         }
         var arrowProperties = ArrowReaderProperties.GetDefault();
         arrowProperties.BatchSize = batchRows;
+        arrowProperties.UseThreads = useThreads;
         try
         {
             var reader = stream is null

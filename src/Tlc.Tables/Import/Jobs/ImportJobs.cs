@@ -94,7 +94,8 @@ public static partial class ImportJobs
     /// Converts chunk <paramref name="chunk"/> of <paramref name="spec"/> into one staged chunk file of the table folder,
     /// named for <paramref name="writeId"/> (unique to chunk and attempt). A bad row is not thrown: it comes back as the
     /// chunk's error (naming file and line/row) and nothing stays staged; I/O failures are thrown (the attempt is retried).
-    /// <paramref name="parallelism"/> threads parse the chunk where the format and the store allow (CSV on local disk).
+    /// <paramref name="parallelism"/> threads parse the chunk where the format and the store allow (CSV on local disk;
+    /// Parquet decodes columns in parallel).
     /// </summary>
     public static async Task<ImportChunkConversion> ConvertAsync(ImportJobSpec spec, ImportChunkPlan chunk, string writeId,
         UrlAdapterRegistry adapters, TlcOptions? settings = null, CancellationToken cancellationToken = default, int parallelism = 1)
@@ -132,7 +133,7 @@ public static partial class ImportJobs
                 {
                     "csv" => ConvertCsvAsync(conversion, descriptor, inputSchema, writer, adapters, settings, leaveOut, parallelism, cancellationToken),
                     "ndjson" => ConvertNdjsonAsync(conversion, descriptor, inputSchema, writer, adapters, settings, cancellationToken),
-                    "parquet" => ConvertParquetAsync(conversion, descriptor, inputSchema, writer, adapters, settings, cancellationToken),
+                    "parquet" => ConvertParquetAsync(conversion, descriptor, inputSchema, writer, adapters, settings, parallelism, cancellationToken),
                     "coco" => ConvertCocoAsync(conversion, descriptor, inputSchema, writer, adapters, settings, cancellationToken),
                     _ => throw new NotSupportedException($"Import job {spec.JobId}: format '{spec.Format}' cannot be converted in chunks."),
                 };
