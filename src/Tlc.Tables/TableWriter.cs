@@ -28,6 +28,7 @@ public sealed class TableWriter : IAsyncDisposable
     private readonly TableSchema _schema;
     private readonly Apache.Arrow.Schema _arrowSchema;
     private readonly ColumnBuilder[] _builders;
+    private readonly Dictionary<int, IArrowArray> _constants = [];
     private readonly ISampleType?[] _encoders;
     private readonly string[] _names;
     private readonly ChunkWriter _chunks;
@@ -241,8 +242,8 @@ public sealed class TableWriter : IAsyncDisposable
                 {
                     arrays[i] = column switch
                     {
-                        ScalarSchema { DefaultValue: { } d } => Constant(_builders[i], d, batch.Length),
-                        { Nullable: true } => Constant(_builders[i], null, batch.Length),
+                        ScalarSchema { DefaultValue: { } d } => Constant(i, d, batch.Length),
+                        { Nullable: true } => Constant(i, null, batch.Length),
                         _ => throw new RowValidationException(_rows, name, $"missing column (expected {column.Describe()})"),
                     };
                     continue;
@@ -439,14 +440,24 @@ public sealed class TableWriter : IAsyncDisposable
         }
     }
 
-    private static IArrowArray Constant(ColumnBuilder template, object? value, int length)
+    /// <summary>
+    /// Column <paramref name="index"/> filled with <paramref name="value"/> (its default, or null) for a batch that lacks
+    /// it, e.g. the weight column of an import. Arrays are immutable: the last one made is reused while batches keep the
+    /// same length.
+    /// </summary>
+    private IArrowArray Constant(int index, object? value, int length)
     {
+        if (_constants.TryGetValue(index, out var cached) && cached.Length == length)
+        {
+            return cached;
+        }
+        var template = _builders[index];
         var builder = ColumnBuilder.Create(template.Schema, template.Path);
         for (var i = 0; i < length; i++)
         {
             builder.Append(value, i, parentNull: value is null);
         }
-        return builder.Build();
+        return _constants[index] = builder.Build();
     }
 
     internal static TableSchema WithWeightColumn(TableSchema schema, bool addWeight)

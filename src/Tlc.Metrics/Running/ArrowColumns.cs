@@ -122,7 +122,7 @@ internal static class ArrowColumns
             }
         }
         return ArrowArrayFactory.BuildArray(new ArrayData(type, n, nulls, 0,
-            [nulls == 0 ? ArrowBuffer.Empty : validity.Build(), new ArrowBuffer(MemoryMarshal.AsBytes(data.AsSpan()).ToArray())]));
+            [nulls == 0 ? ArrowBuffer.Empty : validity.Build(ManagedMemoryAllocator.Instance), new ArrowBuffer(MemoryMarshal.AsBytes(data.AsSpan()).ToArray())]));
     }
 
     private static IArrowArray Bools(string path, ColumnSchema schema, IArrowType type, IList values, long[] ids, int[] rows)
@@ -153,7 +153,7 @@ internal static class ArrowColumns
                     throw Mismatch(path, schema, v, ids[rows[i]], null);
             }
         }
-        return ArrowArrayFactory.BuildArray(new ArrayData(type, n, nulls, 0, [nulls == 0 ? ArrowBuffer.Empty : validity.Build(), data.Build()]));
+        return ArrowArrayFactory.BuildArray(new ArrayData(type, n, nulls, 0, [nulls == 0 ? ArrowBuffer.Empty : validity.Build(ManagedMemoryAllocator.Instance), data.Build(ManagedMemoryAllocator.Instance)]));
     }
 
     private static IArrowArray Variable(string path, ColumnSchema schema, IArrowType type, IList values, long[] ids, int[] rows, Func<object, byte[]> bytes)
@@ -190,7 +190,7 @@ internal static class ArrowColumns
             offsets.Append(data.Length);
         }
         return ArrowArrayFactory.BuildArray(new ArrayData(type, n, nulls, 0,
-            [nulls == 0 ? ArrowBuffer.Empty : validity.Build(), offsets.Build(), data.Build()]));
+            [nulls == 0 ? ArrowBuffer.Empty : validity.Build(ManagedMemoryAllocator.Instance), offsets.Build(ManagedMemoryAllocator.Instance), data.Build(ManagedMemoryAllocator.Instance)]));
     }
 
     private static IArrowArray List(string path, ListSchema schema, IList values, long[] ids, int[] rows)
@@ -278,9 +278,9 @@ internal static class ArrowColumns
             }
             child = Build(childPath, schema.Element, items, ids, [.. itemRows]).Data;
         }
-        var validityBuffer = nulls == 0 ? ArrowBuffer.Empty : validity.Build();
+        var validityBuffer = nulls == 0 ? ArrowBuffer.Empty : validity.Build(ManagedMemoryAllocator.Instance);
         var data = fixedSize is null
-            ? new ArrayData(type, n, nulls, 0, [validityBuffer, offsets.Build()], [child])
+            ? new ArrayData(type, n, nulls, 0, [validityBuffer, offsets.Build(ManagedMemoryAllocator.Instance)], [child])
             : new ArrayData(type, n, nulls, 0, [validityBuffer], [child]);
         return ArrowArrayFactory.BuildArray(data);
     }
@@ -348,7 +348,7 @@ internal static class ArrowColumns
             validity.Append(true);
         }
         var children = schema.Fields.Select((f, k) => Build($"{path}.{f.Name}", f.Schema, fields[k], ids, rows).Data).ToArray();
-        return ArrowArrayFactory.BuildArray(new ArrayData(type, n, nulls, 0, [nulls == 0 ? ArrowBuffer.Empty : validity.Build()], children));
+        return ArrowArrayFactory.BuildArray(new ArrayData(type, n, nulls, 0, [nulls == 0 ? ArrowBuffer.Empty : validity.Build(ManagedMemoryAllocator.Instance)], children));
     }
 
     private static void RequireNullable(string path, ColumnSchema schema, long id)

@@ -108,7 +108,7 @@ internal abstract class ValidityColumnBuilder(ColumnSchema schema, string path) 
 
     protected (ArrowBuffer Validity, int NullCount) TakeValidity()
     {
-        var result = (NullCount == 0 ? ArrowBuffer.Empty : Validity.Build(), NullCount);
+        var result = (NullCount == 0 ? ArrowBuffer.Empty : Validity.Build(ManagedMemoryAllocator.Instance), NullCount);
         Validity = new ArrowBuffer.BitmapBuilder();
         NullCount = 0;
         return result;
@@ -140,7 +140,7 @@ internal abstract class FixedWidthBuilder<T>(ColumnSchema schema, string path) :
     {
         var length = _values.Length;
         var (validity, nulls) = TakeValidity();
-        var values = _values.Build();
+        var values = _values.Build(ManagedMemoryAllocator.Instance);
         _values = new ArrowBuffer.Builder<T>();
         return ArrowArrayFactory.BuildArray(new ArrayData(ArrowType, length, nulls, 0, [validity, values]));
     }
@@ -252,7 +252,7 @@ internal sealed class BoolBuilder(ScalarSchema schema, string path) : ValidityCo
     {
         var length = _values.Length;
         var (validity, nulls) = TakeValidity();
-        var values = _values.Build();
+        var values = _values.Build(ManagedMemoryAllocator.Instance);
         _values = new ArrowBuffer.BitmapBuilder();
         return new BooleanArray(new ArrayData(ArrowType, length, nulls, 0, [validity, values]));
     }
@@ -292,7 +292,7 @@ internal abstract class VariableBuilder(ColumnSchema schema, string path) : Vali
     {
         var length = _length;
         var (validity, nulls) = TakeValidity();
-        var data = new ArrayData(ArrowType, length, nulls, 0, [validity, _offsets.Build(), _data.Build()]);
+        var data = new ArrayData(ArrowType, length, nulls, 0, [validity, _offsets.Build(ManagedMemoryAllocator.Instance), _data.Build(ManagedMemoryAllocator.Instance)]);
         _offsets = new ArrowBuffer.Builder<int>().Append(0);
         _data = new ArrowBuffer.Builder<byte>();
         _length = 0;
@@ -412,7 +412,7 @@ internal sealed class ListColumnBuilder : ValidityColumnBuilder
         var (validity, nulls) = TakeValidity();
         var child = _element.Build().Data;
         ArrayData data = _schema.FixedSize is null
-            ? new ArrayData(ArrowType, length, nulls, 0, [validity, _offsets.Build()], [child])
+            ? new ArrayData(ArrowType, length, nulls, 0, [validity, _offsets.Build(ManagedMemoryAllocator.Instance)], [child])
             : new ArrayData(ArrowType, length, nulls, 0, [validity], [child]);
         _offsets = new ArrowBuffer.Builder<int>().Append(0);
         _length = 0;

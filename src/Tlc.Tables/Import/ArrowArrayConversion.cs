@@ -92,7 +92,7 @@ internal static class ArrowArrayConversion
         }
         var values = data.Buffers[2].Memory.Slice((int)first, (int)(offsets[data.Length] - first));
         return ArrowArrayFactory.BuildArray(new ArrayData(target, data.Length, data.NullCount, 0,
-            [data.Buffers[0], narrowed.Build(), new ArrowBuffer(values)]));
+            [data.Buffers[0], narrowed.Build(ManagedMemoryAllocator.Instance), new ArrowBuffer(values)]));
     }
 
     /// <summary>Multiplies int64 values by <paramref name="factor"/>, or divides them by its negation when negative.</summary>
@@ -108,7 +108,7 @@ internal static class ArrowArrayConversion
         {
             scaled.Append(factor > 0 ? value * factor : (long)Math.Floor(value / (double)-factor));
         }
-        return ArrowArrayFactory.BuildArray(new ArrayData(target, data.Length, data.NullCount, 0, [data.Buffers[0], scaled.Build()]));
+        return ArrowArrayFactory.BuildArray(new ArrayData(target, data.Length, data.NullCount, 0, [data.Buffers[0], scaled.Build(ManagedMemoryAllocator.Instance)]));
     }
 
     private static IArrowArray Date32(Date32Array array, IArrowType target)
@@ -118,7 +118,7 @@ internal static class ArrowArrayConversion
         {
             scaled.Append(days * 86_400_000_000L);
         }
-        return ArrowArrayFactory.BuildArray(new ArrayData(target, array.Length, array.NullCount, 0, [array.Data.Buffers[0], scaled.Build()]));
+        return ArrowArrayFactory.BuildArray(new ArrayData(target, array.Length, array.NullCount, 0, [array.Data.Buffers[0], scaled.Build(ManagedMemoryAllocator.Instance)]));
     }
 
     private static IArrowArray DecodeStrings(DictionaryArray array, IArrowType target)
@@ -148,7 +148,7 @@ internal static class ArrowArrayConversion
             offsets.Append(bytes.Length);
         }
         return ArrowArrayFactory.BuildArray(new ArrayData(target, array.Length, nulls, 0,
-            [nulls == 0 ? ArrowBuffer.Empty : validity.Build(), offsets.Build(), bytes.Build()]));
+            [nulls == 0 ? ArrowBuffer.Empty : validity.Build(ManagedMemoryAllocator.Instance), offsets.Build(ManagedMemoryAllocator.Instance), bytes.Build(ManagedMemoryAllocator.Instance)]));
     }
 
     private static IArrowArray ValueByValue(IArrowArray array, ColumnSchema schema, string column, long firstRow)
