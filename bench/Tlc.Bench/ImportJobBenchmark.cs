@@ -90,7 +90,11 @@ internal static class ImportJobBenchmark
         }
         var settings = new TlcOptions { Root = root };
         await using var connection = await ClusterConnection.ConnectAsync(settings);
-        await using var pool = InProcessWorkers.Start(connection.Context, workers, new WorkerOptions { PollInterval = TimeSpan.FromMilliseconds(50) });
+        await using var pool = InProcessWorkers.Start(connection.Context, workers, new WorkerOptions
+        {
+            PollInterval = TimeSpan.FromMilliseconds(50),
+            ImportChunksAtOnce = int.Parse(Environment.GetEnvironmentVariable("BENCH_IMPORT_AT_ONCE") ?? "1", CultureInfo.InvariantCulture),
+        });
         var best = TimeSpan.MaxValue;
         for (var run = 0; run < runs; run++)
         {
@@ -223,6 +227,15 @@ internal static class ImportJobBenchmark
     }
 
     /// <summary>Where the time of a job goes: every chunk converted in this process without a cluster, one and two threads.</summary>
+    /// <summary>The CSV job alone, <paramref name="workers"/> in-process workers, five runs (for tuning; prints each run).</summary>
+    public static async Task CsvOnlyAsync(int workers)
+    {
+        var folder = Path.Combine(BenchContext.Scratch, "import-job");
+        var csv = Generate(folder);
+        var best = await ImportAsync(folder, csv, workers, runs: 5);
+        Console.WriteLine($"CSV job, {workers} worker(s): best {BenchContext.Ms(best)}");
+    }
+
     public static async Task ProfileAsync()
     {
         var folder = Path.Combine(BenchContext.Scratch, "import-job");

@@ -42,6 +42,7 @@ public sealed class InProcessWorkers : IAsyncDisposable
                 MaxConcurrentShards = options?.MaxConcurrentShards ?? 1,
                 Device = options?.Device ?? "cpu",
                 ConversionThreads = decodeThreads,
+                ImportChunksAtOnce = options?.ImportChunksAtOnce ?? 1,
             }, logger);
             workers._workers.Add((host, host.RunAsync(workers._stop.Token), executor));
         }
