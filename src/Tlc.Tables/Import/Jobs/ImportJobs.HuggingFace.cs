@@ -81,14 +81,15 @@ public static partial class ImportJobs
                 row += ends[b].Rows;
                 previous = ends[b].End;
             }
-            if (unreadable || ends.Count == 0)
-            {
-                // Batches still open and the rest of the shard: to its end.
-                Add(name, first, null, firstRow, Math.Max(0, (size ?? previous) - start));
-            }
-            else
+            if (b > first)
             {
                 Add(name, first, b - first, firstRow, previous - start);
+                (first, firstRow, start) = (b, row, previous);
+            }
+            if (unreadable || ends.Count == 0)
+            {
+                // From the unreadable batch (or, for a shard without batches, its start) to the end of the shard.
+                Add(name, first, null, firstRow, Math.Max(0, (size ?? previous) - start));
             }
         }
         if (chunks.Count == 0)
