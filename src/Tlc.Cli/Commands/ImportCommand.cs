@@ -41,23 +41,16 @@ internal static class ImportCommand
                 job with { ImagesPerChunk = parse.GetValue(ImagesPerChunk) is > 0 and var n ? n : throw new UsageException("--images-per-chunk must be positive.") }, ct),
             Images, CocoTaskOption, IncludeIsCrowd, Validate, ImagesPerChunk));
         import.Add(Format("yolo", "a YOLO images folder (labels in the sibling 'labels' folder)", "tlc import yolo data/images/train --categories cat,dog --dataset pets",
-            (source, c, parse, ct) => Table.FromYoloUrlAsync(source, Categories(parse), new YoloImportOptions
-            {
-                Project = c.Project, Dataset = c.Dataset, Table = c.Table, IfExists = c.IfExists, Description = c.Description,
-                Task = parse.GetValue(YoloTaskOption),
-            }, ct), CategoriesOption, YoloTaskOption));
+            (source, c, parse, ct) => Table.FromYoloUrlAsync(source, Categories(parse), YoloOptions(c, parse), ct),
+            (source, c, parse, jobId, job, ct) => ImportJobs.PlanYoloAsync(source, Categories(parse), YoloOptions(c, parse), jobId, FilePages(job, parse), ct),
+            CategoriesOption, YoloTaskOption, FilesPerChunk));
         import.Add(Format("image-folder", "a folder with one sub-folder of images per class", "tlc import image-folder photos/train --dataset photos",
-            (source, c, parse, ct) => Table.FromImageFolderAsync(source, new ImageFolderImportOptions
-            {
-                Project = c.Project, Dataset = c.Dataset, Table = c.Table, IfExists = c.IfExists, Description = c.Description,
-                ValidateImages = parse.GetValue(Validate),
-            }, ct), Validate));
+            (source, c, parse, ct) => Table.FromImageFolderAsync(source, ImageFolderOptions(c, parse), ct),
+            (source, c, parse, jobId, job, ct) => ImportJobs.PlanImageFolderAsync(source, ImageFolderOptions(c, parse), jobId, FilePages(job, parse), ct),
+            Validate, FilesPerChunk));
         import.Add(Format("hf", "a Hugging Face dataset saved with save_to_disk", "tlc import hf ./mnist-saved --split test --dataset mnist",
-            (source, c, parse, ct) => Table.FromHuggingFaceAsync(source, new HuggingFaceImportOptions
-            {
-                Project = c.Project, Dataset = c.Dataset, Table = c.Table, IfExists = c.IfExists, Description = c.Description,
-                Split = parse.GetValue(Split)!,
-            }, ct), Split));
+            (source, c, parse, ct) => Table.FromHuggingFaceAsync(source, HuggingFaceOptions(c, parse), ct),
+            (source, c, parse, jobId, job, ct) => ImportJobs.PlanHuggingFaceAsync(source, HuggingFaceOptions(c, parse), jobId, job, ct), Split));
         ImportJobCommands.AddTo(import);
         return import;
     }
@@ -78,6 +71,28 @@ internal static class ImportCommand
         Task = parse.GetValue(CocoTaskOption), IncludeIsCrowd = parse.GetValue(IncludeIsCrowd), ValidateImages = parse.GetValue(Validate),
     };
 
+    private static YoloImportOptions YoloOptions(Common c, ParseResult parse) => new()
+    {
+        Project = c.Project, Dataset = c.Dataset, Table = c.Table, IfExists = c.IfExists, Description = c.Description,
+        Task = parse.GetValue(YoloTaskOption),
+    };
+
+    private static ImageFolderImportOptions ImageFolderOptions(Common c, ParseResult parse) => new()
+    {
+        Project = c.Project, Dataset = c.Dataset, Table = c.Table, IfExists = c.IfExists, Description = c.Description,
+        ValidateImages = parse.GetValue(Validate),
+    };
+
+    private static HuggingFaceImportOptions HuggingFaceOptions(Common c, ParseResult parse) => new()
+    {
+        Project = c.Project, Dataset = c.Dataset, Table = c.Table, IfExists = c.IfExists, Description = c.Description,
+        Split = parse.GetValue(Split)!,
+    };
+
+    /// <summary>The job options with <c>--files-per-chunk</c> (which must be positive).</summary>
+    private static ImportJobOptions FilePages(ImportJobOptions job, ParseResult parse) =>
+        job with { FilesPerChunk = parse.GetValue(FilesPerChunk) is > 0 and var n ? n : throw new UsageException("--files-per-chunk must be positive.") };
+
     private static CsvImportOptions CsvOptions(Common c, ParseResult parse) => new()
     {
         Project = c.Project, Dataset = c.Dataset, Table = c.Table, IfExists = c.IfExists, Description = c.Description,
@@ -92,7 +107,11 @@ internal static class ImportCommand
     {
         Description = "With --cluster: workers to run in this process (default: one per core when no worker is registered with the cluster, else none).",
     };
-    internal static readonly Option<double> ChunkMiB = new("--chunk-mb") { Description = "With --cluster: source megabytes per chunk.", DefaultValueFactory = _ => 16 };
+    internal static readonly Option<double> ChunkMiB = new("--chunk-mb")
+    {
+        Description = "With --cluster: source megabytes per chunk (CSV, NDJSON, Parquet, Hugging Face).",
+        DefaultValueFactory = _ => 16,
+    };
     internal static readonly Option<ImportErrorPolicy> OnError = new("--on-error")
     {
         Description = "With --cluster: Fail (the job fails with every bad row found, nothing is published) or Skip (bad rows are left out and listed in a quarantine table beside the table).",
@@ -107,6 +126,11 @@ internal static class ImportCommand
     {
         Description = "With --cluster: images per chunk of a COCO import.",
         DefaultValueFactory = _ => ImportJobs.DefaultImagesPerChunk,
+    };
+    private static readonly Option<int> FilesPerChunk = new("--files-per-chunk")
+    {
+        Description = "With --cluster: files (rows) per chunk of a YOLO or image-folder import.",
+        DefaultValueFactory = _ => ImportJobs.DefaultFilesPerChunk,
     };
     private static readonly Option<char?> Separator = new("--separator") { Description = "The field separator (default: detected)." };
     private static readonly Option<string?> Images = new("--images") { Description = "The image folder (default: the annotation file's folder)." };
