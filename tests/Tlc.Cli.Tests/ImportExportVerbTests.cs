@@ -83,6 +83,46 @@ public sealed class ImportExportVerbTests : IDisposable
     }
 
     [Fact(Timeout = 180_000)]
+    public async Task ImportImageFolder_Cluster_TwoFilesPerChunk_SameTableAsOneProcessAndPlanFilesRemoved()
+    {
+        var folder = Path.Combine(_root.Path, "in/images");
+        foreach (var cls in new[] { "Bag", "Coat", "Dress" })
+        {
+            Directory.CreateDirectory(Path.Combine(folder, cls));
+            foreach (var file in Directory.EnumerateFiles(Path.Combine(Fixtures.FashionMnistTestPngs, cls)).Order(StringComparer.Ordinal).Take(3))
+            {
+                File.Copy(file, Path.Combine(folder, cls, Path.GetFileName(file)));
+            }
+        }
+
+        var (url, rows) = Made(await Tlc("import", "image-folder", folder, "--validate-images", "--dataset", "fm", "--table", "job", "--cluster",
+            "--files-per-chunk", "2", "--workers", "2", "--job-id", "imgjob1", "--json"));
+        var (singleUrl, _) = Made(await Tlc("import", "image-folder", folder, "--validate-images", "--dataset", "fm", "--table", "single", "--json"));
+        var (yoloUrl, yoloRows) = Made(await Tlc("import", "yolo", Path.Combine(Fixtures.Yolo, "detect", "images"), "--categories",
+            Path.Combine(Fixtures.Yolo, "categories.txt"), "--dataset", "yolo", "--cluster", "--files-per-chunk", "1", "--workers", "2", "--json"));
+        var (hfUrl, hfRows) = Made(await Tlc("import", "hf", Fixtures.HuggingFaceFashionMnist, "--dataset", "hf", "--cluster", "--chunk-mb", "0.000001",
+            "--workers", "2", "--json"));
+        var zero = await Tlc("import", "image-folder", folder, "--dataset", "fm", "--table", "other", "--cluster", "--files-per-chunk", "0");
+
+        Assert.Equal(9, rows);
+        using var job = await Table.OpenAsync(url);
+        using var single = await Table.OpenAsync(singleUrl);
+        Assert.Equal(single.ContentHash(), job.ContentHash());
+        Assert.Equal(5, job.Object.Chunks.Count);
+        Assert.Equal("imgjob1", job.Object.Properties!["import_job"]);
+        Assert.False(Directory.Exists(Path.Combine(new Tlc.Url(url).LocalPath, "_plan")), "the plan's side files outlive the job");
+        Assert.Equal(3, yoloRows);
+        using var yolo = await Table.OpenAsync(yoloUrl);
+        Assert.Equal(3, yolo.Object.Chunks.Count);
+        Assert.False(Directory.Exists(Path.Combine(new Tlc.Url(yoloUrl).LocalPath, "_plan")), "the plan's side files outlive the job");
+        Assert.Equal(20, hfRows);
+        using var hf = await Table.OpenAsync(hfUrl);
+        Assert.Equal(3, hf.Object.Chunks.Count);
+        Assert.Equal(2, zero.ExitCode);
+        Assert.Contains("--files-per-chunk", zero.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 180_000)]
     public async Task Import_EveryFormat_PrintsUrlAndRows()
     {
         var csv = _root.File("in/data.csv");

@@ -23,7 +23,8 @@ public enum ImportErrorPolicy
 
 /// <summary>
 /// One chunk of an import's source, cut by the planner so that chunks convert independently: a byte range at record
-/// boundaries (CSV, NDJSON), a row group (Parquet), a range of image ids (COCO), a page of files (YOLO, image folders).
+/// boundaries (CSV, NDJSON), a row group (Parquet), a range of image ids (COCO), a page of files (YOLO, image folders),
+/// a range of record batches of an Arrow file (Hugging Face saved datasets).
 /// </summary>
 /// <param name="Index">The chunk's index; chunks are published in index order.</param>
 /// <param name="Descriptor">The format's description of the chunk (JSON), e.g. <c>{"start":0,"end":1048576,"first_line":2}</c>.</param>
@@ -41,7 +42,7 @@ public sealed record ImportJobSpec
     /// <summary>The job id; retrying an import with the same id publishes one table.</summary>
     [Id(0)] public required string JobId { get; init; }
 
-    /// <summary>The source format ("csv", "ndjson", "parquet", …).</summary>
+    /// <summary>The source format ("csv", "ndjson", "parquet", "coco", "yolo", "image-folder", "hf").</summary>
     [Id(1)] public required string Format { get; init; }
 
     /// <summary>The source URL.</summary>

@@ -40,23 +40,16 @@ internal static class ImportCommand
             (source, c, parse) => ImportSource.Coco(source, parse.GetValue(Images), CocoOptions(c, parse)),
             Images, CocoTaskOption, IncludeIsCrowd, Validate, ImagesPerChunk));
         import.Add(Format("yolo", "a YOLO images folder (labels in the sibling 'labels' folder)", "tlc import yolo data/images/train --categories cat,dog --dataset pets",
-            (source, c, parse, ct) => Table.FromYoloUrlAsync(source, Categories(parse), new YoloImportOptions
-            {
-                Project = c.Project, Dataset = c.Dataset, Table = c.Table, IfExists = c.IfExists, Description = c.Description,
-                Task = parse.GetValue(YoloTaskOption),
-            }, ct), CategoriesOption, YoloTaskOption));
+            (source, c, parse, ct) => Table.FromYoloUrlAsync(source, Categories(parse), YoloOptions(c, parse), ct),
+            (source, c, parse) => ImportSource.Yolo(source, Categories(parse), YoloOptions(c, parse)),
+            CategoriesOption, YoloTaskOption, FilesPerChunk));
         import.Add(Format("image-folder", "a folder with one sub-folder of images per class", "tlc import image-folder photos/train --dataset photos",
-            (source, c, parse, ct) => Table.FromImageFolderAsync(source, new ImageFolderImportOptions
-            {
-                Project = c.Project, Dataset = c.Dataset, Table = c.Table, IfExists = c.IfExists, Description = c.Description,
-                ValidateImages = parse.GetValue(Validate),
-            }, ct), Validate));
+            (source, c, parse, ct) => Table.FromImageFolderAsync(source, ImageFolderOptions(c, parse), ct),
+            (source, c, parse) => ImportSource.ImageFolder(source, ImageFolderOptions(c, parse)),
+            Validate, FilesPerChunk));
         import.Add(Format("hf", "a Hugging Face dataset saved with save_to_disk", "tlc import hf ./mnist-saved --split test --dataset mnist",
-            (source, c, parse, ct) => Table.FromHuggingFaceAsync(source, new HuggingFaceImportOptions
-            {
-                Project = c.Project, Dataset = c.Dataset, Table = c.Table, IfExists = c.IfExists, Description = c.Description,
-                Split = parse.GetValue(Split)!,
-            }, ct), Split));
+            (source, c, parse, ct) => Table.FromHuggingFaceAsync(source, HuggingFaceOptions(c, parse), ct),
+            (source, c, parse) => ImportSource.HuggingFace(source, HuggingFaceOptions(c, parse)), Split));
         ImportJobCommands.AddTo(import);
         return import;
     }
@@ -77,6 +70,25 @@ internal static class ImportCommand
         Task = parse.GetValue(CocoTaskOption), IncludeIsCrowd = parse.GetValue(IncludeIsCrowd), ValidateImages = parse.GetValue(Validate),
     };
 
+    private static YoloImportOptions YoloOptions(Common c, ParseResult parse) => new()
+    {
+        Project = c.Project, Dataset = c.Dataset, Table = c.Table, IfExists = c.IfExists, Description = c.Description,
+        Task = parse.GetValue(YoloTaskOption),
+    };
+
+    private static ImageFolderImportOptions ImageFolderOptions(Common c, ParseResult parse) => new()
+    {
+        Project = c.Project, Dataset = c.Dataset, Table = c.Table, IfExists = c.IfExists, Description = c.Description,
+        ValidateImages = parse.GetValue(Validate),
+    };
+
+    private static HuggingFaceImportOptions HuggingFaceOptions(Common c, ParseResult parse) => new()
+    {
+        Project = c.Project, Dataset = c.Dataset, Table = c.Table, IfExists = c.IfExists, Description = c.Description,
+        Split = parse.GetValue(Split)!,
+    };
+
+    /// <summary>The job options with <c>--files-per-chunk</c> (which must be positive).</summary>
     private static CsvImportOptions CsvOptions(Common c, ParseResult parse) => new()
     {
         Project = c.Project, Dataset = c.Dataset, Table = c.Table, IfExists = c.IfExists, Description = c.Description,
@@ -91,7 +103,11 @@ internal static class ImportCommand
     {
         Description = "With --cluster: workers to run in this process (default: one per core when no worker is registered with the cluster, else none).",
     };
-    internal static readonly Option<double> ChunkMiB = new("--chunk-mb") { Description = "With --cluster: source megabytes per chunk.", DefaultValueFactory = _ => 16 };
+    internal static readonly Option<double> ChunkMiB = new("--chunk-mb")
+    {
+        Description = "With --cluster: source megabytes per chunk (CSV, NDJSON, Parquet, Hugging Face).",
+        DefaultValueFactory = _ => 16,
+    };
     internal static readonly Option<ImportErrorPolicy> OnError = new("--on-error")
     {
         Description = "With --cluster: Fail (the job fails with every bad row found, nothing is published) or Skip (bad rows are left out and listed in a quarantine table beside the table).",
@@ -111,6 +127,11 @@ internal static class ImportCommand
     {
         Description = "With --cluster: images per chunk of a COCO import.",
         DefaultValueFactory = _ => ImportJobs.DefaultImagesPerChunk,
+    };
+    internal static readonly Option<int> FilesPerChunk = new("--files-per-chunk")
+    {
+        Description = "With --cluster: files (rows) per chunk of a YOLO or image-folder import.",
+        DefaultValueFactory = _ => ImportJobs.DefaultFilesPerChunk,
     };
     private static readonly Option<char?> Separator = new("--separator") { Description = "The field separator (default: detected)." };
     private static readonly Option<string?> Images = new("--images") { Description = "The image folder (default: the annotation file's folder)." };

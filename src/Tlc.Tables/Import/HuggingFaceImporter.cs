@@ -22,12 +22,38 @@ namespace Tlc.Tables.Import;
 /// </remarks>
 internal static class HuggingFaceImporter
 {
+    /// <summary>
+    /// What a Hugging Face import decides before reading any shard: the dataset folder (the split's), dataset_info.json
+    /// (for errors), its <c>features</c> object (JSON) and the features read from it, the shards in order (their names in
+    /// state.json and URLs), the schema (before overrides) and the provenance.
+    /// </summary>
+    internal sealed record HuggingFaceDataset(Url Folder, string InfoFile, string FeaturesJson, IReadOnlyList<(string Name, HuggingFaceFeature Feature)> Features,
+        IReadOnlyList<(string Name, Url Url)> Shards, TableSchema Schema, JsonObject Source);
+
     public static async Task<Table> ImportAsync(Url datasetFolder, HuggingFaceImportOptions options, CancellationToken cancellationToken)
     {
         if (await options.FindReusableAsync(cancellationToken).ConfigureAwait(false) is { } reused)
         {
             return reused;
         }
+        var adapters = options.EffectiveAdapters;
+        var dataset = await OpenAsync(datasetFolder, options, cancellationToken).ConfigureAwait(false);
+        await using var writer = await TableWriter.CreateAsync(options.ToWriterOptions(ImportWriting.WithOverrides(dataset.Schema, options), dataset.Source),
+            cancellationToken).ConfigureAwait(false);
+        foreach (var (_, shard) in dataset.Shards)
+        {
+            await ReadBatchesAsync(adapters, shard, 0, null, (b, batch, _) => WriteBatch(shard, b, batch, dataset.Features, writer, cancellationToken),
+                cancellationToken).ConfigureAwait(false);
+        }
+        return await writer.FinalizeAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Reads what decides the table: the split folder of a <c>DatasetDict</c>, dataset_info.json (the features) and
+    /// state.json (the shards, each of which must exist). No shard is read.
+    /// </summary>
+    internal static async Task<HuggingFaceDataset> OpenAsync(Url datasetFolder, HuggingFaceImportOptions options, CancellationToken cancellationToken)
+    {
         var adapters = options.EffectiveAdapters;
         var folder = adapters.Expand(datasetFolder);
         var dictFile = folder.Join("dataset_dict.json");
@@ -47,24 +73,14 @@ internal static class HuggingFaceImporter
         {
             throw new ImportException(infoFile.Value, "features", "no 'features' object");
         }
-        string ResolvePath(string path) => Url.IsAbsolute(path) ? new Url(path).Value : folder.Join(path).Value;
-        var features = new List<(string Name, HuggingFaceFeature Feature)>();
-        foreach (var property in featuresJson.EnumerateObject())
-        {
-            features.Add((property.Name,
-                HuggingFaceFeature.Read(infoFile.Value, $"features.{property.Name}", property.Value, topLevel: true, ResolvePath)));
-        }
-        if (features.Count == 0)
-        {
-            throw new ImportException(infoFile.Value, "features", "the dataset has no features");
-        }
+        var features = ReadFeatures(infoFile.Value, featuresJson, folder);
 
         var shards = ReadDataFiles(stateFile, state.RootElement, folder);
         for (var i = 0; i < shards.Count; i++)
         {
-            if (!await adapters.ExistsAsync(shards[i], cancellationToken).ConfigureAwait(false))
+            if (!await adapters.ExistsAsync(shards[i].Url, cancellationToken).ConfigureAwait(false))
             {
-                throw new ImportException(stateFile.Value, $"_data_files[{i}]", $"the data file '{shards[i].Name}' is missing ({shards[i]})");
+                throw new ImportException(stateFile.Value, $"_data_files[{i}]", $"the data file '{shards[i].Url.Name}' is missing ({shards[i].Url})");
             }
         }
 
@@ -72,15 +88,29 @@ internal static class HuggingFaceImporter
         var source = ImportProvenance.Source("hugging_face", folder, options, new JsonObject
         {
             ["split"] = state.RootElement.TryGetProperty("_split", out var split) && split.ValueKind == JsonValueKind.String ? split.GetString() : null,
-            ["data_files"] = new JsonArray(shards.Select(s => (JsonNode?)s.Name).ToArray()),
+            ["data_files"] = new JsonArray(shards.Select(s => (JsonNode?)s.Url.Name).ToArray()),
         });
-        await using var writer = await TableWriter.CreateAsync(options.ToWriterOptions(ImportWriting.WithOverrides(schema, options), source), cancellationToken)
-            .ConfigureAwait(false);
-        foreach (var shard in shards)
+        return new HuggingFaceDataset(folder, infoFile.Value, featuresJson.GetRawText(), features, shards, schema, source);
+    }
+
+    /// <summary>
+    /// The columns of the <c>features</c> object <paramref name="featuresJson"/> of dataset_info.json
+    /// (<paramref name="infoFile"/>, for errors), in order; image paths resolve against <paramref name="folder"/>.
+    /// </summary>
+    internal static List<(string Name, HuggingFaceFeature Feature)> ReadFeatures(string infoFile, JsonElement featuresJson, Url folder)
+    {
+        string ResolvePath(string path) => Url.IsAbsolute(path) ? new Url(path).Value : folder.Join(path).Value;
+        var features = new List<(string Name, HuggingFaceFeature Feature)>();
+        foreach (var property in featuresJson.EnumerateObject())
         {
-            await WriteShardAsync(adapters, shard, features, writer, cancellationToken).ConfigureAwait(false);
+            features.Add((property.Name,
+                HuggingFaceFeature.Read(infoFile, $"features.{property.Name}", property.Value, topLevel: true, ResolvePath)));
         }
-        return await writer.FinalizeAsync(cancellationToken).ConfigureAwait(false);
+        if (features.Count == 0)
+        {
+            throw new ImportException(infoFile, "features", "the dataset has no features");
+        }
+        return features;
     }
 
     private static async Task<Url> SplitFolderAsync(UrlAdapterRegistry adapters, Url dictFile, string split, CancellationToken cancellationToken)
@@ -120,13 +150,13 @@ internal static class HuggingFaceImporter
         }
     }
 
-    private static List<Url> ReadDataFiles(Url stateFile, JsonElement state, Url folder)
+    private static List<(string Name, Url Url)> ReadDataFiles(Url stateFile, JsonElement state, Url folder)
     {
         if (state.ValueKind != JsonValueKind.Object || !state.TryGetProperty("_data_files", out var files) || files.ValueKind != JsonValueKind.Array)
         {
             throw new ImportException(stateFile.Value, "_data_files", "no '_data_files' list");
         }
-        var result = new List<Url>();
+        var result = new List<(string Name, Url Url)>();
         var i = 0;
         foreach (var file in files.EnumerateArray())
         {
@@ -135,15 +165,24 @@ internal static class HuggingFaceImporter
             {
                 throw new ImportException(stateFile.Value, $"_data_files[{i}]", "expected {\"filename\": \"<file in the dataset folder>\"}");
             }
-            result.Add(folder.Join(name.GetString()!));
+            result.Add((name.GetString()!, folder.Join(name.GetString()!)));
             i++;
         }
         return result;
     }
 
-    private static async Task WriteShardAsync(UrlAdapterRegistry adapters, Url shard, List<(string Name, HuggingFaceFeature Feature)> features,
-        TableWriter writer, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads record batches <paramref name="firstBatch"/> to <paramref name="firstBatch"/> + <paramref name="count"/> - 1 of
+    /// <paramref name="shard"/> (to its end when <paramref name="count"/> is null) and hands each to
+    /// <paramref name="visit"/> with its index in the shard and the stream position after it. An Arrow IPC stream (what
+    /// <c>save_to_disk</c> writes) cannot seek to a batch: the batches before <paramref name="firstBatch"/> are read and
+    /// dropped. An Arrow IPC file is read from its footer, at the batches asked for.
+    /// </summary>
+    /// <exception cref="ImportException">The shard is not readable Arrow IPC (naming it and the record batch), or it ends before the batches asked for.</exception>
+    internal static async Task ReadBatchesAsync(UrlAdapterRegistry adapters, Url shard, int firstBatch, int? count, Action<int, RecordBatch, long> visit,
+        CancellationToken cancellationToken)
     {
+        var end = count is { } n ? firstBatch + n : int.MaxValue;
         var stream = await adapters.OpenReadAsync(shard, cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
@@ -159,28 +198,44 @@ internal static class HuggingFaceImporter
             var read = await input.ReadAtLeastAsync(magic, magic.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
             input.Position = 0;
             var isFile = read == 6 && magic.AsSpan().SequenceEqual("ARROW1"u8);
+            var b = firstBatch;
             if (isFile)
             {
                 using var reader = new ArrowFileReader(input, allocator: null!, Storage.Compression.Codecs, leaveOpen: true);
                 var batches = await ReadAsync<int>(shard, 0, () => reader.RecordBatchCountAsync().AsTask()).ConfigureAwait(false);
-                for (var b = 0; b < batches; b++)
+                for (; b < Math.Min(batches, end); b++)
                 {
-                    using var batch = await ReadAsync<RecordBatch>(shard, b, () => reader.ReadRecordBatchAsync(b, cancellationToken).AsTask()).ConfigureAwait(false);
-                    WriteBatch(shard, b, batch, features, writer, cancellationToken);
+                    var index = b;
+                    using var batch = await ReadAsync<RecordBatch>(shard, index, () => reader.ReadRecordBatchAsync(index, cancellationToken).AsTask()).ConfigureAwait(false);
+                    visit(index, batch, input.Position);
                 }
             }
             else
             {
                 using var reader = new ArrowStreamReader(input, Storage.Compression.Codecs, leaveOpen: true);
-                for (var b = 0; ; b++)
+                for (var skipped = 0; skipped < firstBatch; skipped++)
                 {
-                    using var batch = await ReadAsync<RecordBatch?>(shard, b, () => reader.ReadNextRecordBatchAsync(cancellationToken).AsTask()).ConfigureAwait(false);
+                    using var dropped = await ReadAsync<RecordBatch?>(shard, skipped, () => reader.ReadNextRecordBatchAsync(cancellationToken).AsTask()).ConfigureAwait(false);
+                    if (dropped is null)
+                    {
+                        break;
+                    }
+                }
+                for (; b < end; b++)
+                {
+                    var index = b;
+                    using var batch = await ReadAsync<RecordBatch?>(shard, index, () => reader.ReadNextRecordBatchAsync(cancellationToken).AsTask()).ConfigureAwait(false);
                     if (batch is null)
                     {
                         break;
                     }
-                    WriteBatch(shard, b, batch, features, writer, cancellationToken);
+                    visit(index, batch, input.Position);
                 }
+            }
+            if (count is not null && b < end)
+            {
+                throw new ImportException(shard.Value, $"record batch {b}",
+                    $"the file ends before record batch {end - 1}: it changed since the import was planned");
             }
         }
     }
@@ -199,7 +254,8 @@ internal static class HuggingFaceImporter
         }
     }
 
-    private static void WriteBatch(Url shard, int batchIndex, RecordBatch batch, List<(string Name, HuggingFaceFeature Feature)> features,
+    /// <summary>Writes the rows of one record batch of <paramref name="shard"/>, the features' columns in order.</summary>
+    internal static void WriteBatch(Url shard, int batchIndex, RecordBatch batch, IReadOnlyList<(string Name, HuggingFaceFeature Feature)> features,
         TableWriter writer, CancellationToken cancellationToken)
     {
         var columns = new IArrowArray[features.Count];

@@ -25,10 +25,14 @@ public static class ImageFiles
     /// The images under <paramref name="folder"/> (recursively), ordered by their path relative to it (ordinal); hidden
     /// entries (names starting with '.') are left out.
     /// </summary>
-    public static async Task<IReadOnlyList<Url>> ListAsync(UrlAdapterRegistry adapters, Url folder, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<Url>> ListAsync(UrlAdapterRegistry adapters, Url folder, CancellationToken cancellationToken) =>
+        (await ListEntriesAsync(adapters, folder, cancellationToken).ConfigureAwait(false)).Select(e => e.Url).ToList();
+
+    /// <summary>The images of <see cref="ListAsync"/>, in its order, with their sizes in bytes as the listing gives them.</summary>
+    internal static async Task<IReadOnlyList<UrlEntry>> ListEntriesAsync(UrlAdapterRegistry adapters, Url folder, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(adapters);
-        var images = new List<(string Relative, Url Url)>();
+        var images = new List<(string Relative, UrlEntry Entry)>();
         await foreach (var entry in adapters.ListAsync(folder, recursive: true, cancellationToken).ConfigureAwait(false))
         {
             if (entry.IsFolder || !IsImage(entry.Url.Name))
@@ -40,10 +44,10 @@ public static class ImageFiles
             {
                 continue;
             }
-            images.Add((relative, entry.Url));
+            images.Add((relative, entry));
         }
         images.Sort((a, b) => string.CompareOrdinal(a.Relative, b.Relative));
-        return images.Select(i => i.Url).ToList();
+        return images.Select(i => i.Entry).ToList();
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Tlc.Schemas;
+using Tlc.Tables.Urls;
 
 namespace Tlc.Tables.Import;
 
@@ -11,12 +12,31 @@ namespace Tlc.Tables.Import;
 /// </summary>
 internal static class ImageFolderImporter
 {
+    /// <summary>
+    /// What an image-folder import decides before converting: the folder, the images in row order (with their labels and
+    /// sizes in bytes), the schema (before overrides) and the provenance.
+    /// </summary>
+    internal sealed record ImageFolderListing(Url Root, IReadOnlyList<(UrlEntry Entry, int Label)> Images, TableSchema Schema, JsonObject Source);
+
     public static async Task<Table> ImportAsync(Url root, ImageFolderImportOptions options, CancellationToken cancellationToken)
     {
         if (await options.FindReusableAsync(cancellationToken).ConfigureAwait(false) is { } reused)
         {
             return reused;
         }
+        var listing = await ListAsync(root, options, cancellationToken).ConfigureAwait(false);
+        var rows = await ConvertAsync(options.EffectiveAdapters, listing.Images.Select(i => (i.Entry.Url, i.Label)).ToList(), options.ValidateImages,
+            cancellationToken).ConfigureAwait(false);
+        return await ImportWriting.WriteAsync(options, listing.Schema, listing.Source, rows, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Lists the class folders and their images (once, in row order) and makes the schema (the classes) and provenance.
+    /// No image is read.
+    /// </summary>
+    /// <exception cref="ImportException">The folder does not exist or has no class sub-folders.</exception>
+    internal static async Task<ImageFolderListing> ListAsync(Url root, ImageFolderImportOptions options, CancellationToken cancellationToken)
+    {
         var adapters = options.EffectiveAdapters;
         root = adapters.Expand(root);
         var classFolders = new List<Url>();
@@ -36,30 +56,39 @@ internal static class ImageFolderImporter
         classFolders.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
         var classes = classFolders.Select(f => f.Name).ToList();
 
-        var images = new List<(Url Url, int Label)>();
+        var images = new List<(UrlEntry Entry, int Label)>();
         for (var label = 0; label < classFolders.Count; label++)
         {
-            foreach (var image in await ImageFiles.ListAsync(adapters, classFolders[label], cancellationToken).ConfigureAwait(false))
+            foreach (var image in await ImageFiles.ListEntriesAsync(adapters, classFolders[label], cancellationToken).ConfigureAwait(false))
             {
                 images.Add((image, label));
             }
         }
-        if (options.ValidateImages)
-        {
-            await ImageFiles.ReadSizesAsync(adapters, images.Select(i => i.Url).ToList(), null, cancellationToken).ConfigureAwait(false);
-        }
-
         var schema = new TableSchema
         {
             ["image"] = new ImageSchema(ImageSampleType.Url),
             ["label"] = new CategoricalLabelSchema(classes),
         };
         var source = ImportProvenance.Source("image_folder", root, options, new JsonObject { ["validate_images"] = options.ValidateImages });
-        var rows = images.Select(i => ((IReadOnlyDictionary<string, object?>)new Dictionary<string, object?>
+        return new ImageFolderListing(root, images, schema, source);
+    }
+
+    /// <summary>
+    /// The rows of <paramref name="images"/>, in order; with <paramref name="validate"/> every image's header is decoded
+    /// first (in parallel). Both the one-process import (all images) and an import job's chunk (a page) convert through here.
+    /// </summary>
+    /// <exception cref="ImportException">With <paramref name="validate"/>, a missing or unreadable image (the first in order).</exception>
+    internal static async Task<IEnumerable<(IReadOnlyDictionary<string, object?> Row, string? Origin)>> ConvertAsync(UrlAdapterRegistry adapters,
+        IReadOnlyList<(Url Url, int Label)> images, bool validate, CancellationToken cancellationToken)
+    {
+        if (validate)
+        {
+            await ImageFiles.ReadSizesAsync(adapters, images.Select(i => i.Url).ToList(), null, cancellationToken).ConfigureAwait(false);
+        }
+        return images.Select(i => ((IReadOnlyDictionary<string, object?>)new Dictionary<string, object?>
         {
             ["image"] = i.Url.Value,
             ["label"] = i.Label,
         }, (string?)i.Url.Value));
-        return await ImportWriting.WriteAsync(options, schema, source, rows, cancellationToken).ConfigureAwait(false);
     }
 }

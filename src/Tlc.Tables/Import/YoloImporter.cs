@@ -19,8 +19,29 @@ namespace Tlc.Tables.Import;
 /// </remarks>
 internal static class YoloImporter
 {
+    /// <summary>
+    /// What a YOLO import decides before converting any image: the folders, the images in row order (with their sizes in
+    /// bytes) and their label files, the keypoints per instance, the schema (before overrides) and the provenance.
+    /// </summary>
+    internal sealed record YoloListing(Url ImagesFolder, Url LabelsFolder, IReadOnlyList<UrlEntry> Images, IReadOnlyList<Url> LabelFiles,
+        int Keypoints, TableSchema Schema, JsonObject Source);
+
     public static async Task<Table> ImportAsync(Url imagesFolder, IReadOnlyList<string> categories, YoloImportOptions options,
         CancellationToken cancellationToken)
+    {
+        var keypoints = CheckArguments(categories, options);
+        if (await options.FindReusableAsync(cancellationToken).ConfigureAwait(false) is { } reused)
+        {
+            return reused;
+        }
+        var listing = await ListAsync(imagesFolder, categories, options, keypoints, cancellationToken).ConfigureAwait(false);
+        var rows = await ConvertAsync(options.EffectiveAdapters, listing.Images.Select(i => i.Url).ToList(), listing.LabelFiles, options,
+            categories.Count, keypoints, cancellationToken).ConfigureAwait(false);
+        return await ImportWriting.WriteAsync(options, listing.Schema, listing.Source, rows, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Checks the categories and the pose settings; returns the keypoints per instance (0 unless pose).</summary>
+    internal static int CheckArguments(IReadOnlyList<string> categories, YoloImportOptions options)
     {
         ArgumentNullException.ThrowIfNull(categories);
         if (categories.Count == 0)
@@ -37,26 +58,64 @@ internal static class YoloImporter
                 throw new ArgumentException($"KeypointDims must be 2 or 3, got {options.KeypointDims}.", nameof(options));
             }
         }
-        if (await options.FindReusableAsync(cancellationToken).ConfigureAwait(false) is { } reused)
-        {
-            return reused;
-        }
+        return keypoints;
+    }
+
+    /// <summary>
+    /// Lists the images (once, in row order: by path below the images folder, ordinal), finds each one's label file and
+    /// makes the schema and provenance. No image or label file is read.
+    /// </summary>
+    internal static async Task<YoloListing> ListAsync(Url imagesFolder, IReadOnlyList<string> categories, YoloImportOptions options, int keypoints,
+        CancellationToken cancellationToken)
+    {
         var adapters = options.EffectiveAdapters;
         imagesFolder = adapters.Expand(imagesFolder);
         var labelsFolder = options.LabelsUrl is { } given ? adapters.Expand(given) : LabelsFolder(imagesFolder);
-        var images = await ImageFiles.ListAsync(adapters, imagesFolder, cancellationToken).ConfigureAwait(false);
+        var images = await ImageFiles.ListEntriesAsync(adapters, imagesFolder, cancellationToken).ConfigureAwait(false);
         if (images.Count == 0)
         {
             var exists = await adapters.ExistsAsync(imagesFolder, cancellationToken).ConfigureAwait(false);
             throw new ImportException(imagesFolder.Value, null, exists ? "no images in the folder" : "the images folder does not exist");
         }
         var labelFiles = images.Select(image =>
-            labelsFolder.Join(Path.ChangeExtension(image.RelativeTo(imagesFolder) ?? image.Name, ".txt"))).ToList();
+            labelsFolder.Join(Path.ChangeExtension(image.Url.RelativeTo(imagesFolder) ?? image.Url.Name, ".txt"))).ToList();
+
+        var schema = new TableSchema { ["image"] = new ImageSchema(ImageSampleType.Url) };
+        if (options.Task is YoloTask.Detect or YoloTask.Pose)
+        {
+            schema.Add("bbs", BoundingBoxes2D.Schema(categories, BoxFormat.Cxcywh, normalized: true));
+        }
+        if (options.Task == YoloTask.Segment)
+        {
+            schema.Add("segmentations", SegmentationPolygons.Schema(categories));
+        }
+        if (options.Task == YoloTask.Pose)
+        {
+            schema.Add("keypoints", Keypoints2D.Schema(keypoints, categories, includeVisibility: options.KeypointDims == 3));
+        }
+        var source = ImportProvenance.Source("yolo", imagesFolder, options, new JsonObject
+        {
+            ["labels"] = labelsFolder.Value,
+            ["task"] = options.Task.ToString().ToLowerInvariant(),
+            ["categories"] = new JsonArray(categories.Select(c => (JsonNode?)c).ToArray()),
+        });
+        return new YoloListing(imagesFolder, labelsFolder, images, labelFiles, keypoints, schema, source);
+    }
+
+    /// <summary>
+    /// The rows of <paramref name="images"/> (with their label files, same order): reads every image's header for its
+    /// size and every label file (a missing one means no objects), then checks and converts the label lines in order.
+    /// Both the one-process import (all images) and an import job's chunk (a page of them) convert through here.
+    /// </summary>
+    /// <exception cref="ImportException">An unreadable image, or a bad label line (naming the label file and line).</exception>
+    internal static async Task<List<(IReadOnlyDictionary<string, object?> Row, string? Origin)>> ConvertAsync(UrlAdapterRegistry adapters,
+        IReadOnlyList<Url> images, IReadOnlyList<Url> labelFiles, YoloImportOptions options, int classes, int keypoints, CancellationToken cancellationToken)
+    {
         var sizes = await ImageFiles.ReadSizesAsync(adapters, images, null, cancellationToken).ConfigureAwait(false);
         var texts = await ReadLabelFilesAsync(adapters, labelFiles, cancellationToken).ConfigureAwait(false);
 
-        var parser = new LineParser(options.Task, categories.Count, keypoints, options.KeypointDims);
-        var rows = new List<Dictionary<string, object?>>(images.Count);
+        var parser = new LineParser(options.Task, classes, keypoints, options.KeypointDims);
+        var rows = new List<(IReadOnlyDictionary<string, object?> Row, string? Origin)>(images.Count);
         for (var i = 0; i < images.Count; i++)
         {
             var (width, height) = sizes[i];
@@ -122,30 +181,9 @@ internal static class YoloImporter
                     row["keypoints"] = new Keypoints2D(width, height, points);
                     break;
             }
-            rows.Add(row);
+            rows.Add((row, labelFiles[i].Value));
         }
-
-        var schema = new TableSchema { ["image"] = new ImageSchema(ImageSampleType.Url) };
-        if (options.Task is YoloTask.Detect or YoloTask.Pose)
-        {
-            schema.Add("bbs", BoundingBoxes2D.Schema(categories, BoxFormat.Cxcywh, normalized: true));
-        }
-        if (options.Task == YoloTask.Segment)
-        {
-            schema.Add("segmentations", SegmentationPolygons.Schema(categories));
-        }
-        if (options.Task == YoloTask.Pose)
-        {
-            schema.Add("keypoints", Keypoints2D.Schema(keypoints, categories, includeVisibility: options.KeypointDims == 3));
-        }
-        var source = ImportProvenance.Source("yolo", imagesFolder, options, new JsonObject
-        {
-            ["labels"] = labelsFolder.Value,
-            ["task"] = options.Task.ToString().ToLowerInvariant(),
-            ["categories"] = new JsonArray(categories.Select(c => (JsonNode?)c).ToArray()),
-        });
-        return await ImportWriting.WriteAsync(options, schema, source,
-            rows.Select((r, i) => ((IReadOnlyDictionary<string, object?>)r, (string?)labelFiles[i].Value)), cancellationToken).ConfigureAwait(false);
+        return rows;
     }
 
     /// <summary>The images URL with its last <c>images</c> segment replaced by <c>labels</c>.</summary>

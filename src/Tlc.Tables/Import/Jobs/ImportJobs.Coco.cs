@@ -82,8 +82,9 @@ public static partial class ImportJobs
     }
 
     /// <summary>
-    /// Deletes the side files a plan wrote (COCO: <c>_plan/&lt;job id&gt;/</c> in the table folder); a spec without any is
-    /// left alone. Call it when the job has ended (published, failed for good or cancelled); deleting twice is harmless.
+    /// Deletes the side files a plan wrote (COCO, YOLO, image folders: <c>_plan/&lt;job id&gt;/</c> in the table folder); a
+    /// spec without any is left alone. Call it when the job has ended (published, failed for good or cancelled); deleting
+    /// twice is harmless.
     /// </summary>
     public static async Task DeletePlanFilesAsync(ImportJobSpec spec, UrlAdapterRegistry adapters, CancellationToken cancellationToken = default)
     {

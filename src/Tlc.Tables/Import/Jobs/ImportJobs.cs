@@ -135,6 +135,9 @@ public static partial class ImportJobs
                     "ndjson" => ConvertNdjsonAsync(conversion, descriptor, inputSchema, writer, adapters, settings, cancellationToken),
                     "parquet" => ConvertParquetAsync(conversion, descriptor, inputSchema, writer, adapters, settings, parallelism, cancellationToken),
                     "coco" => ConvertCocoAsync(conversion, descriptor, inputSchema, writer, adapters, settings, cancellationToken),
+                    "yolo" => ConvertYoloAsync(conversion, descriptor, inputSchema, writer, adapters, settings, cancellationToken),
+                    "image-folder" => ConvertImageFolderAsync(conversion, descriptor, inputSchema, writer, adapters, cancellationToken),
+                    "hf" => ConvertHuggingFaceAsync(conversion, descriptor, inputSchema, writer, adapters, cancellationToken),
                     _ => throw new NotSupportedException($"Import job {spec.JobId}: format '{spec.Format}' cannot be converted in chunks."),
                 };
                 await convert.ConfigureAwait(false);
@@ -271,7 +274,10 @@ public static partial class ImportJobs
 /// <summary>How an import job runs.</summary>
 public sealed record ImportJobOptions
 {
-    /// <summary>Source bytes per chunk. Default: <see cref="ImportJobs.DefaultChunkBytes"/> (16 MiB).</summary>
+    /// <summary>
+    /// Source bytes per chunk of imports cut by bytes (CSV, NDJSON, Parquet row groups, Hugging Face record batches).
+    /// Default: <see cref="ImportJobs.DefaultChunkBytes"/> (16 MiB).
+    /// </summary>
     public long ChunkBytes { get; init; } = ImportJobs.DefaultChunkBytes;
 
     /// <summary>What to do with bad rows. Default: <see cref="ImportErrorPolicy.Fail"/>.</summary>
@@ -288,6 +294,12 @@ public sealed record ImportJobOptions
     /// <see cref="ImportJobs.DefaultImagesPerChunk"/> (1,000).
     /// </summary>
     public int ImagesPerChunk { get; init; } = ImportJobs.DefaultImagesPerChunk;
+
+    /// <summary>
+    /// Files per chunk of imports cut into pages of files, one row per file (YOLO, image folders). Default:
+    /// <see cref="ImportJobs.DefaultFilesPerChunk"/> (1,000).
+    /// </summary>
+    public int FilesPerChunk { get; init; } = ImportJobs.DefaultFilesPerChunk;
 }
 
 /// <summary>What converting one chunk gave.</summary>

@@ -20,7 +20,7 @@ public sealed class ImportSource
         _plan = plan;
     }
 
-    /// <summary>The format: <c>csv</c>, <c>ndjson</c>, <c>parquet</c> or <c>coco</c>.</summary>
+    /// <summary>The format: <c>csv</c>, <c>ndjson</c>, <c>parquet</c>, <c>coco</c>, <c>yolo</c>, <c>image-folder</c> or <c>hf</c>.</summary>
     public string Format { get; }
 
     /// <summary>The source as given (a path or URL).</summary>
@@ -62,6 +62,34 @@ public sealed class ImportSource
         ArgumentException.ThrowIfNullOrWhiteSpace(annotationsFile);
         var o = options ?? new CocoImportOptions();
         return new("coco", annotationsFile, o, (id, job, ct) => ImportJobs.PlanCocoAsync(annotationsFile, imageFolder, o, id, job, ct));
+    }
+
+    /// <summary>
+    /// A YOLO images folder (labels in the sibling <c>labels</c> folder) with its class names in id order, cut into pages
+    /// of <see cref="ImportJobOptions.FilesPerChunk"/> images.
+    /// </summary>
+    public static ImportSource Yolo(string imagesFolder, IReadOnlyList<string> categories, YoloImportOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(imagesFolder);
+        ArgumentNullException.ThrowIfNull(categories);
+        var o = options ?? new YoloImportOptions();
+        return new("yolo", imagesFolder, o, (id, job, ct) => ImportJobs.PlanYoloAsync(imagesFolder, categories, o, id, job, ct));
+    }
+
+    /// <summary>A folder with one sub-folder of images per class, cut into pages of <see cref="ImportJobOptions.FilesPerChunk"/> images.</summary>
+    public static ImportSource ImageFolder(string folder, ImageFolderImportOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(folder);
+        var o = options ?? new ImageFolderImportOptions();
+        return new("image-folder", folder, o, (id, job, ct) => ImportJobs.PlanImageFolderAsync(folder, o, id, job, ct));
+    }
+
+    /// <summary>A Hugging Face dataset saved with <c>save_to_disk</c>, cut by Arrow shard and record batches.</summary>
+    public static ImportSource HuggingFace(string path, HuggingFaceImportOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var o = options ?? new HuggingFaceImportOptions();
+        return new("hf", path, o, (id, job, ct) => ImportJobs.PlanHuggingFaceAsync(path, o, id, job, ct));
     }
 
     /// <summary>
