@@ -55,10 +55,10 @@ public sealed partial class WorkerHost
         ImportChunkConversion? conversion = null;
         // Until the commit is sent, and when it lost, the staged file is nobody's; once it may have been accepted, it stays.
         var deleteStaged = true;
+        var writeId = ImportJobs.WriteId(task.Job.JobId, task.Chunk.Index, task.Lease.Attempt, task.Lease.Token);
         try
         {
             Interlocked.Add(ref _importBytesStarted, task.Chunk.Bytes);
-            var writeId = ImportJobs.WriteId(task.Job.JobId, task.Chunk.Index, task.Lease.Attempt, task.Lease.Token);
             conversion = await Task.Run(() => ImportJobs.ConvertAsync(task.Job, task.Chunk, writeId, _context.Adapters, cancellationToken: work.Token, parallelism: parallelism), work.Token)
                 .ConfigureAwait(false);
             if (BeforeImportCommit is { } hook)
@@ -111,6 +111,10 @@ public sealed partial class WorkerHost
             if (deleteStaged && conversion?.Quarantine is { } quarantined)
             {
                 await DeleteQuietlyAsync(ImportJobs.QuarantineUrl(task.Job).Join(quarantined.Url)).ConfigureAwait(false);
+            }
+            if (deleteStaged && conversion?.File is not null && ImportJobs.BulkFolder(task.Job, writeId) is { } bulk)
+            {
+                await DeleteQuietlyAsync(bulk).ConfigureAwait(false);
             }
         }
     }

@@ -263,6 +263,48 @@ public sealed class ImportJobTests(ClusterFixture fixture) : IClassFixture<Clust
         Assert.Empty(Directory.Exists(Path.Combine(folder, "chunks")) ? Directory.GetFiles(Path.Combine(folder, "chunks")) : []);
     }
 
+    [Fact(Timeout = 180_000)]
+    public async Task Cancel_HuggingFaceImportWithImageBytes_NoChunkFileOrBulkDataLeft()
+    {
+        var held = new TaskCompletionSource();
+        var release = new TaskCompletionSource();
+        var converted = 0;
+        var (hosts, _) = Workers(async (task, token) =>
+        {
+            if (Interlocked.Increment(ref converted) > 1)
+            {
+                held.TrySetResult();
+                await release.Task.WaitAsync(token);
+            }
+        });
+        using var stop = new CancellationTokenSource();
+        var runs = hosts.Select(h => h.RunAsync(stop.Token)).ToList();
+        var jobId = Guid.NewGuid().ToString("N");
+        var (spec, _) = await ImportJobs.PlanHuggingFaceAsync(Tlc.Testing.Fixtures.HuggingFaceFashionMnist, new HuggingFaceImportOptions
+        {
+            Root = fixture.Root.Url, Settings = fixture.Root.Settings, Project = "p", Dataset = "imports", Table = "hf-cancel", Split = "train",
+        }, jobId, new ImportJobOptions { ChunkBytes = 1 });
+        Assert.True(spec!.Chunks.Length >= 3, $"{spec.Chunks.Length} chunks");
+        var job = await ImportJob.SubmitAsync(fixture.Context(), spec);
+        await held.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        while ((await job.GetProgressAsync()).ChunksCommitted == 0)
+        {
+            await Task.Delay(20);
+        }
+
+        var cancelled = await job.CancelAsync();
+        release.SetResult();
+        await Task.Delay(500);
+        await stop.CancelAsync();
+        await Task.WhenAll(runs);
+
+        Assert.Equal(JobStatus.Cancelled, cancelled.Status);
+        Assert.True(cancelled.ChunksCommitted >= 1, "a chunk with image bytes was committed before the cancel");
+        var left = Directory.GetFiles(fixture.Root.Path, "*", SearchOption.AllDirectories)
+            .Where(f => f.Contains($"import-{jobId[..8]}", StringComparison.Ordinal)).ToList();
+        Assert.True(left.Count == 0, $"left behind: {string.Join(", ", left)}");
+    }
+
     private sealed class SyncProgress(Action<ImportProgress> report) : IProgress<ImportProgress>
     {
         public void Report(ImportProgress value) => report(value);

@@ -322,7 +322,9 @@ internal sealed partial class ImportJobGrain(
         var table = new Url(spec.TableUrl);
         var quarantine = ImportJobs.QuarantineUrl(spec);
         var files = infos.Select(i => i.Commit?.ChunkUrl).OfType<string>().Select(table.Join)
-            .Concat(infos.Select(i => i.Commit?.QuarantineUrl).OfType<string>().Select(quarantine.Join));
+            .Concat(infos.Select(i => i.Commit?.QuarantineUrl).OfType<string>().Select(quarantine.Join))
+            .Concat(infos.Where(i => i.Commit is { ChunkUrl: not null })
+                .Select(i => ImportJobs.BulkFolder(spec, ImportJobs.WriteId(spec.JobId, i.Index, i.Commit!.Attempt, i.Commit.Token))).OfType<Url>());
         foreach (var file in files)
         {
             try

@@ -248,6 +248,22 @@ public static partial class ImportJobs
         };
     }
 
+    /// <summary>
+    /// Where the chunk attempt <paramref name="writeId"/> of an import writes bulk data (image bytes a Hugging Face dataset
+    /// embeds), or null for formats that write none (their images stay where they are). A job that publishes nothing, and
+    /// a worker whose attempt lost, delete it with the staged chunk file.
+    /// </summary>
+    public static Url? BulkFolder(ImportJobSpec spec, string writeId)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (spec.Format != "hf")
+        {
+            return null;
+        }
+        var table = new Url(spec.TableUrl);
+        return TableLayout.Parse(table) is { } l ? TableLayout.BulkData(l.Root, l.Project, l.Dataset, l.Table).Join(writeId) : table.Join($"bulk_data/{writeId}");
+    }
+
     /// <summary>The write id of a chunk attempt: part of its staged file's name, so attempts never share a file.</summary>
     public static string WriteId(string jobId, int chunk, int attempt, string token) =>
         string.Create(CultureInfo.InvariantCulture, $"import-{jobId[..Math.Min(8, jobId.Length)]}-c{chunk:D5}-a{attempt}-{token[..Math.Min(8, token.Length)]}");
