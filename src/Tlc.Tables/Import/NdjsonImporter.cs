@@ -48,15 +48,17 @@ internal sealed class NdjsonImporter
 
     /// <summary>
     /// Converts one line-aligned byte range of a planned NDJSON import into <paramref name="writer"/>; errors name the
-    /// file and the line in the file (the range's first line plus the lines before).
+    /// file and the line in the file (the range's first line plus the lines before). With <paramref name="quarantine"/>
+    /// (skip policy) a bad line — not JSON, not an object, invalid UTF-8, an unknown or repeated key, a value of the
+    /// wrong type, a missing required key — is left out and reported instead.
     /// </summary>
     internal static async Task ConvertRangeAsync(ImportInput input, NdjsonImportOptions options, TableSchema schema, LineRange range,
-        TableWriter writer, CancellationToken cancellationToken)
+        TableWriter writer, CancellationToken cancellationToken, CsvImporter.RowQuarantine? quarantine = null)
     {
         var stream = await input.OpenAsync(cancellationToken).ConfigureAwait(false);
         using var window = new StreamWindow(stream, range.Start, range.End);
         var lines = new LineReader(window, range.FirstLine, skipByteOrderMark: range.Start == 0);
-        await new NdjsonImporter(input, options).ImportAsync(lines, schema, writer, cancellationToken).ConfigureAwait(false);
+        await new NdjsonImporter(input, options).ImportAsync(lines, schema, writer, cancellationToken, quarantine).ConfigureAwait(false);
     }
 
     private async Task<TableSchema> InferSchemaAsync(CancellationToken cancellationToken)
@@ -136,7 +138,8 @@ internal sealed class NdjsonImporter
         }
     }
 
-    private async Task ImportAsync(LineReader lines, TableSchema schema, TableWriter writer, CancellationToken cancellationToken)
+    private async Task ImportAsync(LineReader lines, TableSchema schema, TableWriter writer, CancellationToken cancellationToken,
+        CsvImporter.RowQuarantine? quarantine = null)
     {
         var names = schema.Names.ToArray();
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -151,18 +154,14 @@ internal sealed class NdjsonImporter
         var arrowSchema = ArrowSchemas.ToArrowSchema(schema);
         var batchRows = _options.BatchRows ?? (_options.Settings ?? TlcSettings.Current).Tables.BatchRows;
         var batchLines = new long[batchRows];
+        // Skip policy: the batch's lines are kept so that, after a bad line, the builders restart from the good ones.
+        var kept = quarantine is null ? null : new byte[batchRows][];
         var count = 0;
         long objects = 0;
-        while (await lines.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+
+        void AppendRow(JsonDocument document, long number, long row)
         {
-            var number = lines.LineNumber;
-            using var document = Parse(line, number);
-            if (document is null)
-            {
-                continue;
-            }
             objects++;
-            var row = writer.RowCount + count;
             foreach (var property in document.RootElement.EnumerateObject())
             {
                 if (!index.TryGetValue(property.Name, out var c))
@@ -203,6 +202,46 @@ internal sealed class NdjsonImporter
                     builders[c].AppendNull();
                 }
             }
+        }
+
+        while (await lines.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+        {
+            var number = lines.LineNumber;
+            try
+            {
+                using var document = Parse(line, number);
+                if (document is null)
+                {
+                    continue;
+                }
+                try
+                {
+                    AppendRow(document, number, writer.RowCount + count);
+                }
+                catch (ImportException) when (kept is not null)
+                {
+                    // Some columns took the bad line's values: start the batch's builders over from its good lines.
+                    foreach (var builder in builders)
+                    {
+                        builder.Build();
+                    }
+                    for (var i = 0; i < count; i++)
+                    {
+                        using var again = JsonDocument.Parse(kept[i]);
+                        AppendRow(again, batchLines[i], writer.RowCount + i);
+                    }
+                    throw;
+                }
+            }
+            catch (ImportException e) when (quarantine is not null)
+            {
+                quarantine(number, ColumnOf(e.Location), e.Problem);
+                continue;
+            }
+            if (kept is not null)
+            {
+                kept[count] = line.ToArray();
+            }
             batchLines[count++] = number;
             if (count == batchRows)
             {
@@ -212,6 +251,14 @@ internal sealed class NdjsonImporter
             }
         }
         Flush(builders, arrowSchema, batchLines, count, writer);
+    }
+
+    /// <summary>The column an error location names (<c>line 7, column 'x'</c> → x), if any.</summary>
+    private static string? ColumnOf(string? location)
+    {
+        const string Marker = "column '";
+        var at = location?.IndexOf(Marker, StringComparison.Ordinal) ?? -1;
+        return at < 0 ? null : location![(at + Marker.Length)..].TrimEnd('\'');
     }
 
     /// <summary>Class names (JSON strings) as .NET strings where a value map names the values, so the builder maps them.</summary>

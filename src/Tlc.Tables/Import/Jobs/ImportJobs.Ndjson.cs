@@ -41,7 +41,7 @@ public static partial class ImportJobs
     });
 
     private static async Task ConvertNdjsonAsync(JsonObject conversion, JsonObject descriptor, TableSchema schema, TableWriter writer,
-        UrlAdapterRegistry adapters, TlcOptions? settings, CancellationToken cancellationToken)
+        UrlAdapterRegistry adapters, TlcOptions? settings, CsvImporter.RowQuarantine? quarantine, CancellationToken cancellationToken)
     {
         var options = new NdjsonImportOptions
         {
@@ -53,6 +53,6 @@ public static partial class ImportJobs
         };
         var input = new ImportInput((string)conversion["display"]!, options);
         var range = new LineRange((long)descriptor["start"]!, (long)descriptor["end"]!, (long)descriptor["first_line"]!);
-        await NdjsonImporter.ConvertRangeAsync(input, options, schema, range, writer, cancellationToken).ConfigureAwait(false);
+        await NdjsonImporter.ConvertRangeAsync(input, options, schema, range, writer, cancellationToken, quarantine).ConfigureAwait(false);
     }
 }

@@ -132,7 +132,7 @@ public static partial class ImportJobs
                 var convert = spec.Format switch
                 {
                     "csv" => ConvertCsvAsync(conversion, descriptor, inputSchema, writer, adapters, settings, leaveOut, parallelism, cancellationToken),
-                    "ndjson" => ConvertNdjsonAsync(conversion, descriptor, inputSchema, writer, adapters, settings, cancellationToken),
+                    "ndjson" => ConvertNdjsonAsync(conversion, descriptor, inputSchema, writer, adapters, settings, leaveOut, cancellationToken),
                     "parquet" => ConvertParquetAsync(conversion, descriptor, inputSchema, writer, adapters, settings, parallelism, cancellationToken),
                     "coco" => ConvertCocoAsync(conversion, descriptor, inputSchema, writer, adapters, settings, cancellationToken),
                     "yolo" => ConvertYoloAsync(conversion, descriptor, inputSchema, writer, adapters, settings, cancellationToken),
