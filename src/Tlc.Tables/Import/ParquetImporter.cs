@@ -177,7 +177,7 @@ internal static class ParquetImporter
     /// first row group read).
     /// </summary>
     internal static async Task CopyAsync(ImportInput input, FileReader reader, List<SchemaField> fields, TableSchema schema, TableWriter writer,
-        int[]? rowGroups, long firstRow, CancellationToken cancellationToken)
+        int[]? rowGroups, long firstRow, CancellationToken cancellationToken, Action<long, string?, string>? quarantine = null)
     {
         if (rowGroups is { Length: 0 })
         {
@@ -187,6 +187,8 @@ internal static class ParquetImporter
         var arrowSchema = ArrowSchemas.ToArrowSchema(schema);
         var names = schema.Names.ToArray();
         using var batches = reader.GetRecordBatchReader(rowGroups: rowGroups, columns: leaves);
+        // The file row of the next row read (under the skip policy the writer holds fewer rows than were read).
+        var next = firstRow;
         while (true)
         {
             RecordBatch? batch;
@@ -197,7 +199,7 @@ internal static class ParquetImporter
             catch (Exception e) when (e is ParquetException || e.GetType() == typeof(Exception))
             {
                 // Corrupt pages surface from the native batch stream as plain exceptions ("IOError: Couldn't deserialize thrift").
-                throw input.Error($"row {firstRow + writer.RowCount}", $"unreadable Parquet data ({e.Message.Trim()})", e);
+                throw input.Error($"row {next}", $"unreadable Parquet data ({e.Message.Trim()})", e);
             }
             if (batch is null)
             {
@@ -205,30 +207,71 @@ internal static class ParquetImporter
             }
             using (batch)
             {
-                var first = firstRow + writer.RowCount;
-                var arrays = new IArrowArray[names.Length];
-                try
+                if (quarantine is null)
                 {
-                    for (var c = 0; c < names.Length; c++)
+                    var arrays = new IArrowArray[names.Length];
+                    try
                     {
-                        var index = batch.Schema.GetFieldIndex(names[c]);
-                        arrays[c] = ArrowArrayConversion.Convert(batch.Column(index), schema[names[c]], names[c], first);
+                        for (var c = 0; c < names.Length; c++)
+                        {
+                            arrays[c] = ArrowArrayConversion.Convert(batch.Column(batch.Schema.GetFieldIndex(names[c])), schema[names[c]], names[c], next);
+                        }
+                    }
+                    catch (RowValidationException e)
+                    {
+                        throw input.Error($"row {e.Row}, column '{e.Column}'", e.Problem, e);
+                    }
+                    try
+                    {
+                        writer.AddRecordBatch(new RecordBatch(arrowSchema, arrays, batch.Length));
+                    }
+                    catch (RowValidationException e)
+                    {
+                        // The writer counts its own rows; a chunk's writer starts at the chunk's first row.
+                        throw input.Error($"row {firstRow + e.Row}, column '{e.Column}'", e.Problem, e);
                     }
                 }
-                catch (RowValidationException e)
+                else
                 {
-                    throw input.Error($"row {e.Row}, column '{e.Column}'", e.Problem, e);
+                    CopySkipping(batch, 0, batch.Length, next, schema, names, arrowSchema, writer, quarantine);
                 }
-                try
+                next += batch.Length;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Skip policy: rows [<paramref name="offset"/>, +<paramref name="length"/>) of <paramref name="batch"/> (file row
+    /// <paramref name="fileRow"/> on) are converted and checked before the writer sees them; the first bad row found is
+    /// quarantined and the rows on either side of it are copied the same way.
+    /// </summary>
+    private static void CopySkipping(RecordBatch batch, int offset, int length, long fileRow, TableSchema schema, string[] names, Apache.Arrow.Schema arrowSchema,
+        TableWriter writer, Action<long, string?, string> quarantine)
+    {
+        while (length > 0)
+        {
+            var arrays = new IArrowArray[names.Length];
+            try
+            {
+                for (var c = 0; c < names.Length; c++)
                 {
-                    writer.AddRecordBatch(new RecordBatch(arrowSchema, arrays, batch.Length));
-                }
-                catch (RowValidationException e)
-                {
-                    // The writer counts its own rows; a chunk's writer starts at the chunk's first row.
-                    throw input.Error($"row {firstRow + e.Row}, column '{e.Column}'", e.Problem, e);
+                    var column = ArrowArrayFactory.Slice(batch.Column(batch.Schema.GetFieldIndex(names[c])), offset, length);
+                    arrays[c] = ArrowArrayConversion.Convert(column, schema[names[c]], names[c], fileRow);
+                    BatchValidation.Check(arrays[c], schema[names[c]], names[c], fileRow);
                 }
             }
+            catch (RowValidationException e) when (e.Row >= fileRow && e.Row < fileRow + length)
+            {
+                quarantine(e.Row, e.Column, e.Problem);
+                var before = (int)(e.Row - fileRow);
+                CopySkipping(batch, offset, before, fileRow, schema, names, arrowSchema, writer, quarantine);
+                offset += before + 1;
+                length -= before + 1;
+                fileRow = e.Row + 1;
+                continue;
+            }
+            writer.AddRecordBatch(new RecordBatch(arrowSchema, arrays, length));
+            return;
         }
     }
 

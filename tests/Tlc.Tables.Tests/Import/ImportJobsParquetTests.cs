@@ -31,9 +31,15 @@ public sealed class ImportJobsParquetTests : IDisposable
     /// A Parquet file of <paramref name="rows"/> rows in row groups of <see cref="GroupRows"/>: integers, nullable strings and
     /// doubles, timestamps, lists, dictionary-encoded class names (<paramref name="badRow"/> holds "bird", the others cat/dog).
     /// </summary>
-    private string WriteParquet(int rows, int? badRow = null)
+    private string WriteParquet(int rows, int? badRow = null, int[]? badRows = null, bool omitBad = false)
     {
-        var path = _root.File($"input/data-{rows}-{badRow}.parquet");
+        var path = _root.File($"input/data-{rows}-{badRow}-{string.Join('_', badRows ?? [])}-{omitBad}.parquet");
+        var bad = new HashSet<int>(badRows ?? []);
+        if (badRow is { } one)
+        {
+            bad.Add(one);
+        }
+        var written = 0;
         var ids = new Int64Array.Builder();
         var names = new StringArray.Builder();
         var scores = new DoubleArray.Builder();
@@ -43,6 +49,11 @@ public sealed class ImportJobsParquetTests : IDisposable
         var classes = new StringArray.Builder();
         for (var i = 0; i < rows; i++)
         {
+            if (omitBad && bad.Contains(i))
+            {
+                continue;
+            }
+            written++;
             ids.Append(i * 3L);
             if (i % 5 == 0)
             {
@@ -66,7 +77,7 @@ public sealed class ImportJobsParquetTests : IDisposable
             {
                 items.Append(i + k);
             }
-            classes.Append(i == badRow ? "bird" : i % 3 == 0 ? "cat" : "dog");
+            classes.Append(bad.Contains(i) ? "bird" : i % 3 == 0 ? "cat" : "dog");
         }
         var schema = new Apache.Arrow.Schema.Builder()
             .Field(new Field("id", Int64Type.Default, false))
@@ -76,7 +87,7 @@ public sealed class ImportJobsParquetTests : IDisposable
             .Field(new Field("tags", new ListType(Int32Type.Default), false))
             .Field(new Field("class", StringType.Default, false))
             .Build();
-        var batch = new RecordBatch(schema, [ids.Build(), names.Build(), scores.Build(), times.Build(), lists.Build(), classes.Build()], rows);
+        var batch = new RecordBatch(schema, [ids.Build(), names.Build(), scores.Build(), times.Build(), lists.Build(), classes.Build()], written);
         using var arrowProperties = new ParquetSharp.Arrow.ArrowWriterPropertiesBuilder().StoreSchema().Build();
         using var writer = new ParquetSharp.Arrow.FileWriter(path, schema, arrowProperties: arrowProperties);
         writer.WriteRecordBatch(batch, GroupRows);
@@ -271,6 +282,40 @@ public sealed class ImportJobsParquetTests : IDisposable
         Assert.Contains("'bird'", failed.Error);
         Assert.Null(failed.File);
         Assert.Equal(results.Length - 1, StagedFiles(spec!).Length);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Convert_UnknownClassesAcrossRowGroups_SkipPolicy_QuarantineListsExactlyTheRowsAndTableEqualsCleanImport()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        int[] bad = [0, 5, 199, 200, 1234, 1235, 1999];
+        var path = WriteParquet(2000, badRows: bad);
+        var clean = WriteParquet(2000, badRows: bad, omitBad: true);
+        var schema = new Dictionary<string, ColumnSchema> { ["class"] = new CategoricalLabelSchema(["cat", "dog"]) };
+        var (spec, _) = await ImportJobs.PlanParquetAsync(path, Options("skip", schema), "job-p-skip",
+            new ImportJobOptions { ChunkBytes = 1, ErrorPolicy = Tlc.Cluster.ImportErrorPolicy.Skip }, ct);
+
+        var results = await ConvertAsync(spec!, _root);
+
+        Assert.All(results, r => Assert.Null(r.Error));
+        var commits = Commits(results);
+        var adapters = new Tlc.Tables.Urls.UrlAdapterRegistry();
+        await Tlc.Tables.Storage.ObjectFiles.PublishAsync(adapters, ImportJobs.QuarantineUrl(spec!), ImportJobs.BuildQuarantineObject(spec!, commits, DateTimeOffset.UtcNow),
+            Tlc.Tables.Urls.WriteMode.CreateNew, ct);
+        await Tlc.Tables.Storage.ObjectFiles.PublishAsync(adapters, new Url(spec!.TableUrl), ImportJobs.BuildObject(spec, commits, DateTimeOffset.UtcNow),
+            Tlc.Tables.Urls.WriteMode.CreateNew, ct);
+        using var quarantine = await Table.OpenAsync(ImportJobs.QuarantineUrl(spec), cancellationToken: ct);
+        Assert.Equal(bad.Select(b => (long)b), quarantine.Rows.Select(r => (long)r["row"]!));
+        Assert.All(quarantine.Rows, r =>
+        {
+            Assert.Equal(path, r["file"]);
+            Assert.Null(r["line"]);
+            Assert.Equal("class", r["column"]);
+            Assert.Contains("'bird'", (string)r["reason"]!, StringComparison.Ordinal);
+        });
+        using var table = await Table.OpenAsync(spec.TableUrl, cancellationToken: ct);
+        using var expected = await Table.FromParquetAsync(clean, Options("clean", schema), ct);
+        AssertSameTable(expected, table);
     }
 
     [Fact(Timeout = 60_000)]

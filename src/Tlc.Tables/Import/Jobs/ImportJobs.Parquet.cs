@@ -71,7 +71,7 @@ public static partial class ImportJobs
 
     /// <summary>Converts a chunk's row groups; with <paramref name="parallelism"/> above 1 columns decode in parallel (Arrow's CPU pool).</summary>
     private static async Task ConvertParquetAsync(JsonObject conversion, JsonObject descriptor, TableSchema schema, TableWriter writer,
-        UrlAdapterRegistry adapters, TlcOptions? settings, int parallelism, CancellationToken cancellationToken)
+        UrlAdapterRegistry adapters, TlcOptions? settings, int parallelism, Action<long, string?, string>? quarantine, CancellationToken cancellationToken)
     {
         var options = new ParquetImportOptions { Adapters = adapters, Settings = settings };
         var input = new ImportInput((string)conversion["display"]!, options);
@@ -79,7 +79,7 @@ public static partial class ImportJobs
         using var opened = await ParquetImporter.OpenAsync(input, (int)conversion["batch_rows"]!, cancellationToken, useThreads: parallelism > 1)
             .ConfigureAwait(false);
         var fields = ParquetImporter.Fields(input, opened.Reader, conversion["columns"]!.AsArray().Select(n => (string)n!));
-        await ParquetImporter.CopyAsync(input, opened.Reader, fields, schema, writer, rowGroups, (long)descriptor["first_row"]!, cancellationToken)
+        await ParquetImporter.CopyAsync(input, opened.Reader, fields, schema, writer, rowGroups, (long)descriptor["first_row"]!, cancellationToken, quarantine)
             .ConfigureAwait(false);
     }
 }

@@ -133,7 +133,8 @@ public static partial class ImportJobs
                 {
                     "csv" => ConvertCsvAsync(conversion, descriptor, inputSchema, writer, adapters, settings, leaveOut, parallelism, cancellationToken),
                     "ndjson" => ConvertNdjsonAsync(conversion, descriptor, inputSchema, writer, adapters, settings, leaveOut, cancellationToken),
-                    "parquet" => ConvertParquetAsync(conversion, descriptor, inputSchema, writer, adapters, settings, parallelism, cancellationToken),
+                    "parquet" => ConvertParquetAsync(conversion, descriptor, inputSchema, writer, adapters, settings, parallelism,
+                        quarantine is null ? null : (row, column, problem) => quarantine.Add(null, row, column, problem), cancellationToken),
                     "coco" => ConvertCocoAsync(conversion, descriptor, inputSchema, writer, adapters, settings, cancellationToken),
                     "yolo" => ConvertYoloAsync(conversion, descriptor, inputSchema, writer, adapters, settings, cancellationToken),
                     "image-folder" => ConvertImageFolderAsync(conversion, descriptor, inputSchema, writer, adapters, cancellationToken),
