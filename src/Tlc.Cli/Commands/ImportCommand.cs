@@ -42,7 +42,7 @@ internal static class ImportCommand
         import.Add(Format("yolo", "a YOLO images folder (labels in the sibling 'labels' folder)", "tlc import yolo data/images/train --categories cat,dog --dataset pets",
             (source, c, parse, ct) => Table.FromYoloUrlAsync(source, Categories(parse), YoloOptions(c, parse), ct),
             (source, c, parse) => ImportSource.Yolo(source, Categories(parse), YoloOptions(c, parse)),
-            CategoriesOption, YoloTaskOption, FilesPerChunk));
+            CategoriesOption, YoloTaskOption, ValidateBoxes, FilesPerChunk));
         import.Add(Format("image-folder", "a folder with one sub-folder of images per class", "tlc import image-folder photos/train --dataset photos",
             (source, c, parse, ct) => Table.FromImageFolderAsync(source, ImageFolderOptions(c, parse), ct),
             (source, c, parse) => ImportSource.ImageFolder(source, ImageFolderOptions(c, parse)),
@@ -73,7 +73,7 @@ internal static class ImportCommand
     private static YoloImportOptions YoloOptions(Common c, ParseResult parse) => new()
     {
         Project = c.Project, Dataset = c.Dataset, Table = c.Table, IfExists = c.IfExists, Description = c.Description,
-        Task = parse.GetValue(YoloTaskOption),
+        Task = parse.GetValue(YoloTaskOption), ValidateBoxes = parse.GetValue(ValidateBoxes),
     };
 
     private static ImageFolderImportOptions ImageFolderOptions(Common c, ParseResult parse) => new()
@@ -138,6 +138,10 @@ internal static class ImportCommand
     private static readonly Option<CocoTask> CocoTaskOption = new("--task") { Description = "Detect (boxes) or Segment (boxes, polygons, RLE masks).", DefaultValueFactory = _ => CocoTask.Detect };
     private static readonly Option<YoloTask> YoloTaskOption = new("--task") { Description = "Detect, Segment or Pose.", DefaultValueFactory = _ => YoloTask.Detect };
     private static readonly Option<bool> IncludeIsCrowd = new("--include-iscrowd") { Description = "Keep crowd annotations (flagged)." };
+    private static readonly Option<bool> ValidateBoxes = new("--validate-boxes")
+    {
+        Description = "Check every box lies inside its image (corners within [0, 1] ± 0.001); COCO boxes are always checked (± 1 pixel).",
+    };
     private static readonly Option<bool> Validate = new("--validate-images") { Description = "Check every image exists and decodes (in parallel)." };
     private static readonly Option<string> CategoriesOption = new("--categories") { Description = "Class names in id order, comma-separated, or a file with one per line.", Required = true };
     private static readonly Option<string> Split = new("--split") { Description = "The split of a DatasetDict.", DefaultValueFactory = _ => "train" };

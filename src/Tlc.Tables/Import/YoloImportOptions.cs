@@ -17,4 +17,15 @@ public sealed class YoloImportOptions : ImportOptions
 
     /// <summary>Numbers per keypoint for <see cref="YoloTask.Pose"/>: 2 (x, y) or 3 (x, y, visibility 0/1/2). Default: 3.</summary>
     public int KeypointDims { get; init; } = 3;
+
+    /// <summary>
+    /// Whether every box (detect and pose) must lie inside its image: the corners cx ± w/2 and cy ± h/2 within [0, 1]
+    /// give or take <see cref="BoxTolerance"/>; a box that sticks out is an error naming the label file and line.
+    /// Coordinates are always checked to lie in [0, 1] (as Ultralytics does), class ids to be below the number of
+    /// categories. Default: false.
+    /// </summary>
+    public bool ValidateBoxes { get; init; }
+
+    /// <summary>How far (normalised) a box may stick out of its image under <see cref="ValidateBoxes"/>: 0.001.</summary>
+    public const double BoxTolerance = 1e-3;
 }

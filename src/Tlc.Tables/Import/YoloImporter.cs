@@ -114,7 +114,7 @@ internal static class YoloImporter
         var sizes = await ImageFiles.ReadSizesAsync(adapters, images, null, cancellationToken).ConfigureAwait(false);
         var texts = await ReadLabelFilesAsync(adapters, labelFiles, cancellationToken).ConfigureAwait(false);
 
-        var parser = new LineParser(options.Task, classes, keypoints, options.KeypointDims);
+        var parser = new LineParser(options.Task, classes, keypoints, options.KeypointDims, options.ValidateBoxes);
         var rows = new List<(IReadOnlyDictionary<string, object?> Row, string? Origin)>(images.Count);
         for (var i = 0; i < images.Count; i++)
         {
@@ -222,7 +222,7 @@ internal static class YoloImporter
     }
 
     /// <summary>Checks and reads the numbers of one label line.</summary>
-    private sealed class LineParser(YoloTask task, int classes, int keypoints, int keypointDims)
+    private sealed class LineParser(YoloTask task, int classes, int keypoints, int keypointDims, bool validateBoxes)
     {
         public double[] Parse(string[] fields, string file, int line)
         {
@@ -268,6 +268,16 @@ internal static class YoloImporter
                         $"field {k + 1} ({fields[k]}) is outside [0, 1]: YOLO coordinates are normalised by the image size");
                 }
                 values[k] = v;
+            }
+            if (validateBoxes && task is YoloTask.Detect or YoloTask.Pose)
+            {
+                const double T = YoloImportOptions.BoxTolerance;
+                var (cx, cy, w, h) = (values[1], values[2], values[3], values[4]);
+                if (cx - (w / 2) < -T || cy - (h / 2) < -T || cx + (w / 2) > 1 + T || cy + (h / 2) > 1 + T)
+                {
+                    throw new ImportException(file, where, string.Create(CultureInfo.InvariantCulture,
+                        $"the box (cx {cx}, cy {cy}, w {w}, h {h}) sticks out of the image (corners {cx - (w / 2):0.####}..{cx + (w / 2):0.####} × {cy - (h / 2):0.####}..{cy + (h / 2):0.####}, allowed 0..1)"));
+                }
             }
             return values;
         }

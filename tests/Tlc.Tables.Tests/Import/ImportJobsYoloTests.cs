@@ -17,8 +17,9 @@ public sealed class ImportJobsYoloTests : IDisposable
     private static readonly string[] FashionClasses =
         ["T-shirt_top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle_boot"];
 
-    private YoloImportOptions Options(string table, YoloTask task = YoloTask.Detect, int? keypoints = null) => new()
+    private YoloImportOptions Options(string table, YoloTask task = YoloTask.Detect, int? keypoints = null, bool validateBoxes = false) => new()
     {
+        ValidateBoxes = validateBoxes,
         Root = _root.Url,
         Settings = _root.Settings,
         Project = "p",
@@ -147,6 +148,29 @@ public sealed class ImportJobsYoloTests : IDisposable
         Assert.Contains($"{new Url(label).Value}:line 2: {problem}", failed.Error, StringComparison.Ordinal);
         Assert.Null(failed.File);
         Assert.Equal(4, StagedFiles(spec!).Length);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Convert_BoxStickingOutOfTheImage_ValidateBoxes_FailsItsChunkWithTheOneProcessMessage_AcceptedWithout()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var images = WriteYolo(22, YoloTask.Detect);
+        var label = Directory.GetFiles(Path.Combine(Path.GetDirectoryName(images)!, "labels"), "013-*.txt", SearchOption.AllDirectories).Single();
+        // Every number in [0, 1] (as Ultralytics requires), but the right edge is at 0.95 + 0.1 = 1.05.
+        File.AppendAllLines(label, ["3 0.95 0.5 0.2 0.3"]);
+        var oneProcess = await Assert.ThrowsAsync<ImportException>(() => Table.FromYoloUrlAsync(images, FashionClasses, Options("single", validateBoxes: true), ct));
+        var (spec, _) = await ImportJobs.PlanYoloAsync(images, FashionClasses, Options("checked", validateBoxes: true), "job-y-boxes",
+            new ImportJobOptions { FilesPerChunk = 5 }, ct);
+        var (lenient, _) = await ImportJobs.PlanYoloAsync(images, FashionClasses, Options("lenient"), "job-y-lenient", new ImportJobOptions { FilesPerChunk = 5 }, ct);
+
+        var results = await ConvertAsync(spec!, _root);
+        var accepted = await ConvertAsync(lenient!, _root);
+
+        var failed = Assert.Single(results, r => r.Error is not null);
+        Assert.Equal(3, System.Array.IndexOf(results, failed));
+        Assert.Equal(oneProcess.Message, failed.Error);
+        Assert.Contains($"{new Url(label).Value}:line 2: the box (cx 0.95, cy 0.5, w 0.2, h 0.3) sticks out of the image", failed.Error, StringComparison.Ordinal);
+        Assert.All(accepted, r => Assert.Null(r.Error));
     }
 
     [Fact(Timeout = 120_000)]

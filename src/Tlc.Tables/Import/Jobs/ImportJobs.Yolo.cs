@@ -53,6 +53,7 @@ public static partial class ImportJobs
                 ["classes"] = categories.Count,
                 ["keypoints"] = keypoints,
                 ["keypoint_dims"] = options.KeypointDims,
+                ["validate_boxes"] = options.ValidateBoxes,
                 ["plan_folder"] = planFolder.Value,
                 ["source"] = listing.Source,
             };
@@ -70,6 +71,7 @@ public static partial class ImportJobs
             Task = Enum.Parse<YoloTask>((string)conversion["task"]!, ignoreCase: true),
             NumKeypoints = (int)conversion["keypoints"]!,
             KeypointDims = (int)conversion["keypoint_dims"]!,
+            ValidateBoxes = (bool?)conversion["validate_boxes"] ?? false,
             Adapters = adapters,
             Settings = settings,
         };
