@@ -17,4 +17,12 @@ public sealed class YoloImportOptions : ImportOptions
 
     /// <summary>Numbers per keypoint for <see cref="YoloTask.Pose"/>: 2 (x, y) or 3 (x, y, visibility 0/1/2). Default: 3.</summary>
     public int KeypointDims { get; init; } = 3;
+
+    /// <summary>
+    /// Check that every box (detect and pose) lies inside its image: the corners of the normalised centre-size box,
+    /// <c>cx ± w/2</c> and <c>cy ± h/2</c>, must lie within [0, 1] with a tolerance of 1e-3. A box outside is an
+    /// <see cref="ImportException"/> naming the label file and line. (Each number is always checked to lie in [0, 1];
+    /// this adds the corners.) Default: false.
+    /// </summary>
+    public bool ValidateBoxes { get; init; }
 }

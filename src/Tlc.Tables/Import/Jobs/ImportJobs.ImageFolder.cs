@@ -54,14 +54,15 @@ public static partial class ImportJobs
 
     /// <summary>Converts a page of an image-folder import: its side file's images and labels, as the one-process import does.</summary>
     private static async Task ConvertImageFolderAsync(JsonObject conversion, JsonObject descriptor, TableSchema schema, TableWriter writer,
-        UrlAdapterRegistry adapters, CancellationToken cancellationToken)
+        UrlAdapterRegistry adapters, ImageFiles.ImageQuarantine? leaveOut, CancellationToken cancellationToken)
     {
         _ = schema;
         using var page = await ReadPageAsync(adapters, descriptor, cancellationToken).ConfigureAwait(false);
         var urls = PageStrings(page.RootElement, "images");
         var labels = page.RootElement.GetProperty("labels").EnumerateArray().Select(l => l.GetInt32()).ToList();
         var images = urls.Select((u, i) => (new Url(u), labels[i])).ToList();
-        var rows = await ImageFolderImporter.ConvertAsync(adapters, images, (bool)conversion["validate_images"]!, cancellationToken).ConfigureAwait(false);
+        var rows = await ImageFolderImporter.ConvertAsync(adapters, images, (bool)conversion["validate_images"]!, cancellationToken, leaveOut)
+            .ConfigureAwait(false);
         AddRows(writer, rows, (string)conversion["display"]!, cancellationToken);
     }
 }

@@ -53,6 +53,7 @@ public static partial class ImportJobs
                 ["classes"] = categories.Count,
                 ["keypoints"] = keypoints,
                 ["keypoint_dims"] = options.KeypointDims,
+                ["validate_boxes"] = options.ValidateBoxes,
                 ["plan_folder"] = planFolder.Value,
                 ["source"] = listing.Source,
             };
@@ -62,7 +63,7 @@ public static partial class ImportJobs
 
     /// <summary>Converts a page of a YOLO import: its side file's images and label files, as the one-process import does.</summary>
     private static async Task ConvertYoloAsync(JsonObject conversion, JsonObject descriptor, TableSchema schema, TableWriter writer,
-        UrlAdapterRegistry adapters, TlcOptions? settings, CancellationToken cancellationToken)
+        UrlAdapterRegistry adapters, TlcOptions? settings, ImageFiles.ImageQuarantine? leaveOut, CancellationToken cancellationToken)
     {
         _ = schema;
         var options = new YoloImportOptions
@@ -70,6 +71,7 @@ public static partial class ImportJobs
             Task = Enum.Parse<YoloTask>((string)conversion["task"]!, ignoreCase: true),
             NumKeypoints = (int)conversion["keypoints"]!,
             KeypointDims = (int)conversion["keypoint_dims"]!,
+            ValidateBoxes = (bool?)conversion["validate_boxes"] ?? false,
             Adapters = adapters,
             Settings = settings,
         };
@@ -77,7 +79,7 @@ public static partial class ImportJobs
         var images = PageStrings(page.RootElement, "images").Select(u => new Url(u)).ToList();
         var labels = PageStrings(page.RootElement, "labels").Select(u => new Url(u)).ToList();
         var rows = await YoloImporter.ConvertAsync(adapters, images, labels, options, (int)conversion["classes"]!, (int)conversion["keypoints"]!,
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken, leaveOut).ConfigureAwait(false);
         AddRows(writer, rows, (string)conversion["display"]!, cancellationToken);
     }
 }
