@@ -11,7 +11,8 @@ namespace Tlc.Tables.Import;
 /// <summary>
 /// Imports a COCO annotation file: one row per entry of <c>images</c> (in the file's order) with the image URL, its size
 /// and its annotations. The whole file is checked before anything is written; an error names the file and the JSON
-/// location (<c>annotations[4]</c>, with the annotation id) or, for malformed JSON, the line.
+/// location (<c>annotations[4]</c>, with the annotation id) or, for malformed JSON, the line. Boxes outside their image
+/// are errors only with <see cref="CocoImportOptions.ValidateBoxes"/>; an unknown <c>category_id</c> always is.
 /// </summary>
 /// <remarks>
 /// Columns: <c>image</c> (URL of image folder + <c>file_name</c>), <c>width</c>, <c>height</c>, <c>bbs</c> (boxes exactly as the

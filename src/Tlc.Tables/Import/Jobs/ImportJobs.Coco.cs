@@ -26,8 +26,9 @@ public static partial class ImportJobs
     /// <returns>The job spec, or the existing table when <see cref="ImportOptions.IfExists"/> is <see cref="IfExists.Reuse"/> and it exists.</returns>
     /// <exception cref="ImportException">
     /// Malformed JSON, bad categories, an image without an integer id or with a duplicate id, an annotation that is not an
-    /// object or names no known image (errors no single chunk can report). Other bad annotations and images become the
-    /// error of their chunk, with the locations the one-process import names.
+    /// object or names no known image (errors no single chunk can report), under either error policy. Other bad
+    /// annotations and images become the error of their chunk, with the locations the one-process import names; under
+    /// <see cref="ImportErrorPolicy.Skip"/> such an image is left out as a whole row and listed in the quarantine.
     /// </exception>
     public static async Task<(ImportJobSpec? Spec, Table? Existing)> PlanCocoAsync(string annotationsFile, string? imageFolder, CocoImportOptions options,
         string jobId, ImportJobOptions? jobOptions = null, CancellationToken cancellationToken = default)

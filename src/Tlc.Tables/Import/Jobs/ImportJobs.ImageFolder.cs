@@ -17,7 +17,8 @@ public static partial class ImportJobs
     /// small whatever the number of images; the descriptor is <c>{"plan_file":…,"first_file":…,"files":…}</c> and a
     /// chunk's bytes are its images' sizes. A chunk's conversion reads its side file only and, with
     /// <see cref="ImageFolderImportOptions.ValidateImages"/>, its images' headers: an unreadable image becomes the chunk's
-    /// error with the message of the one-process import. Remove the side files with <see cref="DeletePlanFilesAsync"/>
+    /// error with the message of the one-process import (under <see cref="ImportErrorPolicy.Skip"/> it is left out and
+    /// listed in the quarantine instead). Remove the side files with <see cref="DeletePlanFilesAsync"/>
     /// once the job has ended.
     /// </summary>
     /// <param name="folder">The folder with one sub-folder per class (a local path or URL).</param>

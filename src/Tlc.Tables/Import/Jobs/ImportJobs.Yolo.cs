@@ -17,7 +17,9 @@ public static partial class ImportJobs
     /// stays small whatever the number of images; the descriptor is <c>{"plan_file":…,"first_file":…,"files":…}</c> and a
     /// chunk's bytes are its images' sizes. A chunk's conversion reads its side file, its images' headers and their label
     /// files only; a bad label line or an unreadable image becomes the chunk's error, with the message of the one-process
-    /// import (the label file and line, or the image). Remove the side files with <see cref="DeletePlanFilesAsync"/> once
+    /// import (the label file and line, or the image); under <see cref="ImportErrorPolicy.Skip"/> that image is left out
+    /// as a whole row and listed in the quarantine instead. A missing label file is no error: the image has no objects.
+    /// Remove the side files with <see cref="DeletePlanFilesAsync"/> once
     /// the job has ended.
     /// </summary>
     /// <param name="imagesFolder">The images folder (a local path or URL).</param>
