@@ -186,6 +186,51 @@ public sealed class ImportExportVerbTests : IDisposable
         Assert.Equal([1L, 3], ids);
     }
 
+    [Fact(Timeout = 180_000)]
+    public async Task ImportCocoAndYolo_ValidateBoxes_BoxOutsideFailsNamingFileAndAnnotationOrLine_SkipQuarantinesIt()
+    {
+        // COCO: annotation 0's box reaches 2 pixels below its 500×338 image; images stay in the fixture folder.
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(Fixtures.LabelmeCoco, "annotations.json")))!;
+        json["annotations"]![0]!["bbox"]![3] = 233.0;
+        var coco = _root.File("in/coco.json");
+        File.WriteAllText(coco, json.ToJsonString());
+        Assert.Equal(3, Made(await Tlc("import", "coco", coco, "--images", Fixtures.LabelmeCoco, "--dataset", "coco", "--table", "lenient", "--json")).Rows);
+        var strict = await Tlc("import", "coco", coco, "--images", Fixtures.LabelmeCoco, "--validate-boxes", "--dataset", "coco", "--table", "strict");
+        Assert.Equal(1, strict.ExitCode);
+        Assert.Contains("coco.json:annotations[0]: annotation id 0: bbox [191, 107, 123, 233] lies outside", strict.Stderr, StringComparison.Ordinal);
+
+        // YOLO: a box whose right edge reaches x = 1.05.
+        var yolo = _root.File("in/yolo/x");
+        yolo = Path.GetDirectoryName(yolo)!;
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(Fixtures.Yolo, "detect"), "*", SearchOption.AllDirectories))
+        {
+            var to = Path.Combine(yolo, Path.GetRelativePath(Path.Combine(Fixtures.Yolo, "detect"), file));
+            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+            File.WriteAllBytes(to, File.ReadAllBytes(file));
+        }
+        var label = Directory.GetFiles(Path.Combine(yolo, "labels")).Order(StringComparer.Ordinal).First();
+        File.AppendAllLines(label, ["3 0.95 0.5 0.2 0.2"]);
+        var line = File.ReadAllLines(label).Length;
+        var categories = Path.Combine(Fixtures.Yolo, "categories.txt");
+        Assert.Equal(3, Made(await Tlc("import", "yolo", Path.Combine(yolo, "images"), "--categories", categories, "--dataset", "yolo", "--table", "lenient",
+            "--json")).Rows);
+        var bad = await Tlc("import", "yolo", Path.Combine(yolo, "images"), "--categories", categories, "--validate-boxes", "--dataset", "yolo", "--table", "strict");
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Contains($"{Path.GetFileName(label)}:line {line}: the box (cx 0.95, cy 0.5, w 0.2, h 0.2) reaches x 0.85..1.05", bad.Stderr, StringComparison.Ordinal);
+
+        // As a job under the skip policy the image is left out and quarantined.
+        var skipped = await Tlc("import", "yolo", Path.Combine(yolo, "images"), "--categories", categories, "--validate-boxes", "--dataset", "yolo",
+            "--table", "job", "--cluster", "--on-error", "skip", "--files-per-chunk", "1", "--workers", "2", "--json");
+        Assert.True(skipped.ExitCode == 0, skipped.Stderr);
+        using var made = JsonDocument.Parse(skipped.Stdout);
+        var url = made.RootElement.GetProperty("url").GetString()!;
+        Assert.Equal(2, made.RootElement.GetProperty("rows").GetInt64());
+        using var quarantine = await Table.OpenAsync(url + "-quarantine");
+        var row = Assert.Single(quarantine.Rows);
+        Assert.Equal(new Tlc.Url(label).Value, row["file"]);
+        Assert.Equal((long)line, row["line"]);
+    }
+
     [Fact(Timeout = 120_000)]
     public async Task Import_BadCsv_OneLineNamingFileAndLine_NothingPublished()
     {

@@ -38,7 +38,7 @@ internal static class ImportCommand
         import.Add(Format("coco", "a COCO annotations file (images beside it, or --images)", "tlc import coco annotations.json --images JPEGImages --task segment --dataset coco",
             (source, c, parse, ct) => Table.FromCocoAsync(source, parse.GetValue(Images), CocoOptions(c, parse), ct),
             (source, c, parse) => ImportSource.Coco(source, parse.GetValue(Images), CocoOptions(c, parse)),
-            Images, CocoTaskOption, IncludeIsCrowd, Validate, ImagesPerChunk));
+            Images, CocoTaskOption, IncludeIsCrowd, Validate, ValidateBoxes, ImagesPerChunk));
         import.Add(Format("yolo", "a YOLO images folder (labels in the sibling 'labels' folder)", "tlc import yolo data/images/train --categories cat,dog --dataset pets",
             (source, c, parse, ct) => Table.FromYoloUrlAsync(source, Categories(parse), YoloOptions(c, parse), ct),
             (source, c, parse) => ImportSource.Yolo(source, Categories(parse), YoloOptions(c, parse)),
@@ -68,6 +68,7 @@ internal static class ImportCommand
     {
         Project = c.Project, Dataset = c.Dataset, Table = c.Table, IfExists = c.IfExists, Description = c.Description,
         Task = parse.GetValue(CocoTaskOption), IncludeIsCrowd = parse.GetValue(IncludeIsCrowd), ValidateImages = parse.GetValue(Validate),
+        ValidateBoxes = parse.GetValue(ValidateBoxes),
     };
 
     private static YoloImportOptions YoloOptions(Common c, ParseResult parse) => new()
@@ -138,11 +139,11 @@ internal static class ImportCommand
     private static readonly Option<CocoTask> CocoTaskOption = new("--task") { Description = "Detect (boxes) or Segment (boxes, polygons, RLE masks).", DefaultValueFactory = _ => CocoTask.Detect };
     private static readonly Option<YoloTask> YoloTaskOption = new("--task") { Description = "Detect, Segment or Pose.", DefaultValueFactory = _ => YoloTask.Detect };
     private static readonly Option<bool> IncludeIsCrowd = new("--include-iscrowd") { Description = "Keep crowd annotations (flagged)." };
+    private static readonly Option<bool> Validate = new("--validate-images") { Description = "Check every image exists and decodes (in parallel)." };
     private static readonly Option<bool> ValidateBoxes = new("--validate-boxes")
     {
-        Description = "Check every box lies inside its image (corners within [0, 1] ± 0.001); COCO boxes are always checked (± 1 pixel).",
+        Description = "Check every box lies inside its image (COCO: within 1 pixel; YOLO: corners within [0, 1] ± 1e-3).",
     };
-    private static readonly Option<bool> Validate = new("--validate-images") { Description = "Check every image exists and decodes (in parallel)." };
     private static readonly Option<string> CategoriesOption = new("--categories") { Description = "Class names in id order, comma-separated, or a file with one per line.", Required = true };
     private static readonly Option<string> Split = new("--split") { Description = "The split of a DatasetDict.", DefaultValueFactory = _ => "train" };
 

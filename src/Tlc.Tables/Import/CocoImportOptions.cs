@@ -19,6 +19,14 @@ public sealed class CocoImportOptions : ImportOptions
     public bool ValidateImages { get; init; }
 
     /// <summary>
+    /// Check that every box lies inside its image: the pixel box <c>[x, y, w, h]</c> must satisfy <c>x, y ≥ -1</c>,
+    /// <c>x + w ≤ width + 1</c> and <c>y + h ≤ height + 1</c> (a tolerance of 1 pixel, for rounding in exporters), with the
+    /// image's <c>width</c> and <c>height</c> from the JSON. A box outside is an <see cref="ImportException"/> naming the
+    /// file and the annotation (its position and id). Default: false (boxes are imported as written).
+    /// </summary>
+    public bool ValidateBoxes { get; init; }
+
+    /// <summary>
     /// Labels are the COCO category ids (the value map is id → name). When false, labels are 0..n-1 in the order of the
     /// <c>categories</c> array. Default: true.
     /// </summary>

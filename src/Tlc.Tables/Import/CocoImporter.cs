@@ -11,7 +11,8 @@ namespace Tlc.Tables.Import;
 /// <summary>
 /// Imports a COCO annotation file: one row per entry of <c>images</c> (in the file's order) with the image URL, its size
 /// and its annotations. The whole file is checked before anything is written; an error names the file and the JSON
-/// location (<c>annotations[4]</c>, with the annotation id) or, for malformed JSON, the line.
+/// location (<c>annotations[4]</c>, with the annotation id) or, for malformed JSON, the line. Boxes outside their image
+/// are errors only with <see cref="CocoImportOptions.ValidateBoxes"/>; an unknown <c>category_id</c> always is.
 /// </summary>
 /// <remarks>
 /// Columns: <c>image</c> (URL of image folder + <c>file_name</c>), <c>width</c>, <c>height</c>, <c>bbs</c> (boxes exactly as the
@@ -58,7 +59,7 @@ internal static class CocoImporter
                     $"duplicate image id {image.Id} (also images[{byId[image.Id].Index}])");
             }
         }
-        var annotations = ReadAnnotations(file, root, byId, labelOf, options.Task == CocoTask.Segment);
+        var annotations = ReadAnnotations(file, root, byId, labelOf, options.Task == CocoTask.Segment, options.ValidateBoxes);
         if (options.ValidateImages)
         {
             await ValidateImagesAsync(adapters, file, images, cancellationToken).ConfigureAwait(false);
@@ -183,21 +184,38 @@ internal static class CocoImporter
     /// <summary>
     /// Converts one chunk of a planned COCO import from its side file (see <see cref="PlanAsync"/>) into
     /// <paramref name="writer"/>: the same checks, rows and row order as <see cref="ImportAsync"/> over those images, and
-    /// errors with the one-process locations (<c>images[i]</c>, <c>annotations[j]</c> of the whole file).
+    /// errors with the one-process locations (<c>images[i]</c>, <c>annotations[j]</c> of the whole file). With
+    /// <paramref name="leaveOut"/> (the skip policy) an image whose own data is bad (its entry, one of its annotations, or,
+    /// with <see cref="CocoImportOptions.ValidateImages"/>, its file) is not thrown but left out as a whole row and handed
+    /// to <paramref name="leaveOut"/> with its first error (column: the JSON location), in image order.
     /// </summary>
     internal static async Task ConvertChunkAsync(string file, Url folder, CocoImportOptions options, IReadOnlyDictionary<long, int> labelOf,
-        bool withMasks, ReadOnlyMemory<byte> sideFile, TableWriter writer, CancellationToken cancellationToken)
+        bool withMasks, ReadOnlyMemory<byte> sideFile, TableWriter writer, CancellationToken cancellationToken,
+        ImageFiles.ImageQuarantine? leaveOut = null)
     {
         using var document = JsonDocument.Parse(sideFile);
         var root = document.RootElement;
         var first = root.GetProperty("first_image").GetInt32();
         var images = new List<CocoImage>();
         var byId = new Dictionary<long, CocoImage>();
+        // Under the skip policy: the first error of each bad image (by its index in the file) and the ids of bad images.
+        var bad = new SortedDictionary<int, ImportException>();
+        var badIds = new HashSet<long>();
+        var position = first;
         foreach (var element in root.GetProperty("images").EnumerateArray())
         {
-            var image = ReadImage(file, element, first + images.Count, folder);
-            images.Add(image);
-            byId[image.Id] = image;
+            var index = position++;
+            try
+            {
+                var image = ReadImage(file, element, index, folder);
+                images.Add(image);
+                byId[image.Id] = image;
+            }
+            catch (ImportException e) when (leaveOut is not null)
+            {
+                bad[index] = e;
+                badIds.Add(RequiredInteger(file, $"images[{index}]", element, "id"));
+            }
         }
         var labels = labelOf as Dictionary<long, int> ?? labelOf.ToDictionary(kv => kv.Key, kv => kv.Value);
         var segment = options.Task == CocoTask.Segment;
@@ -207,15 +225,56 @@ internal static class CocoImporter
             foreach (var element in root.GetProperty("annotations").EnumerateArray())
             {
                 indices.MoveNext();
-                annotations.Add(ReadAnnotation(file, element, indices.Current.GetInt32(), byId, labels, segment));
+                var i = indices.Current.GetInt32();
+                if (leaveOut is null)
+                {
+                    annotations.Add(ReadAnnotation(file, element, i, byId, labels, segment, options.ValidateBoxes));
+                    continue;
+                }
+                // The planner checked every annotation's image id.
+                var imageId = RequiredInteger(file, $"annotations[{i}]", element, "image_id", AnnotationName(element));
+                if (badIds.Contains(imageId))
+                {
+                    continue;
+                }
+                try
+                {
+                    annotations.Add(ReadAnnotation(file, element, i, byId, labels, segment, options.ValidateBoxes));
+                }
+                catch (ImportException e)
+                {
+                    bad[byId[imageId].Index] = e;
+                    badIds.Add(imageId);
+                }
             }
         }
         if (options.ValidateImages)
         {
-            await ValidateImagesAsync(options.EffectiveAdapters, file, images, cancellationToken).ConfigureAwait(false);
+            if (leaveOut is null)
+            {
+                await ValidateImagesAsync(options.EffectiveAdapters, file, images, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                var candidates = images.Where(i => !badIds.Contains(i.Id)).ToList();
+                var errors = await ImageErrorsAsync(options.EffectiveAdapters, file, candidates, cancellationToken).ConfigureAwait(false);
+                for (var i = 0; i < candidates.Count; i++)
+                {
+                    if (errors[i] is { } error)
+                    {
+                        bad[candidates[i].Index] = error;
+                        badIds.Add(candidates[i].Id);
+                    }
+                }
+            }
         }
-        var kept = annotations.Where(a => options.IncludeIsCrowd || !a.IsCrowd).ToList();
-        foreach (var (row, origin) in Rows(file, images, first, kept, options, withMasks))
+        foreach (var (index, error) in bad)
+        {
+            leaveOut!(index, error, null, error.Location);
+        }
+        var kept = annotations.Where(a => (options.IncludeIsCrowd || !a.IsCrowd) && !bad.ContainsKey(a.ImageIndex)).ToList();
+        var rows = Rows(file, bad.Count == 0 ? images : images.Where(i => !bad.ContainsKey(i.Index)).ToList(), first, kept, options, withMasks);
+        foreach (var (row, origin) in rows)
         {
             cancellationToken.ThrowIfCancellationRequested();
             try
@@ -270,6 +329,27 @@ internal static class CocoImporter
         }
     }
 
+    /// <summary>
+    /// Each image's error as <see cref="ValidateImagesAsync"/> reports it (a missing or unreadable file, or a size other
+    /// than the JSON's), or null where the image is good; every image is read.
+    /// </summary>
+    private static async Task<ImportException?[]> ImageErrorsAsync(UrlAdapterRegistry adapters, string file, List<CocoImage> images,
+        CancellationToken cancellationToken)
+    {
+        var (sizes, errors) = await ImageFiles.ReadSizesOrErrorsAsync(adapters, images.Select(i => i.Url).ToList(),
+            (i, url, problem, cause) => new ImportException(file, $"images[{images[i].Index}]", $"image id {images[i].Id}: {problem}: {url}", cause),
+            cancellationToken).ConfigureAwait(false);
+        for (var i = 0; i < images.Count; i++)
+        {
+            if (errors[i] is null && sizes[i] != (images[i].Width, images[i].Height))
+            {
+                errors[i] = new ImportException(file, $"images[{images[i].Index}]",
+                    $"image id {images[i].Id}: the JSON says {images[i].Width}×{images[i].Height} but {images[i].Url} is {sizes[i].Width}×{sizes[i].Height}");
+            }
+        }
+        return errors;
+    }
+
     private static TableSchema MakeSchema(ValueMap valueMap, CocoImportOptions options, bool withMasks)
     {
         var schema = new TableSchema
@@ -298,13 +378,15 @@ internal static class CocoImporter
             ["include_iscrowd"] = options.IncludeIsCrowd,
             ["keep_category_ids"] = options.KeepCategoryIds,
             ["validate_images"] = options.ValidateImages,
+            ["validate_boxes"] = options.ValidateBoxes,
         });
 
     /// <summary>One row per image, in order, with its kept annotations in file order; <paramref name="first"/> is the index of images[0] in the file.</summary>
     private static IEnumerable<(IReadOnlyDictionary<string, object?> Row, string? Origin)> Rows(string file, List<CocoImage> images, int first,
         List<CocoAnnotation> kept, CocoImportOptions options, bool withMasks)
     {
-        var perImage = new List<CocoAnnotation>[images.Count];
+        // Images may skip indices (those the skip policy left out): one slot per index from first to the last image.
+        var perImage = new List<CocoAnnotation>[images.Count == 0 ? 0 : images[^1].Index - first + 1];
         for (var i = 0; i < perImage.Length; i++)
         {
             perImage[i] = [];
@@ -458,7 +540,7 @@ internal static class CocoImporter
     }
 
     private static List<CocoAnnotation> ReadAnnotations(string file, JsonElement root, Dictionary<long, CocoImage> images,
-        Dictionary<long, int> labelOf, bool segment)
+        Dictionary<long, int> labelOf, bool segment, bool validateBoxes)
     {
         var result = new List<CocoAnnotation>();
         if (!root.TryGetProperty("annotations", out var annotations) || annotations.ValueKind == JsonValueKind.Null)
@@ -471,13 +553,13 @@ internal static class CocoImporter
         }
         foreach (var annotation in annotations.EnumerateArray())
         {
-            result.Add(ReadAnnotation(file, annotation, result.Count, images, labelOf, segment));
+            result.Add(ReadAnnotation(file, annotation, result.Count, images, labelOf, segment, validateBoxes));
         }
         return result;
     }
 
     private static CocoAnnotation ReadAnnotation(string file, JsonElement annotation, int i, Dictionary<long, CocoImage> images,
-        Dictionary<long, int> labelOf, bool segment)
+        Dictionary<long, int> labelOf, bool segment, bool validateBoxes)
     {
         var where = $"annotations[{i}]";
         if (annotation.ValueKind != JsonValueKind.Object)
@@ -496,7 +578,7 @@ internal static class CocoImporter
             throw new ImportException(file, where, $"{what}: unknown category_id {categoryId} (no such id in categories)");
         }
         var isCrowd = ReadIsCrowd(file, where, what, annotation);
-        var box = ReadBox(file, where, what, annotation, image, label);
+        var box = ReadBox(file, where, what, annotation, image, label, validateBoxes);
         IReadOnlyList<IReadOnlyList<float>>? polygons = null;
         int[]? rle = null;
         if (segment)
@@ -521,7 +603,7 @@ internal static class CocoImporter
         };
     }
 
-    private static BoundingBox2D ReadBox(string file, string where, string what, JsonElement annotation, CocoImage image, int label)
+    private static BoundingBox2D ReadBox(string file, string where, string what, JsonElement annotation, CocoImage image, int label, bool validate)
     {
         if (!annotation.TryGetProperty("bbox", out var bbox))
         {
@@ -551,7 +633,7 @@ internal static class CocoImporter
         {
             throw new ImportException(file, where, $"{what}: bbox {text} has zero size");
         }
-        if (v[0] < -Tolerance || v[1] < -Tolerance || v[0] + v[2] > image.Width + Tolerance || v[1] + v[3] > image.Height + Tolerance)
+        if (validate && (v[0] < -Tolerance || v[1] < -Tolerance || v[0] + v[2] > image.Width + Tolerance || v[1] + v[3] > image.Height + Tolerance))
         {
             throw new ImportException(file, where,
                 $"{what}: bbox {text} lies outside the {image.Width}×{image.Height} image (id {image.Id}) by more than {Tolerance} pixel");

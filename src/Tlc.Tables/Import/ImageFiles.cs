@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Tlc.Tables.Samples;
 using Tlc.Tables.Urls;
 
@@ -64,10 +63,26 @@ public static class ImageFiles
     public static async Task<(int Width, int Height)[]> ReadSizesAsync(UrlAdapterRegistry adapters, IReadOnlyList<Url> images,
         Func<int, Url, string, Exception, ImportException>? fail, CancellationToken cancellationToken)
     {
+        var (sizes, errors) = await ReadAsync(adapters, images, fail, stopAtFirst: true, cancellationToken).ConfigureAwait(false);
+        return errors.FirstOrDefault(e => e is not null) is { } first ? throw first : sizes;
+    }
+
+    /// <summary>
+    /// Reads the header of every image (in parallel), as <see cref="ReadSizesAsync"/> does, but reads them all and returns
+    /// each image's error (null where it decoded) instead of throwing: the skip policy of import jobs leaves the bad ones out.
+    /// </summary>
+    internal static Task<((int Width, int Height)[] Sizes, ImportException?[] Errors)> ReadSizesOrErrorsAsync(UrlAdapterRegistry adapters,
+        IReadOnlyList<Url> images, Func<int, Url, string, Exception, ImportException>? fail, CancellationToken cancellationToken) =>
+        ReadAsync(adapters, images, fail, stopAtFirst: false, cancellationToken);
+
+    private static async Task<((int Width, int Height)[] Sizes, ImportException?[] Errors)> ReadAsync(UrlAdapterRegistry adapters,
+        IReadOnlyList<Url> images, Func<int, Url, string, Exception, ImportException>? fail, bool stopAtFirst, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(adapters);
         ArgumentNullException.ThrowIfNull(images);
         var sizes = new (int Width, int Height)[images.Count];
-        var errors = new ConcurrentDictionary<int, ImportException>();
+        var errors = new ImportException?[images.Count];
+        var firstError = int.MaxValue;
         var parallel = new ParallelOptions
         {
             MaxDegreeOfParallelism = Math.Max(2, Environment.ProcessorCount),
@@ -75,7 +90,7 @@ public static class ImageFiles
         };
         await Parallel.ForEachAsync(Enumerable.Range(0, images.Count), parallel, async (i, ct) =>
         {
-            if (!errors.IsEmpty && errors.Keys.Min() < i)
+            if (stopAtFirst && Volatile.Read(ref firstError) < i)
             {
                 return;
             }
@@ -84,6 +99,7 @@ public static class ImageFiles
             {
                 var bytes = await adapters.ReadAllBytesAsync(url, ct).ConfigureAwait(false);
                 sizes[i] = ImageSample.ReadSize(bytes, url.Value);
+                return;
             }
             catch (UrlNotFoundException e)
             {
@@ -93,14 +109,23 @@ public static class ImageFiles
             {
                 errors[i] = Fail(i, url, "not a readable image (its header cannot be decoded)", e);
             }
+            int seen;
+            do
+            {
+                seen = Volatile.Read(ref firstError);
+            }
+            while (i < seen && Interlocked.CompareExchange(ref firstError, i, seen) != seen);
         }).ConfigureAwait(false);
-        if (!errors.IsEmpty)
-        {
-            throw errors[errors.Keys.Min()];
-        }
-        return sizes;
+        return (sizes, errors);
 
         ImportException Fail(int i, Url url, string problem, Exception cause) =>
             fail?.Invoke(i, url, problem, cause) ?? new ImportException(url.Value, null, problem, cause);
     }
+
+    /// <summary>
+    /// Under the skip policy of an import job: leaves the image row at <paramref name="index"/> (its position in the
+    /// source's row order) out and lists it in the quarantine with <paramref name="error"/> (the error the fail policy
+    /// gives for it), the line of <see cref="ImportException.File"/> where known and the field it concerns.
+    /// </summary>
+    internal delegate void ImageQuarantine(int index, ImportException error, long? line, string? column);
 }

@@ -78,12 +78,29 @@ internal static class ImageFolderImporter
     /// first (in parallel). Both the one-process import (all images) and an import job's chunk (a page) convert through here.
     /// </summary>
     /// <exception cref="ImportException">With <paramref name="validate"/>, a missing or unreadable image (the first in order).</exception>
+    /// <remarks>
+    /// With <paramref name="leaveOut"/> (the skip policy of import jobs) a missing or unreadable image is not thrown but
+    /// left out and handed to <paramref name="leaveOut"/> (column <c>image</c>) with its index in <paramref name="images"/>.
+    /// </remarks>
     internal static async Task<IEnumerable<(IReadOnlyDictionary<string, object?> Row, string? Origin)>> ConvertAsync(UrlAdapterRegistry adapters,
-        IReadOnlyList<(Url Url, int Label)> images, bool validate, CancellationToken cancellationToken)
+        IReadOnlyList<(Url Url, int Label)> images, bool validate, CancellationToken cancellationToken, ImageFiles.ImageQuarantine? leaveOut = null)
     {
-        if (validate)
+        if (validate && leaveOut is null)
         {
             await ImageFiles.ReadSizesAsync(adapters, images.Select(i => i.Url).ToList(), null, cancellationToken).ConfigureAwait(false);
+        }
+        else if (validate && leaveOut is not null)
+        {
+            var (_, errors) = await ImageFiles.ReadSizesOrErrorsAsync(adapters, images.Select(i => i.Url).ToList(), null, cancellationToken)
+                .ConfigureAwait(false);
+            for (var i = 0; i < errors.Length; i++)
+            {
+                if (errors[i] is { } error)
+                {
+                    leaveOut(i, error, null, "image");
+                }
+            }
+            images = images.Where((_, i) => errors[i] is null).ToList();
         }
         return images.Select(i => ((IReadOnlyDictionary<string, object?>)new Dictionary<string, object?>
         {

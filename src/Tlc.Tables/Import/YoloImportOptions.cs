@@ -19,13 +19,10 @@ public sealed class YoloImportOptions : ImportOptions
     public int KeypointDims { get; init; } = 3;
 
     /// <summary>
-    /// Whether every box (detect and pose) must lie inside its image: the corners cx ± w/2 and cy ± h/2 within [0, 1]
-    /// give or take <see cref="BoxTolerance"/>; a box that sticks out is an error naming the label file and line.
-    /// Coordinates are always checked to lie in [0, 1] (as Ultralytics does), class ids to be below the number of
-    /// categories. Default: false.
+    /// Check that every box (detect and pose) lies inside its image: the corners of the normalised centre-size box,
+    /// <c>cx ± w/2</c> and <c>cy ± h/2</c>, must lie within [0, 1] with a tolerance of 1e-3. A box outside is an
+    /// <see cref="ImportException"/> naming the label file and line. (Each number is always checked to lie in [0, 1];
+    /// this adds the corners.) Default: false.
     /// </summary>
     public bool ValidateBoxes { get; init; }
-
-    /// <summary>How far (normalised) a box may stick out of its image under <see cref="ValidateBoxes"/>: 0.001.</summary>
-    public const double BoxTolerance = 1e-3;
 }

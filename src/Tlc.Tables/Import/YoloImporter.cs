@@ -98,6 +98,7 @@ internal static class YoloImporter
             ["labels"] = labelsFolder.Value,
             ["task"] = options.Task.ToString().ToLowerInvariant(),
             ["categories"] = new JsonArray(categories.Select(c => (JsonNode?)c).ToArray()),
+            ["validate_boxes"] = options.ValidateBoxes,
         });
         return new YoloListing(imagesFolder, labelsFolder, images, labelFiles, keypoints, schema, source);
     }
@@ -108,20 +109,34 @@ internal static class YoloImporter
     /// Both the one-process import (all images) and an import job's chunk (a page of them) convert through here.
     /// </summary>
     /// <exception cref="ImportException">An unreadable image, or a bad label line (naming the label file and line).</exception>
+    /// <remarks>
+    /// With <paramref name="leaveOut"/> (the skip policy of import jobs) nothing is thrown for an image: an unreadable image
+    /// (column <c>image</c>) or one with a bad label line (the label file and line) is left out as a whole row and handed
+    /// to <paramref name="leaveOut"/> with its index in <paramref name="images"/>.
+    /// </remarks>
     internal static async Task<List<(IReadOnlyDictionary<string, object?> Row, string? Origin)>> ConvertAsync(UrlAdapterRegistry adapters,
-        IReadOnlyList<Url> images, IReadOnlyList<Url> labelFiles, YoloImportOptions options, int classes, int keypoints, CancellationToken cancellationToken)
+        IReadOnlyList<Url> images, IReadOnlyList<Url> labelFiles, YoloImportOptions options, int classes, int keypoints, CancellationToken cancellationToken,
+        ImageFiles.ImageQuarantine? leaveOut = null)
     {
-        var sizes = await ImageFiles.ReadSizesAsync(adapters, images, null, cancellationToken).ConfigureAwait(false);
+        var (sizes, imageErrors) = leaveOut is null
+            ? (await ImageFiles.ReadSizesAsync(adapters, images, null, cancellationToken).ConfigureAwait(false), new ImportException?[images.Count])
+            : await ImageFiles.ReadSizesOrErrorsAsync(adapters, images, null, cancellationToken).ConfigureAwait(false);
         var texts = await ReadLabelFilesAsync(adapters, labelFiles, cancellationToken).ConfigureAwait(false);
 
         var parser = new LineParser(options.Task, classes, keypoints, options.KeypointDims, options.ValidateBoxes);
         var rows = new List<(IReadOnlyDictionary<string, object?> Row, string? Origin)>(images.Count);
         for (var i = 0; i < images.Count; i++)
         {
+            if (imageErrors[i] is { } imageError)
+            {
+                leaveOut!(i, imageError, null, "image");
+                continue;
+            }
             var (width, height) = sizes[i];
             var boxes = new List<BoundingBox2D>();
             var polygons = new List<PolygonInstance>();
             var points = new List<KeypointInstance>();
+            var left = false;
             if (texts[i] is { } text)
             {
                 var lineNumber = 0;
@@ -133,7 +148,17 @@ internal static class YoloImporter
                     {
                         continue;
                     }
-                    var values = parser.Parse(fields, labelFiles[i].Value, lineNumber);
+                    double[] values;
+                    try
+                    {
+                        values = parser.Parse(fields, labelFiles[i].Value, lineNumber);
+                    }
+                    catch (ImportException e) when (leaveOut is not null)
+                    {
+                        leaveOut(i, e, lineNumber, null);
+                        left = true;
+                        break;
+                    }
                     var label = (int)values[0];
                     switch (options.Task)
                     {
@@ -166,6 +191,10 @@ internal static class YoloImporter
                             break;
                     }
                 }
+            }
+            if (left)
+            {
+                continue;
             }
             var row = new Dictionary<string, object?> { ["image"] = images[i].Value };
             switch (options.Task)
@@ -224,6 +253,9 @@ internal static class YoloImporter
     /// <summary>Checks and reads the numbers of one label line.</summary>
     private sealed class LineParser(YoloTask task, int classes, int keypoints, int keypointDims, bool validateBoxes)
     {
+        /// <summary>How far (normalised) a box corner may lie outside [0, 1] under <see cref="YoloImportOptions.ValidateBoxes"/>.</summary>
+        private const double BoxTolerance = 1e-3;
+
         public double[] Parse(string[] fields, string file, int line)
         {
             var where = $"line {line}";
@@ -271,12 +303,12 @@ internal static class YoloImporter
             }
             if (validateBoxes && task is YoloTask.Detect or YoloTask.Pose)
             {
-                const double T = YoloImportOptions.BoxTolerance;
-                var (cx, cy, w, h) = (values[1], values[2], values[3], values[4]);
-                if (cx - (w / 2) < -T || cy - (h / 2) < -T || cx + (w / 2) > 1 + T || cy + (h / 2) > 1 + T)
+                var (x0, x1) = (values[1] - (values[3] / 2), values[1] + (values[3] / 2));
+                var (y0, y1) = (values[2] - (values[4] / 2), values[2] + (values[4] / 2));
+                if (x0 < -BoxTolerance || y0 < -BoxTolerance || x1 > 1 + BoxTolerance || y1 > 1 + BoxTolerance)
                 {
                     throw new ImportException(file, where, string.Create(CultureInfo.InvariantCulture,
-                        $"the box (cx {cx}, cy {cy}, w {w}, h {h}) sticks out of the image (corners {cx - (w / 2):0.####}..{cx + (w / 2):0.####} × {cy - (h / 2):0.####}..{cy + (h / 2):0.####}, allowed 0..1)"));
+                        $"the box (cx {fields[1]}, cy {fields[2]}, w {fields[3]}, h {fields[4]}) reaches x {x0:0.####}..{x1:0.####}, y {y0:0.####}..{y1:0.####}: outside the image [0, 1] by more than {BoxTolerance}"));
                 }
             }
             return values;

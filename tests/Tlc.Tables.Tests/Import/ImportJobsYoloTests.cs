@@ -169,7 +169,7 @@ public sealed class ImportJobsYoloTests : IDisposable
         var failed = Assert.Single(results, r => r.Error is not null);
         Assert.Equal(3, System.Array.IndexOf(results, failed));
         Assert.Equal(oneProcess.Message, failed.Error);
-        Assert.Contains($"{new Url(label).Value}:line 2: the box (cx 0.95, cy 0.5, w 0.2, h 0.3) sticks out of the image", failed.Error, StringComparison.Ordinal);
+        Assert.Contains($"{new Url(label).Value}:line 2: the box (cx 0.95, cy 0.5, w 0.2, h 0.3) reaches x 0.85..1.05", failed.Error, StringComparison.Ordinal);
         Assert.All(accepted, r => Assert.Null(r.Error));
     }
 

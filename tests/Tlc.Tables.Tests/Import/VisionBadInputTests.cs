@@ -14,12 +14,16 @@ public sealed class VisionBadInputTests : IDisposable
 
     public void Dispose() => _root.Dispose();
 
-    private CocoImportOptions Coco(bool validate = false, CocoTask task = CocoTask.Detect) => new()
+    private CocoImportOptions Coco(bool validate = false, CocoTask task = CocoTask.Detect, bool validateBoxes = false) => new()
     {
         Project = "p", Dataset = "d", Table = "t", Root = _root.Url, Settings = _root.Settings, ValidateImages = validate, Task = task,
+        ValidateBoxes = validateBoxes,
     };
 
-    private YoloImportOptions Yolo() => new() { Project = "p", Dataset = "d", Table = "t", Root = _root.Url, Settings = _root.Settings };
+    private YoloImportOptions Yolo(bool validateBoxes = false) => new()
+    {
+        Project = "p", Dataset = "d", Table = "t", Root = _root.Url, Settings = _root.Settings, ValidateBoxes = validateBoxes,
+    };
 
     private HuggingFaceImportOptions HuggingFace() => new() { Project = "p", Dataset = "d", Table = "t", Root = _root.Url, Settings = _root.Settings };
 
@@ -73,7 +77,7 @@ public sealed class VisionBadInputTests : IDisposable
             }
         });
         var e = await Assert.ThrowsAsync<ImportException>(() =>
-            Table.FromCocoAsync(path, Fixtures.LabelmeCoco, Coco(task: CocoTask.Segment), cancellationToken: ct));
+            Table.FromCocoAsync(path, Fixtures.LabelmeCoco, Coco(task: CocoTask.Segment, validateBoxes: true), cancellationToken: ct));
         AssertError(e, path, location, problem);
     }
 
@@ -82,8 +86,40 @@ public sealed class VisionBadInputTests : IDisposable
     {
         var ct = TestContext.Current.CancellationToken;
         var path = VisionTestData.WriteCoco(_root, json => json["annotations"]![0]!["bbox"]![3] = 231.5);
-        using var table = await Table.FromCocoAsync(path, Fixtures.LabelmeCoco, Coco(), cancellationToken: ct);
+        using var table = await Table.FromCocoAsync(path, Fixtures.LabelmeCoco, Coco(validateBoxes: true), cancellationToken: ct);
         Assert.Equal(231.5f, ((DataTypes.BoundingBoxes2D)table[0]["bbs"]!).Boxes[0].Y1);
+    }
+
+    [Theory(Timeout = 120_000)]
+    [InlineData(0, -1.5, "bbox [-1.5, 107, 123, 200] lies outside the 500×338 image (id 0) by more than 1 pixel")]
+    [InlineData(2, 1.5, "bbox [191, 107, 310.5, 200] lies outside the 500×338 image (id 0) by more than 1 pixel")]
+    [InlineData(3, 232.5, "bbox [191, 107, 123, 232.5] lies outside")]
+    public async Task FromCoco_BboxOutsideWithValidateBoxes_NamesFileAndAnnotationId(int index, double value, string problem)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var path = VisionTestData.WriteCoco(_root, json =>
+        {
+            var bbox = json["annotations"]![0]!["bbox"]!.AsArray();
+            bbox[3] = 200.0;
+            bbox[index] = index == 2 ? 500 - 191 + value : value;
+        });
+
+        var e = await Assert.ThrowsAsync<ImportException>(() =>
+            Table.FromCocoAsync(path, Fixtures.LabelmeCoco, Coco(validateBoxes: true), cancellationToken: ct));
+
+        AssertError(e, path, "annotations[0]", "annotation id 0: " + problem);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task FromCoco_BboxOutsideWithoutValidateBoxes_ImportsTheBoxAsWritten()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var path = VisionTestData.WriteCoco(_root, json => json["annotations"]![0]!["bbox"]![3] = 233.0);
+
+        using var table = await Table.FromCocoAsync(path, Fixtures.LabelmeCoco, Coco(), cancellationToken: ct);
+
+        var box = ((DataTypes.BoundingBoxes2D)table[0]["bbs"]!).Boxes[0];
+        Assert.Equal(233f, box.Y1);
     }
 
     [Fact(Timeout = 120_000)]
@@ -163,6 +199,41 @@ public sealed class VisionBadInputTests : IDisposable
 
         var e = await Assert.ThrowsAsync<ImportException>(() => Table.FromYoloUrlAsync(images, Fixtures.YoloCategories, Yolo(), cancellationToken: ct));
         AssertError(e, labels, location, problem);
+    }
+
+    [Theory(Timeout = 120_000)]
+    [InlineData("15 0.95 0.5 0.2 0.3", "reaches x 0.85..1.05, y 0.35..0.65: outside the image [0, 1] by more than 0.001")]
+    [InlineData("15 0.5 0.1 0.2 0.3", "reaches x 0.4..0.6, y -0.05..0.25: outside the image [0, 1]")]
+    public async Task FromYolo_BoxOutsideWithValidateBoxes_NamesLabelFileAndLine(string line, string problem)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var images = VisionTestData.CopyYolo(_root, "detect");
+        var labels = Path.Combine(Path.GetDirectoryName(images)!, "labels", "2011_000025.txt");
+        var lines = File.ReadAllLines(labels).ToList();
+        lines.Insert(1, line);
+        File.WriteAllLines(labels, lines);
+
+        var e = await Assert.ThrowsAsync<ImportException>(() =>
+            Table.FromYoloUrlAsync(images, Fixtures.YoloCategories, Yolo(validateBoxes: true), cancellationToken: ct));
+        AssertError(e, labels, "line 2", problem);
+
+        // Without the option the box is imported as written.
+        using var table = await Table.FromYoloUrlAsync(images, Fixtures.YoloCategories, Yolo(), cancellationToken: ct);
+        var row = Enumerable.Range(0, (int)table.RowCount).Single(i => ((string)table.Rows[i]["image"]!).EndsWith("2011_000025.jpg", StringComparison.Ordinal));
+        Assert.Equal(lines.Count(l => l.Trim().Length > 0), ((DataTypes.BoundingBoxes2D)table[row]["bbs"]!).Boxes.Count);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task FromYolo_BoxCornerWithinToleranceWithValidateBoxes_IsImported()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var images = VisionTestData.CopyYolo(_root, "detect");
+        var labels = Path.Combine(Path.GetDirectoryName(images)!, "labels", "2011_000025.txt");
+        File.AppendAllText(labels, "15 0.9 0.5 0.2005 0.3\n");
+
+        using var table = await Table.FromYoloUrlAsync(images, Fixtures.YoloCategories, Yolo(validateBoxes: true), cancellationToken: ct);
+
+        Assert.True(table.RowCount > 0);
     }
 
     [Fact(Timeout = 120_000)]

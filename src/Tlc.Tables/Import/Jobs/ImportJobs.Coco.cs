@@ -26,8 +26,9 @@ public static partial class ImportJobs
     /// <returns>The job spec, or the existing table when <see cref="ImportOptions.IfExists"/> is <see cref="IfExists.Reuse"/> and it exists.</returns>
     /// <exception cref="ImportException">
     /// Malformed JSON, bad categories, an image without an integer id or with a duplicate id, an annotation that is not an
-    /// object or names no known image (errors no single chunk can report). Other bad annotations and images become the
-    /// error of their chunk, with the locations the one-process import names.
+    /// object or names no known image (errors no single chunk can report), under either error policy. Other bad
+    /// annotations and images become the error of their chunk, with the locations the one-process import names; under
+    /// <see cref="ImportErrorPolicy.Skip"/> such an image is left out as a whole row and listed in the quarantine.
     /// </exception>
     public static async Task<(ImportJobSpec? Spec, Table? Existing)> PlanCocoAsync(string annotationsFile, string? imageFolder, CocoImportOptions options,
         string jobId, ImportJobOptions? jobOptions = null, CancellationToken cancellationToken = default)
@@ -64,6 +65,7 @@ public static partial class ImportJobs
             ["include_iscrowd"] = options.IncludeIsCrowd,
             ["keep_category_ids"] = options.KeepCategoryIds,
             ["validate_images"] = options.ValidateImages,
+            ["validate_boxes"] = options.ValidateBoxes,
             ["labels"] = new JsonArray(plan.Labels.Select(l => (JsonNode?)new JsonArray(l.Id, l.Label)).ToArray()),
             ["with_masks"] = plan.WithMasks,
             ["plan_folder"] = planFolder.Value,
@@ -105,7 +107,7 @@ public static partial class ImportJobs
 
     /// <summary>Converts a COCO chunk from its side file alone (the plan's categories and mask decision come with the spec).</summary>
     private static async Task ConvertCocoAsync(JsonObject conversion, JsonObject descriptor, TableSchema schema, TableWriter writer,
-        UrlAdapterRegistry adapters, TlcOptions? settings, CancellationToken cancellationToken)
+        UrlAdapterRegistry adapters, TlcOptions? settings, ImageFiles.ImageQuarantine? leaveOut, CancellationToken cancellationToken)
     {
         _ = schema;
         var options = new CocoImportOptions
@@ -114,12 +116,13 @@ public static partial class ImportJobs
             IncludeIsCrowd = (bool)conversion["include_iscrowd"]!,
             KeepCategoryIds = (bool)conversion["keep_category_ids"]!,
             ValidateImages = (bool)conversion["validate_images"]!,
+            ValidateBoxes = (bool?)conversion["validate_boxes"] ?? false,
             Adapters = adapters,
             Settings = settings,
         };
         var labels = conversion["labels"]!.AsArray().ToDictionary(l => (long)l![0]!, l => (int)l![1]!);
         var sideFile = await adapters.ReadAllBytesAsync(new Url((string)descriptor["plan_file"]!), cancellationToken).ConfigureAwait(false);
         await CocoImporter.ConvertChunkAsync((string)conversion["display"]!, new Url((string)conversion["image_folder"]!), options, labels,
-            (bool)conversion["with_masks"]!, sideFile, writer, cancellationToken).ConfigureAwait(false);
+            (bool)conversion["with_masks"]!, sideFile, writer, cancellationToken, leaveOut).ConfigureAwait(false);
     }
 }

@@ -17,7 +17,8 @@ public static partial class ImportJobs
     /// small whatever the number of images; the descriptor is <c>{"plan_file":…,"first_file":…,"files":…}</c> and a
     /// chunk's bytes are its images' sizes. A chunk's conversion reads its side file only and, with
     /// <see cref="ImageFolderImportOptions.ValidateImages"/>, its images' headers: an unreadable image becomes the chunk's
-    /// error with the message of the one-process import. Remove the side files with <see cref="DeletePlanFilesAsync"/>
+    /// error with the message of the one-process import (under <see cref="ImportErrorPolicy.Skip"/> it is left out and
+    /// listed in the quarantine instead). Remove the side files with <see cref="DeletePlanFilesAsync"/>
     /// once the job has ended.
     /// </summary>
     /// <param name="folder">The folder with one sub-folder per class (a local path or URL).</param>
@@ -54,14 +55,15 @@ public static partial class ImportJobs
 
     /// <summary>Converts a page of an image-folder import: its side file's images and labels, as the one-process import does.</summary>
     private static async Task ConvertImageFolderAsync(JsonObject conversion, JsonObject descriptor, TableSchema schema, TableWriter writer,
-        UrlAdapterRegistry adapters, CancellationToken cancellationToken)
+        UrlAdapterRegistry adapters, ImageFiles.ImageQuarantine? leaveOut, CancellationToken cancellationToken)
     {
         _ = schema;
         using var page = await ReadPageAsync(adapters, descriptor, cancellationToken).ConfigureAwait(false);
         var urls = PageStrings(page.RootElement, "images");
         var labels = page.RootElement.GetProperty("labels").EnumerateArray().Select(l => l.GetInt32()).ToList();
         var images = urls.Select((u, i) => (new Url(u), labels[i])).ToList();
-        var rows = await ImageFolderImporter.ConvertAsync(adapters, images, (bool)conversion["validate_images"]!, cancellationToken).ConfigureAwait(false);
+        var rows = await ImageFolderImporter.ConvertAsync(adapters, images, (bool)conversion["validate_images"]!, cancellationToken, leaveOut)
+            .ConfigureAwait(false);
         AddRows(writer, rows, (string)conversion["display"]!, cancellationToken);
     }
 }

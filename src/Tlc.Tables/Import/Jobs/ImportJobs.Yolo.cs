@@ -17,7 +17,9 @@ public static partial class ImportJobs
     /// stays small whatever the number of images; the descriptor is <c>{"plan_file":…,"first_file":…,"files":…}</c> and a
     /// chunk's bytes are its images' sizes. A chunk's conversion reads its side file, its images' headers and their label
     /// files only; a bad label line or an unreadable image becomes the chunk's error, with the message of the one-process
-    /// import (the label file and line, or the image). Remove the side files with <see cref="DeletePlanFilesAsync"/> once
+    /// import (the label file and line, or the image); under <see cref="ImportErrorPolicy.Skip"/> that image is left out
+    /// as a whole row and listed in the quarantine instead. A missing label file is no error: the image has no objects.
+    /// Remove the side files with <see cref="DeletePlanFilesAsync"/> once
     /// the job has ended.
     /// </summary>
     /// <param name="imagesFolder">The images folder (a local path or URL).</param>
@@ -63,7 +65,7 @@ public static partial class ImportJobs
 
     /// <summary>Converts a page of a YOLO import: its side file's images and label files, as the one-process import does.</summary>
     private static async Task ConvertYoloAsync(JsonObject conversion, JsonObject descriptor, TableSchema schema, TableWriter writer,
-        UrlAdapterRegistry adapters, TlcOptions? settings, CancellationToken cancellationToken)
+        UrlAdapterRegistry adapters, TlcOptions? settings, ImageFiles.ImageQuarantine? leaveOut, CancellationToken cancellationToken)
     {
         _ = schema;
         var options = new YoloImportOptions
@@ -79,7 +81,7 @@ public static partial class ImportJobs
         var images = PageStrings(page.RootElement, "images").Select(u => new Url(u)).ToList();
         var labels = PageStrings(page.RootElement, "labels").Select(u => new Url(u)).ToList();
         var rows = await YoloImporter.ConvertAsync(adapters, images, labels, options, (int)conversion["classes"]!, (int)conversion["keypoints"]!,
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken, leaveOut).ConfigureAwait(false);
         AddRows(writer, rows, (string)conversion["display"]!, cancellationToken);
     }
 }

@@ -129,15 +129,20 @@ public static partial class ImportJobs
             try
             {
                 var leaveOut = quarantine is null ? null : new CsvImporter.RowQuarantine((line, column, problem) => quarantine.Add(line, null, column, problem));
+                // Vision formats leave out whole images: row is the image's index in the source order (first plus the chunk's index).
+                ImageFiles.ImageQuarantine? LeaveOutImages(int first) => quarantine is null ? null
+                    : (index, error, line, column) => quarantine.Add(error.File, line, first + index, column, error.Problem);
                 var convert = spec.Format switch
                 {
                     "csv" => ConvertCsvAsync(conversion, descriptor, inputSchema, writer, adapters, settings, leaveOut, parallelism, cancellationToken),
                     "ndjson" => ConvertNdjsonAsync(conversion, descriptor, inputSchema, writer, adapters, settings, leaveOut, cancellationToken),
                     "parquet" => ConvertParquetAsync(conversion, descriptor, inputSchema, writer, adapters, settings, parallelism,
                         quarantine is null ? null : (row, column, problem) => quarantine.Add(null, row, column, problem), cancellationToken),
-                    "coco" => ConvertCocoAsync(conversion, descriptor, inputSchema, writer, adapters, settings, cancellationToken),
-                    "yolo" => ConvertYoloAsync(conversion, descriptor, inputSchema, writer, adapters, settings, cancellationToken),
-                    "image-folder" => ConvertImageFolderAsync(conversion, descriptor, inputSchema, writer, adapters, cancellationToken),
+                    "coco" => ConvertCocoAsync(conversion, descriptor, inputSchema, writer, adapters, settings, LeaveOutImages(0), cancellationToken),
+                    "yolo" => ConvertYoloAsync(conversion, descriptor, inputSchema, writer, adapters, settings,
+                        LeaveOutImages((int)descriptor["first_file"]!), cancellationToken),
+                    "image-folder" => ConvertImageFolderAsync(conversion, descriptor, inputSchema, writer, adapters,
+                        LeaveOutImages((int)descriptor["first_file"]!), cancellationToken),
                     "hf" => ConvertHuggingFaceAsync(conversion, descriptor, inputSchema, writer, adapters, cancellationToken),
                     _ => throw new NotSupportedException($"Import job {spec.JobId}: format '{spec.Format}' cannot be converted in chunks."),
                 };
@@ -332,9 +337,12 @@ public sealed record ImportChunkConversion(ChunkInfo? File, long Rows, string? E
 /// <summary>Collects the rows a chunk leaves out under the skip policy into a staged quarantine chunk file.</summary>
 internal sealed class QuarantineWriter(TableWriter writer, string file) : IAsyncDisposable
 {
-    public void Add(long? line, long? row, string? column, string reason) => writer.AddRow(new Dictionary<string, object?>
+    public void Add(long? line, long? row, string? column, string reason) => Add(file, line, row, column, reason);
+
+    /// <summary>Lists a row left out whose problem lies in <paramref name="inFile"/> (a label or image file rather than the source).</summary>
+    public void Add(string inFile, long? line, long? row, string? column, string reason) => writer.AddRow(new Dictionary<string, object?>
     {
-        ["file"] = file, ["line"] = line, ["row"] = row, ["column"] = column, ["reason"] = reason,
+        ["file"] = inFile, ["line"] = line, ["row"] = row, ["column"] = column, ["reason"] = reason,
     });
 
     public IReadOnlyList<ChunkInfo> Complete() => writer.CompleteStaging();
