@@ -158,7 +158,12 @@ internal static class ImportJobBenchmark
             await Task.Delay(20);
         }
         Volatile.Write(ref half, true);
-        await caught.Task.WaitAsync(TimeSpan.FromMinutes(2));
+        if (await Task.WhenAny(caught.Task, victim, Task.Delay(TimeSpan.FromMinutes(2))) != caught.Task)
+        {
+            var state = await job.GetProgressAsync();
+            throw new TimeoutException($"The victim never reached a commit past half-way: victim converted {hosts[0].ChunksConverted} ({victim.Status}: {victim.Exception?.GetBaseException().Message}), " +
+                $"survivor {hosts[1].ChunksConverted}; job {state.Status} {state.ChunksCommitted}/{state.Chunks}.");
+        }
         await killWorker.CancelAsync();
         await victim;
         using var table = await job.WaitAsync();
@@ -234,6 +239,14 @@ internal static class ImportJobBenchmark
         var csv = Generate(folder);
         var best = await ImportAsync(folder, csv, workers, runs: 5);
         Console.WriteLine($"CSV job, {workers} worker(s): best {BenchContext.Ms(best)}");
+    }
+
+    /// <summary>The resume-cost measure alone (prints its result).</summary>
+    public static async Task ResumeOnlyAsync()
+    {
+        var folder = Path.Combine(BenchContext.Scratch, "import-job");
+        var result = await ResumeCostAsync(folder, Generate(folder));
+        Console.WriteLine($"{result.Name}: {result.Figure} vs {result.Baseline} → ratio {result.Ratio:F2}");
     }
 
     public static async Task ProfileAsync()

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using Tlc.Bench;
 
-// tlc benchmarks: dotnet run -c Release --project bench/Tlc.Bench -- [all|scan|random|writer|csv|lease|collect|publish|metrics-writer|import-job|import-csv [workers]|import-profile] [--out docs/benchmarks.md]
+// tlc benchmarks: dotnet run -c Release --project bench/Tlc.Bench -- [all|scan|random|writer|csv|lease|collect|publish|metrics-writer|import-job|import-csv [workers]|import-resume|import-profile] [--out docs/benchmarks.md]
 if (args.Length >= 2 && args[0] == "writer-child")
 {
     return await TableBenchmarks.WriterChildAsync(long.Parse(args[1], CultureInfo.InvariantCulture));
@@ -58,6 +58,10 @@ await RunMany("import-job", ImportJobBenchmark.RunAsync);
 if (which == "import-csv")
 {
     await ImportJobBenchmark.CsvOnlyAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2);
+}
+if (which == "import-resume")
+{
+    await ImportJobBenchmark.ResumeOnlyAsync();
 }
 if (which == "import-profile")
 {
