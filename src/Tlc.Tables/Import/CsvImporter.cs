@@ -206,23 +206,31 @@ internal sealed class CsvImporter
         return names;
     }
 
-    /// <summary>Moves to the next record, skipping blank lines; a record with the wrong number of fields is an error.</summary>
+    /// <summary>
+    /// Moves to the next record, skipping blank lines; a record with the wrong number of fields, or one that ends inside
+    /// quotes (Sep reads every quote as opening or closing one, so an odd count means the quoted field ran to the end of
+    /// the input: a truncated file or a stray quote), is an error.
+    /// </summary>
     private bool NextRecord(SepReader reader, int fields, out int line, Func<int, long>? fileLine = null, RowQuarantine? quarantine = null)
     {
         while (reader.MoveNext())
         {
             var row = reader.Current;
             line = row.LineNumberFrom;
-            if (row.ColCount == fields)
+            var span = row.Span;
+            var unterminated = span.Contains('"') && span.Count('"') % 2 == 1;
+            if (row.ColCount == fields && !unterminated)
             {
                 return true;
             }
-            if (row.Span.IsEmpty)
+            if (span.IsEmpty)
             {
                 fileLine?.Invoke(line);
                 continue;
             }
-            var problem = $"{row.ColCount} field{(row.ColCount == 1 ? "" : "s")}, but the header has {fields}";
+            var problem = unterminated
+                ? "a quoted field is not closed before the end of the input (a truncated file, or a stray quote)"
+                : $"{row.ColCount} field{(row.ColCount == 1 ? "" : "s")}, but the header has {fields}";
             var at = fileLine?.Invoke(line) ?? line;
             if (quarantine is null)
             {

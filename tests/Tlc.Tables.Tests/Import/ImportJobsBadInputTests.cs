@@ -112,6 +112,31 @@ public sealed class ImportJobsBadInputTests : IDisposable
         Assert.Equal(records - c.BadLines.Length, table.RowCount);
     }
 
+    [Theory]
+    [InlineData(ImportErrorPolicy.Fail)]
+    [InlineData(ImportErrorPolicy.Skip)]
+    public async Task Convert_FileTruncatedInsideAQuotedField_FailNamesTheLine_SkipQuarantinesTheRecord(ImportErrorPolicy policy)
+    {
+        var text = "a,b\n" + string.Concat(Enumerable.Range(0, 300).Select(i => $"{i},\"v {i}\"\n")) + "300,\"cut off her";
+        var path = Write($"truncated-{policy}.csv", Encoding.UTF8.GetBytes(text));
+        var c = new Case("truncated", text, 50, "line 302", "a quoted field is not closed", [302]);
+
+        var oneProcess = await Assert.ThrowsAsync<ImportException>(() => Table.FromCsvAsync(path, Options($"single-{policy}", c)));
+        var (spec, results) = await ConvertAsync(path, $"truncated-{policy}", c, policy);
+
+        Assert.Contains($"{path}:line 302: a quoted field is not closed before the end of the input", oneProcess.Message, StringComparison.Ordinal);
+        if (policy == ImportErrorPolicy.Fail)
+        {
+            var error = Assert.Single(results.Select(r => r.Error).OfType<string>());
+            Assert.Equal(oneProcess.Message, error);
+            return;
+        }
+        Assert.All(results, r => Assert.Null(r.Error));
+        Assert.Equal(300, results.Sum(r => r.Rows));
+        Assert.Equal(1, results.Sum(r => r.Quarantine?.Rows ?? 0));
+        Assert.True(spec.Chunks.Length > 1);
+    }
+
     [Fact]
     public async Task Convert_InvalidUtf8InALaterChunk_ErrorNamesFileAndLine()
     {
