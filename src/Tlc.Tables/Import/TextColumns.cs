@@ -117,7 +117,7 @@ internal sealed class NullBitmap
 
     public (ArrowBuffer Validity, int NullCount) Take()
     {
-        var result = (_bits is null || NullCount == 0 ? ArrowBuffer.Empty : _bits.Build(ManagedMemoryAllocator.Instance), NullCount);
+        var result = (_bits is null || NullCount == 0 ? ArrowBuffer.Empty : _bits.Build(), NullCount);
         _bits = null;
         NullCount = 0;
         return result;
@@ -140,7 +140,7 @@ internal abstract class FixedWidthTextColumn<T>(ColumnSchema schema) : TextColum
     {
         var length = Length;
         var (validity, nulls) = Nulls.Take();
-        var values = _values.Build(ManagedMemoryAllocator.Instance);
+        var values = _values.Build();
         _values = new ArrowBuffer.Builder<T>(Math.Max(1024, length));
         Length = 0;
         return ArrowArrayFactory.BuildArray(new ArrayData(ArrowType, length, nulls, 0, [validity, values]));
@@ -268,7 +268,7 @@ internal sealed class BoolTextColumn(ScalarSchema schema) : TextColumn(schema)
     {
         var length = Length;
         var (validity, nulls) = Nulls.Take();
-        var values = _values.Build(ManagedMemoryAllocator.Instance);
+        var values = _values.Build();
         _values = new ArrowBuffer.BitmapBuilder(Math.Max(1024, length));
         Length = 0;
         return new BooleanArray(new ArrayData(ArrowType, length, nulls, 0, [validity, values]));
@@ -311,7 +311,7 @@ internal abstract class VariableTextColumn(ColumnSchema schema) : TextColumn(sch
         var length = Length;
         var (validity, nulls) = Nulls.Take();
         var data = new ArrowBuffer(_data.AsMemory(0, _used));
-        var offsets = _offsets.Build(ManagedMemoryAllocator.Instance);
+        var offsets = _offsets.Build();
         _data = new byte[Math.Max(1 << 16, _used + (_used / 4))];
         _used = 0;
         _offsets = new ArrowBuffer.Builder<int>(Math.Max(1024, length + 1)).Append(0);
