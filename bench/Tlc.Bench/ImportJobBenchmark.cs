@@ -135,15 +135,18 @@ internal static class ImportJobBenchmark
             Guid.NewGuid().ToString("N"), new ImportJobOptions { LeaseDuration = TimeSpan.FromSeconds(3) });
         using var killWorker = new CancellationTokenSource();
         using var stop = new CancellationTokenSource();
-        var half = false;
+        var victimConversions = 0;
         var caught = new TaskCompletionSource();
-        // The worst moment to die: the victim has read and converted a whole chunk past the half-way mark but not committed it.
+        // The worst moment to die: the victim has read and converted a whole chunk past the half-way mark but not committed
+        // it. The two workers share the chunks about evenly, so the victim's own conversion number chunks/4 + 1 falls at
+        // about half-way (watching the job's progress instead could find every remaining chunk already taken).
+        var dieAt = (spec!.Chunks.Length / 4) + 1;
         var hosts = new[] { "victim", "survivor" }.Select(id => new WorkerHost(context with { Identity = new WorkerRef(id, "1") }, new NoMetrics(),
             new WorkerOptions { WorkerId = id, PollInterval = TimeSpan.FromMilliseconds(50) })
         {
             BeforeImportCommit = async (_, token) =>
             {
-                if (id == "victim" && Volatile.Read(ref half))
+                if (id == "victim" && Interlocked.Increment(ref victimConversions) >= dieAt)
                 {
                     caught.TrySetResult();
                     await Task.Delay(Timeout.Infinite, token);
@@ -152,12 +155,7 @@ internal static class ImportJobBenchmark
         }).ToArray();
         var victim = hosts[0].RunAsync(killWorker.Token);
         var survivor = hosts[1].RunAsync(stop.Token);
-        var job = await ImportJob.SubmitAsync(context, spec!);
-        while ((await job.GetProgressAsync()).ChunksCommitted < spec!.Chunks.Length / 2)
-        {
-            await Task.Delay(20);
-        }
-        Volatile.Write(ref half, true);
+        var job = await ImportJob.SubmitAsync(context, spec);
         if (await Task.WhenAny(caught.Task, victim, Task.Delay(TimeSpan.FromMinutes(2))) != caught.Task)
         {
             var state = await job.GetProgressAsync();
