@@ -96,18 +96,12 @@ public sealed class ImportJobsBadInputTests : IDisposable
             Assert.Contains(results, r => r.Error?.Contains(c.Problem, StringComparison.Ordinal) == true);
             return;
         }
-        Assert.All(results, r => Assert.Null(r.Error));
-        var commits = results.Select((r, i) => new ImportChunkCommit($"op{i}", 1, "tok00000", r.File?.Url, r.Rows, r.File?.Bytes ?? 0, r.File?.Batches.ToArray() ?? [],
-            null, r.Quarantine?.Url, r.Quarantine?.Rows ?? 0, r.Quarantine?.Bytes ?? 0, r.Quarantine?.Batches.ToArray() ?? [])).ToArray();
-        var adapters = new UrlAdapterRegistry();
-        await ObjectFiles.PublishAsync(adapters, ImportJobs.QuarantineUrl(spec), ImportJobs.BuildQuarantineObject(spec, commits, DateTimeOffset.UtcNow), WriteMode.CreateNew,
-            CancellationToken.None);
-        await ObjectFiles.PublishAsync(adapters, new Url(spec.TableUrl), ImportJobs.BuildObject(spec, commits, DateTimeOffset.UtcNow), WriteMode.CreateNew, CancellationToken.None);
-        using var quarantine = await Table.OpenAsync(ImportJobs.QuarantineUrl(spec));
+        var (table, quarantine) = await ImportJobsTestSupport.PublishWithQuarantineAsync(spec, results);
+        using var _ = table;
+        using var __ = quarantine;
         Assert.True(c.BadLines.SequenceEqual(quarantine.Rows.Select(r => (long)r["line"]!)), string.Join(" / ", quarantine.Rows.Select(r => $"{r["line"]} {r["column"]} {r["reason"]}")) + " chunks " + string.Join(";", spec.Chunks.Select(k => k.Descriptor)));
         Assert.All(quarantine.Rows, r => Assert.Equal(path, r["file"]));
         Assert.Contains(c.Problem, (string)quarantine.Rows[0]["reason"]!, StringComparison.Ordinal);
-        using var table = await Table.OpenAsync(spec.TableUrl);
         var records = c.Text.Count(ch => ch == '\n') - 1 - c.Text.Split('"').Where((_, i) => i % 2 == 1).Sum(q => q.Count(ch => ch == '\n'));
         Assert.Equal(records - c.BadLines.Length, table.RowCount);
     }

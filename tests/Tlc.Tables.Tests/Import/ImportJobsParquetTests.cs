@@ -297,14 +297,9 @@ public sealed class ImportJobsParquetTests : IDisposable
 
         var results = await ConvertAsync(spec!, _root);
 
-        Assert.All(results, r => Assert.Null(r.Error));
-        var commits = Commits(results);
-        var adapters = new Tlc.Tables.Urls.UrlAdapterRegistry();
-        await Tlc.Tables.Storage.ObjectFiles.PublishAsync(adapters, ImportJobs.QuarantineUrl(spec!), ImportJobs.BuildQuarantineObject(spec!, commits, DateTimeOffset.UtcNow),
-            Tlc.Tables.Urls.WriteMode.CreateNew, ct);
-        await Tlc.Tables.Storage.ObjectFiles.PublishAsync(adapters, new Url(spec!.TableUrl), ImportJobs.BuildObject(spec, commits, DateTimeOffset.UtcNow),
-            Tlc.Tables.Urls.WriteMode.CreateNew, ct);
-        using var quarantine = await Table.OpenAsync(ImportJobs.QuarantineUrl(spec), cancellationToken: ct);
+        var (table, quarantine) = await PublishWithQuarantineAsync(spec!, results);
+        using var _ = table;
+        using var __ = quarantine;
         Assert.Equal(bad.Select(b => (long)b), quarantine.Rows.Select(r => (long)r["row"]!));
         Assert.All(quarantine.Rows, r =>
         {
@@ -313,7 +308,6 @@ public sealed class ImportJobsParquetTests : IDisposable
             Assert.Equal("class", r["column"]);
             Assert.Contains("'bird'", (string)r["reason"]!, StringComparison.Ordinal);
         });
-        using var table = await Table.OpenAsync(spec.TableUrl, cancellationToken: ct);
         using var expected = await Table.FromParquetAsync(clean, Options("clean", schema), ct);
         AssertSameTable(expected, table);
     }

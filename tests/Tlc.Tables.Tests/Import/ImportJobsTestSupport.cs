@@ -38,6 +38,22 @@ internal static class ImportJobsTestSupport
         return await Table.OpenAsync(spec.TableUrl, cancellationToken: TestContext.Current.CancellationToken);
     }
 
+    /// <summary>
+    /// Publishes converted chunks (none may have failed) and, under the skip policy, the quarantine first, as the job
+    /// grain does; opens both.
+    /// </summary>
+    public static async Task<(Table Table, Table Quarantine)> PublishWithQuarantineAsync(ImportJobSpec spec, ImportChunkConversion[] results)
+    {
+        Assert.All(results, r => Assert.Null(r.Error));
+        var ct = TestContext.Current.CancellationToken;
+        var commits = Commits(results);
+        var adapters = new UrlAdapterRegistry();
+        await ObjectFiles.PublishAsync(adapters, ImportJobs.QuarantineUrl(spec), ImportJobs.BuildQuarantineObject(spec, commits, DateTimeOffset.UtcNow),
+            WriteMode.CreateNew, ct);
+        await ObjectFiles.PublishAsync(adapters, new Url(spec.TableUrl), ImportJobs.BuildObject(spec, commits, DateTimeOffset.UtcNow), WriteMode.CreateNew, ct);
+        return (await Table.OpenAsync(spec.TableUrl, cancellationToken: ct), await Table.OpenAsync(ImportJobs.QuarantineUrl(spec), cancellationToken: ct));
+    }
+
     /// <summary>Asserts both tables have the same schema (as JSON) and content hash.</summary>
     public static void AssertSameTable(Table expected, Table actual)
     {

@@ -35,18 +35,6 @@ public sealed class ImportJobsVisionBadInputTests : IDisposable
     /// <summary>Converts every chunk of <paramref name="spec"/> (under its error policy), in order.</summary>
     private async Task<ImportChunkConversion[]> ConvertAllAsync(ImportJobSpec spec) => await ConvertAsync(spec, _root);
 
-    /// <summary>Publishes the converted chunks (none may have failed) and the quarantine; opens both.</summary>
-    private static async Task<(Table Table, Table Quarantine)> PublishAsync(ImportJobSpec spec, ImportChunkConversion[] results)
-    {
-        Assert.All(results, r => Assert.Null(r.Error));
-        var commits = Commits(results);
-        var adapters = new UrlAdapterRegistry();
-        await ObjectFiles.PublishAsync(adapters, ImportJobs.QuarantineUrl(spec), ImportJobs.BuildQuarantineObject(spec, commits, DateTimeOffset.UtcNow),
-            WriteMode.CreateNew, Ct);
-        await ObjectFiles.PublishAsync(adapters, new Url(spec.TableUrl), ImportJobs.BuildObject(spec, commits, DateTimeOffset.UtcNow), WriteMode.CreateNew, Ct);
-        return (await Table.OpenAsync(spec.TableUrl, cancellationToken: Ct), await Table.OpenAsync(ImportJobs.QuarantineUrl(spec), cancellationToken: Ct));
-    }
-
     private static string Describe(Table quarantine) =>
         string.Join(" / ", quarantine.Rows.Select(r => $"{r["file"]} line {r["line"]} row {r["row"]} {r["column"]}: {r["reason"]}"));
 
@@ -212,7 +200,7 @@ public sealed class ImportJobsVisionBadInputTests : IDisposable
         var (spec, _) = await ImportJobs.PlanCocoAsync(path, null, Coco("job", validateImages, validateBoxes), "job-cs",
             new ImportJobOptions { ImagesPerChunk = 2, ErrorPolicy = ImportErrorPolicy.Skip }, Ct);
 
-        var (table, quarantine) = await PublishAsync(spec!, await ConvertAllAsync(spec!));
+        var (table, quarantine) = await PublishWithQuarantineAsync(spec!, await ConvertAllAsync(spec!));
 
         using (table)
         using (quarantine)
@@ -252,7 +240,7 @@ public sealed class ImportJobsVisionBadInputTests : IDisposable
         });
         var (spec, _) = await ImportJobs.PlanCocoAsync(path, null, Coco("job"), "job-c2", new ImportJobOptions { ImagesPerChunk = 4, ErrorPolicy = ImportErrorPolicy.Skip }, Ct);
 
-        var (table, quarantine) = await PublishAsync(spec!, await ConvertAllAsync(spec!));
+        var (table, quarantine) = await PublishWithQuarantineAsync(spec!, await ConvertAllAsync(spec!));
 
         using (table)
         using (quarantine)
@@ -360,7 +348,7 @@ public sealed class ImportJobsVisionBadInputTests : IDisposable
         var (spec, _) = await ImportJobs.PlanYoloAsync(images, FashionClasses, Yolo("job", validateBoxes), "job-ys",
             new ImportJobOptions { FilesPerChunk = 4, ErrorPolicy = ImportErrorPolicy.Skip }, Ct);
 
-        var (table, quarantine) = await PublishAsync(spec!, await ConvertAllAsync(spec!));
+        var (table, quarantine) = await PublishWithQuarantineAsync(spec!, await ConvertAllAsync(spec!));
 
         using (table)
         using (quarantine)
@@ -401,7 +389,7 @@ public sealed class ImportJobsVisionBadInputTests : IDisposable
 
         Assert.All(results, r => Assert.Null(r.Error));
         Assert.All(results, r => Assert.Null(r.Quarantine));
-        var (table, quarantine) = await PublishAsync(spec!, results);
+        var (table, quarantine) = await PublishWithQuarantineAsync(spec!, results);
         using (table)
         using (quarantine)
         {
@@ -463,7 +451,7 @@ public sealed class ImportJobsVisionBadInputTests : IDisposable
             Assert.Equal($"{new Url(rows[10]).Value}: not a readable image (its header cannot be decoded)", errors[3]);
             return;
         }
-        var (table, quarantine) = await PublishAsync(spec!, results);
+        var (table, quarantine) = await PublishWithQuarantineAsync(spec!, results);
         using (table)
         using (quarantine)
         {
