@@ -14,7 +14,10 @@ internal static class BenchContext
 
     private static string CreateScratch()
     {
-        var path = Path.Combine(Path.GetTempPath(), "tlc-bench", Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        // BENCH_SCRATCH keeps generated inputs between runs (profiling); by default each run has its own folder.
+        var path = Environment.GetEnvironmentVariable("BENCH_SCRATCH") is { Length: > 0 } kept
+            ? kept
+            : Path.Combine(Path.GetTempPath(), "tlc-bench", Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
         Directory.CreateDirectory(path);
         return path;
     }

@@ -256,6 +256,7 @@ internal static class ImportJobBenchmark
         foreach (var threads in new[] { 1, 2, 1, 2 })
         {
             var options = new CsvImportOptions { Root = Url.FromLocalPath(root), Settings = settings, Dataset = "bench", Table = $"p-{Guid.NewGuid():N}"[..12] };
+            var gcBefore = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration(), GC.GetTotalAllocatedBytes());
             var watch = Stopwatch.StartNew();
             var (spec, _) = await ImportJobs.PlanCsvAsync(csv, options, Guid.NewGuid().ToString("N"));
             var planned = watch.Elapsed;
@@ -267,7 +268,7 @@ internal static class ImportJobBenchmark
                 await ImportJobs.ConvertAsync(spec, chunk, ImportJobs.WriteId(spec.JobId, chunk.Index, 1, "profile0"), adapters, settings, parallelism: threads);
                 slowest = one.Elapsed > slowest ? one.Elapsed : slowest;
             }
-            Console.WriteLine($"{threads} thread(s): plan {planned.TotalSeconds:F2} s, convert {(watch.Elapsed - planned).TotalSeconds:F2} s for {spec.Chunks.Length} chunks (slowest {slowest.TotalMilliseconds:F0} ms)");
+            Console.WriteLine($"{threads} thread(s): plan {planned.TotalSeconds:F2} s, convert {(watch.Elapsed - planned).TotalSeconds:F2} s for {spec.Chunks.Length} chunks (slowest {slowest.TotalMilliseconds:F0} ms); GC {GC.CollectionCount(0) - gcBefore.Item1}/{GC.CollectionCount(1) - gcBefore.Item2}/{GC.CollectionCount(2) - gcBefore.Item3}, pause {(GC.GetTotalPauseDuration() - gcBefore.Item4).TotalMilliseconds:F0} ms, allocated {(GC.GetTotalAllocatedBytes() - gcBefore.Item5) >> 20} MiB");
         }
         var one1 = Stopwatch.StartNew();
         using (var table = await Table.FromCsvAsync(csv, new CsvImportOptions { Root = Url.FromLocalPath(root), Settings = settings, Dataset = "bench", Table = "single", IfExists = IfExists.Overwrite }))

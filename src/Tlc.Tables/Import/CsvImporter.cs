@@ -287,7 +287,8 @@ internal sealed class CsvImporter
     internal delegate void RowQuarantine(long line, string? column, string problem);
 
     /// <summary>Rows parsed from one stretch of the input, with the line of each row for error messages.</summary>
-    private sealed record ParsedBatch(RecordBatch Batch, long[] Lines);
+    /// <summary>A parsed record batch, the file line of each of its rows and the rented memory it is built on.</summary>
+    private sealed record ParsedBatch(RecordBatch Batch, BatchBuffers Buffers);
 
     /// <summary>Files from this size are cut into record-aligned ranges parsed in parallel.</summary>
     private const long ParallelThreshold = 8L << 20;
@@ -410,11 +411,11 @@ internal sealed class CsvImporter
     private void ParseRecords(SepReader reader, bool headerInWindow, long firstLine, TableSchema schema, string[] names, Action<ParsedBatch> emit,
         CancellationToken cancellationToken, RowQuarantine? quarantine = null)
     {
-        var columns = names.Select(n => TextColumn.Create(schema[n])).ToArray();
+        var batchRows = _options.BatchRows ?? (_options.Settings ?? TlcSettings.Current).Tables.BatchRows;
+        var columns = names.Select(n => TextColumn.Create(schema[n], batchRows)).ToArray();
         var nullable = names.Select(n => schema[n].Nullable).ToArray();
         var arrowSchema = ArrowSchemas.ToArrowSchema(schema);
-        var batchRows = _options.BatchRows ?? (_options.Settings ?? TlcSettings.Current).Tables.BatchRows;
-        var lines = new long[batchRows];
+        var lines = BatchBuffers.RentLines(batchRows);
         var count = 0;
         // From the file's start Sep's line numbers are the file's; a window without the header counts its own lines from
         // firstLine: each row (blank ones included) spans one line plus the newlines inside its quoted fields.
@@ -429,83 +430,107 @@ internal sealed class CsvImporter
             nextLine += 1 + reader.Current.Span.Count('\n');
             return at;
         }
-        while (NextRecord(reader, columns.Length, out var sepLine, FileLine, quarantine))
+        Func<int, long> fileLine = FileLine;
+        try
         {
-            var line = FileLine(sepLine);
-            var row = reader.Current;
-            string? badColumn = null;
-            string? problem = null;
-            for (var c = 0; c < columns.Length; c++)
+            while (NextRecord(reader, columns.Length, out var sepLine, fileLine, quarantine))
             {
-                var col = row[c];
-                var span = col.Span;
+                var line = FileLine(sepLine);
+                var row = reader.Current;
+                string? badColumn = null;
+                string? problem = null;
+                for (var c = 0; c < columns.Length; c++)
+                {
+                    var col = row[c];
+                    var span = col.Span;
+                    if (badColumn is not null)
+                    {
+                        // The rest of a quarantined record: placeholders, sliced off below.
+                        columns[c].AppendNull();
+                    }
+                    else if (IsNull(span))
+                    {
+                        if (!nullable[c])
+                        {
+                            problem = $"empty value, but the column is {schema[names[c]].Describe()} and not nullable{Hint(names[c])}";
+                            badColumn = names[c];
+                        }
+                        columns[c].AppendNull();
+                    }
+                    else if (!columns[c].TryAppend(col))
+                    {
+                        problem = columns[c].Problem(span) + Hint(names[c]);
+                        badColumn = names[c];
+                        columns[c].AppendNull();
+                    }
+                    if (badColumn is not null && quarantine is null)
+                    {
+                        throw _input.Error($"line {line}, column '{badColumn}'", problem!);
+                    }
+                }
                 if (badColumn is not null)
                 {
-                    // The rest of a quarantined record: placeholders, sliced off below.
-                    columns[c].AppendNull();
-                }
-                else if (IsNull(span))
-                {
-                    if (!nullable[c])
+                    // Skip policy: the record goes to the quarantine; the rows before it leave as a batch without it.
+                    quarantine!(line, badColumn, problem!);
+                    var built = Build(columns, arrowSchema, lines, count + 1);
+                    if (count > 0)
                     {
-                        problem = $"empty value, but the column is {schema[names[c]].Describe()} and not nullable{Hint(names[c])}";
-                        badColumn = names[c];
+                        var arrays = Enumerable.Range(0, columns.Length).Select(c => ArrowArrayFactory.Slice(built.Batch.Column(c), 0, count)).ToArray();
+                        emit(new ParsedBatch(new RecordBatch(arrowSchema, arrays, count), built.Buffers));
                     }
-                    columns[c].AppendNull();
+                    else
+                    {
+                        built.Buffers.Release();
+                    }
+                    lines = BatchBuffers.RentLines(batchRows);
+                    count = 0;
+                    continue;
                 }
-                else if (!columns[c].TryAppend(col))
+                lines[count++] = line;
+                if (count == batchRows)
                 {
-                    problem = columns[c].Problem(span) + Hint(names[c]);
-                    badColumn = names[c];
-                    columns[c].AppendNull();
-                }
-                if (badColumn is not null && quarantine is null)
-                {
-                    throw _input.Error($"line {line}, column '{badColumn}'", problem!);
+                    cancellationToken.ThrowIfCancellationRequested();
+                    emit(Build(columns, arrowSchema, lines, count));
+                    lines = BatchBuffers.RentLines(batchRows);
+                    count = 0;
                 }
             }
-            if (badColumn is not null)
+            if (count > 0)
             {
-                // Skip policy: the record goes to the quarantine; the rows before it leave as a batch without it.
-                quarantine!(line, badColumn, problem!);
-                var built = Build(columns, arrowSchema, lines, count + 1);
-                if (count > 0)
-                {
-                    var arrays = Enumerable.Range(0, columns.Length).Select(c => ArrowArrayFactory.Slice(built.Batch.Column(c), 0, count)).ToArray();
-                    emit(new ParsedBatch(new RecordBatch(arrowSchema, arrays, count), lines[..count]));
-                }
-                lines = new long[batchRows];
-                count = 0;
-                continue;
-            }
-            lines[count++] = line;
-            if (count == batchRows)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
                 emit(Build(columns, arrowSchema, lines, count));
-                lines = new long[batchRows];
-                count = 0;
+            }
+            else
+            {
+                var unused = new BatchBuffers();
+                unused.TakeLines(lines);
+                unused.Release();
             }
         }
-        if (count > 0)
+        finally
         {
-            emit(Build(columns, arrowSchema, lines, count));
+            foreach (var column in columns)
+            {
+                column.Release();
+            }
         }
     }
 
     private static ParsedBatch Build(TextColumn[] columns, Apache.Arrow.Schema arrowSchema, long[] lines, int count)
     {
+        var buffers = new BatchBuffers();
+        buffers.TakeLines(lines);
         var arrays = new IArrowArray[columns.Length];
         for (var c = 0; c < columns.Length; c++)
         {
-            arrays[c] = columns[c].Build();
+            arrays[c] = columns[c].Build(buffers);
         }
-        return new ParsedBatch(new RecordBatch(arrowSchema, arrays, count), lines);
+        return new ParsedBatch(new RecordBatch(arrowSchema, arrays, count), buffers);
     }
 
     /// <summary>
-    /// Writes a parsed batch and frees it: the writer copies it into the chunk file at once, and the columns' native
-    /// buffers are released here rather than by finalizers (which kept a core busy and let memory pile up).
+    /// Writes a parsed batch and frees it: the writer copies it into the chunk file at once, so its rented buffers go
+    /// back to their pools here (the next batches reuse them) and any native buffer is released now rather than by a
+    /// finalizer (which kept a core busy and let memory pile up).
     /// </summary>
     private void Write(ParsedBatch parsed, TableWriter writer)
     {
@@ -516,11 +541,12 @@ internal sealed class CsvImporter
         }
         catch (RowValidationException e) when (e.Row >= first && e.Row < first + parsed.Batch.Length)
         {
-            throw _input.Error($"line {parsed.Lines[e.Row - first]}, column '{e.Column}'", e.Problem, e);
+            throw _input.Error($"line {parsed.Buffers.Lines[e.Row - first]}, column '{e.Column}'", e.Problem, e);
         }
         finally
         {
             parsed.Batch.Dispose();
+            parsed.Buffers.Release();
         }
     }
 

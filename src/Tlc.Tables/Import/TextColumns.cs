@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using Apache.Arrow;
@@ -44,8 +46,16 @@ internal abstract class TextColumn
 
     protected abstract void AppendEmptySlot();
 
-    /// <summary>Builds the array of everything appended and starts over.</summary>
-    public abstract IArrowArray Build();
+    /// <summary>
+    /// Builds the array of everything appended and starts over. Buffers the array is built on are rented: they go to
+    /// <paramref name="buffers"/>, which hands them back once the batch is written.
+    /// </summary>
+    public abstract IArrowArray Build(BatchBuffers buffers);
+
+    /// <summary>Hands back the rented buffers of the batch being appended (the column is not used afterwards).</summary>
+    public virtual void Release()
+    {
+    }
 
     /// <summary>Why <paramref name="text"/> was refused by the last <see cref="TryAppend"/>.</summary>
     public virtual string Problem(ReadOnlySpan<char> text) => $"{ImportInput.Quote(text)} is not {Article(Schema.Describe())} {Schema.Describe()}";
@@ -58,36 +68,39 @@ internal abstract class TextColumn
         Length++;
     }
 
-    /// <summary>The text column storing <paramref name="schema"/>: typed parsers for scalars, JSON text for lists and structs.</summary>
-    public static TextColumn Create(ColumnSchema schema) => schema switch
+    /// <summary>
+    /// The text column storing <paramref name="schema"/>: typed parsers for scalars, JSON text for lists and structs.
+    /// <paramref name="rows"/> is the expected number of rows per batch (the size of the first buffers).
+    /// </summary>
+    public static TextColumn Create(ColumnSchema schema, int rows) => schema switch
     {
         ScalarSchema { ValueMap.Count: > 0 } s when s.Kind.IsInteger() => s.Kind switch
         {
-            ScalarKind.Int8 => new ValueMapTextColumn<sbyte>(s),
-            ScalarKind.Int16 => new ValueMapTextColumn<short>(s),
-            ScalarKind.Int32 => new ValueMapTextColumn<int>(s),
-            ScalarKind.Int64 => new ValueMapTextColumn<long>(s),
-            ScalarKind.UInt8 => new ValueMapTextColumn<byte>(s),
-            ScalarKind.UInt16 => new ValueMapTextColumn<ushort>(s),
-            ScalarKind.UInt32 => new ValueMapTextColumn<uint>(s),
-            _ => new ValueMapTextColumn<ulong>(s),
+            ScalarKind.Int8 => new ValueMapTextColumn<sbyte>(s, rows),
+            ScalarKind.Int16 => new ValueMapTextColumn<short>(s, rows),
+            ScalarKind.Int32 => new ValueMapTextColumn<int>(s, rows),
+            ScalarKind.Int64 => new ValueMapTextColumn<long>(s, rows),
+            ScalarKind.UInt8 => new ValueMapTextColumn<byte>(s, rows),
+            ScalarKind.UInt16 => new ValueMapTextColumn<ushort>(s, rows),
+            ScalarKind.UInt32 => new ValueMapTextColumn<uint>(s, rows),
+            _ => new ValueMapTextColumn<ulong>(s, rows),
         },
         ScalarSchema s => s.Kind switch
         {
             ScalarKind.Bool => new BoolTextColumn(s),
-            ScalarKind.Int8 => new IntegerTextColumn<sbyte>(s),
-            ScalarKind.Int16 => new IntegerTextColumn<short>(s),
-            ScalarKind.Int32 => new IntegerTextColumn<int>(s),
-            ScalarKind.Int64 => new IntegerTextColumn<long>(s),
-            ScalarKind.UInt8 => new IntegerTextColumn<byte>(s),
-            ScalarKind.UInt16 => new IntegerTextColumn<ushort>(s),
-            ScalarKind.UInt32 => new IntegerTextColumn<uint>(s),
-            ScalarKind.UInt64 => new IntegerTextColumn<ulong>(s),
-            ScalarKind.Float32 => new FloatTextColumn<float>(s),
-            ScalarKind.Float64 => new FloatTextColumn<double>(s),
-            ScalarKind.String => new StringTextColumn(s),
-            ScalarKind.Binary => new Base64TextColumn(s),
-            ScalarKind.Timestamp => new TimestampTextColumn(s),
+            ScalarKind.Int8 => new IntegerTextColumn<sbyte>(s, rows),
+            ScalarKind.Int16 => new IntegerTextColumn<short>(s, rows),
+            ScalarKind.Int32 => new IntegerTextColumn<int>(s, rows),
+            ScalarKind.Int64 => new IntegerTextColumn<long>(s, rows),
+            ScalarKind.UInt8 => new IntegerTextColumn<byte>(s, rows),
+            ScalarKind.UInt16 => new IntegerTextColumn<ushort>(s, rows),
+            ScalarKind.UInt32 => new IntegerTextColumn<uint>(s, rows),
+            ScalarKind.UInt64 => new IntegerTextColumn<ulong>(s, rows),
+            ScalarKind.Float32 => new FloatTextColumn<float>(s, rows),
+            ScalarKind.Float64 => new FloatTextColumn<double>(s, rows),
+            ScalarKind.String => new StringTextColumn(s, rows),
+            ScalarKind.Binary => new Base64TextColumn(s, rows),
+            ScalarKind.Timestamp => new TimestampTextColumn(s, rows),
             _ => throw new NotSupportedException($"Scalar kind {s.Kind} cannot be read from text."),
         },
         _ => new JsonTextColumn(schema),
@@ -124,30 +137,59 @@ internal sealed class NullBitmap
     }
 }
 
-internal abstract class FixedWidthTextColumn<T>(ColumnSchema schema) : TextColumn(schema) where T : unmanaged
+/// <summary>Fixed-width values written straight into a rented buffer that becomes the array's value buffer.</summary>
+internal abstract class FixedWidthTextColumn<T>(ColumnSchema schema, int rows) : TextColumn(schema) where T : unmanaged
 {
-    private ArrowBuffer.Builder<T> _values = new(1024);
+    private static readonly int Width = Unsafe.SizeOf<T>();
+    private readonly int _rows = Math.Max(1024, rows);
+    private byte[] _values = BatchBuffers.Rent(Math.Max(1024, rows) * Unsafe.SizeOf<T>());
 
     protected void Add(T value)
     {
-        _values.Append(value);
+        Put(value);
         MarkValid();
     }
 
-    protected override void AppendEmptySlot() => _values.Append(default(T));
+    protected override void AppendEmptySlot() => Put(default);
 
-    public override IArrowArray Build()
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Put(T value)
+    {
+        var at = Length * Width;
+        if (at + Width > _values.Length)
+        {
+            Grow();
+        }
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_values), at), value);
+    }
+
+    private void Grow()
+    {
+        var larger = BatchBuffers.Rent(_values.Length * 2);
+        _values.AsSpan(0, Length * Width).CopyTo(larger);
+        BatchBuffers.Return(_values);
+        _values = larger;
+    }
+
+    public override void Release()
+    {
+        BatchBuffers.Return(_values);
+        _values = [];
+    }
+
+    public override IArrowArray Build(BatchBuffers buffers)
     {
         var length = Length;
         var (validity, nulls) = Nulls.Take();
-        var values = _values.Build();
-        _values = new ArrowBuffer.Builder<T>(Math.Max(1024, length));
+        var values = new ArrowBuffer(_values.AsMemory(0, length * Width));
+        buffers.Take(_values);
+        _values = BatchBuffers.Rent(Math.Max(_rows, length) * Width);
         Length = 0;
         return ArrowArrayFactory.BuildArray(new ArrayData(ArrowType, length, nulls, 0, [validity, values]));
     }
 }
 
-internal sealed class IntegerTextColumn<T>(ScalarSchema schema) : FixedWidthTextColumn<T>(schema)
+internal sealed class IntegerTextColumn<T>(ScalarSchema schema, int rows) : FixedWidthTextColumn<T>(schema, rows)
     where T : unmanaged, IBinaryInteger<T>
 {
     public override bool TryAppend(SepReader.Col col)
@@ -170,7 +212,7 @@ internal sealed class ValueMapTextColumn<T> : FixedWidthTextColumn<T> where T : 
     private readonly Dictionary<string, T>.AlternateLookup<ReadOnlySpan<char>> _names;
     private readonly ValueMap _map;
 
-    public ValueMapTextColumn(ScalarSchema schema) : base(schema)
+    public ValueMapTextColumn(ScalarSchema schema, int rows) : base(schema, rows)
     {
         _map = schema.ValueMap!;
         var names = new Dictionary<string, T>(StringComparer.Ordinal);
@@ -207,7 +249,7 @@ internal sealed class ValueMapTextColumn<T> : FixedWidthTextColumn<T> where T : 
         $"{ImportInput.Quote(text)} is not a class of {Schema.Describe()} (classes: {string.Join(", ", _map.Names.Take(20))}{(_map.Count > 20 ? ", …" : "")})";
 }
 
-internal sealed class FloatTextColumn<T>(ScalarSchema schema) : FixedWidthTextColumn<T>(schema)
+internal sealed class FloatTextColumn<T>(ScalarSchema schema, int rows) : FixedWidthTextColumn<T>(schema, rows)
     where T : unmanaged, IFloatingPoint<T>, ISpanParsable<T>
 {
     public override bool TryAppend(SepReader.Col col)
@@ -221,7 +263,7 @@ internal sealed class FloatTextColumn<T>(ScalarSchema schema) : FixedWidthTextCo
     }
 }
 
-internal sealed class TimestampTextColumn(ScalarSchema schema) : FixedWidthTextColumn<long>(schema)
+internal sealed class TimestampTextColumn(ScalarSchema schema, int rows) : FixedWidthTextColumn<long>(schema, rows)
 {
     public override bool TryAppend(SepReader.Col col)
     {
@@ -264,7 +306,7 @@ internal sealed class BoolTextColumn(ScalarSchema schema) : TextColumn(schema)
 
     protected override void AppendEmptySlot() => _values.Append(false);
 
-    public override IArrowArray Build()
+    public override IArrowArray Build(BatchBuffers buffers)
     {
         var length = Length;
         var (validity, nulls) = Nulls.Take();
@@ -275,12 +317,22 @@ internal sealed class BoolTextColumn(ScalarSchema schema) : TextColumn(schema)
     }
 }
 
-/// <summary>Variable-length values: int32 offsets into one data buffer per batch.</summary>
-internal abstract class VariableTextColumn(ColumnSchema schema) : TextColumn(schema)
+/// <summary>Variable-length values: int32 offsets into one data buffer per batch, both rented.</summary>
+internal abstract class VariableTextColumn : TextColumn
 {
-    private ArrowBuffer.Builder<int> _offsets = new ArrowBuffer.Builder<int>(1024).Append(0);
-    private byte[] _data = new byte[1 << 16];
+    private readonly int _rows;
+    private byte[] _offsets;
+    private byte[] _data;
     private int _used;
+
+    protected VariableTextColumn(ColumnSchema schema, int rows)
+        : base(schema)
+    {
+        _rows = Math.Max(1024, rows);
+        _offsets = BatchBuffers.Rent((_rows + 1) * sizeof(int));
+        _data = BatchBuffers.Rent(1 << 16);
+        StartOffsets();
+    }
 
     /// <summary>Room for <paramref name="bytes"/> more bytes, for the caller to fill and then <see cref="Commit"/>.</summary>
     protected Span<byte> Reserve(int bytes)
@@ -292,7 +344,10 @@ internal abstract class VariableTextColumn(ColumnSchema schema) : TextColumn(sch
             {
                 throw new InvalidOperationException("More than 2 GiB of text in one record batch; lower BatchRows.");
             }
-            System.Array.Resize(ref _data, (int)size);
+            var larger = BatchBuffers.Rent((int)size);
+            _data.AsSpan(0, _used).CopyTo(larger);
+            BatchBuffers.Return(_data);
+            _data = larger;
         }
         return _data.AsSpan(_used);
     }
@@ -300,27 +355,55 @@ internal abstract class VariableTextColumn(ColumnSchema schema) : TextColumn(sch
     protected void Commit(int bytes)
     {
         _used += bytes;
-        _offsets.Append(_used);
+        PutOffset(_used);
         MarkValid();
     }
 
-    protected override void AppendEmptySlot() => _offsets.Append(_used);
+    protected override void AppendEmptySlot() => PutOffset(_used);
 
-    public override IArrowArray Build()
+    /// <summary>Writes the end offset of slot <see cref="TextColumn.Length"/> (the offset at index Length + 1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void PutOffset(int offset)
+    {
+        var at = (Length + 1) * sizeof(int);
+        if (at + sizeof(int) > _offsets.Length)
+        {
+            var larger = BatchBuffers.Rent(_offsets.Length * 2);
+            _offsets.AsSpan(0, at).CopyTo(larger);
+            BatchBuffers.Return(_offsets);
+            _offsets = larger;
+        }
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_offsets), at), offset);
+    }
+
+    public override void Release()
+    {
+        BatchBuffers.Return(_offsets);
+        BatchBuffers.Return(_data);
+        (_offsets, _data) = ([], []);
+    }
+
+    /// <summary>The first offset of a batch: 0.</summary>
+    private void StartOffsets() => Unsafe.WriteUnaligned(ref MemoryMarshal.GetArrayDataReference(_offsets), 0);
+
+    public override IArrowArray Build(BatchBuffers buffers)
     {
         var length = Length;
         var (validity, nulls) = Nulls.Take();
+        var offsets = new ArrowBuffer(_offsets.AsMemory(0, (length + 1) * sizeof(int)));
         var data = new ArrowBuffer(_data.AsMemory(0, _used));
-        var offsets = _offsets.Build();
-        _data = new byte[Math.Max(1 << 16, _used + (_used / 4))];
+        buffers.Take(_offsets);
+        buffers.Take(_data);
+        _offsets = BatchBuffers.Rent((Math.Max(_rows, length) + 1) * sizeof(int));
+        _data = BatchBuffers.Rent(Math.Max(1 << 16, _used + (_used / 4)));
         _used = 0;
-        _offsets = new ArrowBuffer.Builder<int>(Math.Max(1024, length + 1)).Append(0);
         Length = 0;
+        StartOffsets();
         return ArrowArrayFactory.BuildArray(new ArrayData(ArrowType, length, nulls, 0, [validity, offsets, data]));
     }
 }
 
-internal sealed class StringTextColumn(ScalarSchema schema) : VariableTextColumn(schema)
+internal sealed class StringTextColumn(ScalarSchema schema, int rows) : VariableTextColumn(schema, rows)
 {
     public override bool TryAppend(SepReader.Col col)
     {
@@ -332,7 +415,7 @@ internal sealed class StringTextColumn(ScalarSchema schema) : VariableTextColumn
 }
 
 /// <summary>Bytes written as base64 text.</summary>
-internal sealed class Base64TextColumn(ScalarSchema schema) : VariableTextColumn(schema)
+internal sealed class Base64TextColumn(ScalarSchema schema, int rows) : VariableTextColumn(schema, rows)
 {
     public override bool TryAppend(SepReader.Col col)
     {
@@ -378,7 +461,7 @@ internal sealed class JsonTextColumn(ColumnSchema schema) : TextColumn(schema)
 
     protected override void AppendEmptySlot() => _builder.AppendNull();
 
-    public override IArrowArray Build()
+    public override IArrowArray Build(BatchBuffers buffers)
     {
         Nulls.Take();
         Length = 0;
