@@ -12,6 +12,9 @@ internal static class BenchContext
 {
     public static string Scratch { get; } = CreateScratch();
 
+    /// <summary>True when BENCH_SCRATCH names the scratch folder: it is kept after the run.</summary>
+    public static bool ScratchKept => Environment.GetEnvironmentVariable("BENCH_SCRATCH") is { Length: > 0 };
+
     private static string CreateScratch()
     {
         // BENCH_SCRATCH keeps generated inputs between runs (profiling); by default each run has its own folder.

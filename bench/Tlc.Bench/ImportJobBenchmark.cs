@@ -253,7 +253,10 @@ internal static class ImportJobBenchmark
         var csv = Generate(folder);
         var root = Path.Combine(folder, "root-profile");
         var settings = new TlcOptions { Root = root };
-        foreach (var threads in new[] { 1, 2, 1, 2 })
+        // BENCH_PROFILE_THREADS="1,1,1" picks the conversions (default 1,2,1,2); BENCH_PROFILE_ONE=0 leaves out the one-process imports.
+        var threadList = (Environment.GetEnvironmentVariable("BENCH_PROFILE_THREADS") is { Length: > 0 } list ? list : "1,2,1,2")
+            .Split(',').Select(t => int.Parse(t, CultureInfo.InvariantCulture)).ToArray();
+        foreach (var threads in threadList)
         {
             var options = new CsvImportOptions { Root = Url.FromLocalPath(root), Settings = settings, Dataset = "bench", Table = $"p-{Guid.NewGuid():N}"[..12] };
             var gcBefore = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration(), GC.GetTotalAllocatedBytes());
@@ -269,6 +272,10 @@ internal static class ImportJobBenchmark
                 slowest = one.Elapsed > slowest ? one.Elapsed : slowest;
             }
             Console.WriteLine($"{threads} thread(s): plan {planned.TotalSeconds:F2} s, convert {(watch.Elapsed - planned).TotalSeconds:F2} s for {spec.Chunks.Length} chunks (slowest {slowest.TotalMilliseconds:F0} ms); GC {GC.CollectionCount(0) - gcBefore.Item1}/{GC.CollectionCount(1) - gcBefore.Item2}/{GC.CollectionCount(2) - gcBefore.Item3}, pause {(GC.GetTotalPauseDuration() - gcBefore.Item4).TotalMilliseconds:F0} ms, allocated {(GC.GetTotalAllocatedBytes() - gcBefore.Item5) >> 20} MiB");
+        }
+        if (Environment.GetEnvironmentVariable("BENCH_PROFILE_ONE") == "0")
+        {
+            return;
         }
         var one1 = Stopwatch.StartNew();
         using (var table = await Table.FromCsvAsync(csv, new CsvImportOptions { Root = Url.FromLocalPath(root), Settings = settings, Dataset = "bench", Table = "single", IfExists = IfExists.Overwrite }))

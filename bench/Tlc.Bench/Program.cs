@@ -124,11 +124,14 @@ if (output is not null)
     await File.WriteAllTextAsync(output, md.ToString());
     Console.Error.WriteLine($"[bench] wrote {output}");
 }
-try
+if (!BenchContext.ScratchKept)
 {
-    Directory.Delete(BenchContext.Scratch, recursive: true);
-}
-catch (IOException)
-{
+    try
+    {
+        Directory.Delete(BenchContext.Scratch, recursive: true);
+    }
+    catch (IOException)
+    {
+    }
 }
 return 0;

@@ -457,7 +457,7 @@ internal sealed class CsvImporter
                         }
                         columns[c].AppendNull();
                     }
-                    else if (!columns[c].TryAppend(col))
+                    else if (!columns[c].TryAppend(span))
                     {
                         problem = columns[c].Problem(span) + Hint(names[c]);
                         badColumn = names[c];

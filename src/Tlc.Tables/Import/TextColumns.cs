@@ -34,7 +34,7 @@ internal abstract class TextColumn
     protected NullBitmap Nulls { get; } = new();
 
     /// <summary>Appends the value of a non-empty field; false when the text is not a value of the column.</summary>
-    public abstract bool TryAppend(SepReader.Col col);
+    public abstract bool TryAppend(ReadOnlySpan<char> span);
 
     /// <summary>Appends a null.</summary>
     public void AppendNull()
@@ -192,9 +192,9 @@ internal abstract class FixedWidthTextColumn<T>(ColumnSchema schema, int rows) :
 internal sealed class IntegerTextColumn<T>(ScalarSchema schema, int rows) : FixedWidthTextColumn<T>(schema, rows)
     where T : unmanaged, IBinaryInteger<T>
 {
-    public override bool TryAppend(SepReader.Col col)
+    public override bool TryAppend(ReadOnlySpan<char> span)
     {
-        if (!T.TryParse(col.Span, TextValues.IntegerStyles, CultureInfo.InvariantCulture, out var value))
+        if (!T.TryParse(span, TextValues.IntegerStyles, CultureInfo.InvariantCulture, out var value))
         {
             return false;
         }
@@ -233,9 +233,8 @@ internal sealed class ValueMapTextColumn<T> : FixedWidthTextColumn<T> where T : 
     }
 
     /// <summary>A class name maps to its value; an integer text is taken as the value itself (checked against the map on write).</summary>
-    public override bool TryAppend(SepReader.Col col)
+    public override bool TryAppend(ReadOnlySpan<char> span)
     {
-        var span = col.Span;
         if (_names.TryGetValue(span, out var value)
             || T.TryParse(span, TextValues.IntegerStyles, CultureInfo.InvariantCulture, out value))
         {
@@ -250,11 +249,11 @@ internal sealed class ValueMapTextColumn<T> : FixedWidthTextColumn<T> where T : 
 }
 
 internal sealed class FloatTextColumn<T>(ScalarSchema schema, int rows) : FixedWidthTextColumn<T>(schema, rows)
-    where T : unmanaged, IFloatingPoint<T>, ISpanParsable<T>
+    where T : unmanaged, IFloatingPoint<T>
 {
-    public override bool TryAppend(SepReader.Col col)
+    public override bool TryAppend(ReadOnlySpan<char> span)
     {
-        if (!TextValues.TryParseFloat(col, out T value))
+        if (!TextValues.TryParseFloat(span, out T value))
         {
             return false;
         }
@@ -265,9 +264,9 @@ internal sealed class FloatTextColumn<T>(ScalarSchema schema, int rows) : FixedW
 
 internal sealed class TimestampTextColumn(ScalarSchema schema, int rows) : FixedWidthTextColumn<long>(schema, rows)
 {
-    public override bool TryAppend(SepReader.Col col)
+    public override bool TryAppend(ReadOnlySpan<char> span)
     {
-        if (!DateTimeOffset.TryParse(col.Span, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var value))
+        if (!DateTimeOffset.TryParse(span, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var value))
         {
             return false;
         }
@@ -283,9 +282,8 @@ internal sealed class BoolTextColumn(ScalarSchema schema) : TextColumn(schema)
 {
     private ArrowBuffer.BitmapBuilder _values = new(1024);
 
-    public override bool TryAppend(SepReader.Col col)
+    public override bool TryAppend(ReadOnlySpan<char> span)
     {
-        var span = col.Span;
         bool value;
         if (span is "1")
         {
@@ -405,9 +403,8 @@ internal abstract class VariableTextColumn : TextColumn
 
 internal sealed class StringTextColumn(ScalarSchema schema, int rows) : VariableTextColumn(schema, rows)
 {
-    public override bool TryAppend(SepReader.Col col)
+    public override bool TryAppend(ReadOnlySpan<char> span)
     {
-        var span = col.Span;
         var target = Reserve(Encoding.UTF8.GetMaxByteCount(span.Length));
         Commit(Encoding.UTF8.GetBytes(span, target));
         return true;
@@ -417,9 +414,8 @@ internal sealed class StringTextColumn(ScalarSchema schema, int rows) : Variable
 /// <summary>Bytes written as base64 text.</summary>
 internal sealed class Base64TextColumn(ScalarSchema schema, int rows) : VariableTextColumn(schema, rows)
 {
-    public override bool TryAppend(SepReader.Col col)
+    public override bool TryAppend(ReadOnlySpan<char> span)
     {
-        var span = col.Span;
         var target = Reserve(((span.Length + 3) / 4) * 3);
         if (!Convert.TryFromBase64Chars(span, target, out var written))
         {
@@ -438,16 +434,16 @@ internal sealed class JsonTextColumn(ColumnSchema schema) : TextColumn(schema)
     private readonly ColumnBuilder _builder = ColumnBuilder.Create(schema, "value");
     private string? _problem;
 
-    public override bool TryAppend(SepReader.Col col)
+    public override bool TryAppend(ReadOnlySpan<char> span)
     {
         try
         {
-            using var document = JsonDocument.Parse(col.ToString());
+            using var document = JsonDocument.Parse(span.ToString());
             _builder.Append(document.RootElement, Length);
         }
         catch (JsonException e)
         {
-            _problem = $"{ImportInput.Quote(col.Span)} is not JSON text of {Schema.Describe()} ({e.Message})";
+            _problem = $"{ImportInput.Quote(span)} is not JSON text of {Schema.Describe()} ({e.Message})";
             return false;
         }
         catch (RowValidationException e)

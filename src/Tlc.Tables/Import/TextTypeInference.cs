@@ -1,4 +1,7 @@
 using System.Globalization;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using csFastFloat;
 using nietras.SeparatedValues;
 using Tlc.Schemas;
 
@@ -50,11 +53,11 @@ internal sealed class TextTypeInference
             case TextKind.Int64:
                 if (!TextValues.TryParseInt64(col.Span, out _))
                 {
-                    Kind = TextValues.TryParseFloat64(col, out _) ? TextKind.Float64 : TextKind.String;
+                    Kind = TextValues.TryParseFloat64(col.Span, out _) ? TextKind.Float64 : TextKind.String;
                 }
                 return;
             case TextKind.Float64:
-                if (!TextValues.TryParseFloat64(col, out _))
+                if (!TextValues.TryParseFloat64(col.Span, out _))
                 {
                     Kind = TextKind.String;
                 }
@@ -82,7 +85,7 @@ internal sealed class TextTypeInference
         {
             return TextKind.Int64;
         }
-        if (TextValues.TryParseFloat64(col, out _))
+        if (TextValues.TryParseFloat64(col.Span, out _))
         {
             return TextKind.Float64;
         }
@@ -99,21 +102,39 @@ internal static class TextValues
     public static bool TryParseInt64(ReadOnlySpan<char> text, out long value) =>
         long.TryParse(text, IntegerStyles, CultureInfo.InvariantCulture, out value);
 
-    /// <summary>Floating-point text through Sep's fast parser (invariant culture: '.' decimals, exponents, NaN, infinity).</summary>
-    public static bool TryParseFloat64(SepReader.Col col, out double value) => TryParseFloat(col, out value);
+    /// <summary>Floating-point text as <see cref="TryParseFloat{T}"/> reads it.</summary>
+    public static bool TryParseFloat64(ReadOnlySpan<char> text, out double value) => TryParseFloat(text, out value);
 
     /// <summary>
-    /// Floating-point text through Sep's fast parser. Text with a ',' is refused: the parser would read "1,5" as 15
-    /// (a thousands separator).
+    /// Floating-point text, invariant culture ('.' decimals, exponents, NaN, infinity), read as Sep reads it: the fast
+    /// float parser when it takes the whole text, else the runtime's parser. Text with a ',' is refused: the runtime
+    /// parser would read "1,5" as 15 (a thousands separator).
     /// </summary>
-    public static bool TryParseFloat<T>(SepReader.Col col, out T value) where T : ISpanParsable<T>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool TryParseFloat<T>(ReadOnlySpan<char> text, out T value) where T : IFloatingPoint<T>
     {
-        if (col.Span.Contains(','))
+        if (text.Contains(','))
         {
             value = default!;
             return false;
         }
-        return col.TryParse(out value);
+        if (typeof(T) == typeof(double))
+        {
+            if (FastDoubleParser.TryParseDouble(text, out var consumed, out var d, decimal_separator: '.') && consumed == text.Length)
+            {
+                value = Unsafe.As<double, T>(ref d);
+                return true;
+            }
+        }
+        else if (typeof(T) == typeof(float))
+        {
+            if (FastFloatParser.TryParseFloat(text, out var consumed, out var f, decimal_separator: '.') && consumed == text.Length)
+            {
+                value = Unsafe.As<float, T>(ref f);
+                return true;
+            }
+        }
+        return T.TryParse(text, NumberStyles.Float | NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out value!);
     }
 
     /// <summary>True for an optional '-' or '+' followed by one or more ASCII digits (white space around allowed).</summary>
