@@ -442,22 +442,24 @@ public sealed class TableWriter : IAsyncDisposable
 
     /// <summary>
     /// Column <paramref name="index"/> filled with <paramref name="value"/> (its default, or null) for a batch that lacks
-    /// it, e.g. the weight column of an import. Arrays are immutable: the last one made is reused while batches keep the
-    /// same length.
+    /// it, e.g. the weight column of an import. Arrays are immutable: one of at least a batch's rows is made once and
+    /// shorter batches get a slice of it.
     /// </summary>
     private IArrowArray Constant(int index, object? value, int length)
     {
-        if (_constants.TryGetValue(index, out var cached) && cached.Length == length)
+        if (_constants.TryGetValue(index, out var cached) && cached.Length >= length)
         {
-            return cached;
+            return cached.Length == length ? cached : ArrowArrayFactory.Slice(cached, 0, length);
         }
         var template = _builders[index];
         var builder = ColumnBuilder.Create(template.Schema, template.Path);
-        for (var i = 0; i < length; i++)
+        var rows = Math.Max(length, _batchRows);
+        for (var i = 0; i < rows; i++)
         {
             builder.Append(value, i, parentNull: value is null);
         }
-        return _constants[index] = builder.Build();
+        var built = _constants[index] = builder.Build();
+        return rows == length ? built : ArrowArrayFactory.Slice(built, 0, length);
     }
 
     internal static TableSchema WithWeightColumn(TableSchema schema, bool addWeight)
