@@ -1,4 +1,5 @@
 using Tlc.Schemas;
+using Tlc.Tables.Samples;
 using Tlc.Tables.Storage;
 using Tlc.Tables.Urls;
 using Tlc.Testing;
@@ -84,5 +85,182 @@ public sealed class GarbageCollectorTests : IDisposable
         Assert.True(File.Exists(running));
         using var reopened = await Table.OpenAsync(table.Url);
         Assert.Equal(100, reopened.RowCount);
+    }
+
+    private string Bulk(string dataset = "d") => Path.Combine(_root.Path, "projects", "p", "datasets", dataset, "bulk_data");
+
+    private static ImageSample Image(int row) => new(4, 3, ImageColorType.Gray8, Enumerable.Range(0, 12).Select(i => (byte)(row * 16 + i)).ToArray());
+
+    private async Task<Table> WriteImagesAsync(string name, int rows = 5, string dataset = "d")
+    {
+        await using var writer = await TableWriter.CreateAsync(new TableWriterOptions
+        {
+            Schema = new TableSchema { ["image"] = new ImageSchema(ImageSampleType.Png), ["name"] = new StringSchema() },
+            Project = "p", Dataset = dataset, Table = name, Root = _root.Url, Settings = _root.Settings,
+        });
+        for (var i = 0; i < rows; i++)
+        {
+            writer.AddRow(new Dictionary<string, object?> { ["image"] = Image(i), ["name"] = $"row {i}" });
+        }
+        return await writer.FinalizeAsync();
+    }
+
+    /// <summary>What a writer whose process died leaves: the bulk files of a write id no object file names (copies of <paramref name="from"/>'s).</summary>
+    private static List<string> CrashedWrite(string from, string tableBulkFolder, string writeId)
+    {
+        var target = Path.Combine(tableBulkFolder, writeId);
+        var files = new List<string>();
+        foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var copy = Path.Combine(target, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+            File.Copy(file, copy);
+            files.Add(copy);
+        }
+        return files;
+    }
+
+    private static string WriteFolder(Table table) => Path.GetDirectoryName(Path.GetDirectoryName(new Url((string)table.Rows[0]["image"]!).LocalPath))!;
+
+    private static void AssertDecodesEveryImage(Table table)
+    {
+        for (var i = 0; i < table.RowCount; i++)
+        {
+            var image = Assert.IsType<ImageSample>(table[i]["image"]);
+            Assert.Equal(Image(i).Pixels, image.Pixels);
+        }
+    }
+
+    private Task<GarbageReport> CollectAsync(TimeSpan minimumAge, bool dryRun = false, params Url[] active) =>
+        GarbageCollector.CollectAsync(_root.Url, new UrlAdapterRegistry(), minimumAge, active, dryRun, DateTimeOffset.UtcNow, CancellationToken.None);
+
+    [Fact(Timeout = 120_000)]
+    public async Task Collect_OrphanBulkData_RemovedOnly_TableStillDecodesEveryImage()
+    {
+        using var table = await WriteImagesAsync("images");
+        var written = WriteFolder(table);
+        Assert.StartsWith(Path.Combine(Bulk(), "images") + Path.DirectorySeparatorChar, written, StringComparison.Ordinal);
+        var published = Directory.GetFiles(written, "*", SearchOption.AllDirectories);
+        Assert.Equal(5, published.Length);
+        // A second write of the same table that died before publishing, and a write of a table that never got an object file.
+        var crashed = CrashedWrite(written, Path.Combine(Bulk(), "images"), "20240101000000-deadbeef");
+        var never = CrashedWrite(written, Path.Combine(Bulk(), "never-published"), "20240101000000-0badc0de");
+
+        var report = await CollectAsync(TimeSpan.Zero);
+
+        var orphans = crashed.Concat(never).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(orphans, report.RemovedBulk.Select(u => u.LocalPath));
+        Assert.Equal(2 * published.Sum(f => new FileInfo(f).Length), report.RemovedBulkBytes);
+        Assert.Equal(15, report.BulkFiles);
+        Assert.Empty(report.KeptBulk);
+        Assert.Empty(report.Removed);
+        Assert.All(orphans, f => Assert.False(File.Exists(f)));
+        // The emptied write folders (and their column folders) are gone; the table's bulk folders stay.
+        Assert.False(Directory.Exists(Path.Combine(Bulk(), "images", "20240101000000-deadbeef")));
+        Assert.False(Directory.Exists(Path.Combine(Bulk(), "never-published", "20240101000000-0badc0de")));
+        Assert.Equal(4, report.RemovedBulkFolders);
+        Assert.All(published, f => Assert.True(File.Exists(f)));
+        using var reopened = await Table.OpenAsync(table.Url);
+        AssertDecodesEveryImage(reopened);
+
+        var again = await CollectAsync(TimeSpan.Zero);
+        Assert.Empty(again.RemovedBulk);
+        Assert.Equal(5, again.BulkFiles);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Collect_BulkDataOfAnotherTable_KeptWhileASquashedCopyOrARevisionNamesIt()
+    {
+        using var original = await WriteImagesAsync("original");
+        var originalFiles = Directory.GetFiles(WriteFolder(original), "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+        using var copy = await original.SquashAsync(new DerivedTableOptions { Name = "copy" });
+        // A revision of another table whose edit points one image at the original's bulk data.
+        using var other = await WriteImagesAsync("other", rows: 2);
+        var named = (string)original.Rows[3]["image"]!;
+        using var revision = await other.Edit().SetValue("image", 1, named).CommitAsync();
+        Assert.NotEqual(other.Url, revision.Url);
+        Assert.Equal(Image(3).Pixels, Assert.IsType<ImageSample>(revision[1]["image"]).Pixels);
+
+        // The original table is gone: its object file, chunks and folder.
+        Directory.Delete(original.Url.LocalPath, recursive: true);
+        var whileCopied = await CollectAsync(TimeSpan.Zero);
+
+        Assert.Empty(whileCopied.RemovedBulk);
+        Assert.Equal(7, whileCopied.BulkFiles);
+        Assert.All(originalFiles, f => Assert.True(File.Exists(f)));
+        using (var reopened = await Table.OpenAsync(copy.Url))
+        {
+            AssertDecodesEveryImage(reopened);
+        }
+
+        // Without the copy only the file the revision names stays.
+        Directory.Delete(copy.Url.LocalPath, recursive: true);
+        var report = await CollectAsync(TimeSpan.Zero);
+
+        Assert.Equal(originalFiles.Where(f => f != new Url(named).LocalPath), report.RemovedBulk.Select(u => u.LocalPath));
+        Assert.True(File.Exists(new Url(named).LocalPath));
+        using var head = await Table.OpenAsync(revision.Url);
+        Assert.Equal(Image(3).Pixels, Assert.IsType<ImageSample>(head[1]["image"]).Pixels);
+        Assert.Equal(Image(0).Pixels, Assert.IsType<ImageSample>(head[0]["image"]).Pixels);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Collect_YoungOrRunningOrphanBulkData_Kept_DryRunRemovesNothing()
+    {
+        using var table = await WriteImagesAsync("images");
+        var orphans = CrashedWrite(WriteFolder(table), Path.Combine(Bulk(), "images"), "20240101000000-deadbeef");
+        var running = CrashedWrite(WriteFolder(table), Path.Combine(Bulk(), "importing"), "import-12345678-c00000-a1-abcdefgh");
+        var runningTable = Url.FromLocalPath(Path.Combine(_root.Path, "projects", "p", "datasets", "d", "tables", "importing"));
+
+        var young = await CollectAsync(TimeSpan.FromHours(1));
+        Assert.Empty(young.RemovedBulk);
+        // Young files are kept without checking references: the table's own as well as the orphans.
+        Assert.Equal(15, young.BulkFiles);
+        Assert.Equal(15, young.KeptBulk.Count);
+        Assert.Subset(young.KeptBulk.Select(u => u.LocalPath).ToHashSet(), orphans.Concat(running).ToHashSet());
+
+        var dry = await CollectAsync(TimeSpan.Zero, dryRun: true, runningTable);
+        Assert.Equal(orphans.Order(StringComparer.Ordinal), dry.RemovedBulk.Select(u => u.LocalPath));
+        Assert.Equal(0, dry.RemovedBulkFolders);
+        Assert.All(orphans.Concat(running), f => Assert.True(File.Exists(f)));
+
+        var report = await CollectAsync(TimeSpan.Zero, dryRun: false, runningTable);
+        Assert.Equal(orphans.Order(StringComparer.Ordinal), report.RemovedBulk.Select(u => u.LocalPath));
+        Assert.Equal(running.Order(StringComparer.Ordinal), report.KeptBulk.Select(u => u.LocalPath).Order(StringComparer.Ordinal));
+        Assert.All(running, f => Assert.True(File.Exists(f)));
+        Assert.All(orphans, f => Assert.False(File.Exists(f)));
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Collect_UnreadableObjectFileOrChunk_KeepsBulkDataOfItsDatasetOnly()
+    {
+        using var table = await WriteImagesAsync("images");
+        var kept = CrashedWrite(WriteFolder(table), Path.Combine(Bulk(), "images"), "20240101000000-deadbeef");
+        using var elsewhere = await WriteImagesAsync("images", dataset: "d2");
+        var removable = CrashedWrite(WriteFolder(elsewhere), Path.Combine(Bulk("d2"), "images"), "20240101000000-deadbeef");
+        var broken = Path.Combine(_root.Path, "projects", "p", "datasets", "d", "tables", "broken", "object.tlc.json");
+        Directory.CreateDirectory(Path.GetDirectoryName(broken)!);
+        File.WriteAllText(broken, "{ not json");
+
+        var report = await CollectAsync(TimeSpan.Zero);
+
+        Assert.Equal(removable.Order(StringComparer.Ordinal), report.RemovedBulk.Select(u => u.LocalPath));
+        Assert.Equal(10, report.KeptBulk.Count);
+        Assert.All(kept, f => Assert.True(File.Exists(f)));
+
+        // A readable object file whose chunk is missing: which bulk files it names is unknown, so its dataset keeps them.
+        File.Delete(broken);
+        var d2Copy = await elsewhere.SquashAsync(new DerivedTableOptions { Name = "copy" });
+        var chunk = Path.Combine(d2Copy.Url.LocalPath, d2Copy.Object.Chunks[0].Url);
+        d2Copy.Dispose();
+        File.Delete(chunk);
+        var orphansOfD2 = CrashedWrite(WriteFolder(elsewhere), Path.Combine(Bulk("d2"), "images"), "20240101000000-feedface");
+
+        var second = await CollectAsync(TimeSpan.Zero);
+
+        Assert.Equal(kept.Order(StringComparer.Ordinal), second.RemovedBulk.Select(u => u.LocalPath));
+        Assert.All(orphansOfD2, f => Assert.True(File.Exists(f)));
+        using var reopened = await Table.OpenAsync(table.Url);
+        AssertDecodesEveryImage(reopened);
     }
 }

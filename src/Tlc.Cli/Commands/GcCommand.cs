@@ -5,7 +5,10 @@ using Tlc.Tables.Storage;
 
 namespace Tlc.Cli.Commands;
 
-/// <summary><c>tlc gc</c>: removes chunk files no table references (staged chunks of failed or cancelled jobs, lost attempts).</summary>
+/// <summary>
+/// <c>tlc gc</c>: removes chunk files no table references (staged chunks of failed or cancelled jobs, lost attempts) and bulk
+/// data no table references (images saved by writes that never published).
+/// </summary>
 internal static class GcCommand
 {
     public static Command Create()
@@ -16,8 +19,9 @@ internal static class GcCommand
             DefaultValueFactory = _ => 24,
         };
         var dryRun = new Option<bool>("--dry-run") { Description = "Only list what would be removed." };
-        var command = new Command("gc", "Remove chunk files no table references: staged chunks of failed, cancelled or abandoned import and metrics jobs. " +
-            "Published tables are never touched; folders of running jobs are skipped.\nExample: tlc gc --min-age-hours 1 --dry-run")
+        var command = new Command("gc", "Remove chunk files no table references: staged chunks of failed, cancelled or abandoned import and metrics jobs, " +
+            "and bulk data (images saved under <dataset>/bulk_data/) no table references, left by writes that never published. " +
+            "Published tables are never touched; folders of running jobs (and their tables' bulk data) are skipped.\nExample: tlc gc --min-age-hours 1 --dry-run")
         {
             minAge, dryRun, CliContext.Json,
         };
@@ -41,22 +45,33 @@ internal static class GcCommand
                     ["removed"] = new JsonArray(report.Removed.Select(u => (JsonNode?)JsonValue.Create(u.Value)).ToArray()),
                     ["removed_bytes"] = report.RemovedBytes,
                     ["kept_unreferenced"] = report.Kept.Count,
+                    ["bulk_files"] = report.BulkFiles,
+                    ["removed_bulk"] = new JsonArray(report.RemovedBulk.Select(u => (JsonNode?)JsonValue.Create(u.Value)).ToArray()),
+                    ["removed_bulk_bytes"] = report.RemovedBulkBytes,
+                    ["kept_bulk"] = report.KeptBulk.Count,
+                    ["removed_bulk_folders"] = report.RemovedBulkFolders,
                     ["dry_run"] = parse.GetValue(dryRun),
                 });
                 return CliRunner.Ok;
             }
-            foreach (var url in report.Removed)
+            foreach (var url in report.Removed.Concat(report.RemovedBulk))
             {
                 Console.WriteLine($"{(parse.GetValue(dryRun) ? "would remove" : "removed")} {url}");
             }
             Console.WriteLine($"{report.Removed.Count} unreferenced chunk file(s), {report.RemovedBytes:N0} bytes {(parse.GetValue(dryRun) ? "would be removed" : "removed")}; " +
                 $"{report.Kept.Count} kept (young or in a running job's folder); {report.ObjectFiles} object file(s), {report.ChunkFiles} chunk file(s) seen.");
+            Console.WriteLine($"{report.RemovedBulk.Count} unreferenced bulk data file(s), {report.RemovedBulkBytes:N0} bytes {(parse.GetValue(dryRun) ? "would be removed" : "removed")}" +
+                $"{(report.RemovedBulkFolders > 0 ? $" with {report.RemovedBulkFolders} emptied folder(s)" : "")}; {report.KeptBulk.Count} kept unchecked " +
+                $"(young, a running job's table, or a dataset with unreadable files); {report.BulkFiles} bulk data file(s) seen.");
             return CliRunner.Ok;
         }));
         return command;
     }
 
-    /// <summary>The output folders of jobs still running, when a cluster answers (none is started for this).</summary>
+    /// <summary>
+    /// The output folders of jobs still running, when a cluster answers (none is started for this); the collector also
+    /// spares the bulk data folders of these tables.
+    /// </summary>
     private static async Task<IReadOnlyCollection<Url>> ActiveFoldersAsync(Tlc.Tables.Configuration.TlcOptions settings, CancellationToken cancellationToken)
     {
         ClusterConnection connection;

@@ -8,22 +8,56 @@ namespace Tlc.Tables.Storage;
 /// <param name="Removed">Chunk files no object references that were removed (or, in a dry run, would be).</param>
 /// <param name="RemovedBytes">Their size.</param>
 /// <param name="Kept">Unreferenced chunk files kept: younger than the minimum age, or in a folder an active job writes to.</param>
-public sealed record GarbageReport(int ObjectFiles, int ChunkFiles, IReadOnlyList<Url> Removed, long RemovedBytes, IReadOnlyList<Url> Kept);
+public sealed record GarbageReport(int ObjectFiles, int ChunkFiles, IReadOnlyList<Url> Removed, long RemovedBytes, IReadOnlyList<Url> Kept)
+{
+    /// <summary>Bulk data files seen (images writers saved under <c>&lt;dataset&gt;/bulk_data/&lt;table&gt;/&lt;write id&gt;/</c>).</summary>
+    public int BulkFiles { get; init; }
+
+    /// <summary>Bulk data files no table references that were removed (or, in a dry run, would be).</summary>
+    public IReadOnlyList<Url> RemovedBulk { get; init; } = [];
+
+    /// <summary>The size of <see cref="RemovedBulk"/>.</summary>
+    public long RemovedBulkBytes { get; init; }
+
+    /// <summary>
+    /// Bulk data files that were not candidates, whether or not a table references them: younger than the minimum age,
+    /// in the bulk folder of a table an active job writes, or in a dataset whose object files or chunks could not all be read.
+    /// </summary>
+    public IReadOnlyList<Url> KeptBulk { get; init; } = [];
+
+    /// <summary>Emptied bulk data folders removed (file system roots only; blob stores have no folders; none in a dry run).</summary>
+    public int RemovedBulkFolders { get; init; }
+}
 
 /// <summary>
-/// Removes chunk files that no table references: the staged chunks of failed, cancelled or abandoned import and metrics
-/// jobs, and attempts that lost their lease; and the side files of import plans (<c>…/_plan/&lt;job id&gt;/</c>) of jobs
-/// that are no longer active. Every object file under the root (current and archived versions) is read
-/// first; a chunk file (<c>…/chunks/*.arrow</c>) is removed only when none references it, it is older than the minimum
-/// age, and it is not in a folder an active job is writing to. Published tables are never touched.
+/// Removes files that no table references: the staged chunks of failed, cancelled or abandoned import and metrics
+/// jobs, and attempts that lost their lease; the side files of import plans (<c>…/_plan/&lt;job id&gt;/</c>) of jobs
+/// that are no longer active; and bulk data (images writers saved as files, under
+/// <c>&lt;dataset&gt;/bulk_data/&lt;table&gt;/&lt;write id&gt;/</c>) of writes that never published, such as a writer or an import
+/// attempt whose process died. Every object file under the root (current and archived versions) is read first; a chunk
+/// file (<c>…/chunks/*.arrow</c>) is removed only when none references it, it is older than the minimum age, and it is
+/// not in a folder an active job is writing to. Published tables are never touched.
 /// </summary>
+/// <remarks>
+/// A bulk data file is referenced when any table holds its URL as a value — in a chunk of any object file (any table
+/// folder, current or archived version, any revision: a squashed copy or an edit may name the bulk data of another
+/// table), in the edits of a revision (inline or in their sidecar) or in a default of its schema overrides. Values are
+/// resolved as a table reads them (absolute as they are, relative to the table folder, aliases expanded). Only the
+/// string columns of each distinct chunk are searched, and chunks are read only while some bulk file is still a
+/// candidate for removal: older than the minimum age, outside the bulk folder (<c>bulk_data/&lt;table&gt;/</c>) of every
+/// table an active job writes, and in a dataset whose object files, chunks and sidecars could all be read (one that
+/// cannot be read, or an alias this configuration does not know, keeps all bulk data of its dataset).
+/// </remarks>
 public static class GarbageCollector
 {
     /// <summary>Collects under <paramref name="root"/>.</summary>
     /// <param name="root">The data root.</param>
     /// <param name="adapters">The URL adapters.</param>
     /// <param name="minimumAge">Unreferenced files younger than this stay (a job may be about to publish them).</param>
-    /// <param name="activeFolders">Table folders of jobs still running: nothing in them is removed.</param>
+    /// <param name="activeFolders">
+    /// Table folders of jobs still running: nothing in them is removed, nor in the bulk data folder of such a table
+    /// (<c>&lt;dataset&gt;/bulk_data/&lt;table&gt;/</c>).
+    /// </param>
     /// <param name="dryRun">True to only report.</param>
     /// <param name="now">The current time.</param>
     /// <param name="cancellationToken">Cancels the walk.</param>
@@ -36,10 +70,13 @@ public static class GarbageCollector
         var objects = new List<UrlEntry>();
         var chunks = new List<UrlEntry>();
         var plans = new List<UrlEntry>();
+        var maybeBulk = new List<UrlEntry>();
+        var folders = new HashSet<string>(StringComparer.Ordinal);
         await foreach (var entry in adapters.ListAsync(root, recursive: true, cancellationToken).ConfigureAwait(false))
         {
             if (entry.IsFolder)
             {
+                folders.Add(entry.Url.Value);
                 continue;
             }
             var name = entry.Url.Name;
@@ -56,8 +93,15 @@ public static class GarbageCollector
                 // A side file of an import job's plan (…/_plan/<job id>/…): never referenced by a table.
                 plans.Add(entry);
             }
+            else if (entry.Url.Value.Contains("/" + BulkReferences.FolderName + "/", StringComparison.Ordinal))
+            {
+                maybeBulk.Add(entry);
+            }
         }
         var referenced = new HashSet<string>(StringComparer.Ordinal);
+        // Bulk data prefixes kept whole: datasets (or tables outside the layout) with an object file or chunk that could not be read.
+        var bulkKeptWhole = new HashSet<string>(StringComparer.Ordinal);
+        var tables = new List<(Url Folder, TableObject Object)>();
         foreach (var entry in objects)
         {
             var folder = entry.Url.Parent;
@@ -68,10 +112,12 @@ public static class GarbageCollector
             }
             catch (FormatException)
             {
-                // An unreadable object file: keep everything in its folder.
+                // An unreadable object file: keep everything in its folder, and the bulk data of its dataset.
                 referenced.Add(folder.Value + "/");
+                bulkKeptWhole.Add(BulkReferences.Scope(folder));
                 continue;
             }
+            tables.Add((folder, table));
             foreach (var chunk in table.Chunks)
             {
                 try
@@ -81,10 +127,22 @@ public static class GarbageCollector
                 catch (FormatException)
                 {
                     referenced.Add(folder.Value + "/");
+                    bulkKeptWhole.Add(BulkReferences.Scope(folder));
                 }
             }
         }
-        var active = activeFolders.Select(f => adapters.Expand(f).Value + "/").ToList();
+        var active = new List<string>();
+        foreach (var folder in activeFolders.Select(adapters.Expand))
+        {
+            active.Add(folder.Value + "/");
+            if (BulkReferences.TableBulkFolder(folder) is { } tableBulk)
+            {
+                active.Add(tableBulk);
+            }
+        }
+        bool IsActive(Url url) => active.Any(a => url.Value.StartsWith(a, StringComparison.Ordinal));
+        bool IsYoung(UrlEntry entry) => minimumAge > TimeSpan.Zero && (entry.LastModified is not { } modified || now - modified < minimumAge);
+
         var removed = new List<Url>();
         var kept = new List<Url>();
         long removedBytes = 0;
@@ -98,8 +156,7 @@ public static class GarbageCollector
             // unreadable object file shares its table folder.
             var isPlan = chunk.Url.Parent.Parent.Name == Import.Jobs.ImportJobs.PlanFolderName;
             var tableFolder = chunk.Url.Parent.Parent.Value + "/";
-            if ((!isPlan && referenced.Contains(tableFolder)) || active.Any(a => chunk.Url.Value.StartsWith(a, StringComparison.Ordinal))
-                || (minimumAge > TimeSpan.Zero && (chunk.LastModified is not { } modified || now - modified < minimumAge)))
+            if ((!isPlan && referenced.Contains(tableFolder)) || IsActive(chunk.Url) || IsYoung(chunk))
             {
                 kept.Add(chunk.Url);
                 continue;
@@ -111,6 +168,191 @@ public static class GarbageCollector
             removed.Add(chunk.Url);
             removedBytes += chunk.Length;
         }
-        return new GarbageReport(objects.Count, chunks.Count + plans.Count, removed, removedBytes, kept);
+
+        var bulk = await CollectBulkAsync(adapters, root, tables, chunks, maybeBulk, bulkKeptWhole, IsActive, IsYoung, cancellationToken).ConfigureAwait(false);
+        var removedBulk = new List<Url>();
+        long removedBulkBytes = 0;
+        foreach (var (entry, _) in bulk.Candidates)
+        {
+            if (!dryRun)
+            {
+                await adapters.DeleteAsync(entry.Url, cancellationToken).ConfigureAwait(false);
+            }
+            removedBulk.Add(entry.Url);
+            removedBulkBytes += entry.Length;
+        }
+        var removedFolders = dryRun ? 0 : await RemoveEmptiedFoldersAsync(adapters, bulk.Candidates, folders, cancellationToken).ConfigureAwait(false);
+        return new GarbageReport(objects.Count, chunks.Count + plans.Count, removed, removedBytes, kept)
+        {
+            BulkFiles = bulk.Seen,
+            RemovedBulk = removedBulk,
+            RemovedBulkBytes = removedBulkBytes,
+            KeptBulk = bulk.Kept,
+            RemovedBulkFolders = removedFolders,
+        };
+    }
+
+    /// <summary>Finds the bulk data files to remove: candidates (old, not guarded) that no table references.</summary>
+    private static async Task<(int Seen, List<(UrlEntry Entry, BulkLocation Location)> Candidates, List<Url> Kept)> CollectBulkAsync(
+        UrlAdapterRegistry adapters, Url root, List<(Url Folder, TableObject Object)> tables, List<UrlEntry> chunks, List<UrlEntry> maybeBulk,
+        HashSet<string> keptWhole, Func<Url, bool> isActive, Func<UrlEntry, bool> isYoung, CancellationToken cancellationToken)
+    {
+        var tableFolders = new HashSet<string>(tables.Select(t => t.Folder.Value), StringComparer.Ordinal);
+        tableFolders.UnionWith(chunks.Select(c => c.Url.Parent.Parent.Value));
+        var seen = 0;
+        var kept = new List<Url>();
+        var candidates = new Dictionary<string, (UrlEntry Entry, BulkLocation Location)>(StringComparer.Ordinal);
+        foreach (var entry in maybeBulk)
+        {
+            if (BulkReferences.Locate(entry.Url, root.Value, tableFolders) is not { } location)
+            {
+                continue;
+            }
+            seen++;
+            if (keptWhole.Contains(location.Scope) || isActive(entry.Url) || isYoung(entry))
+            {
+                kept.Add(entry.Url);
+            }
+            else
+            {
+                candidates[entry.Url.Value] = (entry, location);
+            }
+        }
+        if (candidates.Count > 0)
+        {
+            await DropReferencedAsync(adapters, tables, candidates, kept, cancellationToken).ConfigureAwait(false);
+        }
+        return (seen, candidates.Values.OrderBy(c => c.Entry.Url.Value, StringComparer.Ordinal).ToList(), kept);
+    }
+
+    /// <summary>
+    /// Removes from <paramref name="candidates"/> every bulk file a table references, reading each distinct chunk and
+    /// sidecar once and stopping as soon as no candidate is left; what cannot be read keeps its dataset's candidates.
+    /// </summary>
+    private static async Task DropReferencedAsync(UrlAdapterRegistry adapters, List<(Url Folder, TableObject Object)> tables,
+        Dictionary<string, (UrlEntry Entry, BulkLocation Location)> candidates, List<Url> kept, CancellationToken cancellationToken)
+    {
+        void KeepWhole(string scope)
+        {
+            foreach (var key in candidates.Where(c => c.Value.Location.Scope == scope).Select(c => c.Key).ToList())
+            {
+                kept.Add(candidates[key].Entry.Url);
+                candidates.Remove(key);
+            }
+        }
+        void Reference(IEnumerable<string> values, IEnumerable<Url> readers)
+        {
+            foreach (var value in values)
+            {
+                foreach (var folder in readers)
+                {
+                    if (BulkReferences.Resolve(adapters, value, folder, out var unresolved) is { } url)
+                    {
+                        candidates.Remove(url);
+                    }
+                    else if (unresolved)
+                    {
+                        KeepWhole(BulkReferences.Scope(folder));
+                    }
+                }
+            }
+        }
+
+        // The files holding rows (chunks, edit sidecars), each with the table folders whose objects reference it.
+        var files = new Dictionary<string, List<Url>>(StringComparer.Ordinal);
+        foreach (var (folder, table) in tables)
+        {
+            Reference(BulkReferences.ObjectStrings(table), [folder]);
+            var stored = table.Chunks.Select(c => c.Url).Concat(table.Edits?.Values.Select(e => e.Sidecar).OfType<string>() ?? []);
+            foreach (var file in stored)
+            {
+                Url url;
+                try
+                {
+                    url = ObjectFiles.Resolve(folder, file, "chunk", absoluteMayLeave: true);
+                }
+                catch (FormatException)
+                {
+                    KeepWhole(BulkReferences.Scope(folder));
+                    continue;
+                }
+                if (!files.TryGetValue(url.Value, out var readers))
+                {
+                    files[url.Value] = readers = [];
+                }
+                if (!readers.Contains(folder))
+                {
+                    readers.Add(folder);
+                }
+            }
+        }
+        foreach (var (file, readers) in files)
+        {
+            if (candidates.Count == 0)
+            {
+                return;
+            }
+            List<string> values;
+            try
+            {
+                values = await BulkReferences.ReadStringsAsync(adapters, new Url(file), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A chunk that cannot be read (missing, corrupt): which bulk files it names is unknown.
+                foreach (var folder in readers)
+                {
+                    KeepWhole(BulkReferences.Scope(folder));
+                }
+                continue;
+            }
+            Reference(values, readers);
+        }
+    }
+
+    /// <summary>Removes the folders the removed bulk files leave empty, up to their write's folder; only folders the listing showed.</summary>
+    private static async Task<int> RemoveEmptiedFoldersAsync(UrlAdapterRegistry adapters, List<(UrlEntry Entry, BulkLocation Location)> removed,
+        HashSet<string> folders, CancellationToken cancellationToken)
+    {
+        var emptied = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (entry, location) in removed)
+        {
+            if (location.WriteFolder is not { } top)
+            {
+                continue;
+            }
+            for (var folder = entry.Url.Parent; folder.IsWithin(top); folder = folder.Parent)
+            {
+                if (folders.Contains(folder.Value))
+                {
+                    emptied.Add(folder.Value);
+                }
+                if (folder == top)
+                {
+                    break;
+                }
+            }
+        }
+        var count = 0;
+        // Deepest first; a folder that gained a file since the listing stays.
+        foreach (var folder in emptied.OrderByDescending(f => f.Length))
+        {
+            var url = new Url(folder);
+            var holdsFiles = false;
+            await foreach (var entry in adapters.ListAsync(url, recursive: true, cancellationToken).ConfigureAwait(false))
+            {
+                if (!entry.IsFolder)
+                {
+                    holdsFiles = true;
+                    break;
+                }
+            }
+            if (!holdsFiles)
+            {
+                await adapters.DeleteAsync(url, cancellationToken).ConfigureAwait(false);
+                count++;
+            }
+        }
+        return count;
     }
 }

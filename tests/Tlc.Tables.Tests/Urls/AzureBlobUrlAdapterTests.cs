@@ -1,6 +1,7 @@
 using System.Text;
 using Tlc.Schemas;
 using Tlc.Tables.Configuration;
+using Tlc.Tables.Samples;
 using Tlc.Tables.Storage;
 using Tlc.Tables.Urls;
 using Tlc.Testing;
@@ -254,5 +255,50 @@ public sealed class AzureBlobUrlAdapterTests : IAsyncDisposable
             list.Add(entry);
         }
         return list;
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task GarbageCollect_OrphanBulkBlobs_RemovedOnly_ImagesStillDecode()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        Table table;
+        await using (var writer = await TableWriter.CreateAsync(new TableWriterOptions
+        {
+            Schema = new TableSchema { ["image"] = new ImageSchema(ImageSampleType.Png) }, Project = "p", Dataset = "d", Table = "t", Root = Root,
+            Adapters = _registry, Settings = _settings,
+        }, ct))
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                writer.AddRow(new Dictionary<string, object?> { ["image"] = new ImageSample(2, 2, ImageColorType.Gray8, [(byte)i, 7, 7, 7]) });
+            }
+            table = await writer.FinalizeAsync(ct);
+        }
+        using (table)
+        {
+            var published = new Url((string)table.Rows[0]["image"]!);
+            Assert.StartsWith(Root.Join("projects/p/datasets/d/bulk_data/t/").Value, published.Value, StringComparison.Ordinal);
+            // What a writer whose process died leaves: bulk blobs of a write id no object file names.
+            var orphans = new[] { "20240101000000-deadbeef/image/00000000.png", "20240101000000-deadbeef/image/00000001.png" }
+                .Select(name => Root.Join($"projects/p/datasets/d/bulk_data/t/{name}")).ToList();
+            var bytes = await _registry.ReadAllBytesAsync(published, ct);
+            foreach (var orphan in orphans)
+            {
+                await _registry.WriteAllBytesAsync(orphan, bytes, WriteMode.CreateNew, ct);
+            }
+
+            var report = await GarbageCollector.CollectAsync(Root, _registry, TimeSpan.Zero, [], dryRun: false, DateTimeOffset.UtcNow, ct);
+
+            Assert.Equal(orphans, report.RemovedBulk);
+            Assert.Equal(2L * bytes.Length, report.RemovedBulkBytes);
+            Assert.Equal(5, report.BulkFiles);
+            Assert.Equal(0, report.RemovedBulkFolders);
+            Assert.False(await _registry.ExistsAsync(orphans[0], ct) || await _registry.ExistsAsync(orphans[1], ct));
+            using var reopened = await Table.OpenAsync(table.Url, _registry, ct);
+            for (var i = 0; i < 3; i++)
+            {
+                Assert.Equal([(byte)i, 7, 7, 7], Assert.IsType<ImageSample>(reopened[i]["image"]).Pixels);
+            }
+        }
     }
 }
