@@ -254,9 +254,20 @@ internal static class HuggingFaceImporter
         }
     }
 
-    /// <summary>Writes the rows of one record batch of <paramref name="shard"/>, the features' columns in order.</summary>
+    /// <summary>A row of a record batch that the skip policy leaves out: its index in the batch, the column (or field path) and the problem.</summary>
+    internal delegate void RowQuarantine(int row, string? column, string problem);
+
+    /// <summary>
+    /// Writes the rows of one record batch of <paramref name="shard"/>, the features' columns in order. Without
+    /// <paramref name="leaveOut"/> (fail policy) the first bad row is thrown: a value that cannot be read as an
+    /// <see cref="ImportException"/> naming the record batch and column, a value the writer refuses as the writer's
+    /// <see cref="RowValidationException"/> whose origin names the record batch and row. With it (skip policy) each such
+    /// row is handed to <paramref name="leaveOut"/> instead and the batch's other rows are written, in order: every row is
+    /// checked by a <see cref="RowProbe"/> before the writer sees it, since a row the writer refuses fails the writer.
+    /// A batch that lacks a feature's column is thrown under both policies (no row of it can be read).
+    /// </summary>
     internal static void WriteBatch(Url shard, int batchIndex, RecordBatch batch, IReadOnlyList<(string Name, HuggingFaceFeature Feature)> features,
-        TableWriter writer, CancellationToken cancellationToken)
+        TableWriter writer, CancellationToken cancellationToken, RowQuarantine? leaveOut = null)
     {
         var columns = new IArrowArray[features.Count];
         for (var c = 0; c < features.Count; c++)
@@ -269,10 +280,12 @@ internal static class HuggingFaceImporter
             }
             columns[c] = batch.Column(index);
         }
+        var probe = leaveOut is null ? null : new RowProbe(writer.Schema, features);
         for (var r = 0; r < batch.Length; r++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var row = new Dictionary<string, object?>(features.Count, StringComparer.Ordinal);
+            string? badColumn = null, problem = null;
             for (var c = 0; c < features.Count; c++)
             {
                 object? value;
@@ -282,11 +295,72 @@ internal static class HuggingFaceImporter
                 }
                 catch (NotSupportedException e)
                 {
-                    throw new ImportException(shard.Value, $"record batch {batchIndex}, column '{features[c].Name}'", e.Message, e);
+                    if (leaveOut is null)
+                    {
+                        throw new ImportException(shard.Value, $"record batch {batchIndex}, column '{features[c].Name}'", e.Message, e);
+                    }
+                    (badColumn, problem) = (features[c].Name, e.Message);
+                    break;
                 }
                 row[features[c].Name] = features[c].Feature.Convert is { } convert ? convert(value) : value;
             }
+            if (problem is null && probe?.Check(row, r) is { } refused)
+            {
+                (badColumn, problem) = (refused.Column, refused.Problem);
+            }
+            if (problem is not null)
+            {
+                leaveOut!(r, badColumn, problem);
+                continue;
+            }
             writer.AddRow(row, $"{shard.Value}:record batch {batchIndex}, row {r}");
+        }
+    }
+
+    /// <summary>
+    /// Checks rows of one record batch against the writer's columns before the writer sees them (skip policy). The writer's
+    /// checks are those of its column builders (types, ranges, class values, nulls, list lengths), so each value goes to a
+    /// builder of the probe's own, whose arrays are never used; a builder that refused a value (it may hold part of it) is
+    /// replaced. Images the writer saves as bulk data (encoded bytes) are stored as URL strings, so they are checked as a
+    /// string; nothing is written.
+    /// </summary>
+    internal sealed class RowProbe
+    {
+        private readonly string[] _names;
+        private readonly ColumnSchema[] _schemas;
+        private readonly bool[] _bulkImages;
+        private readonly ColumnBuilder[] _builders;
+
+        /// <summary>A probe of the features' columns of <paramref name="schema"/> (the writer's).</summary>
+        public RowProbe(TableSchema schema, IReadOnlyList<(string Name, HuggingFaceFeature Feature)> features)
+        {
+            _names = features.Select(f => f.Name).ToArray();
+            _schemas = _names.Select(n => schema[n]).ToArray();
+            _bulkImages = _schemas.Select(s => s.SampleType is SampleTypes.Png or SampleTypes.Jpeg or SampleTypes.Webp).ToArray();
+            _builders = _names.Select((n, c) => ColumnBuilder.Create(_schemas[c], n)).ToArray();
+        }
+
+        /// <summary>Why the writer would refuse <paramref name="row"/> (row <paramref name="index"/>, for the error), or null.</summary>
+        public RowValidationException? Check(IReadOnlyDictionary<string, object?> row, long index)
+        {
+            for (var c = 0; c < _names.Length; c++)
+            {
+                var value = row[_names[c]];
+                if (_bulkImages[c] && value is byte[])
+                {
+                    value = "";
+                }
+                try
+                {
+                    _builders[c].Append(value, index);
+                }
+                catch (RowValidationException e)
+                {
+                    _builders[c] = ColumnBuilder.Create(_schemas[c], _names[c]);
+                    return e;
+                }
+            }
+            return null;
         }
     }
 

@@ -89,7 +89,7 @@ public sealed class ImportJobsHuggingFaceTests : IDisposable
     /// Asserts both tables hold the same rows under the same schema. Images the dataset stored as bytes are bulk data of
     /// each write (their URLs name the write), so those compare by the bytes stored; every other value compares as is.
     /// </summary>
-    private static void AssertSameRows(Table expected, Table actual)
+    internal static void AssertSameRows(Table expected, Table actual)
     {
         Assert.Equal(expected.RowCount, actual.RowCount);
         Assert.Equal(expected.Schema.ToJson().ToJsonString(), actual.Schema.ToJson().ToJsonString());

@@ -24,6 +24,17 @@ public static partial class ImportJobs
     /// does; a shard that cannot be read while planning is not cut further from its unreadable batch on, so that batch's
     /// chunk reports the error. Images stored as bytes are written as bulk data of the chunk's write, so their URLs (not
     /// their bytes) differ from those of the one-process import.
+    /// <para>
+    /// Under <see cref="ImportErrorPolicy.Skip"/> a row whose value cannot be read or is refused by the table writer (a
+    /// ClassLabel value outside its names, a null list element, a list of the wrong length, a value that does not fit a
+    /// schema override, ...) is left out and listed in the quarantine table: <c>file</c> the shard's URL, <c>row</c> the
+    /// 0-based row of the shard (the fail policy's error names the record batch and the 0-based row within it),
+    /// <c>column</c> the feature (with a field path for nested values), <c>reason</c> the problem; <c>line</c> is null. The
+    /// batch's other rows are kept, in order. Each row is checked before the writer sees it, which costs one more pass of
+    /// each value through a column builder (the fail policy does not check). A record batch that cannot be read (not
+    /// readable Arrow IPC, a shard that ends early, a batch without a feature's column) has no rows to list: it fails its
+    /// chunk under both policies.
+    /// </para>
     /// </summary>
     /// <param name="path">The dataset folder (a local path or URL).</param>
     /// <param name="options">The split and where to write.</param>
@@ -117,9 +128,13 @@ public static partial class ImportJobs
         }
     }
 
-    /// <summary>Converts a chunk of a Hugging Face import: its record batches of its shard, with the features of the plan.</summary>
+    /// <summary>
+    /// Converts a chunk of a Hugging Face import: its record batches of its shard, with the features of the plan. With
+    /// <paramref name="leaveOut"/> (skip policy) a row whose value cannot be read or is refused by the writer is left out
+    /// and handed to it with the shard (its URL), the 0-based row of the shard, the column and the problem.
+    /// </summary>
     private static async Task ConvertHuggingFaceAsync(JsonObject conversion, JsonObject descriptor, TableSchema schema, TableWriter writer,
-        UrlAdapterRegistry adapters, CancellationToken cancellationToken)
+        UrlAdapterRegistry adapters, Action<string, long, string?, string>? leaveOut, CancellationToken cancellationToken)
     {
         _ = schema;
         if ((string?)descriptor["file"] is not { } file)
@@ -130,10 +145,17 @@ public static partial class ImportJobs
         using var featuresJson = JsonDocument.Parse(conversion["features"]!.ToJsonString());
         var features = HuggingFaceImporter.ReadFeatures((string)conversion["info_file"]!, featuresJson.RootElement, folder);
         var shard = folder.Join(file);
+        // The row of the shard that the next record batch starts at.
+        var shardRow = (long)descriptor["first_row"]!;
         try
         {
-            await HuggingFaceImporter.ReadBatchesAsync(adapters, shard, (int)descriptor["first_batch"]!, (int?)descriptor["batches"],
-                (b, batch, _) => HuggingFaceImporter.WriteBatch(shard, b, batch, features, writer, cancellationToken), cancellationToken).ConfigureAwait(false);
+            await HuggingFaceImporter.ReadBatchesAsync(adapters, shard, (int)descriptor["first_batch"]!, (int?)descriptor["batches"], (b, batch, _) =>
+            {
+                var first = shardRow;
+                HuggingFaceImporter.WriteBatch(shard, b, batch, features, writer, cancellationToken,
+                    leaveOut is null ? null : (r, column, problem) => leaveOut(shard.Value, first + r, column, problem));
+                shardRow += batch.Length;
+            }, cancellationToken).ConfigureAwait(false);
         }
         catch (RowValidationException e)
         {

@@ -143,7 +143,9 @@ public static partial class ImportJobs
                         LeaveOutImages((int)descriptor["first_file"]!), cancellationToken),
                     "image-folder" => ConvertImageFolderAsync(conversion, descriptor, inputSchema, writer, adapters,
                         LeaveOutImages((int)descriptor["first_file"]!), cancellationToken),
-                    "hf" => ConvertHuggingFaceAsync(conversion, descriptor, inputSchema, writer, adapters, cancellationToken),
+                    // Hugging Face leaves out rows of a shard: row is the 0-based row of the shard, file the shard.
+                    "hf" => ConvertHuggingFaceAsync(conversion, descriptor, inputSchema, writer, adapters,
+                        quarantine is null ? null : (shard, row, column, problem) => quarantine.Add(shard, null, row, column, problem), cancellationToken),
                     _ => throw new NotSupportedException($"Import job {spec.JobId}: format '{spec.Format}' cannot be converted in chunks."),
                 };
                 await convert.ConfigureAwait(false);
