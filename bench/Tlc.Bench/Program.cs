@@ -55,6 +55,10 @@ await Run("collect", CollectBenchmark.RunAsync);
 await Run("publish", MetricsBenchmarks.PublishAsync);
 await Run("metrics-writer", MetricsBenchmarks.WriterMemoryAsync);
 await RunMany("import-job", ImportJobBenchmark.RunAsync);
+if (which == "import-parquet-timeline")
+{
+    await ImportJobBenchmark.ParquetTimelineAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1);
+}
 if (which == "import-csv")
 {
     await ImportJobBenchmark.CsvOnlyAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2);
