@@ -360,6 +360,7 @@ internal static class ImportJobBenchmark
         {
             var options = new ParquetImportOptions { Root = Url.FromLocalPath(root), Settings = settings, Dataset = "bench", Table = $"p-{Guid.NewGuid():N}"[..12] };
             var watch = Stopwatch.StartNew();
+            var gcBefore = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration(), GC.GetTotalAllocatedBytes());
             var (spec, _) = await ImportJobs.PlanParquetAsync(flights, options, Guid.NewGuid().ToString("N"), new ImportJobOptions { ChunkBytes = 1 });
             var planned = watch.Elapsed;
             var adapters = new Tlc.Tables.Urls.UrlAdapterRegistry();
@@ -383,7 +384,7 @@ internal static class ImportJobBenchmark
                     await ImportJobs.ConvertAsync(spec, chunk, ImportJobs.WriteId(spec.JobId, chunk.Index, 1, "profile0"), adapters, settings, parallelism: threads);
                 }
             }
-            Console.WriteLine($"parquet, {threads} thread(s): plan {planned.TotalMilliseconds:F0} ms, convert {(watch.Elapsed - planned).TotalMilliseconds:F0} ms for {spec!.Chunks.Length} chunks");
+            Console.WriteLine($"parquet, {threads} thread(s): plan {planned.TotalMilliseconds:F0} ms, convert {(watch.Elapsed - planned).TotalMilliseconds:F0} ms for {spec!.Chunks.Length} chunks; GC {GC.CollectionCount(0) - gcBefore.Item1}/{GC.CollectionCount(1) - gcBefore.Item2}/{GC.CollectionCount(2) - gcBefore.Item3}, pause {(GC.GetTotalPauseDuration() - gcBefore.Item4).TotalMilliseconds:F0} ms, allocated {(GC.GetTotalAllocatedBytes() - gcBefore.Item5) >> 20} MiB");
         }
     }
 

@@ -218,7 +218,15 @@ public sealed class TableWriter : IAsyncDisposable
     /// Adds an Arrow record batch whose columns match the schema by name and Arrow type (the fast path of importers). A
     /// missing column with a default (such as the weight column) is filled in. Ranges, value maps and nullability are checked.
     /// </summary>
-    public void AddRecordBatch(RecordBatch batch, string? origin = null)
+    public void AddRecordBatch(RecordBatch batch, string? origin = null) => AddRecordBatchCore(batch, origin, checkValues: true);
+
+    /// <summary>
+    /// <see cref="AddRecordBatch(RecordBatch, string?)"/> without the per-value checks (ranges, value maps, nulls), for a
+    /// batch <see cref="FirstInvalidRow"/> has just passed.
+    /// </summary>
+    internal void AddCheckedRecordBatch(RecordBatch batch) => AddRecordBatchCore(batch, origin: null, checkValues: false);
+
+    private void AddRecordBatchCore(RecordBatch batch, string? origin, bool checkValues)
     {
         ArgumentNullException.ThrowIfNull(batch);
         ThrowIfUnusable();
@@ -258,7 +266,10 @@ public sealed class TableWriter : IAsyncDisposable
                     throw new RowValidationException(_rows, name,
                         $"expected Arrow type {ArrowSchemas.Describe(_builders[i].ArrowType)} ({column.Describe()}), got {ArrowSchemas.Describe(array.Data.DataType)}");
                 }
-                BatchValidation.Check(array, column, name, _rows);
+                if (checkValues)
+                {
+                    BatchValidation.Check(array, column, name, _rows);
+                }
                 arrays[i] = array;
             }
         }
@@ -277,6 +288,49 @@ public sealed class TableWriter : IAsyncDisposable
             _chunks.Write(new RecordBatch(_arrowSchema, slice, length));
         }
         _rows += batch.Length;
+    }
+
+    /// <summary>
+    /// The first row of <paramref name="batch"/> (0-based in the batch) that <see cref="AddRecordBatch"/> would refuse for
+    /// its value — a null in a non-nullable column, a number outside a declared range or value map — with the column and
+    /// the problem; null when no row is. Nothing is written and the writer does not fail. Problems of the batch as a whole
+    /// (a column of another type, a missing column) are left to <see cref="AddRecordBatch"/>.
+    /// </summary>
+    internal (int Row, string Column, string Problem)? FirstInvalidRow(RecordBatch batch)
+    {
+        (int Row, string Column, string Problem)? first = null;
+        for (var i = 0; i < _names.Length; i++)
+        {
+            var index = batch.Schema.GetFieldIndex(_names[i]);
+            if (index < 0)
+            {
+                continue;
+            }
+            var column = _schema[_names[i]];
+            var array = batch.Column(index);
+            if (column is SampleWeightSchema && array is not FloatArray && NumericArrays.ToFloat(array) is { } weights)
+            {
+                array = weights;
+            }
+            if (!ArrowSchemas.TypesEqual(array.Data.DataType, _builders[i].ArrowType))
+            {
+                continue;
+            }
+            var length = first?.Row ?? array.Length;
+            if (length == 0)
+            {
+                break;
+            }
+            try
+            {
+                BatchValidation.Check(length == array.Length ? array : ArrowArrayFactory.Slice(array, 0, length), column, _names[i], 0);
+            }
+            catch (RowValidationException e)
+            {
+                first = ((int)e.Row, e.Column, e.Problem);
+            }
+        }
+        return first;
     }
 
     /// <summary>

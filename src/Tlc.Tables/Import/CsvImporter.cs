@@ -19,11 +19,20 @@ internal sealed class CsvImporter
 {
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
+    /// <summary>Decodes invalid UTF-8 as U+FFFD: for ranges whose invalid lines are known (the skip policy leaves them out).</summary>
+    private static readonly UTF8Encoding LenientUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
+
     private readonly ImportInput _input;
     private readonly CsvImportOptions _options;
     private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>>? _nullValues;
     private Sep? _separator;
     private bool _planning;
+
+    /// <summary>
+    /// Invalid UTF-8 is decoded as U+FFFD instead of failing (the skip policy: the records holding it are quarantined
+    /// when their chunk is converted); records holding U+FFFD are left out of type inference and the header must be valid.
+    /// </summary>
+    private bool _lenient;
 
     private CsvImporter(ImportInput input, CsvImportOptions options)
     {
@@ -67,11 +76,13 @@ internal sealed class CsvImporter
     /// <summary>
     /// Plans an import job over a CSV file: infers the schema as <see cref="ImportAsync(string, CsvImportOptions, CancellationToken)"/>
     /// does and cuts the file into record-aligned byte ranges of about <paramref name="chunkBytes"/> (one pass, no parsing).
+    /// With <paramref name="skipInvalidUtf8"/> (the skip policy) invalid UTF-8 in the inference sample does not fail the plan:
+    /// those records are left out of inference, and their chunk quarantines them.
     /// </summary>
     internal static async Task<(TableSchema Schema, char Separator, IReadOnlyList<CsvSegment> Segments)> PlanAsync(
-        ImportInput input, CsvImportOptions options, long chunkBytes, CancellationToken cancellationToken)
+        ImportInput input, CsvImportOptions options, long chunkBytes, CancellationToken cancellationToken, bool skipInvalidUtf8 = false)
     {
-        var importer = new CsvImporter(input, options) { _planning = true };
+        var importer = new CsvImporter(input, options) { _planning = true, _lenient = skipInvalidUtf8 };
         var schema = await importer.InferSchemaAsync(cancellationToken).ConfigureAwait(false);
         var stream = await input.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
@@ -84,13 +95,31 @@ internal sealed class CsvImporter
     /// <summary>
     /// Converts one byte range of a planned CSV import (the first range holds the header) into <paramref name="writer"/>;
     /// a bad record is an <see cref="ImportException"/> naming the file and its line, as in the one-process import. With
-    /// <paramref name="parallelism"/> above one, a local file's range is cut again and parsed on that many threads.
+    /// <paramref name="parallelism"/> above one, a local file's range is cut again and parsed on that many threads. With
+    /// <paramref name="quarantine"/> (the skip policy) bad records go there and are left out, values the writer refuses
+    /// (a declared range, a value map) included: the range is first scanned for invalid UTF-8, and a range that has some
+    /// is parsed in one pass that leaves out the records on those lines.
     /// </summary>
     internal static async Task ConvertSegmentAsync(ImportInput input, CsvImportOptions options, TableSchema schema, CsvSegment segment,
         TableWriter writer, CancellationToken cancellationToken, RowQuarantine? quarantine = null, int parallelism = 1)
     {
         var importer = new CsvImporter(input, options);
-        if (parallelism > 1 && segment.Length >= ParallelThreshold / 4 && input.Url.IsFile && File.Exists(input.Url.LocalPath))
+        Dictionary<long, string>? invalidLines = null;
+        if (quarantine is not null)
+        {
+            var scan = await input.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using (scan.ConfigureAwait(false))
+            {
+                using var range = new StreamWindow(scan, segment.Start, segment.End);
+                invalidLines = await Utf8Scan.InvalidLinesAsync(range, segment.FirstLine, segment.Start, cancellationToken).ConfigureAwait(false);
+            }
+            if (invalidLines.Count == 0)
+            {
+                invalidLines = null;
+            }
+            importer._lenient = invalidLines is not null;
+        }
+        if (invalidLines is null && parallelism > 1 && segment.Length >= ParallelThreshold / 4 && input.Url.IsFile && File.Exists(input.Url.LocalPath))
         {
             await importer.ImportParallelAsync(input.Url.LocalPath, schema, writer, cancellationToken, segment.Start, segment.End, segment.FirstLine, parallelism, quarantine)
                 .ConfigureAwait(false);
@@ -101,10 +130,11 @@ internal sealed class CsvImporter
         try
         {
             using var window = new StreamWindow(stream, segment.Start, segment.End);
-            using var text = new StreamReader(window, StrictUtf8, detectEncodingFromByteOrderMarks: first, bufferSize: 1 << 16);
+            using var text = new StreamReader(window, invalidLines is null ? StrictUtf8 : LenientUtf8, detectEncodingFromByteOrderMarks: first, bufferSize: 1 << 16);
             using var reader = importer.OpenReader(text);
             var names = first ? importer.ReadHeader(reader) : [.. schema.Names];
-            importer.ParseRecords(reader, first, segment.FirstLine, schema, names, batch => importer.Write(batch, writer), cancellationToken, quarantine);
+            importer.ParseRecords(reader, first, segment.FirstLine, schema, names, batch => importer.Write(batch, writer, quarantine), cancellationToken, quarantine,
+                invalidLines);
         }
         catch (DecoderFallbackException e)
         {
@@ -150,7 +180,7 @@ internal sealed class CsvImporter
         var stream = await _input.OpenAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            using var text = new StreamReader(stream, StrictUtf8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
+            using var text = new StreamReader(stream, _lenient ? LenientUtf8 : StrictUtf8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
             using var reader = OpenReader(text);
             pass(reader);
         }
@@ -181,6 +211,10 @@ internal sealed class CsvImporter
             throw _input.Error("line 1", "empty file: no header row");
         }
         var header = reader.Current;
+        if (_lenient && header.Span.Contains('\uFFFD'))
+        {
+            throw _input.Error("line 1", "the header holds invalid UTF-8 (or U+FFFD); the input must be UTF-8 text");
+        }
         var names = new string[header.ColCount];
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < names.Length; i++)
@@ -258,6 +292,11 @@ internal sealed class CsvImporter
                 cancellationToken.ThrowIfCancellationRequested();
             }
             var row = reader.Current;
+            if (_lenient && row.Span.Contains('\uFFFD'))
+            {
+                // Invalid UTF-8 (skip policy): the record is quarantined by its chunk, its values say nothing of the types.
+                continue;
+            }
             for (var c = 0; c < inference.Length; c++)
             {
                 if (inference[c] is not { } column)
@@ -359,7 +398,7 @@ internal sealed class CsvImporter
                 }
                 foreach (var batch in parsed.Batches)
                 {
-                    Write(batch, writer);
+                    Write(batch, writer, quarantine);
                 }
                 foreach (var (line, column, problem) in parsed.Quarantined)
                 {
@@ -409,7 +448,7 @@ internal sealed class CsvImporter
     // the file line the reader's first row starts on.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ParseRecords(SepReader reader, bool headerInWindow, long firstLine, TableSchema schema, string[] names, Action<ParsedBatch> emit,
-        CancellationToken cancellationToken, RowQuarantine? quarantine = null)
+        CancellationToken cancellationToken, RowQuarantine? quarantine = null, Dictionary<long, string>? invalidLines = null)
     {
         var batchRows = _options.BatchRows ?? (_options.Settings ?? TlcSettings.Current).Tables.BatchRows;
         var columns = names.Select(n => TextColumn.Create(schema[n], batchRows)).ToArray();
@@ -437,6 +476,12 @@ internal sealed class CsvImporter
             {
                 var line = FileLine(sepLine);
                 var row = reader.Current;
+                if (invalidLines is not null && InvalidUtf8(invalidLines, line, row.Span) is { } invalid)
+                {
+                    // Skip policy: nothing of the record was appended yet.
+                    quarantine!(line, null, invalid);
+                    continue;
+                }
                 string? badColumn = null;
                 string? problem = null;
                 for (var c = 0; c < columns.Length; c++)
@@ -527,17 +572,40 @@ internal sealed class CsvImporter
         return new ParsedBatch(new RecordBatch(arrowSchema, arrays, count), buffers);
     }
 
+    /// <summary>The problem of the first line of a record (starting on <paramref name="line"/>) that holds invalid UTF-8, if one does.</summary>
+    private static string? InvalidUtf8(Dictionary<long, string> invalidLines, long line, ReadOnlySpan<char> record)
+    {
+        var lines = 1 + record.Count('\n');
+        for (var l = line; l < line + lines; l++)
+        {
+            if (invalidLines.TryGetValue(l, out var problem))
+            {
+                return problem;
+            }
+        }
+        return null;
+    }
+
     /// <summary>
-    /// Writes a parsed batch and frees it: the writer copies it into the chunk file at once, so its rented buffers go
+    /// Writes a parsed batch and frees it (under the skip policy, <paramref name="quarantine"/>, rows the writer refuses
+    /// for their value go there instead): the writer copies it into the chunk file at once, so its rented buffers go
     /// back to their pools here (the next batches reuse them) and any native buffer is released now rather than by a
     /// finalizer (which kept a core busy and let memory pile up).
     /// </summary>
-    private void Write(ParsedBatch parsed, TableWriter writer)
+    private void Write(ParsedBatch parsed, TableWriter writer, RowQuarantine? quarantine = null)
     {
         var first = writer.RowCount;
         try
         {
-            writer.AddRecordBatch(parsed.Batch);
+            if (quarantine is not null)
+            {
+                var lines = parsed.Buffers.Lines;
+                ImportWriting.AddRecordBatchLeavingOut(writer, parsed.Batch, (row, column, problem) => quarantine(lines[row], column, problem));
+            }
+            else
+            {
+                writer.AddRecordBatch(parsed.Batch);
+            }
         }
         catch (RowValidationException e) when (e.Row >= first && e.Row < first + parsed.Batch.Length)
         {

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Apache.Arrow;
 using Tlc.Schemas;
 
 namespace Tlc.Tables.Import;
@@ -43,4 +44,34 @@ internal static class ImportWriting
         }
         return await writer.FinalizeAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Adds <paramref name="batch"/> to <paramref name="writer"/>, leaving out the rows the writer refuses for their value
+    /// (see <see cref="TableWriter.FirstInvalidRow"/>): each goes to <paramref name="leaveOut"/> with its index in the
+    /// batch, its column and the problem, and the rows around it are written.
+    /// </summary>
+    public static void AddRecordBatchLeavingOut(TableWriter writer, RecordBatch batch, Action<int, string, string> leaveOut)
+    {
+        var start = 0;
+        while (start < batch.Length)
+        {
+            var rest = start == 0 ? batch : Slice(batch, start, batch.Length - start);
+            if (writer.FirstInvalidRow(rest) is not { } bad)
+            {
+                writer.AddCheckedRecordBatch(rest);
+                return;
+            }
+            if (bad.Row > 0)
+            {
+                // Rows before the first bad one: they passed every check.
+                writer.AddCheckedRecordBatch(Slice(rest, 0, bad.Row));
+            }
+            leaveOut(start + bad.Row, bad.Column, bad.Problem);
+            start += bad.Row + 1;
+        }
+    }
+
+    /// <summary>Rows [<paramref name="offset"/>, <paramref name="offset"/> + <paramref name="length"/>) of <paramref name="batch"/>.</summary>
+    public static RecordBatch Slice(RecordBatch batch, int offset, int length) =>
+        new(batch.Schema, batch.Arrays.Select(a => ArrowArrayFactory.Slice(a, offset, length)), length);
 }

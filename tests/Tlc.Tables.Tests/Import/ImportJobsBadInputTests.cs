@@ -38,8 +38,10 @@ public sealed class ImportJobsBadInputTests : IDisposable
             Schema: new() { ["label"] = new CategoricalLabelSchema(["cat", "dog"]) }),
         new Case("two-bad-records", "a,b\n1,2\nx,3\n4,5\n6\n7,8\n", 1, "line 3, column 'a'", "'x' is not", [3, 5]),
         new Case("bad-bool", "a,flag\n1,true\n2,false\n3,maybe\n", 2, "line 4, column 'flag'", "'maybe' is not", [4]),
-        new Case("out-of-declared-range", "p\n0.1\n0.2\n1.5\n0.4\n", 10, "line 4, column 'p'", "outside [0, 1]", [4], Skippable: false,
+        new Case("out-of-declared-range", "p\n0.1\n0.2\n1.5\n0.4\n", 10, "line 4, column 'p'", "outside [0, 1]", [4],
             Schema: new() { ["p"] = new Float32Schema { Min = 0, Max = 1 } }),
+        new Case("class-value-outside-map", "id,label\n1,0\n2,1\n3,7\n4,1\n5,-1\n6,0\n", 10, "line 4, column 'label'", "7", [4, 6],
+            Schema: new() { ["label"] = new CategoricalLabelSchema(["cat", "dog"]) }),
     ];
 
     private string Write(string name, byte[] bytes)
@@ -145,6 +147,58 @@ public sealed class ImportJobsBadInputTests : IDisposable
         var error = Assert.Single(results.Select(r => r.Error).OfType<string>());
         Assert.Contains($"{path}:line 40002", error, StringComparison.Ordinal);
         Assert.Contains("invalid UTF-8", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Convert_InvalidUtf8AmongOtherBadRecords_SkipPolicy_QuarantinesEachAndKeepsTheRest()
+    {
+        // Invalid bytes in three chunks (a lone continuation byte, a truncated sequence, an overlong encoding), one of them
+        // inside a quoted field spanning two lines, plus a ragged record and a value outside the declared range.
+        var good = new StringBuilder("a,b,p\n");
+        var bad = new List<(long Line, byte[] Bytes)>();
+        var lines = new List<byte[]>();
+        for (var i = 0; i < 3000; i++)
+        {
+            lines.Add(Encoding.UTF8.GetBytes($"{i},v{i},0.5\n"));
+        }
+        lines[500] = [.. Encoding.UTF8.GetBytes("500,x"), 0x80, .. Encoding.UTF8.GetBytes("y,0.5\n")];
+        lines[1500] = [.. Encoding.UTF8.GetBytes("1500,\"two\nli"), 0xE2, 0x82, .. Encoding.UTF8.GetBytes("nes\",0.5\n")];
+        lines[2500] = [.. Encoding.UTF8.GetBytes("2500,"), 0xC0, 0xAF, .. Encoding.UTF8.GetBytes(",0.5\n")];
+        lines[700] = Encoding.UTF8.GetBytes("700,short\n");
+        lines[2000] = Encoding.UTF8.GetBytes("2000,big,7.5\n");
+        var bytes = Encoding.UTF8.GetBytes("a,b,p\n").Concat(lines.SelectMany(l => l)).ToArray();
+        var path = Write("utf8-skip.csv", bytes);
+        // File lines: the header is line 1, record i starts on line i + 2, and record 1500 spans two lines.
+        long[] expected = [502, 702, 1502, 2003, 2503];
+        var c = new Case("utf8-skip", "", 10, "", "", expected, Schema: new() { ["p"] = new Float32Schema { Min = 0, Max = 1 } });
+
+        var (spec, results) = await ConvertAsync(path, "utf8-skip", c, ImportErrorPolicy.Skip);
+        var (table, quarantine) = await ImportJobsTestSupport.PublishWithQuarantineAsync(spec, results);
+        using var _ = table;
+        using var __ = quarantine;
+
+        Assert.True(spec.Chunks.Length > 3);
+        Assert.Equal(expected, quarantine.Rows.Select(r => (long)r["line"]!).Order());
+        var reasons = quarantine.Rows.ToDictionary(r => (long)r["line"]!, r => (string)r["reason"]!);
+        Assert.All(new long[] { 502, 1502, 2503 }, l => Assert.Contains("invalid UTF-8", reasons[l], StringComparison.Ordinal));
+        Assert.Contains("but the header has 3", reasons[702], StringComparison.Ordinal);
+        Assert.Contains("outside [0, 1]", reasons[2003], StringComparison.Ordinal);
+        var cleaned = Write("utf8-cleaned.csv", Encoding.UTF8.GetBytes("a,b,p\n")
+            .Concat(lines.Where((_, i) => i is not (500 or 700 or 1500 or 2000 or 2500)).SelectMany(l => l)).ToArray());
+        using var oneProcess = await Table.FromCsvAsync(cleaned, Options("utf8-cleaned", c));
+        Assert.Equal(2995, table.RowCount);
+        Assert.Equal(oneProcess.ContentHash(), table.ContentHash());
+    }
+
+    [Fact]
+    public async Task Plan_InvalidUtf8InTheHeader_SkipPolicy_FailsNamingLineOne()
+    {
+        var path = Write("utf8-header.csv", [.. Encoding.UTF8.GetBytes("a,b"), 0xFF, .. Encoding.UTF8.GetBytes("\n1,2\n")]);
+
+        var error = await Assert.ThrowsAsync<ImportException>(() => ImportJobs.PlanCsvAsync(path, Options("utf8-header"), "job-utf8-header",
+            new ImportJobOptions { ErrorPolicy = ImportErrorPolicy.Skip }));
+
+        Assert.Contains($"{path}:line 1: the header holds invalid UTF-8", error.Message, StringComparison.Ordinal);
     }
 
     [Theory]

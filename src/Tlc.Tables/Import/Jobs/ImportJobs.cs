@@ -31,7 +31,8 @@ public static partial class ImportJobs
         ImportJobOptions? jobOptions = null, CancellationToken cancellationToken = default) =>
         PlanAsync(source, options, jobOptions, cancellationToken, async (input, table, job) =>
     {
-        var (schema, separator, segments) = await CsvImporter.PlanAsync(input, options, job.ChunkBytes, cancellationToken).ConfigureAwait(false);
+        var (schema, separator, segments) = await CsvImporter.PlanAsync(input, options, job.ChunkBytes, cancellationToken,
+            skipInvalidUtf8: job.ErrorPolicy == ImportErrorPolicy.Skip).ConfigureAwait(false);
         var details = new JsonObject { ["separator"] = separator.ToString(), ["inference_rows"] = options.InferenceRows };
         if (options.NullValues is { Count: > 0 } nulls)
         {
