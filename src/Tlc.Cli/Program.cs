@@ -25,7 +25,9 @@ public static class Program
             Stop(cancel);
         });
         var parse = root.Parse(args);
-        if (parse.Errors.Count > 0)
+        // A completion request ([suggest:N] "line") describes a command line being typed: its errors are expected.
+        var suggesting = args.Length > 0 && args[0].StartsWith("[suggest", StringComparison.Ordinal);
+        if (parse.Errors.Count > 0 && !suggesting)
         {
             foreach (var error in parse.Errors)
             {
@@ -74,6 +76,7 @@ public static class Program
         root.Add(RunCommands.Run());
         root.Add(JobCommands.Jobs());
         root.Add(JobCommands.Job());
+        root.Add(CompletionCommand.Create());
         return root;
     }
 }
