@@ -115,7 +115,10 @@ public sealed class ClusterSettings
     [ConfigurationKeyName("gateway_port")]
     public int GatewayPort { get; set; }
 
-    /// <summary>The address other silos reach this one at. Default: the loopback address when embedded, the host's address otherwise.</summary>
+    /// <summary>
+    /// The address other silos and clients reach this one at (azure mode; a non-loopback address makes the silo listen on every
+    /// interface). Default: the loopback address, so every machine of an azure cluster sets it.
+    /// </summary>
     [ConfigurationKeyName("advertised_ip")]
     public string? AdvertisedIp { get; set; }
 

@@ -57,7 +57,7 @@ public sealed class UrlAdapterRegistry
         if (scheme == "azure")
         {
             throw new InvalidOperationException(
-                $"No Azure Blob adapter for '{expanded}': set the connection string (config 'azure.connection_string' or TLC_AZURE_CONNECTION_STRING).");
+                $"No Azure Blob adapter for '{expanded}': set the connection string (config 'azure.connection_string' or TLC_AZURE__CONNECTION_STRING).");
         }
         throw new NotSupportedException($"No URL adapter for the scheme '{scheme}' of '{expanded}'. Registered: {string.Join(", ", _adapters.Keys.Order())}.");
     }

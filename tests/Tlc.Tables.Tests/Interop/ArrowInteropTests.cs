@@ -94,4 +94,50 @@ public sealed class ArrowInteropTests : IDisposable
             }
         }
     }
+
+    [Fact(Timeout = 120_000)]
+    public async Task TableOfSeveralChunks_ReadThroughItsObjectFileByApacheArrowJs_SameRowsInOrder()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        const int rows = 2_500;
+        await using var writer = await TableWriter.CreateAsync(new TableWriterOptions
+        {
+            Schema = new TableSchema
+            {
+                ["id"] = new Int64Schema(),
+                ["label"] = new CategoricalLabelSchema(["cat", "dog", "bird"]),
+                ["name"] = new StringSchema(),
+            },
+            Project = "p", Dataset = "d", Table = "chunked", Root = _root.Url, Settings = _root.Settings, BatchRows = 256, ChunkRows = 1_024,
+        }, ct);
+        for (var i = 0; i < rows; i++)
+        {
+            writer.AddRow(new Dictionary<string, object?> { ["id"] = Id(i), ["label"] = i % 3, ["name"] = $"row {i}" });
+        }
+        using var table = await writer.FinalizeAsync(ct);
+        Assert.Equal(3, table.Object.Chunks.Count);
+
+        var script = Path.Combine(Fixtures.RepositoryRoot, "tests", "Tlc.Tables.Tests", "Interop", "read_table.mjs");
+        var result = await Node.RunAsync(script, [table.Url.LocalPath, Fixtures.NodeModules], TimeSpan.FromSeconds(60));
+
+        Assert.True(result.ExitCode == 0, $"node failed ({result.ExitCode}): {result.Error}");
+        using var json = JsonDocument.Parse(result.Output);
+        var root = json.RootElement;
+        Assert.Equal(rows, root.GetProperty("rowCount").GetInt32());
+        Assert.Equal(rows, root.GetProperty("numRows").GetInt32());
+        Assert.Equal(3, root.GetProperty("chunks").GetInt32());
+        Assert.Equal(table.Object.Chunks.SelectMany(c => c.Batches).Select(b => (long)b), root.GetProperty("batches").EnumerateArray().Select(b => b.GetInt64()));
+        var fields = root.GetProperty("fields").EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!, f => f.GetProperty("tlcType").GetString());
+        Assert.Equal(["id", "label", "name", "weight"], fields.Keys);
+        Assert.Equal("categorical_label", fields["label"]);
+        var columns = root.GetProperty("columns");
+        var ids = columns.GetProperty("id").EnumerateArray().Select(v => long.Parse(v.GetString()!, CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(Enumerable.Range(0, rows).Select(Id), ids);
+        var labels = columns.GetProperty("label").EnumerateArray().Select(v => v.GetInt32()).ToArray();
+        var names = columns.GetProperty("name").EnumerateArray().Select(v => v.GetString()).ToArray();
+        foreach (var i in new[] { 0, 255, 256, 1_023, 1_024, 2_047, 2_048, rows - 1 })
+        {
+            Assert.Equal((i % 3, $"row {i}"), (labels[i], names[i]));
+        }
+    }
 }
