@@ -25,9 +25,15 @@ internal static class AggregateChart
             plot.Title(title);
             plot.XLabel(axis);
             plot.YLabel(group.Kind);
+            if (group.All(s => s.Points.All(p => p.X == Math.Floor(p.X))))
+            {
+                // Epochs and steps are whole numbers: no ticks between them.
+                plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
+            }
             if (group.Count > 1)
             {
-                plot.ShowLegend(Alignment.UpperRight);
+                // Beside the plot, so that no line hides under it.
+                plot.ShowLegend(Edge.Right);
             }
             if (font is not null)
             {

@@ -22,7 +22,7 @@ public sealed record PlotFile(Url Url, PlotKind Kind, string Title, string Descr
 
 /// <summary>What <see cref="RunPlots"/> wrote.</summary>
 /// <param name="Folder">The output folder.</param>
-/// <param name="Files">The files written, aggregate charts first (ordered by name), then the scatter.</param>
+/// <param name="Files">The files written, aggregate charts first (ordered by kind), then the scatter.</param>
 /// <param name="Notes">What was not drawn and why (e.g. no reduced embeddings, no font found).</param>
 public sealed record RunPlotResult(Url Folder, IReadOnlyList<PlotFile> Files, IReadOnlyList<string> Notes);
 
