@@ -35,6 +35,11 @@ internal static class AggregateChart
                 // Beside the plot, so that no line hides under it.
                 plot.ShowLegend(Edge.Right);
             }
+            else
+            {
+                // The title names the one line.
+                plot.HideLegend();
+            }
             if (font is not null)
             {
                 plot.Font.Set(font);
