@@ -179,6 +179,7 @@ internal static class DemoCommand
             foreach (var next in new[]
             {
                 $"{tlc} tables --project {p}{rootArg}",
+                $"{tlc} run plot {run.Key}{rootArg}",
                 $"{tlc} table rows {last.Url.Value} --from 0 --count 5",
                 $"{tlc} table edit {curated.Url.Value} --weight 10-19=2",
                 $"{tlc} export {cocoTable.Url.Value} yolo /tmp/labelme-yolo",

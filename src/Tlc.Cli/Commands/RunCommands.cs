@@ -4,11 +4,12 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Spectre.Console;
 using Tlc.Cluster;
+using Tlc.Plots;
 using Tlc.Tables.Urls;
 
 namespace Tlc.Cli.Commands;
 
-/// <summary><c>tlc runs</c> (every run under the root) and <c>tlc run info P/R</c>.</summary>
+/// <summary><c>tlc runs</c> (every run under the root), <c>tlc run info P/R</c> and <c>tlc run plot P/R</c>.</summary>
 internal static class RunCommands
 {
     public static Command Runs()
@@ -140,7 +141,79 @@ internal static class RunCommands
             return CliRunner.Ok;
         }));
         run.Add(info);
+        run.Add(Plot(key));
         return run;
+    }
+
+    /// <summary><c>tlc run plot P/R</c>: PNG charts of the run's aggregates and reduced embeddings.</summary>
+    private static Command Plot(Argument<string> key)
+    {
+        var output = new Option<string?>("--out") { Description = "The folder to write into (a path or URL; default: plots/ in the run's folder)." };
+        var width = new Option<int>("--width") { Description = "Image width in pixels.", DefaultValueFactory = _ => 800 };
+        var height = new Option<int>("--height") { Description = "Image height in pixels.", DefaultValueFactory = _ => 500 };
+        var epoch = new Option<long?>("--epoch") { Description = "Scatter the metrics table of this epoch (default: the latest with 2-D embeddings)." };
+        var stream = new Option<string?>("--stream") { Description = "Scatter a metrics table of this stream (split), e.g. test." };
+        var column = new Option<string?>("--column") { Description = "The 2-D embedding column to scatter (default: the reduced one, e.g. embeddings_9_pca)." };
+        var label = new Option<string?>("--label") { Description = "The column that colours the scatter (default: the input table's categorical label)." };
+        var font = new Option<string?>("--font") { Description = "A .ttf font file for the text (default: the system's, else DejaVu/Liberation/Noto Sans when installed)." };
+        var plot = new Command("plot",
+            "Write PNG charts of a run: a line chart per kind of logged aggregate across epochs or steps (train_loss, val_loss\n" +
+            "and test_loss_avg share 'loss'), and a scatter of the latest metrics table's 2-D reduced embeddings coloured by the\n" +
+            "input table's label. Prints each file written; fails when the run has neither aggregates nor 2-D embeddings.\n" +
+            "Example: tlc run plot demo/fashion-mnist-cnn --out plots --width 1200 --height 800")
+        {
+            key, output, width, height, epoch, stream, column, label, font, CliContext.Json,
+        };
+        plot.SetAction(CliRunner.Wrap(async (parse, ct) =>
+        {
+            var (w, h) = (parse.GetValue(width), parse.GetValue(height));
+            if (w is < 50 or > 10_000 || h is < 50 or > 10_000)
+            {
+                throw new UsageException($"--width and --height must be between 50 and 10000 pixels (got {w}x{h}).");
+            }
+            var settings = CliContext.Settings(parse);
+            var (project, name) = ClusterCli.RunKey(parse.GetValue(key)!);
+            var folder = parse.GetValue(output) is { } o ? (Url.IsAbsolute(o) ? new Url(o) : Url.FromLocalPath(o)) : (Url?)null;
+            await using var connection = await ClusterCli.ConnectAsync(settings, ct);
+            var result = await RunPlots.WriteAsync(connection.Context, project, name, new RunPlotOptions
+            {
+                OutputFolder = folder, Width = w, Height = h, Epoch = parse.GetValue(epoch), Stream = parse.GetValue(stream),
+                EmbeddingColumn = parse.GetValue(column), LabelColumn = parse.GetValue(label), FontFile = parse.GetValue(font),
+            }, ct);
+            if (parse.GetValue(CliContext.Json))
+            {
+                JsonOutput.Write(new JsonObject
+                {
+                    ["run"] = $"{project}/{name}",
+                    ["folder"] = result.Folder.Value,
+                    ["files"] = new JsonArray([.. result.Files.Select(f => (JsonNode?)new JsonObject
+                    {
+                        ["path"] = f.Url.IsFile ? f.Url.LocalPath : f.Url.Value,
+                        ["url"] = f.Url.Value,
+                        ["kind"] = f.Kind == PlotKind.Aggregates ? "aggregates" : "embeddings",
+                        ["title"] = f.Title,
+                        ["description"] = f.Description,
+                        ["series"] = new JsonArray([.. f.Series.Select(s => (JsonNode?)JsonValue.Create(s))]),
+                        ["points"] = f.Points,
+                        ["source"] = f.Source?.Value,
+                        ["width"] = w,
+                        ["height"] = h,
+                    })]),
+                    ["notes"] = new JsonArray([.. result.Notes.Select(n => (JsonNode?)JsonValue.Create(n))]),
+                });
+                return CliRunner.Ok;
+            }
+            foreach (var f in result.Files)
+            {
+                Console.WriteLine($"{(f.Url.IsFile ? f.Url.LocalPath : f.Url.Value)}  {f.Description}");
+            }
+            foreach (var note in result.Notes)
+            {
+                await Console.Error.WriteLineAsync($"tlc: note: {note}");
+            }
+            return CliRunner.Ok;
+        }));
+        return plot;
     }
 
     private static JsonObject Aggregates(RunInfo r) => new(r.LatestAggregates.OrderBy(kv => kv.Key, StringComparer.Ordinal)
