@@ -9,7 +9,7 @@ source "$repo/scripts/lib.sh"
 command -v dotnet >/dev/null 2>&1 || { echo "The .NET SDK (10.0) is required: https://learn.microsoft.com/dotnet/core/install/linux-debian" >&2; exit 1; }
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
-ensure_apt_packages dataset-fashion-mnist
+ensure_apt_packages dataset-fashion-mnist fonts-dejavu-core
 data="${TLC_DEMO_DATA:-$HOME/.cache/tlc/demo-data}"
 coco="$data/labelme/instance_segmentation/data_dataset_coco/annotations.json"
 if [ ! -f "$coco" ]; then
