@@ -312,11 +312,11 @@ internal sealed partial class MetricsJobGrain(
     {
         Job.Status = status;
         Job.Finished = time.GetUtcNow();
+        TlcMetrics.JobEnded(TlcMetrics.Metrics, status, Job.Started, Job.Finished);
         await state.WriteStateAsync();
         _ended.TrySetResult();
         await GrainFactory.GetGrain<IJobQueueGrain>(TlcGrainNames.Default).RemoveAsync(Job.Spec!.JobId);
         LogFinished(logger, Job.Spec.JobId, status, Job.Errors.FirstOrDefault());
-        TlcMetrics.JobEnded(TlcMetrics.Metrics, status, Job.Started, Job.Finished);
     }
 
     private JobProgress Progress()

@@ -363,11 +363,11 @@ internal sealed partial class ImportJobGrain(
         }
         Job.Status = status;
         Job.Finished = time.GetUtcNow();
+        TlcMetrics.JobEnded(TlcMetrics.Imports, status, Job.Started, Job.Finished);
         await state.WriteStateAsync();
         _ended.TrySetResult();
         await GrainFactory.GetGrain<IJobQueueGrain>(TlcGrainNames.ImportQueue).RemoveAsync(Job.Spec!.JobId);
         LogFinished(logger, Job.Spec.JobId, status, Job.Errors.FirstOrDefault());
-        TlcMetrics.JobEnded(TlcMetrics.Imports, status, Job.Started, Job.Finished);
     }
 
     private ImportProgress Progress()
