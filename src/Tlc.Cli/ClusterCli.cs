@@ -18,6 +18,36 @@ internal static class ClusterCli
         DefaultValueFactory = _ => [],
     };
 
+    /// <summary><c>--otlp-endpoint URL</c>: exports metrics to an OpenTelemetry collector (overrides <c>observability.otlp_endpoint</c>).</summary>
+    public static Option<string?> OtlpEndpoint() => new("--otlp-endpoint")
+    {
+        Description = "Export metrics (meters Tlc and Microsoft.Orleans) to this OTLP endpoint: http://HOST:4317 (gRPC), or a URL\n" +
+            "ending in /v1/metrics (HTTP/protobuf). Default: observability.otlp_endpoint of the settings, else none.",
+    };
+
+    /// <summary><c>--metrics-console</c>: writes metrics to the console (overrides <c>observability.metrics_console</c>).</summary>
+    public static Option<bool> MetricsConsole() => new("--metrics-console")
+    {
+        Description = "Also write metrics to the console every observability.export_interval_seconds (default 10).",
+    };
+
+    /// <summary>Applies <c>--otlp-endpoint</c> and <c>--metrics-console</c> to the settings.</summary>
+    public static void ApplyMetricsExport(TlcOptions settings, ParseResult parse, Option<string?> otlp, Option<bool> console)
+    {
+        if (parse.GetValue(otlp) is { } endpoint)
+        {
+            if (!(Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
+            {
+                throw new UsageException($"--otlp-endpoint must be an http(s) URL, got '{endpoint}'.");
+            }
+            settings.Observability.OtlpEndpoint = endpoint;
+        }
+        if (parse.GetValue(console))
+        {
+            settings.Observability.MetricsConsole = true;
+        }
+    }
+
     /// <summary>
     /// Connects with the command's settings: the configured Azure cluster, or the root's embedded silo — the running one, or
     /// one started in this process for the command's duration.

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Tlc.Cluster;
+using Tlc.Diagnostics;
 
 namespace Tlc.Grains;
 
@@ -123,10 +124,12 @@ internal sealed partial class MetricsJobGrain(
                 if (wasLeased)
                 {
                     _expirations++;
+                    TlcMetrics.LeaseExpired(TlcMetrics.Metrics);
                 }
                 if (grant.Attempt > 1)
                 {
                     _retries++;
+                    TlcMetrics.Retried(TlcMetrics.Metrics);
                 }
                 Apply(index, WorkStatus.Leased, grant.Deadline, 0);
                 grants.Add(grant);
@@ -184,6 +187,7 @@ internal sealed partial class MetricsJobGrain(
         await Task.WhenAll(Enumerable.Range(0, _parts.Length).Select(i => GrainFactory.GetGrain<IPartGrain>(TlcGrainNames.PartKey(spec.JobId, i)).CancelAsync()));
         await GrainFactory.GetGrain<IJobQueueGrain>(TlcGrainNames.Default).RemoveAsync(spec.JobId);
         LogFinished(logger, spec.JobId, Job.Status, null);
+        TlcMetrics.JobEnded(TlcMetrics.Metrics, Job.Status, Job.Started, Job.Finished);
         _ended.TrySetResult();
         return Progress();
     }
@@ -308,6 +312,7 @@ internal sealed partial class MetricsJobGrain(
     {
         Job.Status = status;
         Job.Finished = time.GetUtcNow();
+        TlcMetrics.JobEnded(TlcMetrics.Metrics, status, Job.Started, Job.Finished);
         await state.WriteStateAsync();
         _ended.TrySetResult();
         await GrainFactory.GetGrain<IJobQueueGrain>(TlcGrainNames.Default).RemoveAsync(Job.Spec!.JobId);

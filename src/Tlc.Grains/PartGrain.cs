@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Tlc.Cluster;
+using Tlc.Diagnostics;
 
 namespace Tlc.Grains;
 
@@ -80,6 +81,10 @@ internal sealed class PartGrain(
         }
         Part.Commit = commit;
         await State.WriteStateAsync();
+        if (HasJob)
+        {
+            TlcMetrics.ItemCommitted(TlcMetrics.Metrics);
+        }
         await Task.WhenAll(NotifySinkAsync(), NotifyJobAsync());
         return new CommitResult(CommitOutcome.Accepted);
     }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Tlc.Cluster;
+using Tlc.Diagnostics;
 using Tlc.Tables.Import.Jobs;
 
 namespace Tlc.Workers;
@@ -56,6 +57,7 @@ public sealed partial class WorkerHost
         // Until the commit is sent, and when it lost, the staged file is nobody's; once it may have been accepted, it stays.
         var deleteStaged = true;
         var writeId = ImportJobs.WriteId(task.Job.JobId, task.Chunk.Index, task.Lease.Attempt, task.Lease.Token);
+        TlcMetrics.ItemStarted(TlcMetrics.Imports);
         try
         {
             Interlocked.Add(ref _importBytesStarted, task.Chunk.Bytes);
@@ -75,6 +77,10 @@ public sealed partial class WorkerHost
             await work.CancelAsync().ConfigureAwait(false);
             Interlocked.Increment(ref _chunksConverted);
             LogChunkCommitted(_logger, Identity.ToString(), task.Job.JobId, task.Chunk.Index, task.Lease.Attempt, result.Outcome, conversion.Rows, watch.Elapsed.TotalSeconds);
+            if (result.Outcome is CommitOutcome.Accepted or CommitOutcome.Duplicate)
+            {
+                TlcMetrics.ItemDone(TlcMetrics.Imports, conversion.Rows, watch.Elapsed);
+            }
             if (result.Outcome == CommitOutcome.Rejected)
             {
                 throw new InvalidOperationException(result.Reason ?? "the commit was rejected");
@@ -102,6 +108,7 @@ public sealed partial class WorkerHost
         }
         finally
         {
+            TlcMetrics.ItemEnded(TlcMetrics.Imports);
             await work.CancelAsync().ConfigureAwait(false);
             await renewal.ConfigureAwait(false);
             if (deleteStaged && conversion?.File is { } staged)

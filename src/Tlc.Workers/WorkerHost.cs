@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Tlc.Cluster;
+using Tlc.Diagnostics;
 
 namespace Tlc.Workers;
 
@@ -205,6 +206,7 @@ public sealed partial class WorkerHost
         using var work = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var renewal = RenewLoopAsync(part, task, work);
         var watch = Stopwatch.StartNew();
+        TlcMetrics.ItemStarted(TlcMetrics.Metrics);
         try
         {
             var output = await _executor.ExecuteAsync(task, work.Token).ConfigureAwait(false);
@@ -218,6 +220,10 @@ public sealed partial class WorkerHost
             var result = await CommitAsync(part, commit, cancellationToken).ConfigureAwait(false);
             await work.CancelAsync().ConfigureAwait(false);
             LogCommitted(_logger, Identity.ToString(), task.Job.JobId, task.Shard.Index, task.Lease.Attempt, result.Outcome, output.Rows, watch.Elapsed.TotalSeconds);
+            if (result.Outcome is CommitOutcome.Accepted or CommitOutcome.Duplicate)
+            {
+                TlcMetrics.ItemDone(TlcMetrics.Metrics, output.Rows, watch.Elapsed);
+            }
             if (result.Outcome == CommitOutcome.Rejected)
             {
                 throw new InvalidOperationException(result.Reason ?? "the commit was rejected");
@@ -248,6 +254,7 @@ public sealed partial class WorkerHost
         }
         finally
         {
+            TlcMetrics.ItemEnded(TlcMetrics.Metrics);
             await work.CancelAsync().ConfigureAwait(false);
             await renewal.ConfigureAwait(false);
         }

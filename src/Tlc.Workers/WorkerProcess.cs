@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Tlc.Metrics;
+using Tlc.Silo.Hosting;
 using Tlc.Tables.Configuration;
 using TorchSharp;
 
@@ -11,7 +12,8 @@ namespace Tlc.Workers;
 /// registries, sets libtorch's threads and the device, then runs a <see cref="WorkerHost"/> with a
 /// <see cref="MetricsShardExecutor"/> until asked to stop, logging one line per shard. A stop request drains: current
 /// shards finish and commit, no new leases are taken, and the process ends with 0. <c>tlc worker</c> and
-/// <c>dotnet Tlc.Workers.dll</c> both run this.
+/// <c>dotnet Tlc.Workers.dll</c> both run this. It exports metrics while it runs when <c>observability</c> settings ask
+/// (<see cref="TlcTelemetry"/>).
 /// </summary>
 public static class WorkerProcess
 {
@@ -39,6 +41,7 @@ public static class WorkerProcess
             models.AddRange(ModelRegistry.Default.LoadPlugins(folder));
             collectors.AddRange(CollectorRegistry.Default.LoadPlugins(folder));
         }
+        using var metrics = TlcTelemetry.StartMetricsExport(settings.Observability, "tlc-worker");
         var torchThreads = options.TorchThreads ?? Environment.ProcessorCount;
         torch.set_num_threads(torchThreads);
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Tlc.Cluster;
+using Tlc.Diagnostics;
 
 namespace Tlc.Grains.Imports;
 
@@ -69,6 +70,7 @@ internal sealed class ImportChunkGrain(
         }
         Chunk.Commit = commit;
         await State.WriteStateAsync();
+        TlcMetrics.ItemCommitted(TlcMetrics.Imports);
         await NotifyJobAsync();
         return new CommitResult(CommitOutcome.Accepted);
     }

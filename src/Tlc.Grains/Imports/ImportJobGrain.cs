@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Tlc.Cluster;
+using Tlc.Diagnostics;
 using Tlc.Tables.Import.Jobs;
 using Tlc.Tables.Storage;
 using Tlc.Tables.Urls;
@@ -116,10 +117,12 @@ internal sealed partial class ImportJobGrain(
             if (wasLeased)
             {
                 _expirations++;
+                TlcMetrics.LeaseExpired(TlcMetrics.Imports);
             }
             if (grant.Attempt > 1)
             {
                 _retries++;
+                TlcMetrics.Retried(TlcMetrics.Imports);
             }
             Apply(index, WorkStatus.Leased, grant.Deadline, 0, null);
             grants.Add(grant);
@@ -360,6 +363,7 @@ internal sealed partial class ImportJobGrain(
         }
         Job.Status = status;
         Job.Finished = time.GetUtcNow();
+        TlcMetrics.JobEnded(TlcMetrics.Imports, status, Job.Started, Job.Finished);
         await state.WriteStateAsync();
         _ended.TrySetResult();
         await GrainFactory.GetGrain<IJobQueueGrain>(TlcGrainNames.ImportQueue).RemoveAsync(Job.Spec!.JobId);

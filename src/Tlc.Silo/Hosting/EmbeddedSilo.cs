@@ -76,6 +76,8 @@ public sealed class EmbeddedSilo : IAsyncDisposable
 
     /// <summary>
     /// Starts the embedded silo for the settings' root, or returns null when another process holds the root's lock.
+    /// With <c>observability.dashboard</c> it also serves the Orleans dashboard (an ASP.NET Core listener on
+    /// <c>observability.dashboard_host</c>:<c>dashboard_port</c>).
     /// </summary>
     public static async Task<EmbeddedSilo?> TryStartAsync(TlcOptions settings, Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default)
     {
@@ -96,19 +98,16 @@ public sealed class EmbeddedSilo : IAsyncDisposable
             var endpoints = new SiloEndpoints(
                 settings.Cluster.SiloPort > 0 ? settings.Cluster.SiloPort : FreePort(),
                 settings.Cluster.GatewayPort > 0 ? settings.Cluster.GatewayPort : FreePort());
-            var host = Microsoft.Extensions.Hosting.Host.CreateDefaultBuilder()
-                .UseContentRoot(AppContext.BaseDirectory)
-                .ConfigureLogging(builder =>
-                {
-                    builder.ClearProviders();
-                    if (logging is not null)
-                    {
-                        logging(builder);
-                    }
-                })
-                .UseOrleans(silo => silo.UseTlc(settings, endpoints))
-                .Build();
-            await host.StartAsync(cancellationToken).ConfigureAwait(false);
+            var host = SiloHosts.Build(settings, endpoints, logging, AppContext.BaseDirectory);
+            try
+            {
+                await host.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                host.Dispose();
+                throw;
+            }
             var info = new RunningSilo(Environment.ProcessId, endpoints.SiloPort, endpoints.GatewayPort);
             var infoPath = Path.Combine(folder, "silo.json");
             File.WriteAllText(infoPath + ".tmp", JsonSerializer.Serialize(info));

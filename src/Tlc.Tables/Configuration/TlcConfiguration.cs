@@ -92,6 +92,24 @@ public static class TlcConfiguration
         {
             throw new FormatException($"cluster.mode must be embedded or azure, got '{options.Cluster.Mode}'.");
         }
+        var observability = options.Observability;
+        if (!string.IsNullOrWhiteSpace(observability.OtlpEndpoint)
+            && !(Uri.TryCreate(observability.OtlpEndpoint, UriKind.Absolute, out var otlp) && otlp.Scheme is "http" or "https"))
+        {
+            throw new FormatException($"observability.otlp_endpoint must be an http(s) URL, got '{observability.OtlpEndpoint}'.");
+        }
+        if (!(observability.ExportIntervalSeconds > 0))
+        {
+            throw new FormatException($"observability.export_interval_seconds must be positive, got {observability.ExportIntervalSeconds}.");
+        }
+        if (observability.DashboardPort is < 1 or > 65535)
+        {
+            throw new FormatException($"observability.dashboard_port must be a TCP port (1-65535), got {observability.DashboardPort}.");
+        }
+        if (!System.Net.IPAddress.TryParse(observability.DashboardHost, out _))
+        {
+            throw new FormatException($"observability.dashboard_host must be an IP address, got '{observability.DashboardHost}'.");
+        }
         if (options.Cluster.GrainDirectory is not ("standard" or "distributed"))
         {
             throw new FormatException($"cluster.grain_directory must be standard or distributed, got '{options.Cluster.GrainDirectory}'.");

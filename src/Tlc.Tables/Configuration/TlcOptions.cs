@@ -32,6 +32,10 @@ public sealed class TlcOptions
     [ConfigurationKeyName("cluster")]
     public ClusterSettings Cluster { get; set; } = new();
 
+    /// <summary>Metrics export and the Orleans dashboard of <c>tlc silo</c> and <c>tlc worker</c>.</summary>
+    [ConfigurationKeyName("observability")]
+    public ObservabilitySettings Observability { get; set; } = new();
+
     /// <summary>The effective root URL.</summary>
     public Url RootUrl => new(string.IsNullOrWhiteSpace(Root) ? DefaultRoot() : Root);
 
@@ -137,4 +141,47 @@ public sealed class ClusterSettings
 
     /// <summary>True for <c>mode: azure</c>.</summary>
     public bool IsAzure => string.Equals(Mode, "azure", StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>
+/// Observability of the server processes (<c>tlc silo</c>, <c>tlc worker</c>): where Tlc's metrics (the <c>Tlc</c> meter)
+/// and Orleans' own go, and the Orleans dashboard. Everything is off by default.
+/// </summary>
+public sealed class ObservabilitySettings
+{
+    /// <summary>The default port of the Orleans dashboard.</summary>
+    public const int DefaultDashboardPort = 8080;
+
+    /// <summary>
+    /// An OpenTelemetry collector's OTLP endpoint (e.g. <c>http://localhost:4317</c> for gRPC; a URL ending in
+    /// <c>/v1/metrics</c> selects HTTP/protobuf) that metrics are exported to. Default: none.
+    /// </summary>
+    [ConfigurationKeyName("otlp_endpoint")]
+    public string? OtlpEndpoint { get; set; }
+
+    /// <summary>Also writes metrics to the console (every <see cref="ExportIntervalSeconds"/>). Default: false.</summary>
+    [ConfigurationKeyName("metrics_console")]
+    public bool MetricsConsole { get; set; }
+
+    /// <summary>Seconds between metric exports. Default: 10.</summary>
+    [ConfigurationKeyName("export_interval_seconds")]
+    public double ExportIntervalSeconds { get; set; } = 10;
+
+    /// <summary>Serves the Orleans dashboard from the silo (<c>tlc silo</c>, or a silo a command starts). Default: false.</summary>
+    [ConfigurationKeyName("dashboard")]
+    public bool Dashboard { get; set; }
+
+    /// <summary>The dashboard's HTTP port. Default: 8080.</summary>
+    [ConfigurationKeyName("dashboard_port")]
+    public int DashboardPort { get; set; } = DefaultDashboardPort;
+
+    /// <summary>
+    /// The address the dashboard listens on. Default: <c>127.0.0.1</c> (this machine only: the dashboard has no
+    /// authentication; use <c>0.0.0.0</c> only on a trusted network).
+    /// </summary>
+    [ConfigurationKeyName("dashboard_host")]
+    public string DashboardHost { get; set; } = "127.0.0.1";
+
+    /// <summary>True when metrics are exported anywhere.</summary>
+    public bool ExportsMetrics => !string.IsNullOrWhiteSpace(OtlpEndpoint) || MetricsConsole;
 }
