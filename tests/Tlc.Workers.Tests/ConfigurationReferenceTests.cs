@@ -137,6 +137,7 @@ public sealed class ConfigurationReferenceTests
         _ when type == typeof(string) => "string",
         _ when type == typeof(int) => "int",
         _ when type == typeof(double) => "number",
+        _ when type == typeof(bool) => "bool",
         _ when typeof(IDictionary).IsAssignableFrom(type) => "map",
         _ => throw new InvalidOperationException($"No settings type name for {type}."),
     };

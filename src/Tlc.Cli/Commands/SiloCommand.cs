@@ -23,8 +23,8 @@ internal static class SiloCommand
         var command = new Command("silo",
             "Run a silo until Ctrl+C or SIGTERM: the embedded single-node silo of the root (grain state on local disk; other tlc\n" +
             "processes on the root connect to it), or with cluster.mode azure a member of the configured Azure Storage cluster.\n" +
-            "Examples: tlc silo --root /data/tlc\n" +
-            "          tlc silo --root /data/tlc --dashboard --dashboard-port 8080 --otlp-endpoint http://localhost:4317")
+            "Example: tlc silo --root /data/tlc\n" +
+            "Example: tlc silo --root /data/tlc --dashboard --dashboard-port 8080 --otlp-endpoint http://localhost:4317")
         {
             dashboard, dashboardPort, otlp, metricsConsole,
         };
