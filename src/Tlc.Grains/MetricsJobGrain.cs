@@ -16,16 +16,9 @@ internal sealed partial class MetricsJobGrain(
     ILogger<MetricsJobGrain> logger) : Grain, IMetricsJobGrain
 {
     private JobState Job => state.State;
-    private WorkStatus[] _parts = [];
-    private DateTimeOffset[] _deadlines = [];
-    private readonly SortedSet<int> _pending = [];
-    private long[] _rows = [];
-    private int _expirations;
-    private int _retries;
+    private readonly LeasedItemsView _parts = new(TlcMetrics.Metrics);
     private bool _publishing;
     private bool _starting;
-    private int _failed;
-    private int _committed;
 
     /// <summary>Completed when the job ends (completed, failed, cancelled); replaced when a retry revives it.</summary>
     private TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -39,7 +32,7 @@ internal sealed partial class MetricsJobGrain(
         if (Job.Spec is { } spec)
         {
             await RebuildViewAsync(spec);
-            if (Job.Status is JobStatus.Running or JobStatus.Publishing or JobStatus.Pending && _parts.All(p => p == WorkStatus.Committed))
+            if (Job.Status is JobStatus.Running or JobStatus.Publishing or JobStatus.Pending && _parts.AllCommitted)
             {
                 SchedulePublish();
             }
@@ -70,10 +63,7 @@ internal sealed partial class MetricsJobGrain(
             RequireFullCoverage: !spec.ExcludeZeroWeights));
         await Task.WhenAll(spec.Shards.Select(plan =>
             GrainFactory.GetGrain<IPartGrain>(TlcGrainNames.PartKey(spec.JobId, plan.Index)).InitAsync(spec.JobId, plan, spec.MaxAttempts, spec.LeaseDuration)));
-        _parts = new WorkStatus[spec.Shards.Length];
-        _deadlines = new DateTimeOffset[spec.Shards.Length];
-        _rows = new long[spec.Shards.Length];
-        _pending.UnionWith(Enumerable.Range(0, spec.Shards.Length));
+        _parts.Reset(spec.Shards.Length);
         await GrainFactory.GetGrain<IJobQueueGrain>(TlcGrainNames.Default).EnqueueAsync(spec.JobId);
         LogSubmitted(logger, spec.JobId, spec.TableUrl, spec.Shards.Length, spec.Shards.Sum(s => s.ExpectedRows));
         return Progress();
@@ -89,52 +79,12 @@ internal sealed partial class MetricsJobGrain(
             return [];
         }
         var now = time.GetUtcNow();
-        var grants = new List<LeaseGrant>();
-        // Pending parts first, then leased parts whose lease ran out (reclaimed now, as workers ask); tried in batches, in parallel.
-        var candidates = _pending.Take(max).ToList();
-        if (candidates.Count < max)
+        var grants = await _parts.LeaseAsync(max, now, index => Part(spec, index).TryLeaseAsync(worker), async index =>
         {
-            // Only when nothing is pending: look for leases that ran out.
-            candidates.AddRange(Enumerable.Range(0, _parts.Length).Where(i => _parts[i] == WorkStatus.Leased && _deadlines[i] <= now).Take(max - candidates.Count));
-        }
-        var next = 0;
-        while (grants.Count < max && next < candidates.Count)
-        {
-            var batch = candidates.Skip(next).Take(max - grants.Count).ToList();
-            foreach (var index in batch)
-            {
-                _pending.Remove(index);
-            }
-            next += batch.Count;
-            var results = await Task.WhenAll(batch.Select(async index =>
-            {
-                var part = GrainFactory.GetGrain<IPartGrain>(TlcGrainNames.PartKey(spec.JobId, index));
-                var grant = await part.TryLeaseAsync(worker);
-                // Refused: the part's own state disagreed with the view (or it failed on expiry).
-                var info = grant is null ? await part.GetAsync() : null;
-                return (Index: index, WasLeased: _parts[index] == WorkStatus.Leased, Grant: grant, Info: info);
-            }));
-            foreach (var (index, wasLeased, grant, info) in results)
-            {
-                if (grant is null)
-                {
-                    Apply(index, info!.Lease.Status, info.Lease.Deadline, info.Commit?.Rows ?? 0);
-                    continue;
-                }
-                if (wasLeased)
-                {
-                    _expirations++;
-                    TlcMetrics.LeaseExpired(TlcMetrics.Metrics);
-                }
-                if (grant.Attempt > 1)
-                {
-                    _retries++;
-                    TlcMetrics.Retried(TlcMetrics.Metrics);
-                }
-                Apply(index, WorkStatus.Leased, grant.Deadline, 0);
-                grants.Add(grant);
-            }
-        }
+            // Refused: the part's own state disagreed with the view (or it failed on expiry).
+            var info = await Part(spec, index).GetAsync();
+            return (info.Lease, info.Commit?.Rows ?? 0, null);
+        });
         if (grants.Count > 0 && Job.Status == JobStatus.Pending && !_starting)
         {
             // One interleaved request records the start; the others go on.
@@ -149,16 +99,16 @@ internal sealed partial class MetricsJobGrain(
 
     public async Task PartChangedAsync(int index, WorkStatus status, long rows)
     {
-        if (Job.Spec is null || index < 0 || index >= _parts.Length)
+        if (Job.Spec is null || index < 0 || index >= _parts.Count)
         {
             return;
         }
-        Apply(index, status, status == WorkStatus.Leased ? _deadlines[index] : default, rows);
+        _parts.Apply(index, status, status == WorkStatus.Leased ? _parts.DeadlineOf(index) : default, rows);
         if (status == WorkStatus.Failed)
         {
             await CheckFailedAsync();
         }
-        else if (status == WorkStatus.Committed && Job.Status is JobStatus.Running or JobStatus.Pending && _committed == _parts.Length)
+        else if (status == WorkStatus.Committed && Job.Status is JobStatus.Running or JobStatus.Pending && _parts.AllCommitted)
         {
             SchedulePublish();
         }
@@ -184,7 +134,7 @@ internal sealed partial class MetricsJobGrain(
         Job.Status = JobStatus.Cancelled;
         Job.Finished = time.GetUtcNow();
         await state.WriteStateAsync();
-        await Task.WhenAll(Enumerable.Range(0, _parts.Length).Select(i => GrainFactory.GetGrain<IPartGrain>(TlcGrainNames.PartKey(spec.JobId, i)).CancelAsync()));
+        await Task.WhenAll(Enumerable.Range(0, _parts.Count).Select(i => Part(spec, i).CancelAsync()));
         await GrainFactory.GetGrain<IJobQueueGrain>(TlcGrainNames.Default).RemoveAsync(spec.JobId);
         LogFinished(logger, spec.JobId, Job.Status, null);
         TlcMetrics.JobEnded(TlcMetrics.Metrics, Job.Status, Job.Started, Job.Finished);
@@ -198,10 +148,9 @@ internal sealed partial class MetricsJobGrain(
         {
             return Progress();
         }
-        await Task.WhenAll(Enumerable.Range(0, _parts.Length).Where(i => _parts[i] == WorkStatus.Failed)
-            .Select(i => GrainFactory.GetGrain<IPartGrain>(TlcGrainNames.PartKey(spec.JobId, i)).ResetAsync()));
+        await Task.WhenAll(_parts.IndexesOf(WorkStatus.Failed).Select(i => Part(spec, i).ResetAsync()));
         await RebuildViewAsync(spec);
-        Job.Status = _parts.All(p => p == WorkStatus.Committed) ? JobStatus.Publishing : JobStatus.Running;
+        Job.Status = _parts.AllCommitted ? JobStatus.Publishing : JobStatus.Running;
         if (_ended.Task.IsCompleted)
         {
             _ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -217,58 +166,21 @@ internal sealed partial class MetricsJobGrain(
         return Progress();
     }
 
-    private void Apply(int index, WorkStatus status, DateTimeOffset deadline, long rows)
-    {
-        Count(_parts[index], -1);
-        Count(status, +1);
-        if (status == WorkStatus.Pending)
-        {
-            _pending.Add(index);
-        }
-        else
-        {
-            _pending.Remove(index);
-        }
-        _parts[index] = status;
-        _deadlines[index] = deadline;
-        _rows[index] = status == WorkStatus.Committed ? rows : 0;
-    }
-
-    private void Count(WorkStatus status, int delta)
-    {
-        if (status == WorkStatus.Failed)
-        {
-            _failed += delta;
-        }
-        else if (status == WorkStatus.Committed)
-        {
-            _committed += delta;
-        }
-    }
+    private IPartGrain Part(MetricsJobSpec spec, int index) => GrainFactory.GetGrain<IPartGrain>(TlcGrainNames.PartKey(spec.JobId, index));
 
     private async Task RebuildViewAsync(MetricsJobSpec spec)
     {
-        var infos = await Task.WhenAll(Enumerable.Range(0, spec.Shards.Length)
-            .Select(i => GrainFactory.GetGrain<IPartGrain>(TlcGrainNames.PartKey(spec.JobId, i)).GetAsync()));
-        _parts = infos.Select(i => i.Lease.Status).ToArray();
-        _failed = _parts.Count(p => p == WorkStatus.Failed);
-        _committed = _parts.Count(p => p == WorkStatus.Committed);
-        _pending.Clear();
-        _pending.UnionWith(Enumerable.Range(0, _parts.Length).Where(i => _parts[i] == WorkStatus.Pending));
-        _deadlines = infos.Select(i => i.Lease.Deadline).ToArray();
-        _rows = infos.Select(i => i.Commit?.Rows ?? 0).ToArray();
-        _expirations = infos.Sum(i => i.Lease.Expirations);
-        _retries = infos.Sum(i => Math.Max(0, i.Lease.Attempt - 1));
+        var infos = await Task.WhenAll(Enumerable.Range(0, spec.Shards.Length).Select(i => Part(spec, i).GetAsync()));
+        _parts.Rebuild([.. infos.Select(i => (i.Lease, i.Commit?.Rows ?? 0, (string?)null))]);
     }
 
     private async Task CheckFailedAsync()
     {
-        if (Job.Spec is not { } spec || Job.Status is not (JobStatus.Pending or JobStatus.Running) || _failed == 0)
+        if (Job.Spec is not { } spec || Job.Status is not (JobStatus.Pending or JobStatus.Running) || _parts.Failed == 0)
         {
             return;
         }
-        var failed = Enumerable.Range(0, _parts.Length).Where(i => _parts[i] == WorkStatus.Failed).ToList();
-        var infos = await Task.WhenAll(failed.Select(i => GrainFactory.GetGrain<IPartGrain>(TlcGrainNames.PartKey(spec.JobId, i)).GetAsync()));
+        var infos = await Task.WhenAll(_parts.IndexesOf(WorkStatus.Failed).Select(i => Part(spec, i).GetAsync()));
         Job.Errors = infos.SelectMany(i => i.Lease.Errors.Select(e => $"shard {i.Index}: {e}")).ToList();
         await FinishAsync(JobStatus.Failed);
     }
@@ -323,7 +235,7 @@ internal sealed partial class MetricsJobGrain(
     {
         var spec = Job.Spec;
         var rows = spec?.Shards.Sum(s => s.ExpectedRows) ?? 0;
-        var committedRows = _rows.Sum();
+        var committedRows = _parts.CommittedRows;
         var now = time.GetUtcNow();
         var elapsed = Job.Started is { } started ? ((Job.Finished ?? now) - started).TotalSeconds : 0;
         var rate = elapsed > 0 ? committedRows / elapsed : 0;
@@ -331,10 +243,10 @@ internal sealed partial class MetricsJobGrain(
         {
             JobId = spec?.JobId ?? this.GetPrimaryKeyString(),
             Status = Job.Status,
-            Shards = _parts.Length,
-            ShardsCommitted = _parts.Count(p => p == WorkStatus.Committed),
-            ShardsLeased = _parts.Count(p => p == WorkStatus.Leased),
-            ShardsFailed = _parts.Count(p => p == WorkStatus.Failed),
+            Shards = _parts.Count,
+            ShardsCommitted = _parts.Committed,
+            ShardsLeased = _parts.CountOf(WorkStatus.Leased),
+            ShardsFailed = _parts.Failed,
             Rows = rows,
             RowsCommitted = committedRows,
             RowsPerSecond = rate,
@@ -344,8 +256,8 @@ internal sealed partial class MetricsJobGrain(
             Submitted = spec?.Submitted ?? default,
             Finished = Job.Finished,
             RunKey = spec?.RunKey ?? "",
-            LeaseExpirations = _expirations,
-            Retries = _retries,
+            LeaseExpirations = _parts.Expirations,
+            Retries = _parts.Retries,
         };
     }
 }

@@ -23,13 +23,7 @@ internal sealed partial class ImportJobGrain(
     private static readonly TimeSpan LongestWait = TimeSpan.FromMinutes(1);
 
     private ImportJobState Job => state.State;
-    private WorkStatus[] _chunks = [];
-    private DateTimeOffset[] _deadlines = [];
-    private long[] _rows = [];
-    private string?[] _errors = [];
-    private readonly SortedSet<int> _pending = [];
-    private int _expirations;
-    private int _retries;
+    private readonly LeasedItemsView _chunks = new(TlcMetrics.Imports);
     private bool _publishing;
     private bool _starting;
     private TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -43,7 +37,7 @@ internal sealed partial class ImportJobGrain(
         if (Job.Spec is { } spec)
         {
             await RebuildViewAsync(spec);
-            if (Job.Status is JobStatus.Pending or JobStatus.Running or JobStatus.Publishing && _chunks.All(c => c == WorkStatus.Committed))
+            if (Job.Status is JobStatus.Pending or JobStatus.Running or JobStatus.Publishing && _chunks.AllCommitted)
             {
                 SchedulePublish();
             }
@@ -70,11 +64,7 @@ internal sealed partial class ImportJobGrain(
         Job.Status = JobStatus.Pending;
         await state.WriteStateAsync();
         await Task.WhenAll(spec.Chunks.Select(c => ChunkGrain(spec.JobId, c.Index).InitAsync(spec.JobId, c.Index, spec.MaxAttempts, spec.LeaseDuration)));
-        _chunks = new WorkStatus[spec.Chunks.Length];
-        _deadlines = new DateTimeOffset[spec.Chunks.Length];
-        _rows = new long[spec.Chunks.Length];
-        _errors = new string?[spec.Chunks.Length];
-        _pending.UnionWith(Enumerable.Range(0, spec.Chunks.Length));
+        _chunks.Reset(spec.Chunks.Length);
         await GrainFactory.GetGrain<IJobQueueGrain>(TlcGrainNames.ImportQueue).EnqueueAsync(spec.JobId);
         LogSubmitted(logger, spec.JobId, spec.Format, spec.SourceUrl, spec.TableUrl, spec.Chunks.Length, spec.Chunks.Sum(c => c.Bytes));
         return Progress();
@@ -90,43 +80,12 @@ internal sealed partial class ImportJobGrain(
             return [];
         }
         var now = time.GetUtcNow();
-        var candidates = _pending.Take(max).ToList();
-        if (candidates.Count < max)
+        var grants = await _chunks.LeaseAsync(max, now, index => ChunkGrain(spec.JobId, index).TryLeaseAsync(worker), async index =>
         {
-            candidates.AddRange(Enumerable.Range(0, _chunks.Length).Where(i => _chunks[i] == WorkStatus.Leased && _deadlines[i] <= now).Take(max - candidates.Count));
-        }
-        foreach (var index in candidates)
-        {
-            _pending.Remove(index);
-        }
-        var results = await Task.WhenAll(candidates.Select(async index =>
-        {
-            var chunk = ChunkGrain(spec.JobId, index);
-            var grant = await chunk.TryLeaseAsync(worker);
-            var info = grant is null ? await chunk.GetAsync() : null;
-            return (Index: index, WasLeased: _chunks[index] == WorkStatus.Leased, Grant: grant, Info: info);
-        }));
-        var grants = new List<LeaseGrant>();
-        foreach (var (index, wasLeased, grant, info) in results)
-        {
-            if (grant is null)
-            {
-                Apply(index, info!.Lease.Status, info.Lease.Deadline, info.Commit?.Rows ?? 0, info.Commit?.Error);
-                continue;
-            }
-            if (wasLeased)
-            {
-                _expirations++;
-                TlcMetrics.LeaseExpired(TlcMetrics.Imports);
-            }
-            if (grant.Attempt > 1)
-            {
-                _retries++;
-                TlcMetrics.Retried(TlcMetrics.Imports);
-            }
-            Apply(index, WorkStatus.Leased, grant.Deadline, 0, null);
-            grants.Add(grant);
-        }
+            // Refused: the chunk's own state disagreed with the view (or it failed on expiry).
+            var info = await ChunkGrain(spec.JobId, index).GetAsync();
+            return (info.Lease, info.Commit?.Rows ?? 0, info.Commit?.Error);
+        });
         if (grants.Count > 0 && Job.Status == JobStatus.Pending && !_starting)
         {
             _starting = true;
@@ -140,16 +99,16 @@ internal sealed partial class ImportJobGrain(
 
     public async Task ChunkChangedAsync(int index, WorkStatus status, long rows, string? error)
     {
-        if (index < 0 || index >= _chunks.Length)
+        if (index < 0 || index >= _chunks.Count)
         {
             return;
         }
-        Apply(index, status, status == WorkStatus.Leased ? _deadlines[index] : default, rows, error);
+        _chunks.Apply(index, status, status == WorkStatus.Leased ? _chunks.DeadlineOf(index) : default, rows, error);
         if (status == WorkStatus.Failed)
         {
             await CheckFailedAsync();
         }
-        else if (status == WorkStatus.Committed && Job.Status is JobStatus.Pending or JobStatus.Running && _chunks.All(c => c == WorkStatus.Committed))
+        else if (status == WorkStatus.Committed && Job.Status is JobStatus.Pending or JobStatus.Running && _chunks.AllCommitted)
         {
             SchedulePublish();
         }
@@ -172,7 +131,7 @@ internal sealed partial class ImportJobGrain(
         {
             return Progress();
         }
-        await Task.WhenAll(Enumerable.Range(0, _chunks.Length).Select(i => ChunkGrain(spec.JobId, i).CancelAsync()));
+        await Task.WhenAll(Enumerable.Range(0, _chunks.Count).Select(i => ChunkGrain(spec.JobId, i).CancelAsync()));
         await DeleteStagedAsync(spec);
         await FinishAsync(JobStatus.Cancelled);
         return Progress();
@@ -184,9 +143,9 @@ internal sealed partial class ImportJobGrain(
         {
             return Progress();
         }
-        await Task.WhenAll(Enumerable.Range(0, _chunks.Length).Where(i => _chunks[i] == WorkStatus.Failed).Select(i => ChunkGrain(spec.JobId, i).ResetAsync()));
+        await Task.WhenAll(_chunks.IndexesOf(WorkStatus.Failed).Select(i => ChunkGrain(spec.JobId, i).ResetAsync()));
         await RebuildViewAsync(spec);
-        Job.Status = _chunks.All(c => c == WorkStatus.Committed) ? JobStatus.Publishing : JobStatus.Running;
+        Job.Status = _chunks.AllCommitted ? JobStatus.Publishing : JobStatus.Running;
         if (_ended.Task.IsCompleted)
         {
             _ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -202,42 +161,19 @@ internal sealed partial class ImportJobGrain(
         return Progress();
     }
 
-    private void Apply(int index, WorkStatus status, DateTimeOffset deadline, long rows, string? error)
-    {
-        if (status == WorkStatus.Pending)
-        {
-            _pending.Add(index);
-        }
-        else
-        {
-            _pending.Remove(index);
-        }
-        _chunks[index] = status;
-        _deadlines[index] = deadline;
-        _rows[index] = status == WorkStatus.Committed ? rows : 0;
-        _errors[index] = status == WorkStatus.Committed ? error : null;
-    }
-
     private async Task RebuildViewAsync(ImportJobSpec spec)
     {
         var infos = await Task.WhenAll(Enumerable.Range(0, spec.Chunks.Length).Select(i => ChunkGrain(spec.JobId, i).GetAsync()));
-        _chunks = infos.Select(i => i.Lease.Status).ToArray();
-        _deadlines = infos.Select(i => i.Lease.Deadline).ToArray();
-        _rows = infos.Select(i => i.Commit?.Rows ?? 0).ToArray();
-        _errors = infos.Select(i => i.Commit?.Error).ToArray();
-        _pending.Clear();
-        _pending.UnionWith(Enumerable.Range(0, _chunks.Length).Where(i => _chunks[i] == WorkStatus.Pending));
-        _expirations = infos.Sum(i => i.Lease.Expirations);
-        _retries = infos.Sum(i => Math.Max(0, i.Lease.Attempt - 1));
+        _chunks.Rebuild([.. infos.Select(i => (i.Lease, i.Commit?.Rows ?? 0, i.Commit?.Error))]);
     }
 
     private async Task CheckFailedAsync()
     {
-        if (Job.Spec is not { } spec || Job.Status is not (JobStatus.Pending or JobStatus.Running) || !_chunks.Contains(WorkStatus.Failed))
+        if (Job.Spec is not { } spec || Job.Status is not (JobStatus.Pending or JobStatus.Running) || _chunks.Failed == 0)
         {
             return;
         }
-        var failed = Enumerable.Range(0, _chunks.Length).Where(i => _chunks[i] == WorkStatus.Failed).ToList();
+        var failed = _chunks.IndexesOf(WorkStatus.Failed).ToList();
         var infos = await Task.WhenAll(failed.Select(i => ChunkGrain(spec.JobId, i).GetAsync()));
         Job.Errors = infos.SelectMany(i => i.Lease.Errors.Select(e => $"chunk {i.Index}: {e}")).ToList();
         await FinishAsync(JobStatus.Failed);
@@ -355,7 +291,7 @@ internal sealed partial class ImportJobGrain(
 
     private async Task FinishAsync(JobStatus status)
     {
-        if (status != JobStatus.Failed || !_chunks.Contains(WorkStatus.Failed))
+        if (status != JobStatus.Failed || _chunks.Failed == 0)
         {
             // The plan's side files (COCO) are needed until no chunk can be converted again: a job that failed for chunks
             // out of attempts can be retried; one that completed, was cancelled or failed on bad rows cannot.
@@ -374,17 +310,17 @@ internal sealed partial class ImportJobGrain(
     {
         var spec = Job.Spec;
         var bytes = spec?.Chunks.Sum(c => c.Bytes) ?? 0;
-        var bytesCommitted = spec is null ? 0 : Enumerable.Range(0, _chunks.Length).Where(i => _chunks[i] == WorkStatus.Committed).Sum(i => spec.Chunks[i].Bytes);
-        var rows = _rows.Sum();
+        var bytesCommitted = spec is null ? 0 : _chunks.IndexesOf(WorkStatus.Committed).Sum(i => spec.Chunks[i].Bytes);
+        var rows = _chunks.CommittedRows;
         var elapsed = Job.Started is { } started ? ((Job.Finished ?? time.GetUtcNow()) - started).TotalSeconds : 0;
         var byteRate = elapsed > 0 ? bytesCommitted / elapsed : 0;
         return new ImportProgress
         {
             JobId = spec?.JobId ?? this.GetPrimaryKeyString(),
             Status = Job.Status,
-            Chunks = _chunks.Length,
-            ChunksCommitted = _chunks.Count(c => c == WorkStatus.Committed),
-            ChunksLeased = _chunks.Count(c => c == WorkStatus.Leased),
+            Chunks = _chunks.Count,
+            ChunksCommitted = _chunks.Committed,
+            ChunksLeased = _chunks.CountOf(WorkStatus.Leased),
             RowsCommitted = rows,
             Bytes = bytes,
             BytesCommitted = bytesCommitted,
@@ -393,11 +329,11 @@ internal sealed partial class ImportJobGrain(
             TableUrl = Job.TableUrl,
             QuarantineTableUrl = Job.QuarantineTableUrl,
             RowsQuarantined = Job.RowsQuarantined,
-            Errors = HasEnded ? [.. Job.Errors] : [.. _errors.OfType<string>()],
+            Errors = HasEnded ? [.. Job.Errors] : [.. Enumerable.Range(0, _chunks.Count).Select(_chunks.ErrorOf).OfType<string>()],
             Submitted = spec?.Submitted ?? default,
             Finished = Job.Finished,
-            LeaseExpirations = _expirations,
-            Retries = _retries,
+            LeaseExpirations = _chunks.Expirations,
+            Retries = _chunks.Retries,
         };
     }
 }
