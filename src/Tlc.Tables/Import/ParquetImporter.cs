@@ -177,7 +177,7 @@ internal static class ParquetImporter
     /// first row group read).
     /// </summary>
     internal static async Task CopyAsync(ImportInput input, FileReader reader, List<SchemaField> fields, TableSchema schema, TableWriter writer,
-        int[]? rowGroups, long firstRow, CancellationToken cancellationToken, Action<long, string?, string>? quarantine = null)
+        int[]? rowGroups, long firstRow, CancellationToken cancellationToken, Action<long, string?, string>? quarantine = null, bool readAhead = false)
     {
         if (rowGroups is { Length: 0 })
         {
@@ -189,54 +189,84 @@ internal static class ParquetImporter
         using var batches = reader.GetRecordBatchReader(rowGroups: rowGroups, columns: leaves);
         // The file row of the next row read (under the skip policy the writer holds fewer rows than were read).
         var next = firstRow;
-        while (true)
+        // With readAhead the next batch is decoded on another thread while this one is converted and written.
+        Task<RecordBatch?> Read() => readAhead
+            ? Task.Run<RecordBatch?>(async () => await batches.ReadNextRecordBatchAsync(cancellationToken).ConfigureAwait(false), cancellationToken)
+            : batches.ReadNextRecordBatchAsync(cancellationToken).AsTask()!;
+        Task<RecordBatch?>? ahead = Read();
+        try
         {
-            RecordBatch? batch;
-            try
+            while (true)
             {
-                batch = await batches.ReadNextRecordBatchAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is ParquetException || e.GetType() == typeof(Exception))
-            {
-                // Corrupt pages surface from the native batch stream as plain exceptions ("IOError: Couldn't deserialize thrift").
-                throw input.Error($"row {next}", $"unreadable Parquet data ({e.Message.Trim()})", e);
-            }
-            if (batch is null)
-            {
-                return;
-            }
-            using (batch)
-            {
-                if (quarantine is null)
+                RecordBatch? batch;
+                try
                 {
-                    var arrays = new IArrowArray[names.Length];
-                    try
-                    {
-                        for (var c = 0; c < names.Length; c++)
-                        {
-                            arrays[c] = ArrowArrayConversion.Convert(batch.Column(batch.Schema.GetFieldIndex(names[c])), schema[names[c]], names[c], next);
-                        }
-                    }
-                    catch (RowValidationException e)
-                    {
-                        throw input.Error($"row {e.Row}, column '{e.Column}'", e.Problem, e);
-                    }
-                    try
-                    {
-                        writer.AddRecordBatch(new RecordBatch(arrowSchema, arrays, batch.Length));
-                    }
-                    catch (RowValidationException e)
-                    {
-                        // The writer counts its own rows; a chunk's writer starts at the chunk's first row.
-                        throw input.Error($"row {firstRow + e.Row}, column '{e.Column}'", e.Problem, e);
-                    }
+                    batch = await ahead!.ConfigureAwait(false);
+                    ahead = batch is null ? null : Read();
                 }
-                else
+                catch (Exception e) when (e is ParquetException || e.GetType() == typeof(Exception))
                 {
-                    CopySkipping(batch, 0, batch.Length, next, schema, names, arrowSchema, writer, quarantine);
+                    ahead = null;
+                    // Corrupt pages surface from the native batch stream as plain exceptions ("IOError: Couldn't deserialize thrift").
+                    throw input.Error($"row {next}", $"unreadable Parquet data ({e.Message.Trim()})", e);
                 }
-                next += batch.Length;
+                if (batch is null)
+                {
+                    return;
+                }
+                using (batch)
+                {
+                    CopyBatch(input, batch, next, firstRow, schema, names, arrowSchema, writer, quarantine);
+                    next += batch.Length;
+                }
             }
+        }
+        finally
+        {
+            if (ahead is not null)
+            {
+                // A batch read ahead of a failure: the reader must not be disposed under it.
+                try
+                {
+                    (await ahead.ConfigureAwait(false))?.Dispose();
+                }
+                catch (Exception)
+                {
+                    // The failure already being reported is the one that counts.
+                }
+            }
+        }
+    }
+
+    /// <summary>Converts one batch read from the file (its first row is file row <paramref name="next"/>) and adds it to the writer.</summary>
+    private static void CopyBatch(ImportInput input, RecordBatch batch, long next, long firstRow, TableSchema schema, string[] names, Apache.Arrow.Schema arrowSchema,
+        TableWriter writer, Action<long, string?, string>? quarantine)
+    {
+        if (quarantine is not null)
+        {
+            CopySkipping(batch, 0, batch.Length, next, schema, names, arrowSchema, writer, quarantine);
+            return;
+        }
+        var arrays = new IArrowArray[names.Length];
+        try
+        {
+            for (var c = 0; c < names.Length; c++)
+            {
+                arrays[c] = ArrowArrayConversion.Convert(batch.Column(batch.Schema.GetFieldIndex(names[c])), schema[names[c]], names[c], next);
+            }
+        }
+        catch (RowValidationException e)
+        {
+            throw input.Error($"row {e.Row}, column '{e.Column}'", e.Problem, e);
+        }
+        try
+        {
+            writer.AddRecordBatch(new RecordBatch(arrowSchema, arrays, batch.Length));
+        }
+        catch (RowValidationException e)
+        {
+            // The writer counts its own rows; a chunk's writer starts at the chunk's first row.
+            throw input.Error($"row {firstRow + e.Row}, column '{e.Column}'", e.Problem, e);
         }
     }
 

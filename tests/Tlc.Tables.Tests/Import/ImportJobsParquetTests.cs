@@ -17,8 +17,9 @@ public sealed class ImportJobsParquetTests : IDisposable
 
     public void Dispose() => _root.Dispose();
 
-    private ParquetImportOptions Options(string table, IReadOnlyDictionary<string, ColumnSchema>? schema = null) => new()
+    private ParquetImportOptions Options(string table, IReadOnlyDictionary<string, ColumnSchema>? schema = null, int? batchRows = null) => new()
     {
+        BatchRows = batchRows,
         Root = _root.Url,
         Settings = _root.Settings,
         Project = "p",
@@ -196,8 +197,10 @@ public sealed class ImportJobsParquetTests : IDisposable
         }
     }
 
-    [Fact(Timeout = 120_000)]
-    public async Task PlanConvertPublish_Flights3m_SameTableAsOneProcessImport()
+    [Theory(Timeout = 120_000)]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task PlanConvertPublish_Flights3m_SameTableAsOneProcessImport(int parallelism)
     {
         var path = Fixtures.Flights3mParquet;
         using var expected = await Table.FromParquetAsync(path, Options("flights-single"), TestContext.Current.CancellationToken);
@@ -206,7 +209,8 @@ public sealed class ImportJobsParquetTests : IDisposable
             TestContext.Current.CancellationToken);
 
         Assert.Equal([3, 3, 3, 2], spec!.Chunks.Select(c => View(c).RowGroups.Length));
-        using var actual = await ConvertAndPublishAsync(spec, _root);
+        // Two threads: each chunk reads its next record batch while the current one is written.
+        using var actual = await ConvertAndPublishAsync(spec, _root, parallelism);
         Assert.Equal(3_000_000, actual.RowCount);
         AssertSameTable(expected, actual);
     }
@@ -265,15 +269,19 @@ public sealed class ImportJobsParquetTests : IDisposable
         return values;
     }
 
-    [Fact(Timeout = 60_000)]
-    public async Task Convert_UnknownClassInOneRowGroup_ChunkErrorNamesFileRowAndColumn_NothingStaged()
+    [Theory(Timeout = 60_000)]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task Convert_UnknownClassInOneRowGroup_ChunkErrorNamesFileRowAndColumn_NothingStaged(int parallelism)
     {
         var path = WriteParquet(2000, badRow: 1234);
         var schema = new Dictionary<string, ColumnSchema> { ["class"] = new CategoricalLabelSchema(["cat", "dog"]) };
-        var (spec, _) = await ImportJobs.PlanParquetAsync(path, Options("bad", schema), "job-p3", new ImportJobOptions { ChunkBytes = 1 },
-            TestContext.Current.CancellationToken);
+        // Batches of 50 rows: four per row group, so a chunk fails with its next batch being read.
+        var (spec, _) = await ImportJobs.PlanParquetAsync(path, Options($"bad-{parallelism}", schema, batchRows: 50), $"job-p3-{parallelism}",
+            new ImportJobOptions { ChunkBytes = 1 }, TestContext.Current.CancellationToken);
 
-        var results = await ConvertAsync(spec!, _root);
+        // Two threads: the failing batch's successor is already being read when the error is raised.
+        var results = await ConvertAsync(spec!, _root, parallelism: parallelism);
 
         var failed = Assert.Single(results, r => r.Error is not null);
         Assert.Equal(1234 / GroupRows, System.Array.IndexOf(results, failed));

@@ -10,7 +10,7 @@ namespace Tlc.Tables.Tests.Import;
 internal static class ImportJobsTestSupport
 {
     /// <summary>Converts the chunks <paramref name="indices"/> (all when null) of <paramref name="spec"/>, in order.</summary>
-    public static async Task<ImportChunkConversion[]> ConvertAsync(ImportJobSpec spec, TempRoot root, IEnumerable<int>? indices = null)
+    public static async Task<ImportChunkConversion[]> ConvertAsync(ImportJobSpec spec, TempRoot root, IEnumerable<int>? indices = null, int parallelism = 1)
     {
         var adapters = new UrlAdapterRegistry();
         var results = new List<ImportChunkConversion>();
@@ -18,7 +18,7 @@ internal static class ImportJobsTestSupport
         {
             var chunk = spec.Chunks[i];
             results.Add(await ImportJobs.ConvertAsync(spec, chunk, ImportJobs.WriteId(spec.JobId, chunk.Index, 1, "token000"), adapters,
-                root.Settings, TestContext.Current.CancellationToken));
+                root.Settings, TestContext.Current.CancellationToken, parallelism));
         }
         return [.. results];
     }
@@ -29,9 +29,9 @@ internal static class ImportJobsTestSupport
         r.Quarantine?.Url, r.Quarantine?.Rows ?? 0, r.Quarantine?.Bytes ?? 0, r.Quarantine?.Batches.ToArray() ?? [])).ToArray();
 
     /// <summary>Converts every chunk (none may fail), publishes the table and opens it.</summary>
-    public static async Task<Table> ConvertAndPublishAsync(ImportJobSpec spec, TempRoot root)
+    public static async Task<Table> ConvertAndPublishAsync(ImportJobSpec spec, TempRoot root, int parallelism = 1)
     {
-        var results = await ConvertAsync(spec, root);
+        var results = await ConvertAsync(spec, root, parallelism: parallelism);
         Assert.All(results, r => Assert.Null(r.Error));
         var obj = ImportJobs.BuildObject(spec, Commits(results), DateTimeOffset.UtcNow);
         await ObjectFiles.PublishAsync(new UrlAdapterRegistry(), new Url(spec.TableUrl), obj, WriteMode.CreateNew, TestContext.Current.CancellationToken);

@@ -69,17 +69,20 @@ public static partial class ImportJobs
         return Spec("parquet", jobId, input.Url, table, schema, conversion, options, job, chunks);
     });
 
-    /// <summary>Converts a chunk's row groups; with <paramref name="parallelism"/> above 1 columns decode in parallel (Arrow's CPU pool).</summary>
+    /// <summary>
+    /// Converts a chunk's row groups; with <paramref name="parallelism"/> above 1 the next record batch is decoded on
+    /// another thread while the current one is converted and written (measured faster here than decoding the columns of
+    /// one batch in parallel on Arrow's CPU pool: 200 vs 230–390 ms for flights-3m.parquet on 2 cores, 260 ms on one).
+    /// </summary>
     private static async Task ConvertParquetAsync(JsonObject conversion, JsonObject descriptor, TableSchema schema, TableWriter writer,
         UrlAdapterRegistry adapters, TlcOptions? settings, int parallelism, Action<long, string?, string>? quarantine, CancellationToken cancellationToken)
     {
         var options = new ParquetImportOptions { Adapters = adapters, Settings = settings };
         var input = new ImportInput((string)conversion["display"]!, options);
         var rowGroups = descriptor["row_groups"]!.AsArray().Select(g => (int)g!).ToArray();
-        using var opened = await ParquetImporter.OpenAsync(input, (int)conversion["batch_rows"]!, cancellationToken, useThreads: parallelism > 1)
-            .ConfigureAwait(false);
+        using var opened = await ParquetImporter.OpenAsync(input, (int)conversion["batch_rows"]!, cancellationToken).ConfigureAwait(false);
         var fields = ParquetImporter.Fields(input, opened.Reader, conversion["columns"]!.AsArray().Select(n => (string)n!));
-        await ParquetImporter.CopyAsync(input, opened.Reader, fields, schema, writer, rowGroups, (long)descriptor["first_row"]!, cancellationToken, quarantine)
-            .ConfigureAwait(false);
+        await ParquetImporter.CopyAsync(input, opened.Reader, fields, schema, writer, rowGroups, (long)descriptor["first_row"]!, cancellationToken, quarantine,
+            readAhead: parallelism > 1).ConfigureAwait(false);
     }
 }
