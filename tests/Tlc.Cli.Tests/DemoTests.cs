@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+using SkiaSharp;
 using Tlc.Tables;
 using Tlc.Testing;
 
@@ -42,5 +44,40 @@ public sealed class DemoTests : IDisposable
         Assert.Contains("embeddings_9_pca", reduced.Schema.Names);
         Assert.Contains("loss", reduced.Schema.Names);
         Assert.True(File.Exists(Path.Combine(_root.Path, "projects", "demo", "runs", "fashion-mnist-cnn", "models", "epoch-0.dat")));
+
+        // The summary it printed (and wrote as JSON) agrees with the tables.
+        var summary = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(_root.Path, "projects", "demo", "runs", "fashion-mnist-cnn", "demo-summary.json")))!;
+        var test = await Table.FromUrlAsync(Url.FromLocalPath(Path.Combine(datasets, "fashion-mnist", "tables", "test")));
+        var labels = Enumerable.Range(0, test.Count).ToDictionary(i => (long)i, i => (int)test.Rows[i]["label"]!);
+        var classes = ((Tlc.Schemas.ScalarSchema)test.Schema["label"]).ValueMap!.Names;
+        var rows = Enumerable.Range(0, reduced.Count).Select(i => reduced.Rows[i])
+            .Select(r => (Id: (long)r["example_id"]!, Predicted: (int)r["predicted"]!, Confidence: (float)r["confidence"]!)).ToList();
+        var wrong = rows.Where(r => r.Predicted != labels[r.Id]).OrderByDescending(r => r.Confidence).ToList();
+        var epoch = Assert.Single(summary["epochs"]!.AsArray())!;
+        Assert.Equal(1.0 - (double)wrong.Count / rows.Count, (double)epoch["test_accuracy"]!, 4);
+        var listed = summary["most_confidently_wrong"]!.AsArray();
+        Assert.Equal(8, listed.Count);
+        Assert.Equal(wrong.Take(8).Select(w => w.Confidence), listed.Select(w => (float)w!["confidence"]!));
+        foreach (var w in listed)
+        {
+            var id = (long)w!["example_id"]!;
+            Assert.Equal(classes[labels[id]], (string)w["label"]!);
+            Assert.Equal(classes[rows.Single(r => r.Id == id).Predicted], (string)w["predicted"]!);
+            Assert.NotEqual((string)w["label"]!, (string)w["predicted"]!);
+        }
+        Assert.Contains("Most confidently wrong", result.Stdout);
+        Assert.Contains(listed[0]!["example_id"]!.ToString(), result.Stdout, StringComparison.Ordinal);
+
+        // Charts of the aggregates per epoch and of the reduced embeddings by label.
+        var charts = summary["charts"]!.AsArray().Select(c => new Url((string)c!).LocalPath).ToList();
+        Assert.Contains(charts, c => Path.GetFileName(c).StartsWith("aggregates-", StringComparison.Ordinal));
+        Assert.Contains(charts, c => Path.GetFileName(c).StartsWith("embeddings", StringComparison.Ordinal));
+        foreach (var chart in charts)
+        {
+            using var bitmap = SKBitmap.Decode(chart);
+            Assert.NotNull(bitmap);
+            Assert.Equal((800, 500), (bitmap.Width, bitmap.Height));
+            Assert.Contains(Path.GetFileName(chart), result.Stdout, StringComparison.Ordinal);
+        }
     }
 }

@@ -141,6 +141,8 @@ internal static class DemoCommand
             var reduced = await EmbeddingReducer.AddReducedColumnAsync(last, $"embeddings_{FashionMnistCnn.EmbeddingLayer}",
                 new EmbeddingReducerOptions { Components = 2 }, ct);
             await run.CompleteAsync(ct);
+            // Charts: the logged aggregates per epoch, and the 2-D embeddings coloured by label (what tlc run plot writes).
+            var plots = await Plots.RunPlots.WriteAsync(run, cancellationToken: ct);
 
             // 6. What the run found.
             console.WriteLine();
@@ -170,7 +172,36 @@ internal static class DemoCommand
             console.MarkupLine(Markup.Escape($"  tables:          {TableLayoutFolder(train)} (train, revision {curated.Url.Name}, test), {cocoTable.Url.LocalPathOrValue()}"));
             console.MarkupLine(Markup.Escape($"  run:             {run.Url.LocalPathOrValue()} (object.tlc.json, log/, models/, metrics/)"));
             console.MarkupLine(Markup.Escape($"  metrics tables:  {string.Join(", ", perEpoch.Select(e => e.Metrics.Url.Name))}; 2-D embeddings in {reduced.Url.Name}"));
+            console.MarkupLine(Markup.Escape($"  charts:          {plots.Folder.LocalPathOrValue()} ({string.Join(", ", plots.Files.Select(f => f.Url.Name))})"));
             console.MarkupLine(Markup.Escape($"  cluster state:   {Silo.Hosting.EmbeddedSilo.StateFolder(settings.RootUrl)}"));
+
+            // The same summary as JSON beside the run, for scripts (and the test that checks it against the tables).
+            var summary = new System.Text.Json.Nodes.JsonObject
+            {
+                ["run"] = run.Key,
+                ["seconds"] = Math.Round(watch.Elapsed.TotalSeconds, 1),
+                ["epochs"] = new System.Text.Json.Nodes.JsonArray([.. perEpoch.Select(e => (System.Text.Json.Nodes.JsonNode?)new System.Text.Json.Nodes.JsonObject
+                {
+                    ["epoch"] = e.Epoch,
+                    ["train_loss"] = e.Train.Loss,
+                    ["train_accuracy"] = e.Train.Accuracy,
+                    ["test_accuracy"] = e.TestAccuracy,
+                    ["metrics_table"] = e.Metrics.Url.Value,
+                    ["collect_seconds"] = Math.Round(e.Collect.TotalSeconds, 2),
+                })]),
+                ["most_confidently_wrong"] = new System.Text.Json.Nodes.JsonArray([.. wrong.Select(w => (System.Text.Json.Nodes.JsonNode?)new System.Text.Json.Nodes.JsonObject
+                {
+                    ["example_id"] = w.ExampleId,
+                    ["label"] = classes[(int)w.Input!["label"]!],
+                    ["predicted"] = classes[(int)w.Metrics["predicted"]!],
+                    ["confidence"] = (float)w.Metrics["confidence"]!,
+                })]),
+                ["reduced_metrics_table"] = reduced.Url.Value,
+                ["charts"] = new System.Text.Json.Nodes.JsonArray([.. plots.Files.Select(f => (System.Text.Json.Nodes.JsonNode?)f.Url.Value)]),
+            };
+            var summaryUrl = run.Url.Join("demo-summary.json");
+            await context.Adapters.WriteAllBytesAsync(summaryUrl, System.Text.Encoding.UTF8.GetBytes(summary.ToJsonString(new JsonSerializerOptions { WriteIndented = true })), Tables.Urls.WriteMode.Overwrite, ct);
+            console.MarkupLine(Markup.Escape($"  summary (JSON):  {summaryUrl.LocalPathOrValue()}"));
 
             var tlc = Environment.GetEnvironmentVariable("TLC_CLI_NAME") ?? "tlc";
             var rootArg = parse.GetValue(CliContext.Root) is { } r ? $" --root {r}" : "";
