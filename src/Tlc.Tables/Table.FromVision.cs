@@ -82,7 +82,8 @@ public sealed partial class Table
     /// <param name="cancellationToken">Cancels the import; nothing is published then.</param>
     /// <exception cref="ImportException">
     /// A missing dataset_info.json or state.json, a listed data file that is missing, an unknown split, a feature type that
-    /// is not supported (named) or an unreadable shard.
+    /// is not supported (named), an unreadable shard or (with <see cref="HuggingFaceImportOptions.ValidateImages"/>) an image
+    /// that is missing or cannot be decoded (naming the shard, record batch, row and column).
     /// </exception>
     public static Task<Table> FromHuggingFaceAsync(string datasetFolder, HuggingFaceImportOptions? options = null,
         CancellationToken cancellationToken = default)

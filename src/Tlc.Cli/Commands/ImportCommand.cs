@@ -49,7 +49,7 @@ internal static class ImportCommand
             Validate, FilesPerChunk));
         import.Add(Format("hf", "a Hugging Face dataset saved with save_to_disk", "tlc import hf ./mnist-saved --split test --dataset mnist",
             (source, c, parse, ct) => Table.FromHuggingFaceAsync(source, HuggingFaceOptions(c, parse), ct),
-            (source, c, parse) => ImportSource.HuggingFace(source, HuggingFaceOptions(c, parse)), Split));
+            (source, c, parse) => ImportSource.HuggingFace(source, HuggingFaceOptions(c, parse)), Split, Validate));
         ImportJobCommands.AddTo(import);
         return import;
     }
@@ -86,7 +86,7 @@ internal static class ImportCommand
     private static HuggingFaceImportOptions HuggingFaceOptions(Common c, ParseResult parse) => new()
     {
         Project = c.Project, Dataset = c.Dataset, Table = c.Table, IfExists = c.IfExists, Description = c.Description,
-        Split = parse.GetValue(Split)!,
+        Split = parse.GetValue(Split)!, ValidateImages = parse.GetValue(Validate),
     };
 
     /// <summary>The job options with <c>--files-per-chunk</c> (which must be positive).</summary>

@@ -19,6 +19,8 @@ namespace Tlc.Tables.Import;
 /// bulk data through the table writer (the png sample type) when the dataset holds their bytes: the bytes are stored as
 /// they are, so a JPEG stays a JPEG (decoding goes by content, not by name); an image stored only by path keeps that path
 /// (resolved against the dataset folder when relative). All columns are nullable, as Arrow fields of <c>datasets</c> are.
+/// With <see cref="HuggingFaceImportOptions.ValidateImages"/> each record batch's images are checked (in parallel) before
+/// its rows are written.
 /// </remarks>
 internal static class HuggingFaceImporter
 {
@@ -42,8 +44,13 @@ internal static class HuggingFaceImporter
             cancellationToken).ConfigureAwait(false);
         foreach (var (_, shard) in dataset.Shards)
         {
-            await ReadBatchesAsync(adapters, shard, 0, null, (b, batch, _) => WriteBatch(shard, b, batch, dataset.Features, writer, cancellationToken),
-                cancellationToken).ConfigureAwait(false);
+            await ReadBatchesAsync(adapters, shard, 0, null, async (b, batch, _) =>
+            {
+                var badImages = options.ValidateImages
+                    ? await CheckImagesAsync(adapters, batch, dataset.Features, cancellationToken).ConfigureAwait(false)
+                    : null;
+                WriteBatch(shard, b, batch, dataset.Features, writer, cancellationToken, badImages: badImages);
+            }, cancellationToken).ConfigureAwait(false);
         }
         return await writer.FinalizeAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -89,6 +96,7 @@ internal static class HuggingFaceImporter
         {
             ["split"] = state.RootElement.TryGetProperty("_split", out var split) && split.ValueKind == JsonValueKind.String ? split.GetString() : null,
             ["data_files"] = new JsonArray(shards.Select(s => (JsonNode?)s.Url.Name).ToArray()),
+            ["validate_images"] = options.ValidateImages,
         });
         return new HuggingFaceDataset(folder, infoFile.Value, featuresJson.GetRawText(), features, shards, schema, source);
     }
@@ -179,7 +187,19 @@ internal static class HuggingFaceImporter
     /// dropped. An Arrow IPC file is read from its footer, at the batches asked for.
     /// </summary>
     /// <exception cref="ImportException">The shard is not readable Arrow IPC (naming it and the record batch), or it ends before the batches asked for.</exception>
-    internal static async Task ReadBatchesAsync(UrlAdapterRegistry adapters, Url shard, int firstBatch, int? count, Action<int, RecordBatch, long> visit,
+    internal static Task ReadBatchesAsync(UrlAdapterRegistry adapters, Url shard, int firstBatch, int? count, Action<int, RecordBatch, long> visit,
+        CancellationToken cancellationToken) =>
+        ReadBatchesAsync(adapters, shard, firstBatch, count, (b, batch, end) =>
+        {
+            visit(b, batch, end);
+            return Task.CompletedTask;
+        }, cancellationToken);
+
+    /// <summary>
+    /// <see cref="ReadBatchesAsync(UrlAdapterRegistry, Url, int, int?, Action{int, RecordBatch, long}, CancellationToken)"/>
+    /// with a visitor that is awaited before the next batch is read (the batch is disposed after it).
+    /// </summary>
+    internal static async Task ReadBatchesAsync(UrlAdapterRegistry adapters, Url shard, int firstBatch, int? count, Func<int, RecordBatch, long, Task> visit,
         CancellationToken cancellationToken)
     {
         var end = count is { } n ? firstBatch + n : int.MaxValue;
@@ -207,7 +227,7 @@ internal static class HuggingFaceImporter
                 {
                     var index = b;
                     using var batch = await ReadAsync<RecordBatch>(shard, index, () => reader.ReadRecordBatchAsync(index, cancellationToken).AsTask()).ConfigureAwait(false);
-                    visit(index, batch, input.Position);
+                    await visit(index, batch, input.Position).ConfigureAwait(false);
                 }
             }
             else
@@ -229,7 +249,7 @@ internal static class HuggingFaceImporter
                     {
                         break;
                     }
-                    visit(index, batch, input.Position);
+                    await visit(index, batch, input.Position).ConfigureAwait(false);
                 }
             }
             if (count is not null && b < end)
@@ -264,10 +284,12 @@ internal static class HuggingFaceImporter
     /// <see cref="RowValidationException"/> whose origin names the record batch and row. With it (skip policy) each such
     /// row is handed to <paramref name="leaveOut"/> instead and the batch's other rows are written, in order: every row is
     /// checked by a <see cref="RowProbe"/> before the writer sees it, since a row the writer refuses fails the writer.
-    /// A batch that lacks a feature's column is thrown under both policies (no row of it can be read).
+    /// A batch that lacks a feature's column is thrown under both policies (no row of it can be read). With
+    /// <paramref name="badImages"/> (what <see cref="CheckImagesAsync"/> found) a row with a bad image is bad too: without
+    /// <paramref name="leaveOut"/> it is thrown as an <see cref="ImportException"/> naming the record batch, row and column.
     /// </summary>
     internal static void WriteBatch(Url shard, int batchIndex, RecordBatch batch, IReadOnlyList<(string Name, HuggingFaceFeature Feature)> features,
-        TableWriter writer, CancellationToken cancellationToken, RowQuarantine? leaveOut = null)
+        TableWriter writer, CancellationToken cancellationToken, RowQuarantine? leaveOut = null, IReadOnlyList<(string Column, string Problem)?>? badImages = null)
     {
         var columns = new IArrowArray[features.Count];
         for (var c = 0; c < features.Count; c++)
@@ -304,6 +326,14 @@ internal static class HuggingFaceImporter
                 }
                 row[features[c].Name] = features[c].Feature.Convert is { } convert ? convert(value) : value;
             }
+            if (problem is null && badImages?[r] is { } badImage)
+            {
+                if (leaveOut is null)
+                {
+                    throw new ImportException(shard.Value, $"record batch {batchIndex}, row {r}, column '{badImage.Column}'", badImage.Problem);
+                }
+                (badColumn, problem) = badImage;
+            }
             if (problem is null && probe?.Check(row, r) is { } refused)
             {
                 (badColumn, problem) = (refused.Column, refused.Problem);
@@ -315,6 +345,70 @@ internal static class HuggingFaceImporter
             }
             writer.AddRow(row, $"{shard.Value}:record batch {batchIndex}, row {r}");
         }
+    }
+
+    /// <summary>
+    /// Checks every value of the Image features of one record batch (<see cref="HuggingFaceImportOptions.ValidateImages"/>),
+    /// in parallel, as the other vision importers check image files (<see cref="ImageFiles"/>): embedded bytes must have a
+    /// decodable image header; an image stored by path (resolved as the import resolves it) must exist and have one. Returns
+    /// for each row of the batch its first bad image in feature order (the column and the problem), null for a row whose
+    /// images are good, or null when nothing was checked. A value that cannot be read, or a missing column, is left to
+    /// <see cref="WriteBatch"/> to report.
+    /// </summary>
+    internal static async Task<(string Column, string Problem)?[]?> CheckImagesAsync(UrlAdapterRegistry adapters, RecordBatch batch,
+        IReadOnlyList<(string Name, HuggingFaceFeature Feature)> features, CancellationToken cancellationToken)
+    {
+        // In feature order, then row order: the first problem found for a row below is its first in feature order.
+        var images = new List<(int Row, string Column, object Value)>();
+        foreach (var (name, feature) in features)
+        {
+            var index = batch.Schema.GetFieldIndex(name);
+            if (feature.Schema is not ImageSchema || index < 0)
+            {
+                continue;
+            }
+            var column = batch.Column(index);
+            for (var r = 0; r < batch.Length; r++)
+            {
+                object? value;
+                try
+                {
+                    value = ReadValue(column, r);
+                }
+                catch (NotSupportedException)
+                {
+                    continue;
+                }
+                if ((feature.Convert is { } convert ? convert(value) : value) is (byte[] or string) and { } image)
+                {
+                    images.Add((r, name, image));
+                }
+            }
+        }
+        if (images.Count == 0)
+        {
+            return null;
+        }
+        var problems = new string?[images.Count];
+        var parallel = new ParallelOptions
+        {
+            MaxDegreeOfParallelism = Math.Max(2, Environment.ProcessorCount),
+            CancellationToken = cancellationToken,
+        };
+        await Parallel.ForEachAsync(Enumerable.Range(0, images.Count), parallel, async (i, ct) => problems[i] = images[i].Value switch
+        {
+            byte[] bytes => ImageFiles.Check(bytes) is { } problem ? $"{problem}: the embedded bytes ({bytes.Length} bytes)" : null,
+            _ => await ImageFiles.CheckAsync(adapters, adapters.Expand(new Url((string)images[i].Value)), ct).ConfigureAwait(false),
+        }).ConfigureAwait(false);
+        var bad = new (string Column, string Problem)?[batch.Length];
+        for (var i = 0; i < images.Count; i++)
+        {
+            if (problems[i] is { } problem && bad[images[i].Row] is null)
+            {
+                bad[images[i].Row] = (images[i].Column, problem);
+            }
+        }
+        return bad;
     }
 
     /// <summary>

@@ -103,11 +103,11 @@ public static class ImageFiles
             }
             catch (UrlNotFoundException e)
             {
-                errors[i] = Fail(i, url, "the image file is missing", e);
+                errors[i] = Fail(i, url, MissingProblem, e);
             }
             catch (FormatException e)
             {
-                errors[i] = Fail(i, url, "not a readable image (its header cannot be decoded)", e);
+                errors[i] = Fail(i, url, UnreadableProblem, e);
             }
             int seen;
             do
@@ -120,6 +120,47 @@ public static class ImageFiles
 
         ImportException Fail(int i, Url url, string problem, Exception cause) =>
             fail?.Invoke(i, url, problem, cause) ?? new ImportException(url.Value, null, problem, cause);
+    }
+
+    /// <summary>The problem reported for an image file that does not exist.</summary>
+    internal const string MissingProblem = "the image file is missing";
+
+    /// <summary>The problem reported for an image whose header cannot be decoded.</summary>
+    internal const string UnreadableProblem = "not a readable image (its header cannot be decoded)";
+
+    /// <summary>
+    /// Checks one image as <see cref="ReadSizesAsync"/> does (its header must decode), for an image held as encoded
+    /// <paramref name="bytes"/>: null when it is readable, else the problem.
+    /// </summary>
+    internal static string? Check(ReadOnlySpan<byte> bytes)
+    {
+        try
+        {
+            ImageSample.ReadSize(bytes);
+            return null;
+        }
+        catch (FormatException)
+        {
+            return UnreadableProblem;
+        }
+    }
+
+    /// <summary>
+    /// Checks the image file at <paramref name="url"/> as <see cref="ReadSizesAsync"/> does (it must exist and its header
+    /// must decode): null when it is readable, else the problem followed by the URL.
+    /// </summary>
+    internal static async Task<string?> CheckAsync(UrlAdapterRegistry adapters, Url url, CancellationToken cancellationToken)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = await adapters.ReadAllBytesAsync(url, cancellationToken).ConfigureAwait(false);
+        }
+        catch (UrlNotFoundException)
+        {
+            return $"{MissingProblem}: {url}";
+        }
+        return Check(bytes) is { } problem ? $"{problem}: {url}" : null;
     }
 
     /// <summary>

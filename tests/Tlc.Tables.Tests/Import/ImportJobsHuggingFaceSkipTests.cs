@@ -16,7 +16,7 @@ namespace Tlc.Tables.Tests.Import;
 /// element, a null where a schema override forbids it) are left out and listed in the quarantine with their shard, row of
 /// the shard, column and reason, and the table equals the one-process import of the dataset without those rows.
 /// </summary>
-public sealed class ImportJobsHuggingFaceSkipTests : IDisposable
+public sealed partial class ImportJobsHuggingFaceSkipTests : IDisposable
 {
     private const string Shard0 = "data-00000-of-00002.arrow";
     private const string Shard1 = "data-00001-of-00002.arrow";

@@ -35,6 +35,12 @@ public static partial class ImportJobs
     /// readable Arrow IPC, a shard that ends early, a batch without a feature's column) has no rows to list: it fails its
     /// chunk under both policies.
     /// </para>
+    /// <para>
+    /// With <see cref="HuggingFaceImportOptions.ValidateImages"/> (kept in the plan) each chunk checks the images of its
+    /// record batches as the one-process import does: under the fail policy the first bad image fails the chunk, naming the
+    /// shard, record batch, row and column; under the skip policy its row is left out and listed (the image's column and
+    /// the problem, e.g. a missing file or bytes whose header cannot be decoded).
+    /// </para>
     /// </summary>
     /// <param name="path">The dataset folder (a local path or URL).</param>
     /// <param name="options">The split and where to write.</param>
@@ -114,6 +120,7 @@ public static partial class ImportJobs
             ["info_file"] = dataset.InfoFile,
             ["features"] = JsonNode.Parse(dataset.FeaturesJson),
             ["source"] = dataset.Source,
+            ["validate_images"] = options.ValidateImages,
         };
         return Spec("hf", jobId, input.Url, table, ImportWriting.WithOverrides(dataset.Schema, options), conversion, options, job, chunks);
     });
@@ -147,13 +154,18 @@ public static partial class ImportJobs
         var shard = folder.Join(file);
         // The row of the shard that the next record batch starts at.
         var shardRow = (long)descriptor["first_row"]!;
+        // Plans made before the option existed have no "validate_images".
+        var validateImages = (bool?)conversion["validate_images"] ?? false;
         try
         {
-            await HuggingFaceImporter.ReadBatchesAsync(adapters, shard, (int)descriptor["first_batch"]!, (int?)descriptor["batches"], (b, batch, _) =>
+            await HuggingFaceImporter.ReadBatchesAsync(adapters, shard, (int)descriptor["first_batch"]!, (int?)descriptor["batches"], async (b, batch, _) =>
             {
                 var first = shardRow;
+                var badImages = validateImages
+                    ? await HuggingFaceImporter.CheckImagesAsync(adapters, batch, features, cancellationToken).ConfigureAwait(false)
+                    : null;
                 HuggingFaceImporter.WriteBatch(shard, b, batch, features, writer, cancellationToken,
-                    leaveOut is null ? null : (r, column, problem) => leaveOut(shard.Value, first + r, column, problem));
+                    leaveOut is null ? null : (r, column, problem) => leaveOut(shard.Value, first + r, column, problem), badImages);
                 shardRow += batch.Length;
             }, cancellationToken).ConfigureAwait(false);
         }
