@@ -101,7 +101,7 @@ public sealed class ImportExportVerbTests : IDisposable
         var (yoloUrl, yoloRows) = Made(await Tlc("import", "yolo", Path.Combine(Fixtures.Yolo, "detect", "images"), "--categories",
             Path.Combine(Fixtures.Yolo, "categories.txt"), "--dataset", "yolo", "--cluster", "--files-per-chunk", "1", "--workers", "2", "--json"));
         var (hfUrl, hfRows) = Made(await Tlc("import", "hf", Fixtures.HuggingFaceFashionMnist, "--dataset", "hf", "--cluster", "--chunk-mb", "0.000001",
-            "--workers", "2", "--json"));
+            "--workers", "2", "--validate-images", "--json"));
         var zero = await Tlc("import", "image-folder", folder, "--dataset", "fm", "--table", "other", "--cluster", "--files-per-chunk", "0");
 
         Assert.Equal(9, rows);
@@ -118,6 +118,7 @@ public sealed class ImportExportVerbTests : IDisposable
         Assert.Equal(20, hfRows);
         using var hf = await Table.OpenAsync(hfUrl);
         Assert.Equal(3, hf.Object.Chunks.Count);
+        Assert.True((bool)hf.Object.Source!["options"]!["validate_images"]!);
         Assert.Equal(2, zero.ExitCode);
         Assert.Contains("--files-per-chunk", zero.Stderr, StringComparison.Ordinal);
     }
@@ -148,7 +149,13 @@ public sealed class ImportExportVerbTests : IDisposable
         var (cocoUrl, cocoRows) = Made(await Tlc("import", "coco", Path.Combine(Fixtures.LabelmeCoco, "annotations.json"), "--task", "Segment", "--dataset", "coco", "--table", "val", "--json"));
         Assert.Equal(3, cocoRows);
         Assert.Equal(3, Made(await Tlc("import", "yolo", Path.Combine(Fixtures.Yolo, "detect", "images"), "--categories", Path.Combine(Fixtures.Yolo, "categories.txt"), "--dataset", "yolo", "--json")).Rows);
-        Assert.True(Made(await Tlc("import", "hf", Fixtures.HuggingFaceFashionMnist, "--split", "test", "--dataset", "hf", "--table", "test", "--json")).Rows > 0);
+        var (hfUrl, hfRows) = Made(await Tlc("import", "hf", Fixtures.HuggingFaceFashionMnist, "--split", "test", "--dataset", "hf", "--table", "test",
+            "--validate-images", "--json"));
+        Assert.True(hfRows > 0);
+        using (var hf = await Table.OpenAsync(hfUrl))
+        {
+            Assert.True((bool)hf.Object.Source!["options"]!["validate_images"]!);
+        }
 
         // The same import again reuses the table.
         Assert.Equal(csvUrl, Made(await Tlc("import", "csv", csv, "--project", "p", "--dataset", "d", "--json")).Url);
