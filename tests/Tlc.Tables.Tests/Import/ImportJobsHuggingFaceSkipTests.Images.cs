@@ -94,18 +94,9 @@ public sealed partial class ImportJobsHuggingFaceSkipTests
         var mixed = WriteDataset("mixed", BadImages, dropBad: false);
         var clean = WriteDataset("clean", BadImages, dropBad: true);
 
-        var (spec, _) = await ImportJobs.PlanHuggingFaceAsync(mixed, ImageOptions("mixed", validate: true), "hf-images-skip",
-            new ImportJobOptions { ChunkBytes = chunkBytes, ErrorPolicy = ImportErrorPolicy.Skip }, ct);
-        Assert.Equal(chunkBytes == 1 ? 7 : 2, spec!.Chunks.Length);
-        var results = await ConvertAsync(spec, _root);
-        var (table, quarantine) = await PublishWithQuarantineAsync(spec, results);
+        var (table, results, listed) = await ConvertSkippingAsync(mixed, ImageOptions("mixed", validate: true), "hf-images-skip", chunkBytes, BadImages);
         using var _ = table;
-        using var __ = quarantine;
 
-        int[] fixtureRows = [6, 6, 8];
-        var listed = quarantine.Rows.Select(r => ((string)r["file"]!, (long?)r["line"], (long)r["row"]!, (string?)r["column"], (string)r["reason"]!)).ToList();
-        Assert.Equal(BadImages.Select(b => (Url.FromLocalPath(Path.Combine(mixed, b.Shard)).Value, (long?)null, ShardRow(b, fixtureRows), (string?)b.Column)),
-            listed.Select(l => (l.Item1, l.Item2, l.Item3, l.Item4)));
         Assert.Equal(BadImages[0].Reason, listed[0].Item5);
         Assert.Equal($"the image file is missing: {Url.FromLocalPath(Path.Combine(mixed, "images", "missing.png")).Value}", listed[1].Item5);
         Assert.Equal(46 - BadImages.Length, results.Sum(r => r.Rows));

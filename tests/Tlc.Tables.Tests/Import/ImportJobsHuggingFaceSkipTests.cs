@@ -212,6 +212,28 @@ public sealed partial class ImportJobsHuggingFaceSkipTests : IDisposable
     }
 
     /// <summary>The row of its shard a bad row is (the rows of the shard's batches before it, plus its row).</summary>
+    /// <summary>
+    /// Plans <paramref name="dataset"/> as a job under the skip policy, converts every chunk and publishes the table with its
+    /// quarantine; checks the quarantine lists exactly <paramref name="bad"/> (file, no line, row of the shard, column) and
+    /// returns the table, the chunk results and the quarantine rows (file, line, row, column, reason).
+    /// </summary>
+    private async Task<(Table Table, ImportChunkConversion[] Results, List<(string File, long? Line, long Row, string? Column, string Reason)> Listed)> ConvertSkippingAsync(
+        string dataset, HuggingFaceImportOptions options, string jobId, long chunkBytes, Bad[] bad)
+    {
+        var (spec, _) = await ImportJobs.PlanHuggingFaceAsync(dataset, options, jobId,
+            new ImportJobOptions { ChunkBytes = chunkBytes, ErrorPolicy = ImportErrorPolicy.Skip }, TestContext.Current.CancellationToken);
+        // One chunk per record batch, or one per shard.
+        Assert.Equal(chunkBytes == 1 ? 7 : 2, spec!.Chunks.Length);
+        var results = await ConvertAsync(spec, _root);
+        var (table, quarantine) = await PublishWithQuarantineAsync(spec, results);
+        using var _ = quarantine;
+        int[] fixtureRows = [6, 6, 8];
+        var listed = quarantine.Rows.Select(r => ((string)r["file"]!, (long?)r["line"], (long)r["row"]!, (string?)r["column"], (string)r["reason"]!)).ToList();
+        Assert.Equal(bad.Select(b => (Url.FromLocalPath(Path.Combine(dataset, b.Shard)).Value, (long?)null, ShardRow(b, fixtureRows), (string?)b.Column)),
+            listed.Select(l => (l.Item1, l.Item2, l.Item3, l.Item4)));
+        return (table, results, listed);
+    }
+
     private static long ShardRow(Bad bad, int[] batchRows) => ShardBatches[bad.Shard].Take(bad.Batch).Sum(b => batchRows[b]) + bad.Row;
 
     [Theory(Timeout = 120_000)]
@@ -223,19 +245,8 @@ public sealed partial class ImportJobsHuggingFaceSkipTests : IDisposable
         var mixed = WriteDataset("mixed", BadRows, dropBad: false);
         var clean = WriteDataset("clean", BadRows, dropBad: true);
 
-        var (spec, _) = await ImportJobs.PlanHuggingFaceAsync(mixed, Options("mixed"), "hf-skip",
-            new ImportJobOptions { ChunkBytes = chunkBytes, ErrorPolicy = ImportErrorPolicy.Skip }, ct);
-        // One chunk per record batch, or one per shard.
-        Assert.Equal(chunkBytes == 1 ? 7 : 2, spec!.Chunks.Length);
-        var results = await ConvertAsync(spec, _root);
-        var (table, quarantine) = await PublishWithQuarantineAsync(spec, results);
+        var (table, results, listed) = await ConvertSkippingAsync(mixed, Options("mixed"), "hf-skip", chunkBytes, BadRows);
         using var _ = table;
-        using var __ = quarantine;
-
-        int[] fixtureRows = [6, 6, 8];
-        var listed = quarantine.Rows.Select(r => ((string)r["file"]!, (long?)r["line"], (long)r["row"]!, (string?)r["column"], (string)r["reason"]!)).ToList();
-        Assert.Equal(BadRows.Select(b => (Url.FromLocalPath(Path.Combine(mixed, b.Shard)).Value, (long?)null, ShardRow(b, fixtureRows), (string?)b.Column)),
-            listed.Select(l => (l.Item1, l.Item2, l.Item3, l.Item4)));
         for (var i = 0; i < BadRows.Length; i++)
         {
             Assert.Contains(BadRows[i].Reason, listed[i].Item5, StringComparison.Ordinal);
