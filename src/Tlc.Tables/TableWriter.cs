@@ -61,10 +61,7 @@ public sealed class TableWriter : IAsyncDisposable
         var chunkRows = oneChunk ? long.MaxValue : Math.Max(options.ChunkRows ?? settings.Tables.ChunkRows, _batchRows);
         WriteId = writeId ?? $"{_time.GetUtcNow():yyyyMMddHHmmss}-{Guid.NewGuid().ToString("N")[..8]}";
         _chunks = new ChunkWriter(_adapters, url, _arrowSchema, WriteId, chunkRows, options.Compression ?? settings.Tables.Compression);
-        var layout = TableLayout.Parse(url);
-        _bulkFolder = layout is { } l
-            ? TableLayout.BulkData(l.Root, l.Project, l.Dataset, l.Table).Join(WriteId)
-            : url.Join($"bulk_data/{WriteId}");
+        _bulkFolder = TableLayout.BulkData(url).Join(WriteId);
     }
 
     /// <summary>Starts writing a table, resolving its name according to <see cref="TableWriterOptions.IfExists"/>.</summary>

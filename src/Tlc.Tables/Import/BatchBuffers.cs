@@ -28,6 +28,9 @@ internal sealed class BatchBuffers
     /// <summary>An array of at least <paramref name="count"/> line numbers, for <see cref="Lines"/>.</summary>
     public static long[] RentLines(int count) => ArrayPool<long>.Shared.Rent(count);
 
+    /// <summary>Hands back line numbers from <see cref="RentLines"/> that no batch took.</summary>
+    public static void ReturnLines(long[] lines) => ArrayPool<long>.Shared.Return(lines);
+
     /// <summary>The file line of each row of the batch (longer than the batch).</summary>
     public long[] Lines => _lines ?? throw new ObjectDisposedException(nameof(BatchBuffers));
 
@@ -49,7 +52,7 @@ internal sealed class BatchBuffers
         }
         if (Interlocked.Exchange(ref _lines, null) is { } lines)
         {
-            ArrayPool<long>.Shared.Return(lines);
+            ReturnLines(lines);
         }
     }
 }

@@ -325,7 +325,6 @@ internal sealed class CsvImporter
     /// <summary>Receives a record the skip policy leaves out: its line, the column at fault (null for the record as a whole) and why.</summary>
     internal delegate void RowQuarantine(long line, string? column, string problem);
 
-    /// <summary>Rows parsed from one stretch of the input, with the line of each row for error messages.</summary>
     /// <summary>A parsed record batch, the file line of each of its rows and the rented memory it is built on.</summary>
     private sealed record ParsedBatch(RecordBatch Batch, BatchBuffers Buffers);
 
@@ -546,9 +545,7 @@ internal sealed class CsvImporter
             }
             else
             {
-                var unused = new BatchBuffers();
-                unused.TakeLines(lines);
-                unused.Release();
+                BatchBuffers.ReturnLines(lines);
             }
         }
         finally

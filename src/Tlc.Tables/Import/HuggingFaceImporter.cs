@@ -424,6 +424,8 @@ internal static class HuggingFaceImporter
         private readonly ColumnSchema[] _schemas;
         private readonly bool[] _bulkImages;
         private readonly ColumnBuilder[] _builders;
+        private const int ProbeRows = 4096;
+        private long _probed;
 
         /// <summary>A probe of the features' columns of <paramref name="schema"/> (the writer's).</summary>
         public RowProbe(TableSchema schema, IReadOnlyList<(string Name, HuggingFaceFeature Feature)> features)
@@ -452,6 +454,14 @@ internal static class HuggingFaceImporter
                 {
                     _builders[c] = ColumnBuilder.Create(_schemas[c], _names[c]);
                     return e;
+                }
+            }
+            if (++_probed % ProbeRows == 0)
+            {
+                // The probe's values are never written: start over rather than hold every row of the chunk.
+                for (var c = 0; c < _builders.Length; c++)
+                {
+                    _builders[c] = ColumnBuilder.Create(_schemas[c], _names[c]);
                 }
             }
             return null;

@@ -272,8 +272,9 @@ internal static class ParquetImporter
 
     /// <summary>
     /// Skip policy: rows [<paramref name="offset"/>, +<paramref name="length"/>) of <paramref name="batch"/> (file row
-    /// <paramref name="fileRow"/> on) are converted and checked before the writer sees them; the first bad row found is
-    /// quarantined and the rows on either side of it are copied the same way.
+    /// <paramref name="fileRow"/> on) are converted to the table's types; a row a conversion refuses is quarantined and the
+    /// rows on either side of it are copied the same way. Converted rows go to the writer through
+    /// <see cref="ImportWriting.AddRecordBatchLeavingOut"/>, which quarantines the rows its value checks refuse.
     /// </summary>
     private static void CopySkipping(RecordBatch batch, int offset, int length, long fileRow, TableSchema schema, string[] names, Apache.Arrow.Schema arrowSchema,
         TableWriter writer, Action<long, string?, string> quarantine)
@@ -287,7 +288,6 @@ internal static class ParquetImporter
                 {
                     var column = ArrowArrayFactory.Slice(batch.Column(batch.Schema.GetFieldIndex(names[c])), offset, length);
                     arrays[c] = ArrowArrayConversion.Convert(column, schema[names[c]], names[c], fileRow);
-                    BatchValidation.Check(arrays[c], schema[names[c]], names[c], fileRow);
                 }
             }
             catch (RowValidationException e) when (e.Row >= fileRow && e.Row < fileRow + length)
@@ -300,7 +300,8 @@ internal static class ParquetImporter
                 fileRow = e.Row + 1;
                 continue;
             }
-            writer.AddRecordBatch(new RecordBatch(arrowSchema, arrays, length));
+            var first = fileRow;
+            ImportWriting.AddRecordBatchLeavingOut(writer, new RecordBatch(arrowSchema, arrays, length), (row, column, problem) => quarantine(first + row, column, problem));
             return;
         }
     }

@@ -20,11 +20,10 @@ namespace Tlc.Tables.Import;
 internal static class YoloImporter
 {
     /// <summary>
-    /// What a YOLO import decides before converting any image: the folders, the images in row order (with their sizes in
-    /// bytes) and their label files, the keypoints per instance, the schema (before overrides) and the provenance.
+    /// What a YOLO import decides before converting any image: the images folder, the images in row order (with their
+    /// sizes in bytes) and their label files, the schema (before overrides) and the provenance.
     /// </summary>
-    internal sealed record YoloListing(Url ImagesFolder, Url LabelsFolder, IReadOnlyList<UrlEntry> Images, IReadOnlyList<Url> LabelFiles,
-        int Keypoints, TableSchema Schema, JsonObject Source);
+    internal sealed record YoloListing(Url ImagesFolder, IReadOnlyList<UrlEntry> Images, IReadOnlyList<Url> LabelFiles, TableSchema Schema, JsonObject Source);
 
     public static async Task<Table> ImportAsync(Url imagesFolder, IReadOnlyList<string> categories, YoloImportOptions options,
         CancellationToken cancellationToken)
@@ -100,7 +99,7 @@ internal static class YoloImporter
             ["categories"] = new JsonArray(categories.Select(c => (JsonNode?)c).ToArray()),
             ["validate_boxes"] = options.ValidateBoxes,
         });
-        return new YoloListing(imagesFolder, labelsFolder, images, labelFiles, keypoints, schema, source);
+        return new YoloListing(imagesFolder, images, labelFiles, schema, source);
     }
 
     /// <summary>

@@ -23,7 +23,7 @@ internal sealed record BulkLocation(string Scope, string Table, Url? WriteFolder
 internal static class BulkReferences
 {
     /// <summary>The name of the folder bulk data goes to.</summary>
-    public const string FolderName = "bulk_data";
+    public const string FolderName = TableLayout.BulkDataFolderName;
 
     private static readonly byte[] Marker = Encoding.UTF8.GetBytes(FolderName);
 
@@ -65,12 +65,12 @@ internal static class BulkReferences
 
     /// <summary>The prefix an unreadable object file in <paramref name="tableFolder"/> keeps whole (see <see cref="BulkLocation.Scope"/>).</summary>
     public static string Scope(Url tableFolder) => TableLayout.Parse(tableFolder) is not null
-        ? $"{tableFolder.Parent.Parent.Value}/{FolderName}/"
+        ? TableLayout.BulkData(tableFolder).Parent.Value + "/"
         : tableFolder.Value + "/";
 
     /// <summary>The bulk folder prefix of the table at <paramref name="tableFolder"/>, when it follows the layout (outside it, the table folder holds it).</summary>
     public static string? TableBulkFolder(Url tableFolder) => TableLayout.Parse(tableFolder) is not null
-        ? $"{tableFolder.Parent.Parent.Value}/{FolderName}/{tableFolder.Name}/"
+        ? TableLayout.BulkData(tableFolder).Value + "/"
         : null;
 
     /// <summary>

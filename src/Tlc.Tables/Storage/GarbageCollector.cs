@@ -232,8 +232,14 @@ public static class GarbageCollector
     private static async Task DropReferencedAsync(UrlAdapterRegistry adapters, List<(Url Folder, TableObject Object)> tables,
         Dictionary<string, (UrlEntry Entry, BulkLocation Location)> candidates, List<Url> kept, CancellationToken cancellationToken)
     {
+        // Each scope is kept whole once: an unresolvable value (an unknown alias) may repeat in every row of a chunk.
+        var keptScopes = new HashSet<string>(StringComparer.Ordinal);
         void KeepWhole(string scope)
         {
+            if (!keptScopes.Add(scope))
+            {
+                return;
+            }
             foreach (var key in candidates.Where(c => c.Value.Location.Scope == scope).Select(c => c.Key).ToList())
             {
                 kept.Add(candidates[key].Entry.Url);
@@ -244,6 +250,10 @@ public static class GarbageCollector
         {
             foreach (var value in values)
             {
+                if (candidates.Count == 0)
+                {
+                    return;
+                }
                 foreach (var folder in readers)
                 {
                     if (BulkReferences.Resolve(adapters, value, folder, out var unresolved) is { } url)

@@ -21,9 +21,21 @@ public static class TableLayout
     public static Url Table(Url root, string project, string dataset, string table) =>
         TablesFolder(root, project, dataset).Join(Names.Validate(table, "table"));
 
+    /// <summary>The name of the folders bulk data goes to.</summary>
+    public const string BulkDataFolderName = "bulk_data";
+
     /// <summary>The folder where a table's writer saves bulk data (images given as pixels).</summary>
     public static Url BulkData(Url root, string project, string dataset, string table) =>
-        Dataset(root, project, dataset).Join($"bulk_data/{Names.Validate(table, "table")}");
+        Dataset(root, project, dataset).Join($"{BulkDataFolderName}/{Names.Validate(table, "table")}");
+
+    /// <summary>
+    /// The bulk data folder of the table at <paramref name="table"/>: <c>&lt;dataset&gt;/bulk_data/&lt;table&gt;</c> when it
+    /// follows the layout, else <c>bulk_data/</c> inside the table folder. Each write saves into a folder of its own under
+    /// it (its write id).
+    /// </summary>
+    public static Url BulkData(Url table) => Parse(table) is not null
+        ? table.Parent.Parent.Join($"{BulkDataFolderName}/{table.Name}")
+        : table.Join(BulkDataFolderName);
 
     /// <summary>The URL of a table's object file.</summary>
     public static Url ObjectFile(Url table) => table.Join(TableObject.FileName);

@@ -140,10 +140,9 @@ public static partial class ImportJobs
     /// <paramref name="leaveOut"/> (skip policy) a row whose value cannot be read or is refused by the writer is left out
     /// and handed to it with the shard (its URL), the 0-based row of the shard, the column and the problem.
     /// </summary>
-    private static async Task ConvertHuggingFaceAsync(JsonObject conversion, JsonObject descriptor, TableSchema schema, TableWriter writer,
+    private static async Task ConvertHuggingFaceAsync(JsonObject conversion, JsonObject descriptor, TableWriter writer,
         UrlAdapterRegistry adapters, Action<string, long, string?, string>? leaveOut, CancellationToken cancellationToken)
     {
-        _ = schema;
         if ((string?)descriptor["file"] is not { } file)
         {
             return;

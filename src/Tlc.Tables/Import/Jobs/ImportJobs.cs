@@ -145,7 +145,7 @@ public static partial class ImportJobs
                     "image-folder" => ConvertImageFolderAsync(conversion, descriptor, inputSchema, writer, adapters,
                         LeaveOutImages((int)descriptor["first_file"]!), cancellationToken),
                     // Hugging Face leaves out rows of a shard: row is the 0-based row of the shard, file the shard.
-                    "hf" => ConvertHuggingFaceAsync(conversion, descriptor, inputSchema, writer, adapters,
+                    "hf" => ConvertHuggingFaceAsync(conversion, descriptor, writer, adapters,
                         quarantine is null ? null : (shard, row, column, problem) => quarantine.Add(shard, null, row, column, problem), cancellationToken),
                     _ => throw new NotSupportedException($"Import job {spec.JobId}: format '{spec.Format}' cannot be converted in chunks."),
                 };
@@ -269,8 +269,7 @@ public static partial class ImportJobs
         {
             return null;
         }
-        var table = new Url(spec.TableUrl);
-        return TableLayout.Parse(table) is { } l ? TableLayout.BulkData(l.Root, l.Project, l.Dataset, l.Table).Join(writeId) : table.Join($"bulk_data/{writeId}");
+        return TableLayout.BulkData(new Url(spec.TableUrl)).Join(writeId);
     }
 
     /// <summary>The write id of a chunk attempt: part of its staged file's name, so attempts never share a file.</summary>
