@@ -183,24 +183,26 @@ internal static class HuggingFaceImporter
     /// Reads record batches <paramref name="firstBatch"/> to <paramref name="firstBatch"/> + <paramref name="count"/> - 1 of
     /// <paramref name="shard"/> (to its end when <paramref name="count"/> is null) and hands each to
     /// <paramref name="visit"/> with its index in the shard and the stream position after it. An Arrow IPC stream (what
-    /// <c>save_to_disk</c> writes) cannot seek to a batch: the batches before <paramref name="firstBatch"/> are read and
-    /// dropped. An Arrow IPC file is read from its footer, at the batches asked for.
+    /// <c>save_to_disk</c> writes) has no index: given <paramref name="offset"/> (where <paramref name="firstBatch"/>
+    /// starts, as a planner saw it) the reader reads the schema and goes there, unless the schema has dictionary fields
+    /// (dictionary batches may sit between record batches); otherwise the batches before <paramref name="firstBatch"/> are
+    /// read and dropped. An Arrow IPC file is read from its footer, at the batches asked for.
     /// </summary>
     /// <exception cref="ImportException">The shard is not readable Arrow IPC (naming it and the record batch), or it ends before the batches asked for.</exception>
     internal static Task ReadBatchesAsync(UrlAdapterRegistry adapters, Url shard, int firstBatch, int? count, Action<int, RecordBatch, long> visit,
-        CancellationToken cancellationToken) =>
+        CancellationToken cancellationToken, long? offset = null) =>
         ReadBatchesAsync(adapters, shard, firstBatch, count, (b, batch, end) =>
         {
             visit(b, batch, end);
             return Task.CompletedTask;
-        }, cancellationToken);
+        }, cancellationToken, offset);
 
     /// <summary>
-    /// <see cref="ReadBatchesAsync(UrlAdapterRegistry, Url, int, int?, Action{int, RecordBatch, long}, CancellationToken)"/>
+    /// <see cref="ReadBatchesAsync(UrlAdapterRegistry, Url, int, int?, Action{int, RecordBatch, long}, CancellationToken, long?)"/>
     /// with a visitor that is awaited before the next batch is read (the batch is disposed after it).
     /// </summary>
     internal static async Task ReadBatchesAsync(UrlAdapterRegistry adapters, Url shard, int firstBatch, int? count, Func<int, RecordBatch, long, Task> visit,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, long? offset = null)
     {
         var end = count is { } n ? firstBatch + n : int.MaxValue;
         var stream = await adapters.OpenReadAsync(shard, cancellationToken).ConfigureAwait(false);
@@ -233,7 +235,15 @@ internal static class HuggingFaceImporter
             else
             {
                 using var reader = new ArrowStreamReader(input, Storage.Compression.Codecs, leaveOpen: true);
-                for (var skipped = 0; skipped < firstBatch; skipped++)
+                // The reader reads each message exactly (no read-ahead), so after the schema the stream can be moved to a batch.
+                var skip = firstBatch;
+                if (offset is { } at && firstBatch > 0
+                    && !(await ReadAsync<Schema>(shard, 0, () => reader.GetSchema(cancellationToken).AsTask()).ConfigureAwait(false)).FieldsList.Any(HasDictionary))
+                {
+                    input.Position = at;
+                    skip = 0;
+                }
+                for (var skipped = 0; skipped < skip; skipped++)
                 {
                     using var dropped = await ReadAsync<RecordBatch?>(shard, skipped, () => reader.ReadNextRecordBatchAsync(cancellationToken).AsTask()).ConfigureAwait(false);
                     if (dropped is null)
@@ -467,6 +477,9 @@ internal static class HuggingFaceImporter
             return null;
         }
     }
+
+    private static bool HasDictionary(Field field) =>
+        field.DataType is Apache.Arrow.Types.DictionaryType || (field.DataType is Apache.Arrow.Types.NestedType nested && nested.Fields.Any(HasDictionary));
 
     private static object? ReadValue(IArrowArray array, int index) => array switch
     {

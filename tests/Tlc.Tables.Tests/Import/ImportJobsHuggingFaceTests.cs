@@ -157,6 +157,40 @@ public sealed class ImportJobsHuggingFaceTests : IDisposable
     }
 
     [Fact(Timeout = 120_000)]
+    public async Task Convert_StreamShardChunk_ReadsFromItsOffset_NotTheBatchesBeforeIt()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (folder, _) = WriteManyBatches();
+        var shard = Path.Combine(folder, "data-00000-of-00002.arrow");
+        var (spec, _) = await ImportJobs.PlanHuggingFaceAsync(folder, Options("offsets"), "job-hf-offsets",
+            new ImportJobOptions { ChunkBytes = new FileInfo(shard).Length * 2 / 7 + 64 }, ct);
+        var chunks = spec!.Chunks.Select((c, i) => (Index: i, Descriptor: JsonNode.Parse(c.Descriptor)!))
+            .Where(c => (string)c.Descriptor["file"]! == "data-00000-of-00002.arrow").ToArray();
+        var last = chunks[^1];
+        var offset = (long)last.Descriptor["offset"]!;
+        Assert.True((int)last.Descriptor["first_batch"]! > 0 && offset > 0);
+
+        // Spoil the first record batch after planning: a chunk that read and dropped the batches before its own would fail.
+        var bytes = await File.ReadAllBytesAsync(shard, ct);
+        int firstBatchAt;
+        using (var stream = new MemoryStream(bytes))
+        using (var reader = new ArrowStreamReader(stream, leaveOpen: true))
+        {
+            _ = reader.Schema;
+            firstBatchAt = (int)stream.Position;
+        }
+        // Its message header (continuation marker and length) becomes garbage.
+        bytes.AsSpan(firstBatchAt, 8).Fill(0x7F);
+        await File.WriteAllBytesAsync(shard, bytes, ct);
+        var lastResult = Assert.Single(await ConvertAsync(spec, _root, [last.Index]));
+        var firstResult = Assert.Single(await ConvertAsync(spec, _root, [chunks[0].Index]));
+
+        Assert.Null(lastResult.Error);
+        Assert.Equal((int)last.Descriptor["batches"]!, lastResult.File!.Batches.Count);
+        Assert.NotNull(firstResult.Error);
+    }
+
+    [Fact(Timeout = 120_000)]
     public async Task PlanConvertPublish_FixtureDatasetDict_ShardsWithinChunkBytes_OneUnreadChunkPerShard()
     {
         var ct = TestContext.Current.CancellationToken;

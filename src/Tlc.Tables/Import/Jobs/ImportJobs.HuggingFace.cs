@@ -17,10 +17,11 @@ public static partial class ImportJobs
     /// <see cref="ImportJobOptions.ChunkBytes"/> bytes is one chunk and is not read; a larger one is read once (Arrow IPC
     /// streams have no index) and cut between record batches into chunks of about <see cref="ImportJobOptions.ChunkBytes"/>.
     /// A descriptor names the shard (as state.json does), its first record batch and the number of batches (null: to the
-    /// end of the shard) and the row of the shard the chunk starts at, e.g.
-    /// <c>{"file":"data-00000-of-00002.arrow","first_batch":12,"batches":12,"first_row":12000}</c>. A chunk's conversion
-    /// reads only its shard: an Arrow IPC stream cannot seek, so the batches before the chunk's are read and dropped; an
-    /// Arrow IPC file is read at the chunk's batches. Errors name the shard and the record batch as the one-process import
+    /// end of the shard), the row of the shard the chunk starts at and the byte offset of its first batch, e.g.
+    /// <c>{"file":"data-00000-of-00002.arrow","first_batch":12,"batches":12,"first_row":12000,"offset":9437184}</c>. A
+    /// chunk's conversion reads only its batches: of an Arrow IPC stream the schema, then from the offset (a stream with
+    /// dictionary fields, or a plan without offsets, reads and drops the batches before the chunk's); of an Arrow IPC file
+    /// the chunk's batches. Errors name the shard and the record batch as the one-process import
     /// does; a shard that cannot be read while planning is not cut further from its unreadable batch on, so that batch's
     /// chunk reports the error. Images stored as bytes are written as bulk data of the chunk's write, so their URLs (not
     /// their bytes) differ from those of the one-process import.
@@ -59,12 +60,13 @@ public static partial class ImportJobs
         var adapters = options.EffectiveAdapters;
         var dataset = await HuggingFaceImporter.OpenAsync(input.Url, options, cancellationToken).ConfigureAwait(false);
         var chunks = new List<ImportChunkPlan>();
-        void Add(string? file, int firstBatch, int? batches, long firstRow, long bytes) => chunks.Add(new ImportChunkPlan(chunks.Count, new JsonObject
+        void Add(string? file, int firstBatch, int? batches, long firstRow, long bytes, long? offset = null) => chunks.Add(new ImportChunkPlan(chunks.Count, new JsonObject
         {
             ["file"] = file,
             ["first_batch"] = firstBatch,
             ["batches"] = batches,
             ["first_row"] = firstRow,
+            ["offset"] = offset,
         }.ToJsonString(), bytes));
         foreach (var (name, shard) in dataset.Shards)
         {
@@ -92,7 +94,7 @@ public static partial class ImportJobs
             {
                 if (b > first && ends[b].End - start > job.ChunkBytes)
                 {
-                    Add(name, first, b - first, firstRow, previous - start);
+                    Add(name, first, b - first, firstRow, previous - start, start);
                     (first, firstRow, start) = (b, row, previous);
                 }
                 row += ends[b].Rows;
@@ -100,13 +102,13 @@ public static partial class ImportJobs
             }
             if (b > first)
             {
-                Add(name, first, b - first, firstRow, previous - start);
+                Add(name, first, b - first, firstRow, previous - start, start);
                 (first, firstRow, start) = (b, row, previous);
             }
             if (unreadable || ends.Count == 0)
             {
                 // From the unreadable batch (or, for a shard without batches, its start) to the end of the shard.
-                Add(name, first, null, firstRow, Math.Max(0, (size ?? previous) - start));
+                Add(name, first, null, firstRow, Math.Max(0, (size ?? previous) - start), start);
             }
         }
         if (chunks.Count == 0)
@@ -166,7 +168,7 @@ public static partial class ImportJobs
                 HuggingFaceImporter.WriteBatch(shard, b, batch, features, writer, cancellationToken,
                     leaveOut is null ? null : (r, column, problem) => leaveOut(shard.Value, first + r, column, problem), badImages);
                 shardRow += batch.Length;
-            }, cancellationToken).ConfigureAwait(false);
+            }, cancellationToken, offset: (long?)descriptor["offset"]).ConfigureAwait(false);
         }
         catch (RowValidationException e)
         {
