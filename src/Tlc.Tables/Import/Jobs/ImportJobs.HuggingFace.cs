@@ -60,14 +60,21 @@ public static partial class ImportJobs
         var adapters = options.EffectiveAdapters;
         var dataset = await HuggingFaceImporter.OpenAsync(input.Url, options, cancellationToken).ConfigureAwait(false);
         var chunks = new List<ImportChunkPlan>();
-        void Add(string? file, int firstBatch, int? batches, long firstRow, long bytes, long? offset = null) => chunks.Add(new ImportChunkPlan(chunks.Count, new JsonObject
+        void Add(string? file, int firstBatch, int? batches, long firstRow, long bytes, long? offset = null)
         {
-            ["file"] = file,
-            ["first_batch"] = firstBatch,
-            ["batches"] = batches,
-            ["first_row"] = firstRow,
-            ["offset"] = offset,
-        }.ToJsonString(), bytes));
+            var descriptor = new JsonObject
+            {
+                ["file"] = file,
+                ["first_batch"] = firstBatch,
+                ["batches"] = batches,
+                ["first_row"] = firstRow,
+            };
+            if (offset is { } at)
+            {
+                descriptor["offset"] = at;
+            }
+            chunks.Add(new ImportChunkPlan(chunks.Count, descriptor.ToJsonString(), bytes));
+        }
         foreach (var (name, shard) in dataset.Shards)
         {
             var size = await SizeAsync(adapters, shard, cancellationToken).ConfigureAwait(false);
