@@ -49,8 +49,23 @@ public sealed class CliConsistencyTests
             Assert.StartsWith(path, line, StringComparison.Ordinal);
             var parse = Program.BuildRoot().Parse(ShellWords(line).Skip(1).ToArray());
             Assert.True(parse.Errors.Count == 0, $"'{line}': {string.Join("; ", parse.Errors.Select(e => e.Message))}");
-            Assert.Same(command.Name, parse.CommandResult.Command.Name);
+            Assert.Equal(path, PathOf(parse.CommandResult));
         }
+    }
+
+    /// <summary>The verb a parse ended at, as "tlc run info".</summary>
+    private static string PathOf(System.CommandLine.Parsing.CommandResult result)
+    {
+        var names = new List<string>();
+        for (System.CommandLine.Parsing.SymbolResult? r = result; r is not null; r = r.Parent)
+        {
+            if (r is System.CommandLine.Parsing.CommandResult c)
+            {
+                names.Add(c.Parent is null ? "tlc" : c.Command.Name);
+            }
+        }
+        names.Reverse();
+        return string.Join(' ', names);
     }
 
     /// <summary>Splits a command line as a POSIX shell does: '…' literal, "…" with backslash escapes, words between blanks.</summary>
