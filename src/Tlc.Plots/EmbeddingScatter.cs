@@ -16,7 +16,8 @@ internal static class EmbeddingScatter
     public static async Task<Data> ReadAsync(RunPlots.ScatterSource source, string? labelColumn, CancellationToken cancellationToken)
     {
         var metrics = source.Metrics;
-        var samples = await MetricsView.JoinAsync(metrics, cancellationToken: cancellationToken).ConfigureAwait(false);
+        // Only the three values a point needs are read: the example id, the 2-D vector and the label (of the input row the
+        // example id names, as MetricsView.JoinAsync maps it to the foreign revision itself).
         using var foreign = await MetricsView.ForeignTableAsync(metrics, cancellationToken).ConfigureAwait(false);
         var (label, inInput, map) = PickLabel(foreign.Schema, metrics.Schema, labelColumn, foreign.Url, metrics.Url);
         var notes = new List<string>();
@@ -24,26 +25,27 @@ internal static class EmbeddingScatter
         {
             notes.Add($"Neither {foreign.Url} nor the metrics table has a categorical label column: the scatter has one colour.");
         }
-        var byValue = new SortedDictionary<string, (object? Key, Class Class)>(StringComparer.Ordinal);
         var groups = new Dictionary<object, Class>();
         var nullClass = (Class?)null;
-        foreach (var sample in samples)
+        for (long i = 0; i < metrics.RowCount; i++)
         {
-            if (sample.Metrics[source.Column] is not { } value)
+            cancellationToken.ThrowIfCancellationRequested();
+            if (metrics.GetValue(source.Column, i) is not { } value)
             {
                 continue;
             }
+            var exampleId = (long)metrics.GetValue("example_id", i)!;
             var (x, y) = value switch
             {
                 float[] f when f.Length == 2 => ((double)f[0], (double)f[1]),
                 double[] d when d.Length == 2 => (d[0], d[1]),
-                _ => throw new InvalidDataException($"{metrics.Url}, example {sample.ExampleId}: '{source.Column}' is not a 2-value vector."),
+                _ => throw new InvalidDataException($"{metrics.Url}, example {exampleId}: '{source.Column}' is not a 2-value vector."),
             };
             if (!double.IsFinite(x) || !double.IsFinite(y))
             {
                 continue;
             }
-            var raw = label is null ? "all" : inInput ? sample.Input?[label] : sample.Metrics[label];
+            var raw = label is null ? "all" : inInput ? foreign.GetValue(label, exampleId) : metrics.GetValue(label, i);
             Class target;
             if (raw is null)
             {

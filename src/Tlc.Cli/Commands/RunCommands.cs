@@ -188,7 +188,7 @@ internal static class RunCommands
                     ["folder"] = result.Folder.Value,
                     ["files"] = new JsonArray([.. result.Files.Select(f => (JsonNode?)new JsonObject
                     {
-                        ["path"] = f.Url.IsFile ? f.Url.LocalPath : f.Url.Value,
+                        ["path"] = f.Url.LocalPathOrValue(),
                         ["url"] = f.Url.Value,
                         ["kind"] = f.Kind == PlotKind.Aggregates ? "aggregates" : "embeddings",
                         ["title"] = f.Title,
@@ -205,7 +205,7 @@ internal static class RunCommands
             }
             foreach (var f in result.Files)
             {
-                Console.WriteLine($"{(f.Url.IsFile ? f.Url.LocalPath : f.Url.Value)}  {f.Description}");
+                Console.WriteLine($"{f.Url.LocalPathOrValue()}  {f.Description}");
             }
             foreach (var note in result.Notes)
             {
