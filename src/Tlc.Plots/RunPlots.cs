@@ -123,44 +123,24 @@ public static class RunPlots
         var points = new Dictionary<string, List<(double X, double Y, string Axis, long Order)>>(StringComparer.Ordinal);
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);
         long order = 0;
-        foreach (var segment in info.LogSegments)
+        foreach (var entry in await Run.ReadLogAsync(adapters, runUrl, info.LogSegments, cancellationToken).ConfigureAwait(false))
         {
-            var file = runUrl.Join(segment);
-            var text = Encoding.UTF8.GetString(await adapters.ReadAllBytesAsync(file, cancellationToken).ConfigureAwait(false));
-            var line = 0;
-            foreach (var raw in text.Split('\n'))
+            var axis = AxisKeys.FirstOrDefault(entry.ContainsKey);
+            foreach (var (key, value) in entry)
             {
-                line++;
-                if (string.IsNullOrWhiteSpace(raw))
+                if (AxisKeys.Contains(key) || !double.IsFinite(value))
                 {
                     continue;
                 }
-                Dictionary<string, double> entry;
-                try
+                var n = counts.GetValueOrDefault(key);
+                counts[key] = n + 1;
+                if (!points.TryGetValue(key, out var list))
                 {
-                    entry = JsonSerializer.Deserialize<Dictionary<string, double>>(raw) ?? [];
+                    points[key] = list = [];
                 }
-                catch (JsonException e)
-                {
-                    throw new InvalidDataException($"{file}:line {line}: not a log entry ({e.Message})", e);
-                }
-                var axis = AxisKeys.FirstOrDefault(entry.ContainsKey);
-                foreach (var (key, value) in entry)
-                {
-                    if (AxisKeys.Contains(key) || !double.IsFinite(value))
-                    {
-                        continue;
-                    }
-                    var n = counts.GetValueOrDefault(key);
-                    counts[key] = n + 1;
-                    if (!points.TryGetValue(key, out var list))
-                    {
-                        points[key] = list = [];
-                    }
-                    list.Add(axis is null ? (n, value, "entry", order) : (entry[axis], value, axis, order));
-                }
-                order++;
+                list.Add(axis is null ? (n, value, "entry", order) : (entry[axis], value, axis, order));
             }
+            order++;
         }
         return [.. points.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv =>
         {

@@ -131,13 +131,40 @@ public sealed partial class Run : IAsyncDisposable
     public async Task<IReadOnlyList<IReadOnlyDictionary<string, double>>> ReadLogAsync(CancellationToken cancellationToken = default)
     {
         var info = await GetInfoAsync(cancellationToken).ConfigureAwait(false);
+        return await ReadLogAsync(Context.Adapters, Url, info.LogSegments, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The log entries of the run at <paramref name="runUrl"/> in its log <paramref name="segments"/> (NDJSON files, as
+    /// <see cref="RunInfo.LogSegments"/> lists them), in order.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A line is not a log entry (naming the file and line).</exception>
+    public static async Task<IReadOnlyList<IReadOnlyDictionary<string, double>>> ReadLogAsync(UrlAdapterRegistry adapters, Url runUrl,
+        IEnumerable<string> segments, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(adapters);
+        ArgumentNullException.ThrowIfNull(segments);
         var entries = new List<IReadOnlyDictionary<string, double>>();
-        foreach (var segment in info.LogSegments)
+        foreach (var segment in segments)
         {
-            var text = Encoding.UTF8.GetString(await Context.Adapters.ReadAllBytesAsync(Url.Join(segment), cancellationToken).ConfigureAwait(false));
-            foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            var file = runUrl.Join(segment);
+            var text = Encoding.UTF8.GetString(await adapters.ReadAllBytesAsync(file, cancellationToken).ConfigureAwait(false));
+            var line = 0;
+            foreach (var raw in text.Split('\n'))
             {
-                entries.Add(JsonSerializer.Deserialize<Dictionary<string, double>>(line)!);
+                line++;
+                if (string.IsNullOrWhiteSpace(raw))
+                {
+                    continue;
+                }
+                try
+                {
+                    entries.Add(JsonSerializer.Deserialize<Dictionary<string, double>>(raw) ?? []);
+                }
+                catch (JsonException e)
+                {
+                    throw new InvalidDataException($"{file}:line {line}: not a log entry ({e.Message})", e);
+                }
             }
         }
         return entries;
