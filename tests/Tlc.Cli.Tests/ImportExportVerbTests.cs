@@ -83,7 +83,7 @@ public sealed class ImportExportVerbTests : IDisposable
     }
 
     [Fact(Timeout = 180_000)]
-    public async Task ImportImageFolder_Cluster_TwoFilesPerChunk_SameTableAsOneProcessAndPlanFilesRemoved()
+    public async Task ImportImageFolder_Cluster_TwoImagesPerChunk_SameTableAsOneProcessAndPlanFilesRemoved()
     {
         var folder = Path.Combine(_root.Path, "in/images");
         foreach (var cls in new[] { "Bag", "Coat", "Dress" })
@@ -96,13 +96,13 @@ public sealed class ImportExportVerbTests : IDisposable
         }
 
         var (url, rows) = Made(await Tlc("import", "image-folder", folder, "--validate-images", "--dataset", "fm", "--table", "job", "--cluster",
-            "--files-per-chunk", "2", "--workers", "2", "--job-id", "imgjob1", "--json"));
+            "--images-per-chunk", "2", "--workers", "2", "--job-id", "imgjob1", "--json"));
         var (singleUrl, _) = Made(await Tlc("import", "image-folder", folder, "--validate-images", "--dataset", "fm", "--table", "single", "--json"));
         var (yoloUrl, yoloRows) = Made(await Tlc("import", "yolo", Path.Combine(Fixtures.Yolo, "detect", "images"), "--categories",
-            Path.Combine(Fixtures.Yolo, "categories.txt"), "--dataset", "yolo", "--cluster", "--files-per-chunk", "1", "--workers", "2", "--json"));
+            Path.Combine(Fixtures.Yolo, "categories.txt"), "--dataset", "yolo", "--cluster", "--images-per-chunk", "1", "--workers", "2", "--json"));
         var (hfUrl, hfRows) = Made(await Tlc("import", "hf", Fixtures.HuggingFaceFashionMnist, "--dataset", "hf", "--cluster", "--chunk-mb", "0.000001",
             "--workers", "2", "--validate-images", "--json"));
-        var zero = await Tlc("import", "image-folder", folder, "--dataset", "fm", "--table", "other", "--cluster", "--files-per-chunk", "0");
+        var zero = await Tlc("import", "image-folder", folder, "--dataset", "fm", "--table", "other", "--cluster", "--images-per-chunk", "0");
 
         Assert.Equal(9, rows);
         using var job = await Table.OpenAsync(url);
@@ -120,7 +120,7 @@ public sealed class ImportExportVerbTests : IDisposable
         Assert.Equal(3, hf.Object.Chunks.Count);
         Assert.True((bool)hf.Object.Source!["options"]!["validate_images"]!);
         Assert.Equal(2, zero.ExitCode);
-        Assert.Contains("--files-per-chunk", zero.Stderr, StringComparison.Ordinal);
+        Assert.Contains("--images-per-chunk", zero.Stderr, StringComparison.Ordinal);
     }
 
     [Fact(Timeout = 180_000)]
@@ -227,7 +227,7 @@ public sealed class ImportExportVerbTests : IDisposable
 
         // As a job under the skip policy the image is left out and quarantined.
         var skipped = await Tlc("import", "yolo", Path.Combine(yolo, "images"), "--categories", categories, "--validate-boxes", "--dataset", "yolo",
-            "--table", "job", "--cluster", "--on-error", "skip", "--files-per-chunk", "1", "--workers", "2", "--json");
+            "--table", "job", "--cluster", "--on-error", "skip", "--images-per-chunk", "1", "--workers", "2", "--json");
         Assert.True(skipped.ExitCode == 0, skipped.Stderr);
         using var made = JsonDocument.Parse(skipped.Stdout);
         var url = made.RootElement.GetProperty("url").GetString()!;

@@ -37,8 +37,6 @@ internal static class ImportClusterCommand
                 LeaseDuration = TimeSpan.FromSeconds(leaseSeconds),
                 ImagesPerChunk = parse.GetResult(ImportCommand.ImagesPerChunk) is null ? ImportJobs.DefaultImagesPerChunk
                     : parse.GetValue(ImportCommand.ImagesPerChunk) is > 0 and var images ? images : throw new UsageException("--images-per-chunk must be positive."),
-                FilesPerChunk = parse.GetResult(ImportCommand.FilesPerChunk) is null ? ImportJobs.DefaultFilesPerChunk
-                    : parse.GetValue(ImportCommand.FilesPerChunk) is > 0 and var files ? files : throw new UsageException("--files-per-chunk must be positive."),
             },
             LocalWorkers = parse.GetValue(ImportCommand.Workers),
         };

@@ -42,11 +42,11 @@ internal static class ImportCommand
         import.Add(Format("yolo", "a YOLO images folder (labels in the sibling 'labels' folder)", "tlc import yolo data/images/train --categories cat,dog --dataset pets",
             (source, c, parse, ct) => Table.FromYoloUrlAsync(source, Categories(parse), YoloOptions(c, parse), ct),
             (source, c, parse) => ImportSource.Yolo(source, Categories(parse), YoloOptions(c, parse)),
-            CategoriesOption, YoloTaskOption, ValidateBoxes, FilesPerChunk));
+            CategoriesOption, YoloTaskOption, ValidateBoxes, ImagesPerChunk));
         import.Add(Format("image-folder", "a folder with one sub-folder of images per class", "tlc import image-folder photos/train --dataset photos",
             (source, c, parse, ct) => Table.FromImageFolderAsync(source, ImageFolderOptions(c, parse), ct),
             (source, c, parse) => ImportSource.ImageFolder(source, ImageFolderOptions(c, parse)),
-            Validate, FilesPerChunk));
+            Validate, ImagesPerChunk));
         import.Add(Format("hf", "a Hugging Face dataset saved with save_to_disk", "tlc import hf ./mnist-saved --split test --dataset mnist",
             (source, c, parse, ct) => Table.FromHuggingFaceAsync(source, HuggingFaceOptions(c, parse), ct),
             (source, c, parse) => ImportSource.HuggingFace(source, HuggingFaceOptions(c, parse)), Split, Validate));
@@ -89,7 +89,6 @@ internal static class ImportCommand
         Split = parse.GetValue(Split)!, ValidateImages = parse.GetValue(Validate),
     };
 
-    /// <summary>The job options with <c>--files-per-chunk</c> (which must be positive).</summary>
     private static CsvImportOptions CsvOptions(Common c, ParseResult parse) => new()
     {
         Project = c.Project, Dataset = c.Dataset, Table = c.Table, IfExists = c.IfExists, Description = c.Description,
@@ -126,13 +125,8 @@ internal static class ImportCommand
 
     internal static readonly Option<int> ImagesPerChunk = new("--images-per-chunk")
     {
-        Description = "With --cluster: images per chunk of a COCO import.",
+        Description = "With --cluster: images (rows) per chunk of a COCO, YOLO or image-folder import.",
         DefaultValueFactory = _ => ImportJobs.DefaultImagesPerChunk,
-    };
-    internal static readonly Option<int> FilesPerChunk = new("--files-per-chunk")
-    {
-        Description = "With --cluster: files (rows) per chunk of a YOLO or image-folder import.",
-        DefaultValueFactory = _ => ImportJobs.DefaultFilesPerChunk,
     };
     private static readonly Option<char?> Separator = new("--separator") { Description = "The field separator (default: detected)." };
     private static readonly Option<string?> Images = new("--images") { Description = "The image folder (default: the annotation file's folder)." };

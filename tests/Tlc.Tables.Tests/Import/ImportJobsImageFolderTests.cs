@@ -54,14 +54,14 @@ public sealed class ImportJobsImageFolderTests : IDisposable
         spec.Chunks.Select(c => new Url((string)JsonNode.Parse(c.Descriptor)!["plan_file"]!).LocalPath).ToArray();
 
     [Fact(Timeout = 120_000)]
-    public async Task PlanConvertPublish_FourFilesPerChunk_SameTableAsOneProcessImport_SideFilesDeletedAfter()
+    public async Task PlanConvertPublish_FourImagesPerChunk_SameTableAsOneProcessImport_SideFilesDeletedAfter()
     {
         var ct = TestContext.Current.CancellationToken;
         var folder = CopyFolder(classes: 5, perClass: 7);
         using var expected = await Table.FromImageFolderAsync(folder, Options("single", validate: true), ct);
 
         var (spec, existing) = await ImportJobs.PlanImageFolderAsync(folder, Options("chunked", validate: true), "job-if1",
-            new ImportJobOptions { FilesPerChunk = 4 }, ct);
+            new ImportJobOptions { ImagesPerChunk = 4 }, ct);
 
         Assert.Null(existing);
         Assert.Equal("image-folder", spec!.Format);
@@ -101,7 +101,7 @@ public sealed class ImportJobsImageFolderTests : IDisposable
         using var expected = await Table.FromImageFolderAsync(Fixtures.FashionMnistTestPngs, Options("single"), ct);
 
         var (spec, _) = await ImportJobs.PlanImageFolderAsync(Fixtures.FashionMnistTestPngs, Options("chunked"), "job-if2",
-            new ImportJobOptions { FilesPerChunk = 1500 }, ct);
+            new ImportJobOptions { ImagesPerChunk = 1500 }, ct);
 
         Assert.Equal(7, spec!.Chunks.Length);
         Assert.Equal(1000, (int)JsonNode.Parse(spec.Chunks[^1].Descriptor)!["files"]!);
@@ -121,7 +121,7 @@ public sealed class ImportJobsImageFolderTests : IDisposable
         File.WriteAllBytes(broken, [0x89, (byte)'P', (byte)'N', (byte)'G', 1, 2, 3]);
         var oneProcess = await Assert.ThrowsAsync<ImportException>(() => Table.FromImageFolderAsync(folder, Options("single", validate: true), ct));
 
-        var (spec, _) = await ImportJobs.PlanImageFolderAsync(folder, Options("bad", validate: true), "job-if3", new ImportJobOptions { FilesPerChunk = 3 }, ct);
+        var (spec, _) = await ImportJobs.PlanImageFolderAsync(folder, Options("bad", validate: true), "job-if3", new ImportJobOptions { ImagesPerChunk = 3 }, ct);
         var results = await ConvertAsync(spec!, _root);
 
         Assert.Equal(6, results.Length);
@@ -134,7 +134,7 @@ public sealed class ImportJobsImageFolderTests : IDisposable
         Assert.Equal(5, StagedFiles(spec!).Length);
 
         // Without validation the one-process import lists it, and so do the chunks.
-        var (lenient, _) = await ImportJobs.PlanImageFolderAsync(folder, Options("lenient"), "job-if4", new ImportJobOptions { FilesPerChunk = 3 }, ct);
+        var (lenient, _) = await ImportJobs.PlanImageFolderAsync(folder, Options("lenient"), "job-if4", new ImportJobOptions { ImagesPerChunk = 3 }, ct);
         using var table = await ConvertAndPublishAsync(lenient!, _root);
         Assert.Contains(table.Rows, r => (string)r["image"]! == new Url(broken).Value);
     }
@@ -149,7 +149,7 @@ public sealed class ImportJobsImageFolderTests : IDisposable
         File.WriteAllText(Path.Combine(folder, "dog", "notes.txt"), "not an image");
         using var expected = await Table.FromImageFolderAsync(folder, Options("single"), ct);
 
-        var (spec, _) = await ImportJobs.PlanImageFolderAsync(folder, Options("chunked"), "job-if5", new ImportJobOptions { FilesPerChunk = 2 }, ct);
+        var (spec, _) = await ImportJobs.PlanImageFolderAsync(folder, Options("chunked"), "job-if5", new ImportJobOptions { ImagesPerChunk = 2 }, ct);
 
         var chunk = Assert.Single(spec!.Chunks);
         Assert.Equal(0, (int)JsonNode.Parse(chunk.Descriptor)!["files"]!);

@@ -322,7 +322,7 @@ public sealed class ImportJobsVisionBadInputTests : IDisposable
         var images = WriteYoloSource();
         var spoiled = BadImages.Select(i => SpoilYolo(change, images, i)).ToList();
         var oneProcess = await Assert.ThrowsAsync<ImportException>(() => Table.FromYoloUrlAsync(images, FashionClasses, Yolo("single", validateBoxes), Ct));
-        var (spec, _) = await ImportJobs.PlanYoloAsync(images, FashionClasses, Yolo("job", validateBoxes), "job-yf", new ImportJobOptions { FilesPerChunk = 4 }, Ct);
+        var (spec, _) = await ImportJobs.PlanYoloAsync(images, FashionClasses, Yolo("job", validateBoxes), "job-yf", new ImportJobOptions { ImagesPerChunk = 4 }, Ct);
 
         var results = await ConvertAllAsync(spec!);
 
@@ -346,7 +346,7 @@ public sealed class ImportJobsVisionBadInputTests : IDisposable
         var images = WriteYoloSource();
         var spoiled = BadImages.Select(i => SpoilYolo(change, images, i)).ToList();
         var (spec, _) = await ImportJobs.PlanYoloAsync(images, FashionClasses, Yolo("job", validateBoxes), "job-ys",
-            new ImportJobOptions { FilesPerChunk = 4, ErrorPolicy = ImportErrorPolicy.Skip }, Ct);
+            new ImportJobOptions { ImagesPerChunk = 4, ErrorPolicy = ImportErrorPolicy.Skip }, Ct);
 
         var (table, quarantine) = await PublishWithQuarantineAsync(spec!, await ConvertAllAsync(spec!));
 
@@ -383,7 +383,7 @@ public sealed class ImportJobsVisionBadInputTests : IDisposable
         File.Delete(LabelFile(images, 6));
         using var expected = await Table.FromYoloUrlAsync(images, FashionClasses, Yolo("single", validateBoxes: true), Ct);
         var (spec, _) = await ImportJobs.PlanYoloAsync(images, FashionClasses, Yolo("job", validateBoxes: true), "job-ym",
-            new ImportJobOptions { FilesPerChunk = 4, ErrorPolicy = policy }, Ct);
+            new ImportJobOptions { ImagesPerChunk = 4, ErrorPolicy = policy }, Ct);
 
         var results = await ConvertAllAsync(spec!);
 
@@ -437,7 +437,7 @@ public sealed class ImportJobsVisionBadInputTests : IDisposable
         {
             File.WriteAllText(rows[i], "not an image at all");
         }
-        var (spec, _) = await ImportJobs.PlanImageFolderAsync(folder, ImageFolder("job"), "job-if", new ImportJobOptions { FilesPerChunk = 3, ErrorPolicy = policy }, Ct);
+        var (spec, _) = await ImportJobs.PlanImageFolderAsync(folder, ImageFolder("job"), "job-if", new ImportJobOptions { ImagesPerChunk = 3, ErrorPolicy = policy }, Ct);
 
         var results = await ConvertAllAsync(spec!);
 

@@ -77,7 +77,7 @@ public sealed class ImportJobsYoloTests : IDisposable
     [InlineData(YoloTask.Detect)]
     [InlineData(YoloTask.Segment)]
     [InlineData(YoloTask.Pose)]
-    public async Task PlanConvertPublish_FashionMnistPngs_FiveFilesPerChunk_SameTableAsOneProcessImport_SideFilesDeletedAfter(YoloTask task)
+    public async Task PlanConvertPublish_FashionMnistPngs_FiveImagesPerChunk_SameTableAsOneProcessImport_SideFilesDeletedAfter(YoloTask task)
     {
         var ct = TestContext.Current.CancellationToken;
         var images = WriteYolo(22, task);
@@ -85,7 +85,7 @@ public sealed class ImportJobsYoloTests : IDisposable
         using var expected = await Table.FromYoloUrlAsync(images, FashionClasses, Options("single", task, keypoints), ct);
 
         var (spec, existing) = await ImportJobs.PlanYoloAsync(images, FashionClasses, Options("chunked", task, keypoints), "job-y1",
-            new ImportJobOptions { FilesPerChunk = 5 }, ct);
+            new ImportJobOptions { ImagesPerChunk = 5 }, ct);
 
         Assert.Null(existing);
         Assert.Equal("yolo", spec!.Format);
@@ -116,7 +116,7 @@ public sealed class ImportJobsYoloTests : IDisposable
         using var expected = await Table.FromYoloUrlAsync(images, Fixtures.YoloCategories, Options("single", task), ct);
 
         var (spec, _) = await ImportJobs.PlanYoloAsync(images, Fixtures.YoloCategories, Options("chunked", task), "job-y2",
-            new ImportJobOptions { FilesPerChunk = 1 }, ct);
+            new ImportJobOptions { ImagesPerChunk = 1 }, ct);
 
         Assert.Equal(3, spec!.Chunks.Length);
         using var actual = await ConvertAndPublishAsync(spec, _root);
@@ -138,7 +138,7 @@ public sealed class ImportJobsYoloTests : IDisposable
         var label = Directory.GetFiles(Path.Combine(Path.GetDirectoryName(images)!, "labels"), "013-*.txt", SearchOption.AllDirectories).Single();
         File.AppendAllLines(label, [line]);
         var oneProcess = await Assert.ThrowsAsync<ImportException>(() => Table.FromYoloUrlAsync(images, FashionClasses, Options("single"), ct));
-        var (spec, _) = await ImportJobs.PlanYoloAsync(images, FashionClasses, Options("bad"), "job-y3", new ImportJobOptions { FilesPerChunk = 5 }, ct);
+        var (spec, _) = await ImportJobs.PlanYoloAsync(images, FashionClasses, Options("bad"), "job-y3", new ImportJobOptions { ImagesPerChunk = 5 }, ct);
 
         var results = await ConvertAsync(spec!, _root);
 
@@ -160,8 +160,8 @@ public sealed class ImportJobsYoloTests : IDisposable
         File.AppendAllLines(label, ["3 0.95 0.5 0.2 0.3"]);
         var oneProcess = await Assert.ThrowsAsync<ImportException>(() => Table.FromYoloUrlAsync(images, FashionClasses, Options("single", validateBoxes: true), ct));
         var (spec, _) = await ImportJobs.PlanYoloAsync(images, FashionClasses, Options("checked", validateBoxes: true), "job-y-boxes",
-            new ImportJobOptions { FilesPerChunk = 5 }, ct);
-        var (lenient, _) = await ImportJobs.PlanYoloAsync(images, FashionClasses, Options("lenient"), "job-y-lenient", new ImportJobOptions { FilesPerChunk = 5 }, ct);
+            new ImportJobOptions { ImagesPerChunk = 5 }, ct);
+        var (lenient, _) = await ImportJobs.PlanYoloAsync(images, FashionClasses, Options("lenient"), "job-y-lenient", new ImportJobOptions { ImagesPerChunk = 5 }, ct);
 
         var results = await ConvertAsync(spec!, _root);
         var accepted = await ConvertAsync(lenient!, _root);
@@ -182,7 +182,7 @@ public sealed class ImportJobsYoloTests : IDisposable
         var broken = Directory.GetFiles(images, "009-*.png", SearchOption.AllDirectories).Single();
         File.WriteAllBytes(broken, File.ReadAllBytes(broken)[..10]);
         var oneProcess = await Assert.ThrowsAsync<ImportException>(() => Table.FromYoloUrlAsync(images, FashionClasses, Options("single"), ct));
-        var (spec, _) = await ImportJobs.PlanYoloAsync(images, FashionClasses, Options("bad"), "job-y4", new ImportJobOptions { FilesPerChunk = 4 }, ct);
+        var (spec, _) = await ImportJobs.PlanYoloAsync(images, FashionClasses, Options("bad"), "job-y4", new ImportJobOptions { ImagesPerChunk = 4 }, ct);
 
         var results = await ConvertAsync(spec!, _root);
 

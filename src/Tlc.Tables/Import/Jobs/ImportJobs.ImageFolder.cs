@@ -12,7 +12,7 @@ public static partial class ImportJobs
     /// Plans an image-folder import (<see cref="Table.FromImageFolderAsync"/>): resolves the target table (under
     /// <see cref="IfExists.Reuse"/> an existing table is returned instead, as null spec), lists the class folders (the
     /// classes) and their images once, in the one-process import's order (by class, then path), and cuts the list into
-    /// pages of <see cref="ImportJobOptions.FilesPerChunk"/> images. Each page goes into a side file
+    /// pages of <see cref="ImportJobOptions.ImagesPerChunk"/> images. Each page goes into a side file
     /// <c>_plan/&lt;job id&gt;/files-NNNNN.json</c> in the table folder (the image URLs and labels), so the job's state stays
     /// small whatever the number of images; the descriptor is <c>{"plan_file":…,"first_file":…,"files":…}</c> and a
     /// chunk's bytes are its images' sizes. A chunk's conversion reads its side file only and, with
@@ -34,10 +34,10 @@ public static partial class ImportJobs
         ArgumentException.ThrowIfNullOrWhiteSpace(jobId);
         return PlanAsync(folder, options, jobOptions, cancellationToken, async (input, table, job) =>
         {
-            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(job.FilesPerChunk);
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(job.ImagesPerChunk);
             var listing = await ImageFolderImporter.ListAsync(input.Url, options, cancellationToken).ConfigureAwait(false);
             var planFolder = table.Join($"{PlanFolderName}/{jobId}");
-            var chunks = await WritePagesAsync(options.EffectiveAdapters, planFolder, listing.Images.Count, job.FilesPerChunk, (first, count) => new JsonObject
+            var chunks = await WritePagesAsync(options.EffectiveAdapters, planFolder, listing.Images.Count, job.ImagesPerChunk, (first, count) => new JsonObject
             {
                 ["images"] = new JsonArray(listing.Images.Skip(first).Take(count).Select(i => (JsonNode?)i.Entry.Url.Value).ToArray()),
                 ["labels"] = new JsonArray(listing.Images.Skip(first).Take(count).Select(i => (JsonNode?)i.Label).ToArray()),

@@ -9,9 +9,6 @@ namespace Tlc.Tables.Import.Jobs;
 // What the planners of file-per-row formats (YOLO, image folders) share: pages of files in side files.
 public static partial class ImportJobs
 {
-    /// <summary>The default chunk size of imports cut by file (YOLO, image folders): files per chunk.</summary>
-    public const int DefaultFilesPerChunk = 1000;
-
     /// <summary>
     /// Cuts <paramref name="files"/> files (in row order) into pages of <paramref name="filesPerChunk"/> and writes each
     /// page's side file <c>files-NNNNN.json</c> into <paramref name="planFolder"/>: the JSON object

@@ -12,7 +12,7 @@ public static partial class ImportJobs
     /// Plans a YOLO import (<see cref="Table.FromYoloUrlAsync"/>): checks the categories and pose settings, resolves the
     /// target table (under <see cref="IfExists.Reuse"/> an existing table is returned instead, as null spec), lists the
     /// images once in the one-process import's order (by path below the images folder), finds each one's label file and
-    /// cuts the list into pages of <see cref="ImportJobOptions.FilesPerChunk"/> images. Each page goes into a side file
+    /// cuts the list into pages of <see cref="ImportJobOptions.ImagesPerChunk"/> images. Each page goes into a side file
     /// <c>_plan/&lt;job id&gt;/files-NNNNN.json</c> in the table folder (the image and label-file URLs), so the job's state
     /// stays small whatever the number of images; the descriptor is <c>{"plan_file":…,"first_file":…,"files":…}</c> and a
     /// chunk's bytes are its images' sizes. A chunk's conversion reads its side file, its images' headers and their label
@@ -40,10 +40,10 @@ public static partial class ImportJobs
         var keypoints = YoloImporter.CheckArguments(categories, options);
         return await PlanAsync(imagesFolder, options, jobOptions, cancellationToken, async (input, table, job) =>
         {
-            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(job.FilesPerChunk);
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(job.ImagesPerChunk);
             var listing = await YoloImporter.ListAsync(input.Url, categories, options, keypoints, cancellationToken).ConfigureAwait(false);
             var planFolder = table.Join($"{PlanFolderName}/{jobId}");
-            var chunks = await WritePagesAsync(options.EffectiveAdapters, planFolder, listing.Images.Count, job.FilesPerChunk, (first, count) => new JsonObject
+            var chunks = await WritePagesAsync(options.EffectiveAdapters, planFolder, listing.Images.Count, job.ImagesPerChunk, (first, count) => new JsonObject
             {
                 ["images"] = new JsonArray(listing.Images.Skip(first).Take(count).Select(i => (JsonNode?)i.Url.Value).ToArray()),
                 ["labels"] = new JsonArray(listing.LabelFiles.Skip(first).Take(count).Select(l => (JsonNode?)l.Value).ToArray()),

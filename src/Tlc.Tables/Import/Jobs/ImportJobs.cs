@@ -314,16 +314,10 @@ public sealed record ImportJobOptions
     public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// Images per chunk of a COCO import (formats cut by image rather than by bytes). Default:
+    /// Images (rows) per chunk of the formats cut by image rather than by bytes (COCO, YOLO, image folders). Default:
     /// <see cref="ImportJobs.DefaultImagesPerChunk"/> (1,000).
     /// </summary>
     public int ImagesPerChunk { get; init; } = ImportJobs.DefaultImagesPerChunk;
-
-    /// <summary>
-    /// Files per chunk of imports cut into pages of files, one row per file (YOLO, image folders). Default:
-    /// <see cref="ImportJobs.DefaultFilesPerChunk"/> (1,000).
-    /// </summary>
-    public int FilesPerChunk { get; init; } = ImportJobs.DefaultFilesPerChunk;
 }
 
 /// <summary>What converting one chunk gave.</summary>

@@ -66,7 +66,7 @@ public sealed class ImportSource
 
     /// <summary>
     /// A YOLO images folder (labels in the sibling <c>labels</c> folder) with its class names in id order, cut into pages
-    /// of <see cref="ImportJobOptions.FilesPerChunk"/> images.
+    /// of <see cref="ImportJobOptions.ImagesPerChunk"/> images.
     /// </summary>
     public static ImportSource Yolo(string imagesFolder, IReadOnlyList<string> categories, YoloImportOptions? options = null)
     {
@@ -76,7 +76,7 @@ public sealed class ImportSource
         return new("yolo", imagesFolder, o, (id, job, ct) => ImportJobs.PlanYoloAsync(imagesFolder, categories, o, id, job, ct));
     }
 
-    /// <summary>A folder with one sub-folder of images per class, cut into pages of <see cref="ImportJobOptions.FilesPerChunk"/> images.</summary>
+    /// <summary>A folder with one sub-folder of images per class, cut into pages of <see cref="ImportJobOptions.ImagesPerChunk"/> images.</summary>
     public static ImportSource ImageFolder(string folder, ImageFolderImportOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
