@@ -177,7 +177,7 @@ internal static class CollectBenchmark
         {
             var marks = new List<(double, string)>();
             var watch = Stopwatch.StartNew();
-            var progress = new SynchronousProgress(p => marks.Add((watch.Elapsed.TotalMilliseconds, $"{p.Status} leased {p.ShardsLeased} committed {p.ShardsCommitted}")));
+            var progress = new SynchronousProgress(p => marks.Add((watch.Elapsed.TotalMilliseconds, $"{p.Status} leased {p.ItemsLeased} committed {p.ItemsCommitted}")));
             using var metrics = await run.CollectMetricsAsync(table, model, Collectors, new CollectOptions
             {
                 Split = "test", BatchSize = BatchSize, ShardRows = ShardRows, Progress = progress, ProgressInterval = TimeSpan.FromMilliseconds(5),

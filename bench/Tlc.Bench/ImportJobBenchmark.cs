@@ -105,12 +105,12 @@ internal static class ImportJobBenchmark
             var options = new CsvImportOptions { Root = Url.FromLocalPath(root), Settings = settings, Dataset = "bench", Table = $"csv-{run + 1}" };
             var watch = Stopwatch.StartNew();
             var chunkMiB = int.Parse(Environment.GetEnvironmentVariable("BENCH_IMPORT_CHUNK_MIB") ?? "16", CultureInfo.InvariantCulture);
-            var (spec, _) = parquet
+            var (plan, _) = parquet
                 ? await ImportJobs.PlanParquetAsync(csv, new ParquetImportOptions { Root = options.Root, Settings = settings, Dataset = "bench", Table = options.Table },
                     Guid.NewGuid().ToString("N"), new ImportJobOptions { ChunkBytes = 1 })
                 : await ImportJobs.PlanCsvAsync(csv, options, Guid.NewGuid().ToString("N"), new ImportJobOptions { ChunkBytes = chunkMiB << 20 });
             var planned = watch.Elapsed;
-            var job = await ImportJob.SubmitAsync(connection.Context, spec!);
+            var job = await ImportJob.SubmitAsync(connection.Context, plan!);
             using var table = await job.WaitAsync(interval: TimeSpan.FromMilliseconds(50));
             watch.Stop();
             Console.Error.WriteLine($"[bench] planning {planned.TotalSeconds:F2} s");
@@ -138,7 +138,7 @@ internal static class ImportJobBenchmark
         var settings = new TlcOptions { Root = root };
         await using var connection = await ClusterConnection.ConnectAsync(settings);
         var context = connection.Context;
-        var (spec, _) = await ImportJobs.PlanCsvAsync(csv, new CsvImportOptions { Root = Url.FromLocalPath(root), Settings = settings, Dataset = "bench", Table = "resume" },
+        var (plan, _) = await ImportJobs.PlanCsvAsync(csv, new CsvImportOptions { Root = Url.FromLocalPath(root), Settings = settings, Dataset = "bench", Table = "resume" },
             Guid.NewGuid().ToString("N"), new ImportJobOptions { LeaseDuration = TimeSpan.FromSeconds(3) });
         using var killWorker = new CancellationTokenSource();
         using var stop = new CancellationTokenSource();
@@ -147,7 +147,7 @@ internal static class ImportJobBenchmark
         // The worst moment to die: the victim has read and converted a whole chunk past the half-way mark but not committed
         // it. The two workers share the chunks about evenly, so the victim's own conversion number chunks/4 + 1 falls at
         // about half-way (watching the job's progress instead could find every remaining chunk already taken).
-        var dieAt = (spec!.Chunks.Length / 4) + 1;
+        var dieAt = (plan!.Chunks.Count / 4) + 1;
         var hosts = new[] { "victim", "survivor" }.Select(id => new WorkerHost(context with { Identity = new WorkerRef(id, "1") }, new NoMetrics(),
             new WorkerOptions { WorkerId = id, PollInterval = TimeSpan.FromMilliseconds(50) })
         {
@@ -162,24 +162,24 @@ internal static class ImportJobBenchmark
         }).ToArray();
         var victim = hosts[0].RunAsync(killWorker.Token);
         var survivor = hosts[1].RunAsync(stop.Token);
-        var job = await ImportJob.SubmitAsync(context, spec);
+        var job = await ImportJob.SubmitAsync(context, plan);
         if (await Task.WhenAny(caught.Task, victim, Task.Delay(TimeSpan.FromMinutes(2))) != caught.Task)
         {
             var state = await job.GetProgressAsync();
             throw new TimeoutException($"The victim never reached a commit past half-way: victim converted {hosts[0].ChunksConverted} ({victim.Status}: {victim.Exception?.GetBaseException().Message}), " +
-                $"survivor {hosts[1].ChunksConverted}; job {state.Status} {state.ChunksCommitted}/{state.Chunks}.");
+                $"survivor {hosts[1].ChunksConverted}; job {state.Status} {state.ItemsCommitted}/{state.Items}.");
         }
         await killWorker.CancelAsync();
         await victim;
         using var table = await job.WaitAsync();
         await stop.CancelAsync();
         await survivor;
-        var total = spec.Chunks.Sum(c => c.Bytes);
+        var total = plan.Chunks.Sum(c => c.Bytes);
         var reread = hosts.Sum(h => h.ImportBytesStarted) - total;
-        var largest = spec.Chunks.Max(c => c.Bytes);
+        var largest = plan.Chunks.Max(c => c.Bytes);
         return new BenchResult("Import resume cost: bytes read again after killing 1 of 2 workers at 50%", $"{BenchContext.MiB(reread)} re-read",
             $"one chunk {BenchContext.MiB(largest)}", (double)reread / largest, "≤ one chunk per killed worker", reread <= largest,
-            $"{spec.Chunks.Length} chunks of {BenchContext.MiB(total)}; the victim dies holding a chunk it read and converted but did not commit (the worst moment), which is leased again when its 3 s lease runs out; committed chunks are never read again; ratio = re-read ÷ one chunk (lower is better)");
+            $"{plan.Chunks.Count} chunks of {BenchContext.MiB(total)}; the victim dies holding a chunk it read and converted but did not commit (the worst moment), which is leased again when its 3 s lease runs out; committed chunks are never read again; ratio = re-read ÷ one chunk (lower is better)");
     }
 
     /// <summary>Runs one import job with two in-process workers on an embedded silo in this process and prints the peak RSS (a child of the memory benchmark).</summary>
@@ -273,17 +273,17 @@ internal static class ImportJobBenchmark
             var options = new CsvImportOptions { Root = Url.FromLocalPath(root), Settings = settings, Dataset = "bench", Table = $"p-{Guid.NewGuid():N}"[..12] };
             var gcBefore = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration(), GC.GetTotalAllocatedBytes());
             var watch = Stopwatch.StartNew();
-            var (spec, _) = await ImportJobs.PlanCsvAsync(csv, options, Guid.NewGuid().ToString("N"));
+            var (plan, _) = await ImportJobs.PlanCsvAsync(csv, options, Guid.NewGuid().ToString("N"));
             var planned = watch.Elapsed;
             var adapters = new Tlc.Tables.Urls.UrlAdapterRegistry();
             var slowest = TimeSpan.Zero;
-            foreach (var chunk in spec!.Chunks)
+            foreach (var chunk in plan!.Chunks)
             {
                 var one = Stopwatch.StartNew();
-                await ImportJobs.ConvertAsync(spec, chunk, ImportJobs.WriteId(spec.JobId, chunk.Index, 1, "profile0"), adapters, settings, parallelism: threads);
+                await ImportJobs.ConvertAsync(plan!.Spec, chunk, ImportJobs.WriteId(plan!.Spec.JobId, chunk.Index, 1, "profile0"), adapters, settings, parallelism: threads);
                 slowest = one.Elapsed > slowest ? one.Elapsed : slowest;
             }
-            Console.WriteLine($"{threads} thread(s): plan {planned.TotalSeconds:F2} s, convert {(watch.Elapsed - planned).TotalSeconds:F2} s for {spec.Chunks.Length} chunks (slowest {slowest.TotalMilliseconds:F0} ms); GC {GC.CollectionCount(0) - gcBefore.Item1}/{GC.CollectionCount(1) - gcBefore.Item2}/{GC.CollectionCount(2) - gcBefore.Item3}, pause {(GC.GetTotalPauseDuration() - gcBefore.Item4).TotalMilliseconds:F0} ms, allocated {(GC.GetTotalAllocatedBytes() - gcBefore.Item5) >> 20} MiB");
+            Console.WriteLine($"{threads} thread(s): plan {planned.TotalSeconds:F2} s, convert {(watch.Elapsed - planned).TotalSeconds:F2} s for {plan.Chunks.Count} chunks (slowest {slowest.TotalMilliseconds:F0} ms); GC {GC.CollectionCount(0) - gcBefore.Item1}/{GC.CollectionCount(1) - gcBefore.Item2}/{GC.CollectionCount(2) - gcBefore.Item3}, pause {(GC.GetTotalPauseDuration() - gcBefore.Item4).TotalMilliseconds:F0} ms, allocated {(GC.GetTotalAllocatedBytes() - gcBefore.Item5) >> 20} MiB");
         }
         if (Environment.GetEnvironmentVariable("BENCH_PROFILE_ONE") == "0")
         {
@@ -321,12 +321,12 @@ internal static class ImportJobBenchmark
             var watch = Stopwatch.StartNew();
             Console.WriteLine($"[{clock.ElapsedMilliseconds}] run {run} starts");
             var line = new List<string>();
-            var (spec, _) = await ImportJobs.PlanParquetAsync(flights, new ParquetImportOptions { Root = Url.FromLocalPath(root), Settings = settings, Dataset = "bench", Table = $"t-{run}" },
+            var (plan, _) = await ImportJobs.PlanParquetAsync(flights, new ParquetImportOptions { Root = Url.FromLocalPath(root), Settings = settings, Dataset = "bench", Table = $"t-{run}" },
                 Guid.NewGuid().ToString("N"), new ImportJobOptions { ChunkBytes = 1 });
             line.Add($"plan {watch.ElapsedMilliseconds}");
-            var job = await ImportJob.SubmitAsync(connection.Context, spec!);
+            var job = await ImportJob.SubmitAsync(connection.Context, plan!);
             line.Add($"submit {watch.ElapsedMilliseconds}");
-            var progress = new SyncProgress<ImportProgress>(p => line.Add($"{p.ChunksCommitted}/{p.Chunks}@{watch.ElapsedMilliseconds}"));
+            var progress = new SyncProgress<JobProgress>(p => line.Add($"{p.ItemsCommitted}/{p.Items}@{watch.ElapsedMilliseconds}"));
             using var table = await job.WaitAsync(progress, interval: TimeSpan.FromMilliseconds(50));
             line.Add($"open {watch.ElapsedMilliseconds}");
             Console.WriteLine($"{workers} worker(s), run {run}: {string.Join(", ", line)}");
@@ -361,7 +361,7 @@ internal static class ImportJobBenchmark
             var options = new ParquetImportOptions { Root = Url.FromLocalPath(root), Settings = settings, Dataset = "bench", Table = $"p-{Guid.NewGuid():N}"[..12] };
             var watch = Stopwatch.StartNew();
             var gcBefore = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration(), GC.GetTotalAllocatedBytes());
-            var (spec, _) = await ImportJobs.PlanParquetAsync(flights, options, Guid.NewGuid().ToString("N"), new ImportJobOptions { ChunkBytes = 1 });
+            var (plan, _) = await ImportJobs.PlanParquetAsync(flights, options, Guid.NewGuid().ToString("N"), new ImportJobOptions { ChunkBytes = 1 });
             var planned = watch.Elapsed;
             var adapters = new Tlc.Tables.Urls.UrlAdapterRegistry();
             // BENCH_PROFILE_CONCURRENT=1: the chunks are converted by as many concurrent one-thread loops as threads (as workers do).
@@ -371,20 +371,20 @@ internal static class ImportJobBenchmark
                 await Task.WhenAll(Enumerable.Range(0, threads).Select(_ => Task.Run(async () =>
                 {
                     int i;
-                    while ((i = Interlocked.Increment(ref next)) < spec!.Chunks.Length)
+                    while ((i = Interlocked.Increment(ref next)) < plan!.Chunks.Count)
                     {
-                        await ImportJobs.ConvertAsync(spec, spec.Chunks[i], ImportJobs.WriteId(spec.JobId, i, 1, "profile0"), adapters, settings, parallelism: 1);
+                        await ImportJobs.ConvertAsync(plan!.Spec, plan.Chunks[i], ImportJobs.WriteId(plan!.Spec.JobId, i, 1, "profile0"), adapters, settings, parallelism: 1);
                     }
                 })));
             }
             else
             {
-                foreach (var chunk in spec!.Chunks)
+                foreach (var chunk in plan!.Chunks)
                 {
-                    await ImportJobs.ConvertAsync(spec, chunk, ImportJobs.WriteId(spec.JobId, chunk.Index, 1, "profile0"), adapters, settings, parallelism: threads);
+                    await ImportJobs.ConvertAsync(plan!.Spec, chunk, ImportJobs.WriteId(plan!.Spec.JobId, chunk.Index, 1, "profile0"), adapters, settings, parallelism: threads);
                 }
             }
-            Console.WriteLine($"parquet, {threads} thread(s): plan {planned.TotalMilliseconds:F0} ms, convert {(watch.Elapsed - planned).TotalMilliseconds:F0} ms for {spec!.Chunks.Length} chunks; GC {GC.CollectionCount(0) - gcBefore.Item1}/{GC.CollectionCount(1) - gcBefore.Item2}/{GC.CollectionCount(2) - gcBefore.Item3}, pause {(GC.GetTotalPauseDuration() - gcBefore.Item4).TotalMilliseconds:F0} ms, allocated {(GC.GetTotalAllocatedBytes() - gcBefore.Item5) >> 20} MiB");
+            Console.WriteLine($"parquet, {threads} thread(s): plan {planned.TotalMilliseconds:F0} ms, convert {(watch.Elapsed - planned).TotalMilliseconds:F0} ms for {plan!.Chunks.Count} chunks; GC {GC.CollectionCount(0) - gcBefore.Item1}/{GC.CollectionCount(1) - gcBefore.Item2}/{GC.CollectionCount(2) - gcBefore.Item3}, pause {(GC.GetTotalPauseDuration() - gcBefore.Item4).TotalMilliseconds:F0} ms, allocated {(GC.GetTotalAllocatedBytes() - gcBefore.Item5) >> 20} MiB");
         }
     }
 

@@ -98,52 +98,106 @@ internal static class ClusterCli
     /// <summary>A JSON text (object or value) as a node; null stays null.</summary>
     public static JsonNode? Parse(string? json) => string.IsNullOrWhiteSpace(json) ? null : JsonNode.Parse(json);
 
-    /// <summary>A job's progress as stable JSON.</summary>
-    public static JsonObject Progress(JobProgress p) => new()
+    /// <summary>
+    /// A job's progress as stable JSON, the same for every kind: item counts are named by the kind's noun
+    /// (<c>shards_committed</c>, <c>chunks_committed</c>, <c>parts_committed</c>), the result by what it is
+    /// (<c>metrics_table_url</c>, <c>table_url</c>).
+    /// </summary>
+    public static JsonObject Progress(JobProgress p)
     {
-        ["id"] = p.JobId,
-        ["status"] = Name(p.Status),
-        ["run"] = p.RunKey,
-        ["shards"] = p.Shards,
-        ["shards_committed"] = p.ShardsCommitted,
-        ["shards_leased"] = p.ShardsLeased,
-        ["shards_failed"] = p.ShardsFailed,
-        ["rows"] = p.Rows,
-        ["rows_committed"] = p.RowsCommitted,
-        ["rows_per_second"] = Math.Round(p.RowsPerSecond, 1),
-        ["eta_seconds"] = p.Eta is { } eta ? Math.Round(eta.TotalSeconds, 1) : null,
-        ["lease_expirations"] = p.LeaseExpirations,
-        ["retries"] = p.Retries,
-        ["submitted"] = Time(p.Submitted),
-        ["finished"] = p.Finished is { } f ? Time(f) : null,
-        ["metrics_table_url"] = p.MetricsTableUrl,
-        ["errors"] = new JsonArray([.. p.Errors.Select(e => (JsonNode?)JsonValue.Create(e))]),
-    };
-
-    /// <summary>A job's spec as stable JSON (what it computes; never rows).</summary>
-    public static JsonObject Spec(MetricsJobSpec s) => new()
-    {
-        ["table_url"] = s.TableUrl,
-        ["table_rows"] = s.TableRows,
-        ["model"] = new JsonObject
+        var noun = p.ItemNoun;
+        var json = new JsonObject
         {
-            ["kind"] = s.Model.Kind,
-            ["name"] = s.Model.Name,
-            ["weights_url"] = s.Model.WeightsUrl,
-            ["arguments"] = Parse(s.Model.ArgumentsJson),
-            ["device"] = s.Model.Device,
-        },
-        ["collectors"] = new JsonArray([.. s.Collectors.Select(c => (JsonNode?)new JsonObject { ["name"] = c.Name, ["arguments"] = Parse(c.ArgumentsJson) })]),
-        ["constants"] = Parse(s.ConstantsJson),
-        ["split"] = s.Split,
-        ["stream_name"] = s.StreamName,
-        ["batch_size"] = s.BatchSize,
-        ["shard_rows"] = s.Shards.Length > 0 ? s.Shards[0].End - s.Shards[0].Start : 0,
-        ["exclude_zero_weights"] = s.ExcludeZeroWeights,
-        ["max_attempts"] = s.MaxAttempts,
-        ["lease_seconds"] = s.LeaseDuration.TotalSeconds,
-        ["metrics_table_url"] = s.MetricsTableUrl,
-    };
+            ["id"] = p.JobId,
+            ["kind"] = p.Kind,
+            ["status"] = Name(p.Status),
+            ["description"] = p.Description,
+            ["run"] = p.Run,
+            [$"{noun}s"] = p.Items,
+            [$"{noun}s_committed"] = p.ItemsCommitted,
+            [$"{noun}s_leased"] = p.ItemsLeased,
+            [$"{noun}s_failed"] = p.ItemsFailed,
+            ["rows"] = p.Rows,
+            ["rows_committed"] = p.RowsCommitted,
+            ["bytes"] = p.Bytes,
+            ["bytes_committed"] = p.BytesCommitted,
+            ["rows_per_second"] = Math.Round(p.RowsPerSecond, 1),
+            ["eta_seconds"] = p.Eta is { } eta ? Math.Round(eta.TotalSeconds, 1) : null,
+            ["lease_expirations"] = p.LeaseExpirations,
+            ["retries"] = p.Retries,
+            ["submitted"] = Time(p.Submitted),
+            ["started"] = p.Started is { } s ? Time(s) : null,
+            ["finished"] = p.Finished is { } f ? Time(f) : null,
+            ["result_url"] = p.ResultUrl,
+            ["errors"] = new JsonArray([.. p.Errors.Select(e => (JsonNode?)JsonValue.Create(e))]),
+        };
+        if (p.Kind == JobKinds.Import)
+        {
+            json["table_url"] = p.ResultUrl;
+            json["quarantine_table_url"] = p.QuarantineTableUrl;
+            json["rows_quarantined"] = p.RowsQuarantined;
+        }
+        else
+        {
+            json["metrics_table_url"] = p.ResultUrl;
+        }
+        return json;
+    }
+
+    /// <summary>A job's spec as stable JSON (what it computes or imports; never rows, never its plans).</summary>
+    public static JsonObject Spec(JobSpec spec)
+    {
+        var json = new JsonObject
+        {
+            ["kind"] = spec.Kind,
+            ["items"] = spec.Items,
+            ["items_per_segment"] = spec.ItemsPerSegment,
+            ["max_attempts"] = spec.MaxAttempts,
+            ["lease_seconds"] = spec.LeaseDuration.TotalSeconds,
+        };
+        switch (spec)
+        {
+            case MetricsTableSpec m:
+                json["table_url"] = m.TableUrl;
+                json["table_rows"] = m.TableRows;
+                json["run"] = m.RunKey;
+                json["stream_name"] = m.StreamName;
+                json["constants"] = Parse(m.ConstantsJson);
+                json["metrics_table_url"] = m.MetricsTableUrl;
+                json["require_full_coverage"] = m.RequireFullCoverage;
+                if (m is MetricsJobSpec c)
+                {
+                    json["model"] = new JsonObject
+                    {
+                        ["kind"] = c.Model.Kind,
+                        ["name"] = c.Model.Name,
+                        ["weights_url"] = c.Model.WeightsUrl,
+                        ["arguments"] = Parse(c.Model.ArgumentsJson),
+                        ["device"] = c.Model.Device,
+                    };
+                    json["collectors"] = new JsonArray([.. c.Collectors.Select(x => (JsonNode?)new JsonObject { ["name"] = x.Name, ["arguments"] = Parse(x.ArgumentsJson) })]);
+                    json["split"] = c.Split;
+                    json["batch_size"] = c.BatchSize;
+                    json["shard_rows"] = c.ShardRows;
+                    json["exclude_zero_weights"] = c.ExcludeZeroWeights;
+                }
+                break;
+            case ImportJobSpec i:
+                json["format"] = i.Format;
+                json["source_url"] = i.SourceUrl;
+                json["table_url"] = i.TableUrl;
+                json["error_policy"] = Name(i.ErrorPolicy);
+                json["bytes"] = i.Bytes;
+                break;
+        }
+        return json;
+    }
+
+    /// <summary>One line of progress for any kind: items, rows/s, ETA, failures and problems.</summary>
+    public static string Describe(JobProgress p) =>
+        $"{(p.Kind == JobKinds.Metrics ? "job" : p.Kind)} {p.JobId[..Math.Min(8, p.JobId.Length)]} {Name(p.Status)}: {p.ItemsCommitted}/{p.Items} {p.ItemNoun}s, " +
+        $"{Number(p.RowsPerSecond)} rows/s" + (p.IsFinished ? "" : $", ETA {Duration(p.Eta)}") +
+        (p.ItemsFailed > 0 ? $", {p.ItemsFailed} failed" : "") + (p.Errors.Length > 0 ? $", {p.Errors.Length} error(s)" : "");
 
     /// <summary>A number for text output.</summary>
     public static string Number(double value, string format = "N0") => value.ToString(format, CultureInfo.InvariantCulture);

@@ -64,7 +64,7 @@ public static class Program
         };
         root.Add(DemoCommand.Create());
         root.Add(ImportCommand.Create());
-        root.Add(ImportJobCommands.Imports());
+        root.Add(JobCommands.Imports());
         root.Add(TablesCommand.Create());
         root.Add(TableCommands.Create());
         root.Add(ExportCommand.Create());

@@ -1,5 +1,3 @@
-using Tlc.Cluster;
-
 namespace Tlc.Grains;
 
 /// <summary>Names the silo configuration and the grains agree on.</summary>
@@ -8,12 +6,9 @@ public static class TlcGrainNames
     /// <summary>The grain storage provider holding every Tlc grain's state.</summary>
     public const string Storage = "tlc";
 
-    /// <summary>The key of the job queue of import jobs (metrics jobs are queued under <see cref="Default"/>).</summary>
-    public const string ImportQueue = JobQueueKeys.Imports;
-
-    /// <summary>The key of singleton grains (job queue, worker registry).</summary>
-    public const string Default = "default";
-
-    /// <summary>The key of part <paramref name="index"/> of sink/job <paramref name="sinkId"/>.</summary>
-    public static string PartKey(string sinkId, int index) => $"{sinkId}/{index}";
+    /// <summary>
+    /// The key of the <see cref="TimeProvider"/> job grains read time from (leases, deadlines): the system clock, or virtual
+    /// time in simulations — apart from the clock Orleans itself runs on.
+    /// </summary>
+    public const string JobClock = "tlc-jobs";
 }

@@ -44,11 +44,3 @@ public sealed class CollectOptions
     /// <summary>The job id (to make a submission idempotent across client restarts). Default: a new one.</summary>
     public string? JobId { get; init; }
 }
-
-/// <summary>A metrics job that failed or was cancelled: its errors (the shard errors).</summary>
-public sealed class MetricsJobFailedException(JobProgress progress)
-    : InvalidOperationException($"Metrics job {progress.JobId} {progress.Status.ToString().ToLowerInvariant()}: {string.Join("; ", progress.Errors.Take(5))}{(progress.Errors.Length > 5 ? $" (+{progress.Errors.Length - 5} more)" : "")}")
-{
-    /// <summary>The job's final progress.</summary>
-    public JobProgress Progress { get; } = progress;
-}

@@ -5,27 +5,15 @@ using Tlc.Metrics;
 namespace Tlc;
 
 /// <summary>
-/// A distributed metrics collection job as a client sees it: progress, waiting, cancel, retry. Jobs outlive clients:
-/// <see cref="AttachAsync"/> finds one again by id after a restart.
+/// Distributed collect_metrics jobs (<see cref="JobKinds.Metrics"/>): what the client does before submitting one — checks
+/// the specs it can (collector names and arguments, the model's file), fixes the input revision, plans the shards — then
+/// hands it to the one job handle (<see cref="JobHandle"/>).
 /// </summary>
-public sealed class MetricsJob
+public static class MetricsJob
 {
-    private static readonly TimeSpan MinimumInterval = TimeSpan.FromMilliseconds(10);
-    private readonly ClusterContext _context;
-
-    private MetricsJob(ClusterContext context, string id)
-    {
-        _context = context;
-        Id = id;
-    }
-
-    /// <summary>The job id.</summary>
-    public string Id { get; }
-
-    private IMetricsJobGrain Grain => _context.Client.GetGrain<IMetricsJobGrain>(Id);
-
     /// <summary>Submits a job computing <paramref name="collectors"/> of <paramref name="model"/> over <paramref name="table"/> into a metrics table of <paramref name="run"/>.</summary>
-    public static async Task<MetricsJob> SubmitAsync(Run run, Table table, ModelSpec model, IReadOnlyList<CollectorSpec> collectors, CollectOptions? options = null,
+    /// <exception cref="MetricsSpecException">A collector is unknown or has bad arguments, or the model's file does not exist: nothing was submitted.</exception>
+    public static async Task<JobHandle> SubmitAsync(Run run, Table table, ModelSpec model, IReadOnlyList<CollectorSpec> collectors, CollectOptions? options = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(run);
@@ -33,18 +21,21 @@ public sealed class MetricsJob
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(collectors);
         options ??= new CollectOptions();
-        if (options.ShardRows % options.BatchSize != 0)
+        if (options.ShardRows < 1 || options.BatchSize < 1 || options.ShardRows % options.BatchSize != 0)
         {
-            throw new ArgumentException($"ShardRows ({options.ShardRows}) must be a multiple of BatchSize ({options.BatchSize}) so every batch is the same as in-process.", nameof(options));
+            throw new ArgumentException($"ShardRows ({options.ShardRows}) must be a positive multiple of BatchSize ({options.BatchSize}) so every batch is the same as in-process.", nameof(options));
         }
         // Building the collectors here checks the specs (unknown names, bad arguments) before anything is submitted.
         var built = CollectorRegistry.Default.Create(collectors);
+        await CheckModelFileAsync(run.Context, model, cancellationToken).ConfigureAwait(false);
         var schema = MetricsRunner.OutputSchema(table.Schema, built, options.Constants);
         var jobId = options.JobId ?? Guid.NewGuid().ToString("N");
         var stream = Names.Validate(options.StreamName ?? options.Split ?? "metrics", "stream");
         var spec = new MetricsJobSpec
         {
             JobId = jobId,
+            Items = MetricsJobSpec.ShardCount(table.RowCount, options.ShardRows),
+            Rows = table.RowCount,
             TableUrl = table.Url.Value,
             TableObjectId = table.Object.Id,
             TableRows = table.RowCount,
@@ -52,77 +43,47 @@ public sealed class MetricsJob
             Collectors = [.. collectors],
             ConstantsJson = options.Constants is { Count: > 0 } c ? JsonSerializer.Serialize(c) : null,
             ExcludeZeroWeights = options.ExcludeZeroWeights,
+            RequireFullCoverage = !options.ExcludeZeroWeights,
             BatchSize = options.BatchSize,
+            ShardRows = options.ShardRows,
             RunKey = run.Key,
-            MetricsTableUrl = run.Url.Join($"metrics/{stream}-{jobId[..8]}").Value,
+            MetricsTableUrl = run.Url.Join($"metrics/{stream}-{jobId[..Math.Min(8, jobId.Length)]}").Value,
             StreamName = stream,
             OutputSchemaJson = schema.ToJson().ToJsonString(),
-            Shards = ShardPlanner.Plan(table, options.ShardRows, options.ExcludeZeroWeights, cancellationToken),
             MaxAttempts = options.MaxAttempts,
             LeaseDuration = options.LeaseDuration,
             Submitted = run.Context.Time.GetUtcNow(),
             Split = options.Split,
         };
+        PartPlan[]? plans = null;
+        if (options.ExcludeZeroWeights)
+        {
+            plans = ShardPlanner.Plan(table, options.ShardRows, excludeZeroWeights: true, cancellationToken);
+            spec = spec with { Rows = plans.Sum(p => p.ExpectedRows) };
+        }
         await run.AddInputAsync(table, cancellationToken).ConfigureAwait(false);
-        var job = new MetricsJob(run.Context, jobId);
-        for (var attempt = 1; ; attempt++)
+        return await JobHandle.SubmitAsync(run.Context, spec, plans, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The model's file (ONNX, TorchScript, weights) must exist where every worker will read it: checked once here rather than failing each shard.</summary>
+    private static async Task CheckModelFileAsync(ClusterContext context, ModelSpec model, CancellationToken cancellationToken)
+    {
+        if (model.WeightsUrl is not { Length: > 0 } weights)
         {
-            try
-            {
-                await job.Grain.SubmitAsync(spec).WaitAsync(cancellationToken).ConfigureAwait(false);
-                return job;
-            }
-            catch (TimeoutException) when (attempt < 3)
-            {
-                // Submission is idempotent by job id.
-            }
+            return;
         }
-    }
-
-    /// <summary>The job <paramref name="jobId"/> (submitted by any client).</summary>
-    public static async Task<MetricsJob> AttachAsync(ClusterContext context, string jobId, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        var job = new MetricsJob(context, jobId);
-        if (await job.Grain.GetSpecAsync().WaitAsync(cancellationToken).ConfigureAwait(false) is null)
+        Url url;
+        try
         {
-            throw new KeyNotFoundException($"No metrics job '{jobId}'.");
+            url = new Url(weights);
         }
-        return job;
-    }
-
-    /// <summary>The progress of every job submitted (newest first).</summary>
-    public static async Task<IReadOnlyList<JobProgress>> ListAsync(ClusterContext context, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        var ids = await context.Client.GetGrain<IJobQueueGrain>("default").GetAllAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
-        return await Task.WhenAll(ids.Select(id => context.Client.GetGrain<IMetricsJobGrain>(id).GetProgressAsync())).WaitAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>The job's progress.</summary>
-    public Task<JobProgress> GetProgressAsync(CancellationToken cancellationToken = default) => Grain.GetProgressAsync().WaitAsync(cancellationToken);
-
-    /// <summary>The job's spec.</summary>
-    public async Task<MetricsJobSpec> GetSpecAsync(CancellationToken cancellationToken = default) =>
-        await Grain.GetSpecAsync().WaitAsync(cancellationToken).ConfigureAwait(false) ?? throw new KeyNotFoundException($"No metrics job '{Id}'.");
-
-    /// <summary>Cancels the job: nothing is published.</summary>
-    public Task<JobProgress> CancelAsync(CancellationToken cancellationToken = default) => Grain.CancelAsync().WaitAsync(cancellationToken);
-
-    /// <summary>Retries a failed job: its failed shards run again.</summary>
-    public Task<JobProgress> RetryAsync(CancellationToken cancellationToken = default) => Grain.RetryAsync().WaitAsync(cancellationToken);
-
-    /// <summary>
-    /// Waits for the job to end, reporting progress; returns the metrics table. Cancelling the token stops waiting (the job
-    /// goes on; cancel it with <see cref="CancelAsync"/>).
-    /// </summary>
-    /// <exception cref="MetricsJobFailedException">The job failed or was cancelled.</exception>
-    public async Task<Table> WaitAsync(IProgress<JobProgress>? progress = null, TimeSpan? interval = null, CancellationToken cancellationToken = default)
-    {
-        var every = interval is { } i && i > MinimumInterval ? i : interval is null ? TimeSpan.FromMilliseconds(250) : MinimumInterval;
-        var current = await JobWaiting.UntilEndAsync(Grain.WaitForEndAsync, p => p.Status, progress, every, cancellationToken).ConfigureAwait(false);
-        return current.Status == JobStatus.Completed
-            ? await Table.OpenAsync(current.MetricsTableUrl!, _context.Adapters, cancellationToken).ConfigureAwait(false)
-            : throw new MetricsJobFailedException(current);
+        catch (ArgumentException e)
+        {
+            throw new MetricsSpecException($"Model spec {ModelRegistry.Describe(model)}: bad weights URL '{weights}': {e.Message}", e);
+        }
+        if (!await context.Adapters.ExistsAsync(url, cancellationToken).ConfigureAwait(false))
+        {
+            throw new MetricsSpecException($"Model spec {ModelRegistry.Describe(model)}: the file {url} does not exist; nothing was submitted.");
+        }
     }
 }

@@ -12,8 +12,9 @@ namespace Tlc;
 /// Writes a metrics table of a run, batch by batch (3LC's MetricsTableWriter), with memory bounded by one chunk: every
 /// batch carries <c>example_id</c> (row indices into the foreign table, checked against it), rows stream into chunk files
 /// that are committed through the sink as they fill, and <see cref="PublishAsync"/> (or disposal) publishes the table
-/// atomically and registers it with the run. Several writers (e.g. training ranks) can feed one sink: the writer made by
-/// <see cref="Run.CreateMetricsWriterAsync"/> owns the table and publishes it; writers made by
+/// atomically and registers it with the run. The table is a job of the stream kind (<see cref="JobKinds.Stream"/>): each
+/// flushed chunk is an item the writer that wrote it owns. Several writers (e.g. training ranks) can feed one table: the
+/// writer made by <see cref="Run.CreateMetricsWriterAsync"/> owns the table and publishes it; writers made by
 /// <see cref="Run.AttachMetricsWriterAsync"/> with its <see cref="SinkId"/> (in any process) only commit their chunks
 /// (<see cref="CommitAsync"/>, or disposal), which must happen before the owner publishes. Any bad input fails the
 /// writer: it throws a clear error and publishes nothing.
@@ -28,7 +29,9 @@ public sealed class MetricsTableWriter : IAsyncDisposable
     private readonly List<long> _ids = [];
     private readonly List<RecordBatch> _pending = [];
     private long _pendingRows;
-    private readonly ISinkGrain _sink;
+    private readonly IJobGrain _job;
+    private readonly WorkerRef _writer;
+    private int _partsPerSegment = MetricsStreamSpec.DefaultPartsPerSegment;
     private Table? _published;
     private bool _failed;
 
@@ -44,13 +47,14 @@ public sealed class MetricsTableWriter : IAsyncDisposable
         SinkId = sinkId;
         Url = url;
         _builder = new RecordBatchBuilder(schema);
-        _sink = run.Context.Client.GetGrain<ISinkGrain>(sinkId);
+        _job = run.Context.Client.GetGrain<IJobGrain>(sinkId);
+        _writer = new WorkerRef(run.Context.Identity.Id, Guid.NewGuid().ToString("N")[..12]);
     }
 
     /// <summary>The metrics table's schema (<c>example_id</c>, the columns, the constants).</summary>
     public TableSchema Schema { get; }
 
-    /// <summary>The sink's id.</summary>
+    /// <summary>The id of the stream job the chunks are committed to (what attached writers name).</summary>
     public string SinkId { get; }
 
     /// <summary>The metrics table's folder.</summary>
@@ -78,9 +82,21 @@ public sealed class MetricsTableWriter : IAsyncDisposable
         var sinkId = Guid.NewGuid().ToString("N");
         var url = run.Url.Join($"metrics/{streamName}-{sinkId[..8]}");
         var writer = new MetricsTableWriter(run, foreign, schema, sinkId, url, options, constants ?? new Dictionary<string, object?>(), owner: true);
-        await writer._sink.InitAsync(new SinkSpec(sinkId, url.Value, schema.ToJson().ToJsonString(), foreign.Url.Value, foreign.Object.Id, foreign.RowCount,
-            run.Key, streamName, constants is { Count: > 0 } ? System.Text.Json.JsonSerializer.Serialize(constants) : null, 0, options.RequireFullCoverage))
-            .WaitAsync(cancellationToken).ConfigureAwait(false);
+        await JobHandle.SubmitAsync(run.Context, new MetricsStreamSpec
+        {
+            JobId = sinkId,
+            ItemsPerSegment = MetricsStreamSpec.DefaultPartsPerSegment,
+            TableUrl = foreign.Url.Value,
+            TableObjectId = foreign.Object.Id,
+            TableRows = foreign.RowCount,
+            RunKey = run.Key,
+            MetricsTableUrl = url.Value,
+            StreamName = streamName,
+            OutputSchemaJson = schema.ToJson().ToJsonString(),
+            ConstantsJson = constants is { Count: > 0 } ? System.Text.Json.JsonSerializer.Serialize(constants) : null,
+            RequireFullCoverage = options.RequireFullCoverage,
+            Submitted = run.Context.Time.GetUtcNow(),
+        }, cancellationToken: cancellationToken).ConfigureAwait(false);
         await run.AddInputAsync(foreign, cancellationToken).ConfigureAwait(false);
         return writer;
     }
@@ -89,26 +105,29 @@ public sealed class MetricsTableWriter : IAsyncDisposable
     internal static async Task<MetricsTableWriter> AttachAsync(Run run, string sinkId, MetricsWriterOptions options, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(sinkId);
-        var sink = run.Context.Client.GetGrain<ISinkGrain>(sinkId);
-        var spec = await sink.GetSpecAsync().WaitAsync(cancellationToken).ConfigureAwait(false)
+        var job = run.Context.Client.GetGrain<IJobGrain>(sinkId);
+        var spec = await job.GetSpecAsync().WaitAsync(cancellationToken).ConfigureAwait(false) as MetricsStreamSpec
             ?? throw new KeyNotFoundException($"No metrics sink '{sinkId}' to attach to.");
         if (spec.RunKey != run.Key)
         {
             throw new InvalidOperationException($"Metrics sink '{sinkId}' belongs to run {spec.RunKey}, not {run.Key}.");
         }
-        var status = await sink.GetAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
-        if (status.PublishedUrl is not null)
+        var status = await job.GetProgressAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (status.ResultUrl is not null || status.IsFinished)
         {
-            throw new InvalidOperationException($"The metrics table of sink '{sinkId}' ({status.PublishedUrl}) is published: it takes no more rows.");
+            throw new InvalidOperationException($"The metrics table of sink '{sinkId}' ({status.ResultUrl ?? spec.MetricsTableUrl}) is {(status.ResultUrl is null ? status.Status.ToString().ToLowerInvariant() : "published")}: it takes no more rows.");
         }
-        var foreign = await Table.OpenAsync(spec.ForeignTableUrl, run.Context.Adapters, cancellationToken).ConfigureAwait(false);
-        if (foreign.Object.Id != spec.ForeignTableObjectId)
+        var foreign = await Table.OpenAsync(spec.TableUrl, run.Context.Adapters, cancellationToken).ConfigureAwait(false);
+        if (foreign.Object.Id != spec.TableObjectId)
         {
             foreign.Dispose();
-            throw new InvalidOperationException($"Metrics sink '{sinkId}': {spec.ForeignTableUrl} was overwritten (object {foreign.Object.Id}, the sink names {spec.ForeignTableObjectId}).");
+            throw new InvalidOperationException($"Metrics sink '{sinkId}': {spec.TableUrl} was overwritten (object {foreign.Object.Id}, the sink names {spec.TableObjectId}).");
         }
-        var schema = TableSchema.FromJson(System.Text.Json.Nodes.JsonNode.Parse(spec.SchemaJson), $"sink {sinkId} schema");
-        return new MetricsTableWriter(run, foreign, schema, sinkId, new Url(spec.MetricsTableUrl), options, ConstantValues(spec.ConstantsJson), owner: false);
+        var schema = TableSchema.FromJson(System.Text.Json.Nodes.JsonNode.Parse(spec.OutputSchemaJson), $"sink {sinkId} schema");
+        return new MetricsTableWriter(run, foreign, schema, sinkId, new Url(spec.MetricsTableUrl), options, ConstantValues(spec.ConstantsJson), owner: false)
+        {
+            _partsPerSegment = spec.ItemsPerSegment,
+        };
     }
 
     /// <summary>Constants as a sink stores them (a JSON object) as .NET values.</summary>
@@ -249,12 +268,10 @@ public sealed class MetricsTableWriter : IAsyncDisposable
         {
             return;
         }
-        var sorted = _ids.ToArray();
-        System.Array.Sort(sorted);
-        List<IdRun> runs;
+        IdSet ids;
         try
         {
-            runs = ExampleIds.Runs(sorted);
+            ids = IdSet.From(_ids);
         }
         catch (InvalidOperationException e)
         {
@@ -265,18 +282,27 @@ public sealed class MetricsTableWriter : IAsyncDisposable
         _pending.Clear();
         _pendingRows = 0;
         _ids.Clear();
-        var index = await _sink.AddPartAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        var index = await _job.AddOwnedItemAsync(_writer).WaitAsync(cancellationToken).ConfigureAwait(false);
         var operation = Guid.NewGuid().ToString("N");
         var name = $"chunks/part-{index:D5}-{operation[..8]}.arrow";
         var chunk = await ChunkFiles.WriteAsync(_run.Context.Adapters, Url.Join(name), _builder.ArrowSchema, All(batches), _options.Compression, cancellationToken)
             .ConfigureAwait(false);
-        var result = await _run.Context.Client.GetGrain<IPartGrain>($"{SinkId}/{index}")
-            .CommitAsync(new PartCommit(operation, 0, null, name, chunk.Rows, chunk.Bytes, [.. chunk.Batches], [.. runs]))
-            .WaitAsync(cancellationToken).ConfigureAwait(false);
+        var segment = _run.Context.Client.GetGrain<IJobSegmentGrain>(JobKeys.Segment(SinkId, JobKeys.SegmentOf(index, _partsPerSegment)));
+        var result = await segment.CommitAsync(new PartCommit
+        {
+            Item = index,
+            OperationId = operation,
+            Attempt = 1,
+            Rows = chunk.Rows,
+            ChunkUrl = name,
+            Bytes = chunk.Bytes,
+            Batches = [.. chunk.Batches],
+            Ids = ids,
+        }).WaitAsync(cancellationToken).ConfigureAwait(false);
         if (result.Outcome is not (CommitOutcome.Accepted or CommitOutcome.Duplicate))
         {
             _failed = true;
-            throw new InvalidOperationException($"Metrics table {Url}: the sink refused chunk {index}: {result.Reason}. Nothing is published.");
+            throw new InvalidOperationException($"Metrics table {Url}: the sink refused part {index}: {result.Reason}. Nothing is published.");
         }
     }
 
@@ -319,13 +345,13 @@ public sealed class MetricsTableWriter : IAsyncDisposable
         string url;
         try
         {
-            url = await _sink.PublishAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+            url = (await _job.PublishAsync().WaitAsync(cancellationToken).ConfigureAwait(false)).ResultUrl!;
         }
         catch (InvalidOperationException e)
         {
-            // The sink records why it refused (ids twice, ids missing): that table can never be published. Parts not yet
+            // A refused publication (ids twice, ids missing) fails the job: that table can never be published. Parts not yet
             // committed (an attached writer still writing) can be, later.
-            if ((await _sink.GetAsync().WaitAsync(cancellationToken).ConfigureAwait(false)).Error is not null)
+            if ((await _job.GetProgressAsync().WaitAsync(cancellationToken).ConfigureAwait(false)).Status == JobStatus.Failed)
             {
                 _failed = true;
             }

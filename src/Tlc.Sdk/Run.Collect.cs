@@ -12,7 +12,7 @@ public sealed partial class Run
     /// <paramref name="table"/>, waits for the workers (reporting progress) and returns the published metrics table. The
     /// run is <see cref="RunStatus.Collecting"/> meanwhile; aggregates <c>&lt;split&gt;_&lt;column&gt;_avg</c> are logged.
     /// </summary>
-    /// <exception cref="MetricsJobFailedException">A shard failed too often (the errors name it) or the job was cancelled.</exception>
+    /// <exception cref="JobFailedException">A shard failed too often (the errors name it) or the job was cancelled.</exception>
     public async Task<Table> CollectMetricsAsync(Table table, ModelSpec model, IReadOnlyList<CollectorSpec> collectors, CollectOptions? options = null,
         CancellationToken cancellationToken = default)
     {

@@ -14,9 +14,9 @@ public static class ClusterImport
 {
     /// <summary>Plans <paramref name="source"/>, runs it as an import job and returns the published table.</summary>
     /// <exception cref="Tlc.Tables.Import.ImportException">Bad input the planner read; nothing was submitted.</exception>
-    /// <exception cref="ImportJobFailedException">The job failed (every chunk's first bad row) or was cancelled.</exception>
+    /// <exception cref="JobFailedException">The job failed (every chunk's first bad row) or was cancelled.</exception>
     /// <exception cref="OperationCanceledException">The caller cancelled; the job was cancelled too (nothing published).</exception>
-    public static async Task<Table> ImportAsync(ImportSource source, ClusterImportOptions? options = null, IProgress<ImportProgress>? progress = null,
+    public static async Task<Table> ImportAsync(ImportSource source, ClusterImportOptions? options = null, IProgress<JobProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(source);
@@ -27,7 +27,7 @@ public static class ClusterImport
         }
         var settings = options.Settings ?? source.Options.Settings ?? TlcSettings.Current;
         var jobId = options.JobId ?? Guid.NewGuid().ToString("N");
-        var (spec, existing) = await source.PlanAsync(jobId, options.Job, cancellationToken).ConfigureAwait(false);
+        var (plan, existing) = await source.PlanAsync(jobId, options.Job, cancellationToken).ConfigureAwait(false);
         if (existing is not null)
         {
             return existing;
@@ -36,15 +36,15 @@ public static class ClusterImport
         await using (connection.ConfigureAwait(false))
         {
             var context = connection.Context;
-            var registered = await context.Client.GetGrain<IWorkerRegistryGrain>("default").ListAsync(options.WorkerLiveness).WaitAsync(cancellationToken)
+            var registered = await context.Client.GetGrain<IWorkerRegistryGrain>(JobKeys.Registry).ListAsync(options.WorkerLiveness).WaitAsync(cancellationToken)
                 .ConfigureAwait(false);
             var live = registered.Count(w => !w.Draining);
             var local = options.LocalWorkers ?? (live == 0 ? Math.Max(1, Environment.ProcessorCount) : 0);
             var pool = local > 0 ? InProcessWorkers.Start(context, local, options.Workers ?? new WorkerOptions { PollInterval = TimeSpan.FromMilliseconds(100) }) : null;
             try
             {
-                var job = await ImportJob.SubmitAsync(context, spec!, cancellationToken).ConfigureAwait(false);
-                options.Submitted?.Invoke(new ImportJobSubmitted(job, spec!, local, live));
+                var job = await ImportJob.SubmitAsync(context, plan!, cancellationToken).ConfigureAwait(false);
+                options.Submitted?.Invoke(new ImportJobSubmitted(job, plan!, local, live));
                 try
                 {
                     return await job.WaitAsync(progress, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -97,7 +97,7 @@ public sealed record ClusterImportOptions
 
 /// <summary>An import job was submitted.</summary>
 /// <param name="Job">The job.</param>
-/// <param name="Spec">Its plan.</param>
+/// <param name="Plan">Its plan.</param>
 /// <param name="LocalWorkers">Workers running in this process.</param>
 /// <param name="RegisteredWorkers">Other workers registered with the cluster (live, not draining).</param>
-public sealed record ImportJobSubmitted(ImportJob Job, ImportJobSpec Spec, int LocalWorkers, int RegisteredWorkers);
+public sealed record ImportJobSubmitted(JobHandle Job, ImportPlan Plan, int LocalWorkers, int RegisteredWorkers);

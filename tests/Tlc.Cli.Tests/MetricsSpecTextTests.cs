@@ -69,11 +69,24 @@ public sealed class CollectProgressTests
     {
         var progress = new Tlc.Cluster.JobProgress
         {
-            JobId = "0123456789abcdef", Status = Tlc.Cluster.JobStatus.Running, Shards = 13, ShardsCommitted = 3, RowsPerSecond = 1234.4, Eta = TimeSpan.FromSeconds(75),
+            JobId = "0123456789abcdef", Kind = Tlc.Cluster.JobKinds.Metrics, ItemNoun = "shard", Status = Tlc.Cluster.JobStatus.Running, Items = 13, ItemsCommitted = 3,
+            RowsPerSecond = 1234.4, Eta = TimeSpan.FromSeconds(75),
         };
 
-        Assert.Equal("job 01234567 running: 3/13 shards, 1,234 rows/s, ETA 1:15", Commands.CollectCommand.Describe(progress));
-        Assert.EndsWith("ETA ?, 2 failed", Commands.CollectCommand.Describe(progress with { Eta = null, ShardsFailed = 2 }), StringComparison.Ordinal);
-        Assert.Equal("job 01234567 completed: 13/13 shards, 1,234 rows/s", Commands.CollectCommand.Describe(progress with { Status = Tlc.Cluster.JobStatus.Completed, ShardsCommitted = 13, Eta = null }));
+        Assert.Equal("job 01234567 running: 3/13 shards, 1,234 rows/s, ETA 1:15", ClusterCli.Describe(progress));
+        Assert.EndsWith("ETA ?, 2 failed", ClusterCli.Describe(progress with { Eta = null, ItemsFailed = 2 }), StringComparison.Ordinal);
+        Assert.Equal("job 01234567 completed: 13/13 shards, 1,234 rows/s", ClusterCli.Describe(progress with { Status = Tlc.Cluster.JobStatus.Completed, ItemsCommitted = 13, Eta = null }));
+    }
+
+    [Fact]
+    public void Describe_ImportJob_NamesItsChunksAndErrors()
+    {
+        var progress = new Tlc.Cluster.JobProgress
+        {
+            JobId = "fedcba9876543210", Kind = Tlc.Cluster.JobKinds.Import, ItemNoun = "chunk", Status = Tlc.Cluster.JobStatus.Running, Items = 20, ItemsCommitted = 7,
+            RowsPerSecond = 10, Errors = ["bad"],
+        };
+
+        Assert.Equal("import fedcba98 running: 7/20 chunks, 10 rows/s, ETA ?, 1 error(s)", ClusterCli.Describe(progress));
     }
 }

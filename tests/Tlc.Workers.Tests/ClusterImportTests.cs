@@ -56,7 +56,7 @@ public sealed class ClusterImportTests : IDisposable
         Assert.Equal(single.ContentHash(), table.ContentHash());
         var s = Assert.Single(submitted);
         Assert.Equal(2, s.LocalWorkers);
-        Assert.True(s.Spec.Chunks.Length > 8, $"{s.Spec.Chunks.Length} chunks");
+        Assert.True(s.Plan.Chunks.Count > 8, $"{s.Plan.Chunks.Count} chunks");
         Assert.True(reports > 0);
         Assert.Equal(table.Url, again.Url);
     }
@@ -67,7 +67,7 @@ public sealed class ClusterImportTests : IDisposable
         var ct = TestContext.Current.CancellationToken;
         var path = WriteNdjson("many.ndjson", 60_000);
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        ImportJob? job = null;
+        JobHandle? job = null;
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ClusterImport.ImportAsync(ImportSource.Ndjson(path, Options("cancelled")), new ClusterImportOptions
         {
@@ -76,7 +76,7 @@ public sealed class ClusterImportTests : IDisposable
             Submitted = s => job = s.Job,
         }, new SyncProgress(p =>
         {
-            if (p.ChunksCommitted > 0)
+            if (p.ItemsCommitted > 0)
             {
                 cancel.Cancel();
             }
@@ -87,7 +87,7 @@ public sealed class ClusterImportTests : IDisposable
         Assert.False(File.Exists(Path.Combine(folder, "object.tlc.json")));
         Assert.Empty(Directory.Exists(Path.Combine(folder, "chunks")) ? Directory.GetFiles(Path.Combine(folder, "chunks")) : []);
         await using var connection = await ClusterConnection.ConnectAsync(_root.Settings, ct);
-        var progress = await (await ImportJob.AttachAsync(connection.Context, job!.Id, ct)).GetProgressAsync(ct);
+        var progress = await (await JobHandle.AttachAsync(connection.Context, job!.Id, ct)).GetProgressAsync(ct);
         Assert.Equal(JobStatus.Cancelled, progress.Status);
     }
 
@@ -100,7 +100,7 @@ public sealed class ClusterImportTests : IDisposable
         lines[4_000] = "{\"id\":4000,\"label\":\"c0\",\"score\":\"high\",\"tags\":[1]}";
         File.WriteAllLines(path, lines);
 
-        var e = await Assert.ThrowsAsync<ImportJobFailedException>(() => ClusterImport.ImportAsync(ImportSource.Ndjson(path, Options("bad", inferenceLines: 100)),
+        var e = await Assert.ThrowsAsync<JobFailedException>(() => ClusterImport.ImportAsync(ImportSource.Ndjson(path, Options("bad", inferenceLines: 100)),
             new ClusterImportOptions { Job = new ImportJobOptions { ChunkBytes = 16 << 10 }, LocalWorkers = 1 }, cancellationToken: ct));
 
         Assert.Contains("bad.ndjson", e.Message, StringComparison.Ordinal);
@@ -110,8 +110,8 @@ public sealed class ClusterImportTests : IDisposable
     }
 
     /// <summary>Reports on the calling thread.</summary>
-    private sealed class SyncProgress(Action<ImportProgress> report) : IProgress<ImportProgress>
+    private sealed class SyncProgress(Action<JobProgress> report) : IProgress<JobProgress>
     {
-        public void Report(ImportProgress value) => report(value);
+        public void Report(JobProgress value) => report(value);
     }
 }

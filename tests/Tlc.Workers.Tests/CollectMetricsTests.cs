@@ -88,7 +88,7 @@ public sealed class CollectMetricsTests(ClusterFixture fixture) : IClassFixture<
         Assert.Contains("'confusion'", unknownCollector.Message, StringComparison.Ordinal);
 
         await using var workers = InProcessWorkers.Start(context, 1, new WorkerOptions { PollInterval = TimeSpan.FromMilliseconds(100) });
-        var failed = await Assert.ThrowsAsync<MetricsJobFailedException>(() => run.CollectMetricsAsync(table,
+        var failed = await Assert.ThrowsAsync<JobFailedException>(() => run.CollectMetricsAsync(table,
             new ModelSpec(ModelKinds.Factory, "no-such-model"), Collectors, new CollectOptions { MaxAttempts = 1, ShardRows = 4096, BatchSize = 256 }));
         Assert.Contains("no-such-model", failed.Message, StringComparison.Ordinal);
         Assert.Empty((await run.GetInfoAsync()).MetricsTables);

@@ -42,6 +42,10 @@ public sealed class FaultToleranceTests : IDisposable
         var spec = new MetricsJobSpec
         {
             JobId = jobId,
+            Items = MetricsJobSpec.ShardCount(table.RowCount, 50),
+            ShardRows = 50,
+            BatchSize = 1,
+            RequireFullCoverage = true,
             TableUrl = table.Url.Value,
             TableObjectId = table.Object.Id,
             TableRows = table.RowCount,
@@ -51,7 +55,6 @@ public sealed class FaultToleranceTests : IDisposable
             MetricsTableUrl = run.Url.Join($"metrics/{name}").Value,
             StreamName = name,
             OutputSchemaJson = ArithmeticExecutor.OutputSchema().ToJson().ToJsonString(),
-            Shards = ShardPlanner.Plan(table, 50, excludeZeroWeights: false),
             LeaseDuration = TimeSpan.FromSeconds(3),
             MaxAttempts = 5,
             Submitted = DateTimeOffset.UtcNow,
@@ -61,7 +64,7 @@ public sealed class FaultToleranceTests : IDisposable
         {
             try
             {
-                await context.Client.GetGrain<IMetricsJobGrain>(jobId).SubmitAsync(spec);
+                await context.Client.GetGrain<IJobGrain>(jobId).SubmitAsync(spec);
                 return spec;
             }
             catch (TimeoutException) when (attempt < 3)
@@ -77,7 +80,7 @@ public sealed class FaultToleranceTests : IDisposable
         {
             try
             {
-                var progress = await client().GetGrain<IMetricsJobGrain>(jobId).GetProgressAsync();
+                var progress = await client().GetGrain<IJobGrain>(jobId).GetProgressAsync();
                 if (until(progress) || DateTime.UtcNow > deadline)
                 {
                     return progress;
@@ -120,7 +123,7 @@ public sealed class FaultToleranceTests : IDisposable
             Assert.Equal(JobStatus.Completed, cleanDone.Status);
 
             var faulty = await SubmitAsync(context, run, input, "faulty");
-            await WaitAsync(() => cluster.Client, faulty.JobId, p => p.ShardsCommitted >= 3, TimeSpan.FromSeconds(60));
+            await WaitAsync(() => cluster.Client, faulty.JobId, p => p.ItemsCommitted >= 3, TimeSpan.FromSeconds(60));
             var victim = cluster.Cluster.GetActiveSilos().First(s => s != cluster.Cluster.Primary);
             await cluster.Cluster.KillSiloAsync(victim);
             var done = await WaitAsync(() => cluster.Client, faulty.JobId, p => p.IsFinished, TimeSpan.FromSeconds(150));
@@ -128,8 +131,8 @@ public sealed class FaultToleranceTests : IDisposable
             await Task.WhenAll(workers.Select(w => w.Run));
 
             Assert.Equal(JobStatus.Completed, done.Status);
-            using var expected = await Table.OpenAsync(cleanDone.MetricsTableUrl!);
-            using var actual = await Table.OpenAsync(done.MetricsTableUrl!);
+            using var expected = await Table.OpenAsync(cleanDone.ResultUrl!);
+            using var actual = await Table.OpenAsync(done.ResultUrl!);
             Assert.Equal(600, actual.RowCount);
             Assert.Equal(expected.ContentHash(), actual.ContentHash());
         }
@@ -157,7 +160,7 @@ public sealed class FaultToleranceTests : IDisposable
             jobId = (await SubmitAsync(context, run, input, "restarted")).JobId;
             using var stop = new CancellationTokenSource();
             var workers = StartWorkers(first, executor, stop.Token);
-            committedBefore = (await WaitAsync(() => first.Client, jobId, p => p.ShardsCommitted >= 3, TimeSpan.FromSeconds(60))).ShardsCommitted;
+            committedBefore = (await WaitAsync(() => first.Client, jobId, p => p.ItemsCommitted >= 3, TimeSpan.FromSeconds(60))).ItemsCommitted;
             await stop.CancelAsync();
             await Task.WhenAll(workers.Select(w => w.Run));
         }
@@ -179,7 +182,7 @@ public sealed class FaultToleranceTests : IDisposable
             await Task.WhenAll(workers.Select(w => w.Run));
 
             Assert.Equal(JobStatus.Completed, done.Status);
-            using var metrics = await Table.OpenAsync(done.MetricsTableUrl!);
+            using var metrics = await Table.OpenAsync(done.ResultUrl!);
             Assert.Equal(500, metrics.RowCount);
             Assert.Equal(Enumerable.Range(0, 500).Select(i => (long)i), metrics.Rows.Select(r => (long)r["example_id"]!));
             // Committed shards were not computed again: at most the in-flight ones were redone.

@@ -61,14 +61,14 @@ public sealed class ImportFaultToleranceTests : IDisposable
             return (host, host.RunAsync(stop));
         }).ToList();
 
-    private static async Task<ImportProgress> WaitAsync(Func<IClusterClient> client, string jobId, Func<ImportProgress, bool> until, TimeSpan timeout)
+    private static async Task<JobProgress> WaitAsync(Func<IClusterClient> client, string jobId, Func<JobProgress, bool> until, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
             try
             {
-                var progress = await client().GetGrain<IImportJobGrain>(jobId).GetProgressAsync();
+                var progress = await client().GetGrain<IJobGrain>(jobId).GetProgressAsync();
                 if (until(progress) || DateTime.UtcNow > deadline)
                 {
                     return progress;
@@ -84,8 +84,8 @@ public sealed class ImportFaultToleranceTests : IDisposable
 
     private static async Task<HashSet<int>> CommittedAsync(IClusterClient client, ImportJobSpec spec)
     {
-        var infos = await Task.WhenAll(spec.Chunks.Select(c => client.GetGrain<IImportChunkGrain>($"{spec.JobId}/{c.Index}").GetAsync()));
-        return [.. infos.Where(i => i.Lease.Status == WorkStatus.Committed).Select(i => i.Index)];
+        var infos = await Task.WhenAll(Enumerable.Range(0, spec.SegmentsFor(spec.Items)).Select(s => client.GetGrain<IJobSegmentGrain>(JobKeys.Segment(spec.JobId, s)).GetItemsAsync()));
+        return [.. infos.SelectMany(i => i).Where(i => i.Lease.Status == WorkStatus.Committed).Select(i => i.Index)];
     }
 
     [Fact(Timeout = 240_000)]
@@ -97,12 +97,13 @@ public sealed class ImportFaultToleranceTests : IDisposable
         await cluster.InitializeAsync();
         try
         {
-            var (spec, _) = await ImportJobs.PlanCsvAsync(path, Options("killed"), Guid.NewGuid().ToString("N"),
+            var (plan, _) = await ImportJobs.PlanCsvAsync(path, Options("killed"), Guid.NewGuid().ToString("N"),
                 new ImportJobOptions { ChunkBytes = 8 << 10, LeaseDuration = TimeSpan.FromSeconds(3), MaxAttempts = 5 });
-            await ImportJob.SubmitAsync(cluster.Context(), spec!);
+            var spec = plan!.Spec;
+            await ImportJob.SubmitAsync(cluster.Context(), plan);
             using var stop = new CancellationTokenSource();
             var workers = StartWorkers(cluster, stop.Token);
-            await WaitAsync(() => cluster.Client, spec!.JobId, p => p.ChunksCommitted >= 4, TimeSpan.FromSeconds(60));
+            await WaitAsync(() => cluster.Client, spec.JobId, p => p.ItemsCommitted >= 4, TimeSpan.FromSeconds(60));
             var before = await CommittedAsync(cluster.Client, spec);
             await cluster.Cluster.KillSiloAsync(cluster.Cluster.GetActiveSilos().First(s => s != cluster.Cluster.Primary));
 
@@ -111,11 +112,11 @@ public sealed class ImportFaultToleranceTests : IDisposable
             await Task.WhenAll(workers.Select(w => w.Run));
 
             Assert.Equal(JobStatus.Completed, done.Status);
-            Assert.True(spec.Chunks.Length > before.Count, "the kill landed mid-import");
-            using var actual = await Table.OpenAsync(done.TableUrl!);
+            Assert.True(spec.Items > before.Count, "the kill landed mid-import");
+            using var actual = await Table.OpenAsync(done.ResultUrl!);
             Assert.Equal(expected.ContentHash(), actual.ContentHash());
             Assert.All(before, index => Assert.Equal(1, _conversions[index]));
-            Assert.Equal(spec.Chunks.Length, _conversions.Count);
+            Assert.Equal(spec.Items, _conversions.Count);
         }
         finally
         {
@@ -136,11 +137,11 @@ public sealed class ImportFaultToleranceTests : IDisposable
         {
             var (planned, _) = await ImportJobs.PlanCsvAsync(path, Options("restarted"), Guid.NewGuid().ToString("N"),
                 new ImportJobOptions { ChunkBytes = 8 << 10, LeaseDuration = TimeSpan.FromSeconds(3), MaxAttempts = 5 });
-            spec = planned!;
-            await ImportJob.SubmitAsync(first.Context(), spec);
+            spec = planned!.Spec;
+            await ImportJob.SubmitAsync(first.Context(), planned);
             using var stop = new CancellationTokenSource();
             var workers = StartWorkers(first, stop.Token);
-            await WaitAsync(() => first.Client, spec.JobId, p => p.ChunksCommitted >= 4, TimeSpan.FromSeconds(60));
+            await WaitAsync(() => first.Client, spec.JobId, p => p.ItemsCommitted >= 4, TimeSpan.FromSeconds(60));
             await stop.CancelAsync();
             await Task.WhenAll(workers.Select(w => w.Run));
             before = await CommittedAsync(first.Client, spec);
@@ -162,8 +163,8 @@ public sealed class ImportFaultToleranceTests : IDisposable
             await Task.WhenAll(workers.Select(w => w.Run));
 
             Assert.Equal(JobStatus.Completed, done.Status);
-            Assert.True(spec.Chunks.Length > before.Count, "the restart landed mid-import");
-            using var actual = await Table.OpenAsync(done.TableUrl!);
+            Assert.True(spec.Items > before.Count, "the restart landed mid-import");
+            using var actual = await Table.OpenAsync(done.ResultUrl!);
             Assert.Equal(expected.ContentHash(), actual.ContentHash());
             Assert.All(before, index => Assert.Equal(1, _conversions[index]));
         }

@@ -69,7 +69,7 @@ public sealed class ImportJobTests(ClusterFixture fixture) : IClassFixture<Clust
         var (hosts, conversions) = Workers();
         using var stop = new CancellationTokenSource();
         var runs = hosts.Select(h => h.RunAsync(stop.Token)).ToList();
-        var reports = new ConcurrentQueue<ImportProgress>();
+        var reports = new ConcurrentQueue<JobProgress>();
 
         using var table = await ImportJob.ImportAsync(fixture.Context(), ImportSource.Csv(path, Options("clean-job")), new ImportJobOptions { ChunkBytes = ChunkBytes },
             progress: new SyncProgress(reports.Enqueue));
@@ -79,8 +79,8 @@ public sealed class ImportJobTests(ClusterFixture fixture) : IClassFixture<Clust
         Assert.Equal(4000, table.RowCount);
         Assert.Equal(expected.Schema.ToJson().ToJsonString(), table.Schema.ToJson().ToJsonString());
         Assert.Equal(expected.ContentHash(), table.ContentHash());
-        var job = await ImportJob.AttachAsync(fixture.Context(), table.Object.Properties!["import_job"]);
-        var chunks = (await job.GetProgressAsync()).Chunks;
+        var job = await JobHandle.AttachAsync(fixture.Context(), table.Object.Properties!["import_job"]);
+        var chunks = (await job.GetProgressAsync()).Items;
         Assert.Equal(JobStatus.Completed, reports.Last().Status);
         Assert.Equal(4000, reports.Last().RowsCommitted);
         Assert.True(chunks > 10, $"{chunks} chunks");
@@ -107,9 +107,10 @@ public sealed class ImportJobTests(ClusterFixture fixture) : IClassFixture<Clust
         });
         using var stopStalled = new CancellationTokenSource();
         using var stop = new CancellationTokenSource();
-        var (spec, _) = await ImportJobs.PlanCsvAsync(path, Options("stall-job"), Guid.NewGuid().ToString("N"),
+        var (plan, _) = await ImportJobs.PlanCsvAsync(path, Options("stall-job"), Guid.NewGuid().ToString("N"),
             new ImportJobOptions { ChunkBytes = ChunkBytes, LeaseDuration = TimeSpan.FromSeconds(2) });
-        var job = await ImportJob.SubmitAsync(fixture.Context(), spec!);
+        var spec = plan!.Spec;
+        var job = await ImportJob.SubmitAsync(fixture.Context(), plan!);
         // Worker 1 takes chunks until it stalls on chunk 2; it renews nothing after that (its renewals stop with it).
         var first = hosts[0].RunAsync(stopStalled.Token);
         await stalled.Task.WaitAsync(TimeSpan.FromSeconds(60));
@@ -123,7 +124,7 @@ public sealed class ImportJobTests(ClusterFixture fixture) : IClassFixture<Clust
 
         Assert.Equal(expected.ContentHash(), table.ContentHash());
         var progress = await job.GetProgressAsync();
-        Assert.Equal(spec!.Chunks.Length, conversions.Count);
+        Assert.Equal(plan!.Chunks.Count, conversions.Count);
         Assert.Equal(2, conversions[2]);
         Assert.All(conversions.Where(c => c.Key != 2), c => Assert.Equal(1, c.Value));
         Assert.True(progress.LeaseExpirations >= 1 || progress.Retries >= 1);
@@ -160,7 +161,7 @@ public sealed class ImportJobTests(ClusterFixture fixture) : IClassFixture<Clust
         using var stop = new CancellationTokenSource();
         var runs = hosts.Select(h => h.RunAsync(stop.Token)).ToList();
 
-        var e = await Assert.ThrowsAsync<ImportJobFailedException>(() => ImportJob.ImportAsync(fixture.Context(), ImportSource.Csv(path, Options("bad-job")),
+        var e = await Assert.ThrowsAsync<JobFailedException>(() => ImportJob.ImportAsync(fixture.Context(), ImportSource.Csv(path, Options("bad-job")),
             new ImportJobOptions { ChunkBytes = ChunkBytes }));
         await stop.CancelAsync();
         await Task.WhenAll(runs);
@@ -245,8 +246,9 @@ public sealed class ImportJobTests(ClusterFixture fixture) : IClassFixture<Clust
         });
         using var stop = new CancellationTokenSource();
         var runs = hosts.Select(h => h.RunAsync(stop.Token)).ToList();
-        var (spec, _) = await ImportJobs.PlanCsvAsync(path, Options("cancel-job"), Guid.NewGuid().ToString("N"), new ImportJobOptions { ChunkBytes = ChunkBytes });
-        var job = await ImportJob.SubmitAsync(fixture.Context(), spec!);
+        var (plan, _) = await ImportJobs.PlanCsvAsync(path, Options("cancel-job"), Guid.NewGuid().ToString("N"), new ImportJobOptions { ChunkBytes = ChunkBytes });
+        var spec = plan!.Spec;
+        var job = await ImportJob.SubmitAsync(fixture.Context(), plan!);
         await held.Task.WaitAsync(TimeSpan.FromSeconds(60));
 
         var cancelled = await job.CancelAsync();
@@ -256,9 +258,9 @@ public sealed class ImportJobTests(ClusterFixture fixture) : IClassFixture<Clust
         await Task.WhenAll(runs);
 
         Assert.Equal(JobStatus.Cancelled, cancelled.Status);
-        Assert.True(cancelled.ChunksCommitted >= 1, "some chunks were committed before the cancel");
-        await Assert.ThrowsAsync<ImportJobFailedException>(() => job.WaitAsync());
-        var folder = new Url(spec!.TableUrl).LocalPath;
+        Assert.True(cancelled.ItemsCommitted >= 1, "some chunks were committed before the cancel");
+        await Assert.ThrowsAsync<JobFailedException>(() => job.WaitAsync());
+        var folder = new Url(spec.TableUrl).LocalPath;
         Assert.False(File.Exists(Path.Combine(folder, "object.tlc.json")));
         Assert.Empty(Directory.Exists(Path.Combine(folder, "chunks")) ? Directory.GetFiles(Path.Combine(folder, "chunks")) : []);
     }
@@ -280,14 +282,15 @@ public sealed class ImportJobTests(ClusterFixture fixture) : IClassFixture<Clust
         using var stop = new CancellationTokenSource();
         var runs = hosts.Select(h => h.RunAsync(stop.Token)).ToList();
         var jobId = Guid.NewGuid().ToString("N");
-        var (spec, _) = await ImportJobs.PlanHuggingFaceAsync(Tlc.Testing.Fixtures.HuggingFaceFashionMnist, new HuggingFaceImportOptions
+        var (plan, _) = await ImportJobs.PlanHuggingFaceAsync(Tlc.Testing.Fixtures.HuggingFaceFashionMnist, new HuggingFaceImportOptions
         {
             Root = fixture.Root.Url, Settings = fixture.Root.Settings, Project = "p", Dataset = "imports", Table = "hf-cancel", Split = "train",
         }, jobId, new ImportJobOptions { ChunkBytes = 1 });
-        Assert.True(spec!.Chunks.Length >= 3, $"{spec.Chunks.Length} chunks");
-        var job = await ImportJob.SubmitAsync(fixture.Context(), spec);
+        var spec = plan!.Spec;
+        Assert.True(plan!.Chunks.Count >= 3, $"{plan.Chunks.Count} chunks");
+        var job = await ImportJob.SubmitAsync(fixture.Context(), plan!);
         await held.Task.WaitAsync(TimeSpan.FromSeconds(60));
-        while ((await job.GetProgressAsync()).ChunksCommitted == 0)
+        while ((await job.GetProgressAsync()).ItemsCommitted == 0)
         {
             await Task.Delay(20);
         }
@@ -299,14 +302,14 @@ public sealed class ImportJobTests(ClusterFixture fixture) : IClassFixture<Clust
         await Task.WhenAll(runs);
 
         Assert.Equal(JobStatus.Cancelled, cancelled.Status);
-        Assert.True(cancelled.ChunksCommitted >= 1, "a chunk with image bytes was committed before the cancel");
+        Assert.True(cancelled.ItemsCommitted >= 1, "a chunk with image bytes was committed before the cancel");
         var left = Directory.GetFiles(fixture.Root.Path, "*", SearchOption.AllDirectories)
             .Where(f => f.Contains($"import-{jobId[..8]}", StringComparison.Ordinal)).ToList();
         Assert.True(left.Count == 0, $"left behind: {string.Join(", ", left)}");
     }
 
-    private sealed class SyncProgress(Action<ImportProgress> report) : IProgress<ImportProgress>
+    private sealed class SyncProgress(Action<JobProgress> report) : IProgress<JobProgress>
     {
-        public void Report(ImportProgress value) => report(value);
+        public void Report(JobProgress value) => report(value);
     }
 }

@@ -40,22 +40,22 @@ public sealed class JobMetricsTests : IDisposable
     {
         var ct = TestContext.Current.CancellationToken;
         var path = WriteCsv("source.csv", 3000);
-        ImportJobSpec? spec = null;
+        ImportPlan? plan = null;
         using var recorder = new Recorder();
 
         using var table = await ClusterImport.ImportAsync(ImportSource.Csv(path, Options("t")), new ClusterImportOptions
         {
             Job = new ImportJobOptions { ChunkBytes = 8 << 10 },
             LocalWorkers = 2,
-            Submitted = s => spec = s.Spec,
+            Submitted = s => plan = s.Plan,
         }, cancellationToken: ct);
 
-        Assert.NotNull(spec);
-        Assert.True(spec.Chunks.Length > 3, $"{spec.Chunks.Length} chunks");
+        Assert.NotNull(plan);
+        Assert.True(plan.Chunks.Count > 3, $"{plan.Chunks.Count} chunks");
         Assert.Equal(3000, table.RowCount);
         Assert.Equal(table.RowCount, recorder.Sum("tlc.job.rows", TlcMetrics.Imports));
-        Assert.Equal(spec.Chunks.Length, recorder.Sum("tlc.job.items.committed", TlcMetrics.Imports));
-        Assert.Equal(spec.Chunks.Length, recorder.Count("tlc.worker.item.duration", TlcMetrics.Imports));
+        Assert.Equal(plan.Chunks.Count, recorder.Sum("tlc.job.items.committed", TlcMetrics.Imports));
+        Assert.Equal(plan.Chunks.Count, recorder.Count("tlc.worker.item.duration", TlcMetrics.Imports));
         Assert.Equal(0, recorder.Sum("tlc.worker.items.in_flight", TlcMetrics.Imports));
         Assert.True(recorder.MaxRunningSum("tlc.worker.items.in_flight") >= 1, "chunks were in flight");
         Assert.Equal(0, recorder.Sum("tlc.job.lease.expirations", TlcMetrics.Imports));
@@ -74,9 +74,10 @@ public sealed class JobMetricsTests : IDisposable
         var path = WriteCsv("stall.csv", 1500);
         using var recorder = new Recorder();
         await using var connection = await ClusterConnection.ConnectAsync(_root.Settings, ct);
-        var (spec, _) = await ImportJobs.PlanCsvAsync(path, Options("stall"), Guid.NewGuid().ToString("N"),
+        var (plan, _) = await ImportJobs.PlanCsvAsync(path, Options("stall"), Guid.NewGuid().ToString("N"),
             new ImportJobOptions { ChunkBytes = 8 << 10, LeaseDuration = TimeSpan.FromSeconds(1) }, ct);
-        var job = await ImportJob.SubmitAsync(connection.Context, spec!, ct);
+        var spec = plan!.Spec;
+        var job = await ImportJob.SubmitAsync(connection.Context, plan!, ct);
         var stalled = new TaskCompletionSource();
         WorkerHost Worker(string id, bool stall) => new(connection.Context, new ArithmeticExecutor(connection.Adapters),
             new WorkerOptions { WorkerId = id, PollInterval = TimeSpan.FromMilliseconds(100), HeartbeatInterval = TimeSpan.FromSeconds(1) })
@@ -106,7 +107,7 @@ public sealed class JobMetricsTests : IDisposable
         Assert.Equal(1500, table.RowCount);
         Assert.True(recorder.Sum("tlc.job.lease.expirations", TlcMetrics.Imports) >= 1, "a lease expiry was counted");
         Assert.True(recorder.Sum("tlc.job.retries", TlcMetrics.Imports) >= 1, "a retry was counted");
-        Assert.Equal(spec!.Chunks.Length, recorder.Sum("tlc.job.items.committed", TlcMetrics.Imports));
+        Assert.Equal(plan!.Chunks.Count, recorder.Sum("tlc.job.items.committed", TlcMetrics.Imports));
         Assert.Equal(1500, recorder.Sum("tlc.job.rows", TlcMetrics.Imports));
         Assert.Equal(0, recorder.Sum("tlc.worker.items.in_flight", TlcMetrics.Imports));
     }

@@ -22,13 +22,17 @@ public sealed class JobProtocolTests(ClusterFixture fixture) : IClassFixture<Clu
         return await writer.FinalizeAsync();
     }
 
-    private static async Task<(MetricsJobSpec Spec, IMetricsJobGrain Job)> SubmitAsync(ClusterContext context, Run run, Table table, int shardRows,
+    private static async Task<(MetricsJobSpec Spec, IJobGrain Job)> SubmitAsync(ClusterContext context, Run run, Table table, int shardRows,
         bool excludeZero = false, int maxAttempts = 3, TimeSpan? lease = null)
     {
         var jobId = Guid.NewGuid().ToString("N");
         var spec = new MetricsJobSpec
         {
             JobId = jobId,
+            Items = MetricsJobSpec.ShardCount(table.RowCount, shardRows),
+            ShardRows = shardRows,
+            BatchSize = 1,
+            RequireFullCoverage = !excludeZero,
             TableUrl = table.Url.Value,
             TableObjectId = table.Object.Id,
             TableRows = table.RowCount,
@@ -39,17 +43,15 @@ public sealed class JobProtocolTests(ClusterFixture fixture) : IClassFixture<Clu
             MetricsTableUrl = run.Url.Join($"metrics/test-{jobId[..8]}").Value,
             StreamName = "test",
             OutputSchemaJson = ArithmeticExecutor.OutputSchema().ToJson().ToJsonString(),
-            Shards = ShardPlanner.Plan(table, shardRows, excludeZero),
             MaxAttempts = maxAttempts,
             LeaseDuration = lease ?? TimeSpan.FromSeconds(30),
             Submitted = DateTimeOffset.UtcNow,
         };
-        var job = context.Client.GetGrain<IMetricsJobGrain>(jobId);
-        await job.SubmitAsync(spec);
-        return (spec, job);
+        await JobHandle.SubmitAsync(context, spec, excludeZero ? ShardPlanner.Plan(table, shardRows, excludeZero) : null);
+        return (spec, context.Client.GetGrain<IJobGrain>(jobId));
     }
 
-    private static async Task<JobProgress> WaitAsync(IMetricsJobGrain job, TimeSpan timeout)
+    private static async Task<JobProgress> WaitAsync(IJobGrain job, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
@@ -82,15 +84,15 @@ public sealed class JobProtocolTests(ClusterFixture fixture) : IClassFixture<Clu
         await Task.WhenAll(running);
 
         Assert.Equal(JobStatus.Completed, progress.Status);
-        Assert.Equal(16, progress.ShardsCommitted);
+        Assert.Equal(16, progress.ItemsCommitted);
         Assert.True(workers.All(w => w.ShardsCommitted > 0), "both workers took shards");
-        using var metrics = await Table.OpenAsync(progress.MetricsTableUrl!);
+        using var metrics = await Table.OpenAsync(progress.ResultUrl!);
         Assert.Equal(1000, metrics.RowCount);
         Assert.Equal(Enumerable.Range(0, 1000).Select(i => (long)i), metrics.Rows.Select(r => (long)r["example_id"]!));
         Assert.Equal(999.0, metrics.Rows[999]["twice"]);
         Assert.Equal("metrics", metrics.Object.Lineage.Kind);
         var info = await run.GetInfoAsync();
-        Assert.Equal(progress.MetricsTableUrl, Assert.Single(info.MetricsTables).Url);
+        Assert.Equal(progress.ResultUrl, Assert.Single(info.MetricsTables).Url);
         Assert.Equal(1000, info.MetricsTables[0].RowCount);
     }
 
@@ -130,9 +132,9 @@ public sealed class JobProtocolTests(ClusterFixture fixture) : IClassFixture<Clu
 
         Assert.Equal(JobStatus.Completed, progress.Status);
         Assert.True(progress.LeaseExpirations >= 1);
-        var part = await context.Client.GetGrain<IPartGrain>($"{spec.JobId}/0").GetAsync();
+        var part = (await context.Client.GetGrain<IJobSegmentGrain>(JobKeys.Segment(spec.JobId, 0)).GetItemsAsync())[0];
         Assert.True(part.Lease.CommittedAttempt >= 2, $"shard 0 committed by attempt {part.Lease.CommittedAttempt}");
-        using var metrics = await Table.OpenAsync(progress.MetricsTableUrl!);
+        using var metrics = await Table.OpenAsync(progress.ResultUrl!);
         Assert.Equal(200, metrics.RowCount);
         Assert.Equal(200, metrics.Rows.Select(r => (long)r["example_id"]!).Distinct().Count());
     }
@@ -162,22 +164,28 @@ public sealed class JobProtocolTests(ClusterFixture fixture) : IClassFixture<Clu
     }
 
     [Fact(Timeout = 120_000)]
-    public async Task MissingId_RejectedByThePartGrainEvenFromACustomWorker()
+    public async Task MissingId_RejectedByTheSegmentEvenFromACustomWorker()
     {
         var context = fixture.Context();
         var input = await InputAsync("missing", 100);
         await using var run = await Runs.InitAsync(context, "p", "missing");
         var (spec, job) = await SubmitAsync(context, run, input, shardRows: 100);
         var grant = Assert.Single(await job.LeaseAsync(new WorkerRef("rogue", "1"), 1));
-        var part = context.Client.GetGrain<IPartGrain>($"{spec.JobId}/0");
+        var segment = context.Client.GetGrain<IJobSegmentGrain>(JobKeys.Segment(spec.JobId, 0));
+        PartCommit Commit(string op, string chunk, long rows, params IdRun[] runs) => new()
+        {
+            Item = 0, OperationId = op, Attempt = grant.Attempt, Token = grant.Token, ChunkUrl = chunk, Rows = rows, Bytes = 10, Batches = [(int)rows], Ids = IdSet.FromRuns(runs),
+        };
 
-        var result = await part.CommitAsync(new PartCommit("op", grant.Attempt, grant.Token, "chunks/x.arrow", 99, 10, [99], [new IdRun(0, 40), new IdRun(41, 59)]));
+        var result = await segment.CommitAsync(Commit("op", "chunks/x.arrow", 99, new IdRun(0, 40), new IdRun(41, 59)));
         Assert.Equal(CommitOutcome.Rejected, result.Outcome);
         Assert.Contains("shard 0: example_id 40 is missing", result.Reason, StringComparison.Ordinal);
-        var outside = await part.CommitAsync(new PartCommit("op2", grant.Attempt, grant.Token, "chunks/x.arrow", 101, 10, [101], [new IdRun(0, 101)]));
-        Assert.Contains("example_id 100 is outside the shard's rows 0..99", outside.Reason, StringComparison.Ordinal);
-        var traversal = await part.CommitAsync(new PartCommit("op3", grant.Attempt, grant.Token, "../../etc/passwd", 100, 10, [100], [new IdRun(0, 100)]));
+        var outside = await segment.CommitAsync(Commit("op2", "chunks/x.arrow", 101, new IdRun(0, 101)));
+        Assert.Contains("is beyond the 100 rows", outside.Reason, StringComparison.Ordinal);
+        var traversal = await segment.CommitAsync(Commit("op3", "../../etc/passwd", 100, new IdRun(0, 100)));
         Assert.Equal(CommitOutcome.Rejected, traversal.Outcome);
+        var wrongCount = await segment.CommitAsync(Commit("op4", "chunks/x.arrow", 99, new IdRun(0, 100)));
+        Assert.Contains("the chunk has 99 rows but its ids number 100", wrongCount.Reason, StringComparison.Ordinal);
     }
 
     [Fact(Timeout = 120_000)]
@@ -190,9 +198,13 @@ public sealed class JobProtocolTests(ClusterFixture fixture) : IClassFixture<Clu
         var grant = Assert.Single(await job.LeaseAsync(new WorkerRef("w", "1"), 1));
         var executor = new ArithmeticExecutor(context.Adapters);
         var chunk = new Url(spec.MetricsTableUrl).Join("chunks/shard-00000-a1.arrow");
-        var output = await executor.ExecuteAsync(new ShardTask(spec, spec.Shards[0], grant, chunk), CancellationToken.None);
-        var commit = new PartCommit("same-op", 1, grant.Token, "chunks/shard-00000-a1.arrow", output.Rows, output.Bytes, output.Batches, [new IdRun(0, 10)]);
-        var part = context.Client.GetGrain<IPartGrain>($"{spec.JobId}/0");
+        var output = await executor.ExecuteAsync(new ShardTask(spec, (PartPlan)spec.ImpliedPlan(0)!, grant, chunk), CancellationToken.None);
+        var commit = new PartCommit
+        {
+            Item = 0, OperationId = "same-op", Attempt = 1, Token = grant.Token, ChunkUrl = "chunks/shard-00000-a1.arrow", Rows = output.Rows, Bytes = output.Bytes,
+            Batches = output.Batches, Ids = IdSet.FromRuns([new IdRun(0, 10)]),
+        };
+        var part = context.Client.GetGrain<IJobSegmentGrain>(JobKeys.Segment(spec.JobId, 0));
 
         var results = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => part.CommitAsync(commit)));
         Assert.Equal(1, results.Count(r => r.Outcome == CommitOutcome.Accepted));
@@ -226,7 +238,7 @@ public sealed class JobProtocolTests(ClusterFixture fixture) : IClassFixture<Clu
         await running;
 
         Assert.Equal(JobStatus.Completed, progress.Status);
-        using var metrics = await Table.OpenAsync(progress.MetricsTableUrl!);
+        using var metrics = await Table.OpenAsync(progress.ResultUrl!);
         Assert.Equal(57, metrics.RowCount);
         Assert.DoesNotContain(metrics.Rows, r => (long)r["example_id"]! is 3 or 4 or 40);
     }
@@ -243,7 +255,7 @@ public sealed class JobProtocolTests(ClusterFixture fixture) : IClassFixture<Clu
 
         Assert.Equal(JobStatus.Cancelled, cancelled.Status);
         Assert.Empty(await job.LeaseAsync(new WorkerRef("w", "1"), 5));
-        Assert.DoesNotContain(spec.JobId, await context.Client.GetGrain<IJobQueueGrain>("default").GetActiveAsync());
-        Assert.Contains(spec.JobId, await context.Client.GetGrain<IJobQueueGrain>("default").GetAllAsync());
+        Assert.DoesNotContain(spec.JobId, (await context.Client.GetGrain<IJobQueueGrain>(JobKeys.Queue).GetActiveAsync()).Select(j => j.Id));
+        Assert.Contains(new JobRef(spec.JobId, JobKinds.Metrics), await context.Client.GetGrain<IJobQueueGrain>(JobKeys.Queue).GetAllAsync());
     }
 }

@@ -9,7 +9,9 @@ namespace Tlc.Cluster;
 /// <item>Only the current holder renews; an expired lease is lost.</item>
 /// <item>The first valid commit wins; a repeat of it (same operation id) is a no-op; any other later commit is superseded —
 /// including a late commit from a worker presumed dead, and one after a re-lease.</item>
-/// <item>A reported failure of the current attempt returns the item to pending, or fails it after the maximum attempts.</item>
+/// <item>A reported failure of the current attempt returns the item to pending, or fails it after the maximum attempts; a
+/// permanent failure (the spec itself is wrong: a missing model file, an unknown collector) fails it at once.</item>
+/// <item>An item owned by its writer (<see cref="Own"/>) is never leased and never expires; only a commit ends it.</item>
 /// </list>
 /// </summary>
 public static class LeaseProtocol
@@ -48,6 +50,22 @@ public static class LeaseProtocol
         return new LeaseGrant(item, state.Attempt, state.Token, state.Deadline);
     }
 
+    /// <summary>Gives a new item to the writer <paramref name="owner"/> that will commit it (no lease, no deadline).</summary>
+    public static void Own(LeaseState state, WorkerRef owner)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(owner);
+        if (state.Status != WorkStatus.Pending || state.Attempt != 0)
+        {
+            throw new InvalidOperationException($"Only a new item can be owned (this one is {state.Status}, attempt {state.Attempt}).");
+        }
+        state.Status = WorkStatus.Owned;
+        state.Attempt = 1;
+        state.Holder = owner;
+        state.Token = null;
+        state.Deadline = DateTimeOffset.MaxValue;
+    }
+
     /// <summary>Extends the lease of the holder presenting <paramref name="token"/>.</summary>
     public static RenewOutcome Renew(LeaseState state, string token, DateTimeOffset now, TimeSpan duration)
     {
@@ -76,6 +94,11 @@ public static class LeaseProtocol
         {
             return state.CommittedOperation == operationId ? CommitOutcome.Duplicate : CommitOutcome.Superseded;
         }
+        if (state.Status == WorkStatus.Owned)
+        {
+            // The writer's own item: its single attempt.
+            attempt = 1;
+        }
         if (state.Status == WorkStatus.Failed || attempt < 1 || attempt > state.Attempt)
         {
             // A failed item stays failed; an attempt that was never granted cannot commit.
@@ -91,9 +114,10 @@ public static class LeaseProtocol
 
     /// <summary>
     /// Records that the holder presenting <paramref name="token"/> failed with <paramref name="error"/>: the item returns to
-    /// pending, or fails after <paramref name="maxAttempts"/>. Returns false when the token is not the current lease's.
+    /// pending, or fails after <paramref name="maxAttempts"/> — at once when <paramref name="permanent"/> (another attempt
+    /// cannot succeed). Returns false when the token is not the current lease's.
     /// </summary>
-    public static bool ReportFailure(LeaseState state, string token, string error, int maxAttempts)
+    public static bool ReportFailure(LeaseState state, string token, string error, int maxAttempts, bool permanent = false)
     {
         ArgumentNullException.ThrowIfNull(state);
         if (state.Status != WorkStatus.Leased || state.Token != token)
@@ -101,7 +125,7 @@ public static class LeaseProtocol
             return false;
         }
         state.Errors.Add($"attempt {state.Attempt} by {state.Holder}: {error}");
-        if (state.Attempt >= maxAttempts)
+        if (permanent || state.Attempt >= maxAttempts)
         {
             Fail(state);
         }
@@ -114,11 +138,30 @@ public static class LeaseProtocol
         return true;
     }
 
+    /// <summary>
+    /// Gives back a lease its holder never started working on (a worker draining with leases it fetched ahead): the item
+    /// returns to pending as if that lease had never been granted. Returns false when the token is not the current lease's.
+    /// </summary>
+    public static bool Release(LeaseState state, string token)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (state.Status != WorkStatus.Leased || state.Token != token)
+        {
+            return false;
+        }
+        state.Status = WorkStatus.Pending;
+        state.Attempt--;
+        state.Holder = null;
+        state.Token = null;
+        state.Deadline = default;
+        return true;
+    }
+
     /// <summary>Returns the item to pending for a retry of a failed job: attempts and errors start over.</summary>
     public static void Reset(LeaseState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        if (state.Status == WorkStatus.Committed)
+        if (state.Status is WorkStatus.Committed or WorkStatus.Owned)
         {
             return;
         }

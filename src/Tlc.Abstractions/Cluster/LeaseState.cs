@@ -9,8 +9,10 @@ public enum WorkStatus
     Leased,
     /// <summary>Its result is committed; nothing more happens to it.</summary>
     Committed,
-    /// <summary>It failed too often; the job fails with its errors.</summary>
+    /// <summary>It failed too often (or for good); the job fails with its errors.</summary>
     Failed,
+    /// <summary>Held by the writer that created it (a rank's stream part): it is never leased and never expires.</summary>
+    Owned,
 }
 
 /// <summary>
@@ -54,7 +56,11 @@ public sealed class LeaseState
 /// <param name="Token">The lease token.</param>
 /// <param name="Deadline">When the lease expires unless renewed.</param>
 [GenerateSerializer, Immutable]
-public sealed record LeaseGrant([property: Id(0)] int Item, [property: Id(1)] int Attempt, [property: Id(2)] string Token, [property: Id(3)] DateTimeOffset Deadline);
+public sealed record LeaseGrant([property: Id(0)] int Item, [property: Id(1)] int Attempt, [property: Id(2)] string Token, [property: Id(3)] DateTimeOffset Deadline)
+{
+    /// <summary>What the item is (its row range, its source chunk), sent with its lease so no worker needs the whole plan; null where the job's spec implies it.</summary>
+    [Id(4)] public WorkItemPlan? Plan { get; init; }
+}
 
 /// <summary>What became of a commit.</summary>
 public enum CommitOutcome

@@ -90,7 +90,7 @@ internal static class CollectCommand
                 throw new InvalidOperationException(
                     $"The run {project}/{runName} is {ClusterCli.Name(existing.Status)} and owned by the live process {owner}: collect into another run, or wait until it ends.");
             }
-            var registered = await context.Client.GetGrain<IWorkerRegistryGrain>("default").ListAsync(WorkerLiveness).WaitAsync(ct);
+            var registered = await context.Client.GetGrain<IWorkerRegistryGrain>(JobKeys.Registry).ListAsync(WorkerLiveness).WaitAsync(ct);
             var live = registered.Count(w => !w.Draining);
             var local = parse.GetValue(workers) ?? (live == 0 && !parse.GetValue(detach) ? 1 : 0);
             if (local == 0 && live == 0)
@@ -131,14 +131,14 @@ internal static class CollectCommand
                     throw;
                 }
                 await theRun.CompleteAsync(ct);
-                var submitted = await (await MetricsJob.AttachAsync(context, jobId, ct)).GetProgressAsync(ct);
+                var submitted = await (await JobHandle.AttachAsync(context, jobId, ct)).GetProgressAsync(ct);
                 if (json)
                 {
                     JsonOutput.Write(ClusterCli.Progress(submitted));
                 }
                 else
                 {
-                    Console.WriteLine($"Job {jobId} submitted: {submitted.Shards} shards, {submitted.Rows:N0} rows into run {project}/{runName}. Follow it with: tlc job show {jobId}");
+                    Console.WriteLine($"Job {jobId} submitted: {submitted.Items} shards, {submitted.Rows:N0} rows into run {project}/{runName}. Follow it with: tlc job show {jobId}");
                 }
                 return CliRunner.Ok;
             }
@@ -159,7 +159,7 @@ internal static class CollectCommand
                             {
                                 task.MaxValue = Math.Max(1, p.Rows);
                                 task.Value = p.RowsCommitted;
-                                task.Description = Markup.Escape(Describe(p));
+                                task.Description = Markup.Escape(ClusterCli.Describe(p));
                             });
                             return await theRun.CollectMetricsAsync(input, modelSpec, collectorSpecs, With(options, reporter), ct);
                         });
@@ -172,7 +172,7 @@ internal static class CollectCommand
                         if (!announced && !json)
                         {
                             announced = true;
-                            Console.WriteLine($"Job {p.JobId}: {p.Shards} shards, {p.Rows:N0} rows; {local} worker(s) in this process, {live} registered.");
+                            Console.WriteLine($"Job {p.JobId}: {p.Items} shards, {p.Rows:N0} rows; {local} worker(s) in this process, {live} registered.");
                         }
                     });
                     metrics = await theRun.CollectMetricsAsync(input, modelSpec, collectorSpecs, With(options, reporter), ct);
@@ -182,7 +182,7 @@ internal static class CollectCommand
             {
                 // Ctrl+C: the job stops too (nothing is published).
                 using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-                await context.Client.GetGrain<IMetricsJobGrain>(jobId).CancelAsync().WaitAsync(stop.Token);
+                await context.Client.GetGrain<IJobGrain>(jobId).CancelAsync().WaitAsync(stop.Token);
                 await ReleaseAsync(theRun, existing, stop.Token);
                 throw;
             }
@@ -195,7 +195,7 @@ internal static class CollectCommand
             using (metrics)
             {
                 await theRun.CompleteAsync(ct);
-                var final = await (await MetricsJob.AttachAsync(context, jobId, ct)).GetProgressAsync(ct);
+                var final = await (await JobHandle.AttachAsync(context, jobId, ct)).GetProgressAsync(ct);
                 var info = await theRun.GetInfoAsync(ct);
                 var columns = metrics.Schema.Names.ToList();
                 if (json)
@@ -208,7 +208,7 @@ internal static class CollectCommand
                         ["metrics_table_url"] = metrics.Url.Value,
                         ["rows"] = metrics.RowCount,
                         ["columns"] = new JsonArray([.. columns.Select(c => (JsonNode?)JsonValue.Create(c))]),
-                        ["shards"] = final.Shards,
+                        ["shards"] = final.Items,
                         ["rows_per_second"] = Math.Round(final.RowsPerSecond, 1),
                         ["seconds"] = Math.Round(watch.Elapsed.TotalSeconds, 2),
                         ["workers_in_process"] = local,
@@ -219,7 +219,7 @@ internal static class CollectCommand
                 }
                 Console.WriteLine($"Metrics table {metrics.Url}: {metrics.RowCount:N0} rows, columns {string.Join(", ", columns)}");
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"Job {jobId}: {final.Shards} shards, {final.RowsPerSecond:N0} rows/s, {watch.Elapsed.TotalSeconds:F1} s; run {project}/{runName} completed."));
+                    $"Job {jobId}: {final.Items} shards, {final.RowsPerSecond:N0} rows/s, {watch.Elapsed.TotalSeconds:F1} s; run {project}/{runName} completed."));
                 var prefix = parse.GetValue(split) is { } s ? $"{s}_" : "";
                 foreach (var (key, value) in info.LatestAggregates.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal) && kv.Key.EndsWith("_avg", StringComparison.Ordinal))
                     .OrderBy(kv => kv.Key, StringComparer.Ordinal))
@@ -257,11 +257,6 @@ internal static class CollectCommand
         JobId = o.JobId, Split = o.Split, Constants = o.Constants, ExcludeZeroWeights = o.ExcludeZeroWeights, BatchSize = o.BatchSize,
         ShardRows = o.ShardRows, MaxAttempts = o.MaxAttempts, LeaseDuration = o.LeaseDuration, Progress = progress,
     };
-
-    /// <summary>The progress line: shards, rows/s, ETA.</summary>
-    internal static string Describe(JobProgress p) =>
-        $"job {p.JobId[..Math.Min(8, p.JobId.Length)]} {ClusterCli.Name(p.Status)}: {p.ShardsCommitted}/{p.Shards} shards, " +
-        $"{ClusterCli.Number(p.RowsPerSecond)} rows/s" + (p.IsFinished ? "" : $", ETA {ClusterCli.Duration(p.Eta)}") + (p.ShardsFailed > 0 ? $", {p.ShardsFailed} failed" : "");
 
     /// <summary>Reports synchronously on the polling thread (Progress&lt;T&gt; would post to the thread pool out of order).</summary>
     private sealed class Reporter(Action<JobProgress> report) : IProgress<JobProgress>

@@ -125,7 +125,7 @@ internal static class DemoCommand
                             Progress = new Progress<JobProgress>(p =>
                             {
                                 task.Value = p.RowsCommitted;
-                                task.Description = $"epoch {epoch}: metrics {p.ShardsCommitted}/{p.Shards} shards, {p.RowsPerSecond:N0} rows/s";
+                                task.Description = $"epoch {epoch}: metrics {p.ItemsCommitted}/{p.Items} shards, {p.RowsPerSecond:N0} rows/s";
                             }),
                         }, ct);
                         task.Value = test.RowCount;

@@ -86,22 +86,19 @@ internal static class GcCommand
         await using (connection)
         {
             var context = connection.Context;
-            var imports = await context.Client.GetGrain<IJobQueueGrain>(JobQueueKeys.Imports).GetActiveAsync().WaitAsync(cancellationToken);
-            var metrics = await context.Client.GetGrain<IJobQueueGrain>(JobQueueKeys.Metrics).GetActiveAsync().WaitAsync(cancellationToken);
             var folders = new List<Url>();
-            foreach (var id in imports)
+            // Every job that has not ended (of any kind, streams written by training scripts included) may still add files.
+            foreach (var job in (await JobHandle.ListAsync(context, cancellationToken: cancellationToken)).Where(j => !j.IsFinished))
             {
-                if (await context.Client.GetGrain<IImportJobGrain>(id).GetSpecAsync().WaitAsync(cancellationToken) is { } spec)
+                switch (await context.Client.GetGrain<IJobGrain>(job.JobId).GetSpecAsync().WaitAsync(cancellationToken))
                 {
-                    folders.Add(new Url(spec.TableUrl));
-                    folders.Add(Tlc.Tables.Import.Jobs.ImportJobs.QuarantineUrl(spec));
-                }
-            }
-            foreach (var id in metrics)
-            {
-                if (await context.Client.GetGrain<IMetricsJobGrain>(id).GetSpecAsync().WaitAsync(cancellationToken) is { } spec)
-                {
-                    folders.Add(new Url(spec.MetricsTableUrl));
+                    case ImportJobSpec spec:
+                        folders.Add(new Url(spec.TableUrl));
+                        folders.Add(Tlc.Tables.Import.Jobs.ImportJobs.QuarantineUrl(spec));
+                        break;
+                    case MetricsTableSpec spec:
+                        folders.Add(new Url(spec.MetricsTableUrl));
+                        break;
                 }
             }
             return folders;

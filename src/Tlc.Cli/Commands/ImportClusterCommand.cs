@@ -55,13 +55,13 @@ internal static class ImportClusterCommand
                     Submitted = s =>
                     {
                         Announce(s, settings, json: true);
-                        task.MaxValue = Math.Max(1, s.Spec.Chunks.Sum(c => c.Bytes));
-                        task.Description = Markup.Escape($"import {jobId[..Math.Min(8, jobId.Length)]}: planned {s.Spec.Chunks.Length} chunks");
+                        task.MaxValue = Math.Max(1, s.Plan.Spec.Bytes);
+                        task.Description = Markup.Escape($"import {jobId[..Math.Min(8, jobId.Length)]}: planned {s.Plan.Chunks.Count} chunks");
                     },
                 }, new Reporter(p =>
                 {
                     task.Value = p.BytesCommitted;
-                    task.Description = Markup.Escape(Describe(p));
+                    task.Description = Markup.Escape(ClusterCli.Describe(p));
                 }), cancellationToken);
             });
     }
@@ -75,19 +75,14 @@ internal static class ImportClusterCommand
         }
         if (!json)
         {
-            Console.WriteLine($"Import job {submitted.Job.Id}: {submitted.Spec.Chunks.Length} chunks, {submitted.Spec.Chunks.Sum(c => c.Bytes):N0} bytes; " +
+            Console.WriteLine($"Import job {submitted.Job.Id}: {submitted.Plan.Chunks.Count} chunks, {submitted.Plan.Spec.Bytes:N0} bytes; " +
                 $"{submitted.LocalWorkers} worker(s) in this process, {submitted.RegisteredWorkers} registered.");
         }
     }
 
-    internal static string Describe(ImportProgress p) =>
-        $"import {p.JobId[..Math.Min(8, p.JobId.Length)]} {ClusterCli.Name(p.Status)}: {p.ChunksCommitted}/{p.Chunks} chunks, " +
-        $"{ClusterCli.Number(p.RowsPerSecond)} rows/s" + (p.IsFinished ? "" : $", ETA {ClusterCli.Duration(p.Eta)}") +
-        (p.Errors.Length > 0 ? $", {p.Errors.Length} error(s)" : "");
-
     /// <summary>Reports synchronously on the polling thread.</summary>
-    private sealed class Reporter(Action<ImportProgress> report) : IProgress<ImportProgress>
+    private sealed class Reporter(Action<JobProgress> report) : IProgress<JobProgress>
     {
-        public void Report(ImportProgress value) => report(value);
+        public void Report(JobProgress value) => report(value);
     }
 }

@@ -50,7 +50,7 @@ internal static class ImportCommand
         import.Add(Format("hf", "a Hugging Face dataset saved with save_to_disk", "tlc import hf ./mnist-saved --split test --dataset mnist",
             (source, c, parse, ct) => Table.FromHuggingFaceAsync(source, HuggingFaceOptions(c, parse), ct),
             (source, c, parse) => ImportSource.HuggingFace(source, HuggingFaceOptions(c, parse)), Split, Validate));
-        ImportJobCommands.AddTo(import);
+        JobCommands.AddImportVerbs(import);
         return import;
     }
 

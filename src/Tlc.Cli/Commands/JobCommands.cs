@@ -4,20 +4,58 @@ using Tlc.Cluster;
 
 namespace Tlc.Cli.Commands;
 
-/// <summary><c>tlc jobs</c> and <c>tlc job show|cancel|retry ID</c>: the cluster's metrics jobs.</summary>
+/// <summary>
+/// <c>tlc jobs</c> and <c>tlc job show|cancel|retry ID</c>: the cluster's jobs of every kind (metrics, import, stream),
+/// written once. <c>tlc imports</c> and <c>tlc import show|cancel|retry</c> are the same verbs for import jobs only.
+/// </summary>
 internal static class JobCommands
 {
-    public static Command Jobs()
+    private static readonly Option<string?> KindOption = new("--kind")
     {
-        var command = new Command("jobs", "List the cluster's metrics jobs, newest first, with status and progress.\nExample: tlc jobs --json")
+        Description = "Only jobs of this kind: metrics, import or stream.",
+    };
+
+    public static Command Jobs() => List("jobs", "List the cluster's jobs of every kind, newest first, with kind, status and progress.\nExample: tlc jobs --kind import --json", kind: null);
+
+    /// <summary><c>tlc imports</c>: <c>tlc jobs --kind import</c>.</summary>
+    public static Command Imports() => List("imports", "List the cluster's import jobs, newest first (tlc jobs --kind import).\nExample: tlc imports --json", JobKinds.Import);
+
+    public static Command Job()
+    {
+        var job = new Command("job", "Show, cancel or retry one job of any kind (by id, or a unique prefix of it).");
+        foreach (var verb in Verbs(kind: null))
         {
-            CliContext.Json,
-        };
+            job.Add(verb);
+        }
+        return job;
+    }
+
+    /// <summary>Adds <c>show</c>, <c>cancel</c> and <c>retry</c> for import jobs to <c>tlc import</c>.</summary>
+    public static void AddImportVerbs(Command import)
+    {
+        foreach (var verb in Verbs(JobKinds.Import))
+        {
+            import.Add(verb);
+        }
+    }
+
+    private static Command List(string name, string description, string? kind)
+    {
+        var command = new Command(name, description) { CliContext.Json };
+        if (kind is null)
+        {
+            command.Add(KindOption);
+        }
         command.SetAction(CliRunner.Wrap(async (parse, ct) =>
         {
             var settings = CliContext.Settings(parse);
+            var only = kind ?? parse.GetValue(KindOption);
+            if (only is not null && only is not (JobKinds.Metrics or JobKinds.Import or JobKinds.Stream))
+            {
+                throw new UsageException($"--kind must be metrics, import or stream, not '{only}'.");
+            }
             await using var connection = await ClusterCli.ConnectAsync(settings, ct);
-            var jobs = await MetricsJob.ListAsync(connection.Context, ct);
+            var jobs = await JobHandle.ListAsync(connection.Context, only, ct);
             if (parse.GetValue(CliContext.Json))
             {
                 JsonOutput.Write(new System.Text.Json.Nodes.JsonArray([.. jobs.Select(j => (System.Text.Json.Nodes.JsonNode?)ClusterCli.Progress(j))]));
@@ -25,14 +63,17 @@ internal static class JobCommands
             }
             if (jobs.Count == 0)
             {
-                Console.WriteLine("No metrics jobs. Submit one with: tlc collect");
+                Console.WriteLine(only == JobKinds.Import ? "No import jobs. Start one with: tlc import csv <file> --cluster"
+                    : $"No {(only is null ? "" : only + " ")}jobs. Submit one with: tlc collect, or tlc import … --cluster");
                 return CliRunner.Ok;
             }
-            var grid = new Spectre.Console.Table().AddColumns("job", "status", "run", "shards", "rows", "rows/s", "submitted");
+            var grid = new Spectre.Console.Table().AddColumns("job", "kind", "status", "of", "items", "rows", "rows/s", "submitted");
             foreach (var j in jobs)
             {
-                grid.AddRow(j.JobId, ClusterCli.Name(j.Status), Markup.Escape(j.RunKey), $"{j.ShardsCommitted}/{j.Shards}" + (j.ShardsFailed > 0 ? $" ({j.ShardsFailed} failed)" : ""),
-                    $"{ClusterCli.Number(j.RowsCommitted)}/{ClusterCli.Number(j.Rows)}", ClusterCli.Number(j.RowsPerSecond), j.Submitted.ToString("u", System.Globalization.CultureInfo.InvariantCulture));
+                grid.AddRow(j.JobId, j.Kind, ClusterCli.Name(j.Status), Markup.Escape(j.Run ?? j.Description),
+                    $"{j.ItemsCommitted}/{j.Items} {j.ItemNoun}s" + (j.ItemsFailed > 0 ? $" ({j.ItemsFailed} failed)" : ""),
+                    j.Rows > 0 ? $"{ClusterCli.Number(j.RowsCommitted)}/{ClusterCli.Number(j.Rows)}" : ClusterCli.Number(j.RowsCommitted),
+                    ClusterCli.Number(j.RowsPerSecond), j.Submitted.ToString("u", System.Globalization.CultureInfo.InvariantCulture));
             }
             CliRunner.Console2.Write(grid);
             return CliRunner.Ok;
@@ -40,135 +81,102 @@ internal static class JobCommands
         return command;
     }
 
-    public static Command Job()
+    private static IEnumerable<Command> Verbs(string? kind)
     {
-        var job = new Command("job", "Show, cancel or retry one metrics job (by id, or a unique prefix of it).");
-        job.Add(Show());
-        job.Add(Cancel());
-        job.Add(Retry());
-        return job;
-    }
-
-    private static Argument<string> IdArgument() => new("id") { Description = "The job id, or a unique prefix of it (see tlc jobs)." };
-
-    private static Command Show()
-    {
-        var id = IdArgument();
-        var command = new Command("show", "Show a job: status, progress, errors, and what it computes (table, model, collectors).\nExample: tlc job show 3fa2c1 --json")
+        var what = kind is null ? "a job" : $"an {kind} job";
+        var example = kind is null ? "tlc job" : $"tlc {kind}";
+        yield return Verb("show", $"Show {what}: status, progress, errors, and what it does.\nExample: {example} show 3fa2c1 --json", kind, async (job, ct) =>
+            (await job.GetProgressAsync(ct), await job.GetSpecAsync(ct)));
+        yield return Verb("cancel", $"Cancel {what}: no more leases, nothing is published, what it staged is deleted.\nExample: {example} cancel 3fa2c1", kind, async (job, ct) =>
         {
-            id, CliContext.Json,
-        };
-        command.SetAction(CliRunner.Wrap(async (parse, ct) =>
-        {
-            var settings = CliContext.Settings(parse);
-            await using var connection = await ClusterCli.ConnectAsync(settings, ct);
-            var job = await FindAsync(connection.Context, parse.GetValue(id)!, ct);
-            var progress = await job.GetProgressAsync(ct);
-            var spec = await job.GetSpecAsync(ct);
-            if (parse.GetValue(CliContext.Json))
-            {
-                var json = ClusterCli.Progress(progress);
-                json["spec"] = ClusterCli.Spec(spec);
-                JsonOutput.Write(json);
-                return CliRunner.Ok;
-            }
-            Print(progress);
-            Console.WriteLine($"table: {spec.TableUrl} ({spec.TableRows:N0} rows)");
-            Console.WriteLine($"model: {Metrics.ModelRegistry.Describe(spec.Model)}{(spec.Model.ArgumentsJson is { } a ? $" {a}" : "")}");
-            Console.WriteLine($"collectors: {string.Join(", ", spec.Collectors.Select(c => c.ArgumentsJson is null ? c.Name : $"{c.Name} {c.ArgumentsJson}"))}");
-            return CliRunner.Ok;
-        }));
-        return command;
-    }
-
-    private static Command Cancel()
-    {
-        var id = IdArgument();
-        var command = new Command("cancel", "Cancel a pending or running job: no more leases, nothing is published.\nExample: tlc job cancel 3fa2c1")
-        {
-            id, CliContext.Json,
-        };
-        command.SetAction(CliRunner.Wrap(async (parse, ct) =>
-        {
-            var settings = CliContext.Settings(parse);
-            await using var connection = await ClusterCli.ConnectAsync(settings, ct);
-            var job = await FindAsync(connection.Context, parse.GetValue(id)!, ct);
             var before = await job.GetProgressAsync(ct);
             if (before.IsFinished)
             {
-                throw new InvalidOperationException($"Job {job.Id} is already {ClusterCli.Name(before.Status)}; only a pending or running job can be cancelled.");
+                throw new InvalidOperationException($"Job {job.Id} is already {ClusterCli.Name(before.Status)}; only a job that has not ended can be cancelled.");
             }
-            var after = await job.CancelAsync(ct);
-            Report(parse, after);
-            return CliRunner.Ok;
-        }));
-        return command;
-    }
-
-    private static Command Retry()
-    {
-        var id = IdArgument();
-        var command = new Command("retry", "Retry a failed job: its failed shards run again (committed ones are kept).\nExample: tlc job retry 3fa2c1")
+            return (await job.CancelAsync(ct), null);
+        });
+        yield return Verb("retry", $"Retry {what} that failed: its failed items run again (committed ones are kept).\nExample: {example} retry 3fa2c1", kind, async (job, ct) =>
         {
-            id, CliContext.Json,
-        };
-        command.SetAction(CliRunner.Wrap(async (parse, ct) =>
-        {
-            var settings = CliContext.Settings(parse);
-            await using var connection = await ClusterCli.ConnectAsync(settings, ct);
-            var job = await FindAsync(connection.Context, parse.GetValue(id)!, ct);
             var before = await job.GetProgressAsync(ct);
             if (before.Status != JobStatus.Failed)
             {
                 throw new InvalidOperationException($"Job {job.Id} is {ClusterCli.Name(before.Status)}; only a failed job can be retried.");
             }
             var after = await job.RetryAsync(ct);
-            Report(parse, after);
+            if (after.Status == JobStatus.Failed)
+            {
+                throw new InvalidOperationException($"Job {job.Id} cannot be retried: {string.Join("; ", after.Errors.Take(3))}");
+            }
+            return (after, null);
+        });
+    }
+
+    private static Command Verb(string name, string description, string? kind, Func<JobHandle, CancellationToken, Task<(JobProgress Progress, JobSpec? Spec)>> act)
+    {
+        var id = new Argument<string>("id") { Description = $"The {(kind is null ? "" : kind + " ")}job id, or a unique prefix of it (see tlc {(kind is null ? "jobs" : "imports")})." };
+        var command = new Command(name, description) { id, CliContext.Json };
+        command.SetAction(CliRunner.Wrap(async (parse, ct) =>
+        {
+            var settings = CliContext.Settings(parse);
+            await using var connection = await ClusterCli.ConnectAsync(settings, ct);
+            JobHandle job;
+            try
+            {
+                job = await JobHandle.FindAsync(connection.Context, parse.GetValue(id)!, kind, ct);
+            }
+            catch (AmbiguousJobIdException e)
+            {
+                throw new UsageException(e.Message);
+            }
+            var (progress, spec) = await act(job, ct);
+            if (parse.GetValue(CliContext.Json))
+            {
+                var json = ClusterCli.Progress(progress);
+                if (spec is not null)
+                {
+                    json["spec"] = ClusterCli.Spec(spec);
+                }
+                JsonOutput.Write(json);
+                return CliRunner.Ok;
+            }
+            Print(progress, spec);
             return CliRunner.Ok;
         }));
         return command;
     }
 
-    private static void Report(ParseResult parse, JobProgress progress)
+    private static void Print(JobProgress p, JobSpec? spec)
     {
-        if (parse.GetValue(CliContext.Json))
-        {
-            JsonOutput.Write(ClusterCli.Progress(progress));
-            return;
-        }
-        Print(progress);
-    }
-
-    private static void Print(JobProgress p)
-    {
-        Console.WriteLine($"Job {p.JobId}: {ClusterCli.Name(p.Status)}, run {p.RunKey}");
-        Console.WriteLine($"shards: {p.ShardsCommitted}/{p.Shards} committed, {p.ShardsLeased} leased, {p.ShardsFailed} failed; " +
-            $"rows: {ClusterCli.Number(p.RowsCommitted)}/{ClusterCli.Number(p.Rows)}; {ClusterCli.Number(p.RowsPerSecond)} rows/s; ETA {ClusterCli.Duration(p.Eta)}; " +
+        Console.WriteLine($"Job {p.JobId} ({p.Kind}): {ClusterCli.Name(p.Status)}{(p.Run is { } run ? $", run {run}" : "")}");
+        Console.WriteLine($"{p.ItemNoun}s: {p.ItemsCommitted}/{p.Items} committed, {p.ItemsLeased} leased, {p.ItemsFailed} failed; " +
+            $"rows: {ClusterCli.Number(p.RowsCommitted)}{(p.Rows > 0 ? "/" + ClusterCli.Number(p.Rows) : "")}; {ClusterCli.Number(p.RowsPerSecond)} rows/s; ETA {ClusterCli.Duration(p.Eta)}; " +
             $"{p.Retries} retries, {p.LeaseExpirations} expired leases");
-        if (p.MetricsTableUrl is { } url)
+        if (p.ResultUrl is { } url)
         {
-            Console.WriteLine($"metrics table: {url}");
+            Console.WriteLine($"{(p.Kind == JobKinds.Import ? "table" : "metrics table")}: {url}");
+        }
+        if (p.QuarantineTableUrl is { } quarantine)
+        {
+            Console.WriteLine($"quarantine: {quarantine} ({p.RowsQuarantined:N0} rows)");
         }
         foreach (var error in p.Errors)
         {
             Console.WriteLine($"error: {error}");
         }
-    }
-
-    /// <summary>The job of an id or a unique prefix of one.</summary>
-    private static async Task<MetricsJob> FindAsync(ClusterContext context, string id, CancellationToken ct)
-    {
-        var all = await context.Client.GetGrain<IJobQueueGrain>("default").GetAllAsync().WaitAsync(ct);
-        if (all.Contains(id, StringComparer.Ordinal))
+        switch (spec)
         {
-            return await MetricsJob.AttachAsync(context, id, ct);
+            case MetricsJobSpec m:
+                Console.WriteLine($"table: {m.TableUrl} ({m.TableRows:N0} rows)");
+                Console.WriteLine($"model: {Metrics.ModelRegistry.Describe(m.Model)}{(m.Model.ArgumentsJson is { } a ? $" {a}" : "")}");
+                Console.WriteLine($"collectors: {string.Join(", ", m.Collectors.Select(c => c.ArgumentsJson is null ? c.Name : $"{c.Name} {c.ArgumentsJson}"))}");
+                break;
+            case MetricsStreamSpec s:
+                Console.WriteLine($"stream: {s.StreamName} of {s.TableUrl} ({s.TableRows:N0} rows) into {s.MetricsTableUrl}");
+                break;
+            case ImportJobSpec i:
+                Console.WriteLine($"source: {i.Format} {i.SourceUrl} ({i.Bytes:N0} bytes) into {i.TableUrl}");
+                break;
         }
-        var matches = all.Where(j => j.StartsWith(id, StringComparison.OrdinalIgnoreCase)).ToList();
-        return matches.Count switch
-        {
-            1 => await MetricsJob.AttachAsync(context, matches[0], ct),
-            0 => throw new KeyNotFoundException($"No metrics job '{id}' (list them with: tlc jobs)."),
-            _ => throw new UsageException($"'{id}' is the start of {matches.Count} job ids ({string.Join(", ", matches.Take(3))}{(matches.Count > 3 ? ", …" : "")}): give more of it."),
-        };
     }
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
 using Orleans.Runtime.Hosting;
 using Tlc.Grains;
+using Tlc.Grains.Hosting;
 using Tlc.Tables.Configuration;
 using Tlc.Tables.Urls;
 
@@ -57,7 +58,7 @@ public static class TlcSiloBuilderExtensions
 
     /// <summary>
     /// What Tlc's grains need whatever the clustering and storage: the URL adapters configured by
-    /// <paramref name="settings"/> and the clock. (The grain storage <see cref="TlcGrainNames.Storage"/> is added by the
+    /// <paramref name="settings"/>, the clock and the job kernel (its kinds and clock). (The grain storage <see cref="TlcGrainNames.Storage"/> is added by the
     /// caller.) Grains use Orleans' standard grain directory unless <c>cluster.grain_directory</c> is <c>distributed</c>:
     /// correctness never rests on a grain having one activation (state writes are ETag-fenced, publication is
     /// create-if-absent), and the experimental distributed directory can stop serving lookups after concurrent membership
@@ -74,6 +75,7 @@ public static class TlcSiloBuilderExtensions
 #pragma warning restore ORLEANSEXP003
         }
         builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddJobKernel();
         builder.Services.TryAddSingleton(_ =>
         {
             var adapters = new UrlAdapterRegistry();

@@ -57,15 +57,15 @@ public sealed class ImportJobsBadInputTests : IDisposable
         InferenceRows = c?.InferenceRows ?? 10_000, Schema = c?.Schema,
     };
 
-    private async Task<(ImportJobSpec Spec, ImportChunkConversion[] Results)> ConvertAsync(string path, string table, Case c, ImportErrorPolicy policy)
+    private async Task<(ImportPlan Spec, ImportChunkConversion[] Results)> ConvertAsync(string path, string table, Case c, ImportErrorPolicy policy)
     {
-        var (spec, _) = await ImportJobs.PlanCsvAsync(path, Options(table, c), $"job-{table}", new ImportJobOptions { ChunkBytes = Math.Max(8, new FileInfo(path).Length / 6), ErrorPolicy = policy });
+        var (plan, _) = await ImportJobs.PlanCsvAsync(path, Options(table, c), $"job-{table}", new ImportJobOptions { ChunkBytes = Math.Max(8, new FileInfo(path).Length / 6), ErrorPolicy = policy });
         var results = new List<ImportChunkConversion>();
-        foreach (var chunk in spec!.Chunks)
+        foreach (var chunk in plan!.Chunks)
         {
-            results.Add(await ImportJobs.ConvertAsync(spec, chunk, ImportJobs.WriteId(spec.JobId, chunk.Index, 1, "tok00000"), new UrlAdapterRegistry(), _root.Settings));
+            results.Add(await ImportJobs.ConvertAsync(plan.Spec, chunk, ImportJobs.WriteId(plan.Spec.JobId, chunk.Index, 1, "tok00000"), new UrlAdapterRegistry(), _root.Settings));
         }
-        return (spec, [.. results]);
+        return (plan, [.. results]);
     }
 
     [Theory]
@@ -74,9 +74,9 @@ public sealed class ImportJobsBadInputTests : IDisposable
     {
         var path = Write($"{c.Name}.csv", Encoding.UTF8.GetBytes(c.Text));
 
-        var (spec, results) = await ConvertAsync(path, $"{c.Name}-fail", c, ImportErrorPolicy.Fail);
+        var (plan, results) = await ConvertAsync(path, $"{c.Name}-fail", c, ImportErrorPolicy.Fail);
 
-        Assert.True(spec.Chunks.Length > 1, "the input is cut into several chunks");
+        Assert.True(plan.Chunks.Count > 1, "the input is cut into several chunks");
         var errors = results.Select(r => r.Error).OfType<string>().ToList();
         Assert.Equal(c.BadLines.Length, errors.Count);
         Assert.Contains($"{path}:{c.Location}", errors[0], StringComparison.Ordinal);
@@ -90,7 +90,7 @@ public sealed class ImportJobsBadInputTests : IDisposable
     {
         var path = Write($"{c.Name}.csv", Encoding.UTF8.GetBytes(c.Text));
 
-        var (spec, results) = await ConvertAsync(path, $"{c.Name}-skip", c, ImportErrorPolicy.Skip);
+        var (plan, results) = await ConvertAsync(path, $"{c.Name}-skip", c, ImportErrorPolicy.Skip);
 
         if (!c.Skippable)
         {
@@ -98,10 +98,10 @@ public sealed class ImportJobsBadInputTests : IDisposable
             Assert.Contains(results, r => r.Error?.Contains(c.Problem, StringComparison.Ordinal) == true);
             return;
         }
-        var (table, quarantine) = await ImportJobsTestSupport.PublishWithQuarantineAsync(spec, results);
+        var (table, quarantine) = await ImportJobsTestSupport.PublishWithQuarantineAsync(plan, results);
         using var _ = table;
         using var __ = quarantine;
-        Assert.True(c.BadLines.SequenceEqual(quarantine.Rows.Select(r => (long)r["line"]!)), string.Join(" / ", quarantine.Rows.Select(r => $"{r["line"]} {r["column"]} {r["reason"]}")) + " chunks " + string.Join(";", spec.Chunks.Select(k => k.Descriptor)));
+        Assert.True(c.BadLines.SequenceEqual(quarantine.Rows.Select(r => (long)r["line"]!)), string.Join(" / ", quarantine.Rows.Select(r => $"{r["line"]} {r["column"]} {r["reason"]}")) + " chunks " + string.Join(";", plan.Chunks.Select(k => k.Descriptor)));
         Assert.All(quarantine.Rows, r => Assert.Equal(path, r["file"]));
         Assert.Contains(c.Problem, (string)quarantine.Rows[0]["reason"]!, StringComparison.Ordinal);
         var records = c.Text.Count(ch => ch == '\n') - 1 - c.Text.Split('"').Where((_, i) => i % 2 == 1).Sum(q => q.Count(ch => ch == '\n'));
@@ -118,7 +118,7 @@ public sealed class ImportJobsBadInputTests : IDisposable
         var c = new Case("truncated", text, 50, "line 302", "a quoted field is not closed", [302]);
 
         var oneProcess = await Assert.ThrowsAsync<ImportException>(() => Table.FromCsvAsync(path, Options($"single-{policy}", c)));
-        var (spec, results) = await ConvertAsync(path, $"truncated-{policy}", c, policy);
+        var (plan, results) = await ConvertAsync(path, $"truncated-{policy}", c, policy);
 
         Assert.Contains($"{path}:line 302: a quoted field is not closed before the end of the input", oneProcess.Message, StringComparison.Ordinal);
         if (policy == ImportErrorPolicy.Fail)
@@ -130,7 +130,7 @@ public sealed class ImportJobsBadInputTests : IDisposable
         Assert.All(results, r => Assert.Null(r.Error));
         Assert.Equal(300, results.Sum(r => r.Rows));
         Assert.Equal(1, results.Sum(r => r.Quarantine?.Rows ?? 0));
-        Assert.True(spec.Chunks.Length > 1);
+        Assert.True(plan.Chunks.Count > 1);
     }
 
     [Fact]
@@ -172,12 +172,12 @@ public sealed class ImportJobsBadInputTests : IDisposable
         long[] expected = [502, 702, 1502, 2003, 2503];
         var c = new Case("utf8-skip", "", 10, "", "", expected, Schema: new() { ["p"] = new Float32Schema { Min = 0, Max = 1 } });
 
-        var (spec, results) = await ConvertAsync(path, "utf8-skip", c, ImportErrorPolicy.Skip);
-        var (table, quarantine) = await ImportJobsTestSupport.PublishWithQuarantineAsync(spec, results);
+        var (plan, results) = await ConvertAsync(path, "utf8-skip", c, ImportErrorPolicy.Skip);
+        var (table, quarantine) = await ImportJobsTestSupport.PublishWithQuarantineAsync(plan, results);
         using var _ = table;
         using var __ = quarantine;
 
-        Assert.True(spec.Chunks.Length > 3);
+        Assert.True(plan.Chunks.Count > 3);
         Assert.Equal(expected, quarantine.Rows.Select(r => (long)r["line"]!).Order());
         var reasons = quarantine.Rows.ToDictionary(r => (long)r["line"]!, r => (string)r["reason"]!);
         Assert.All(new long[] { 502, 1502, 2503 }, l => Assert.Contains("invalid UTF-8", reasons[l], StringComparison.Ordinal));
@@ -237,12 +237,12 @@ public sealed class ImportJobsBadInputTests : IDisposable
         {
             Project = "p", Dataset = "d", Table = name.Replace('.', '-'), Root = _root.Url, Settings = _root.Settings, IfExists = IfExists.Raise, InferenceLines = inferenceLines,
         };
-        var (spec, _) = await ImportJobs.PlanNdjsonAsync(path, options, $"job-{name}", new ImportJobOptions { ChunkBytes = Math.Max(8, bytes.Length / 6) });
-        Assert.True(spec!.Chunks.Length > 1, "the input is cut into several chunks");
+        var (plan, _) = await ImportJobs.PlanNdjsonAsync(path, options, $"job-{name}", new ImportJobOptions { ChunkBytes = Math.Max(8, bytes.Length / 6) });
+        Assert.True(plan!.Chunks.Count > 1, "the input is cut into several chunks");
         var errors = new List<string>();
-        foreach (var chunk in spec.Chunks)
+        foreach (var chunk in plan.Chunks)
         {
-            var result = await ImportJobs.ConvertAsync(spec, chunk, ImportJobs.WriteId(spec.JobId, chunk.Index, 1, "tok00000"), new UrlAdapterRegistry(), _root.Settings);
+            var result = await ImportJobs.ConvertAsync(plan.Spec, chunk, ImportJobs.WriteId(plan.Spec.JobId, chunk.Index, 1, "tok00000"), new UrlAdapterRegistry(), _root.Settings);
             if (result.Error is { } error)
             {
                 Assert.Null(result.File);

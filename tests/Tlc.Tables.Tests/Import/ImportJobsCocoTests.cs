@@ -94,28 +94,28 @@ public sealed class ImportJobsCocoTests : IDisposable
         File.Copy(VisionTestData.LabelmeAnnotations, file);
         using var expected = await Table.FromCocoAsync(file, Fixtures.LabelmeCoco, Options("single", validate: true), ct);
 
-        var (spec, existing) = await ImportJobs.PlanCocoAsync(file, Fixtures.LabelmeCoco, Options("chunked", validate: true), "job-c1",
+        var (plan, existing) = await ImportJobs.PlanCocoAsync(file, Fixtures.LabelmeCoco, Options("chunked", validate: true), "job-c1",
             new ImportJobOptions { ImagesPerChunk = 1 }, ct);
 
         Assert.Null(existing);
-        Assert.Equal("coco", spec!.Format);
-        Assert.Equal(3, spec.Chunks.Length);
-        var sideFiles = spec.Chunks.Select(c => new Url((string)JsonNode.Parse(c.Descriptor)!["plan_file"]!).LocalPath).ToArray();
-        Assert.All(spec.Chunks.Zip(sideFiles), p => Assert.Equal(new FileInfo(p.Second).Length, p.First.Bytes));
-        Assert.Equal(12, spec.Chunks.Sum(c => (int)JsonNode.Parse(c.Descriptor)!["annotations"]!));
+        Assert.Equal("coco", plan!.Spec.Format);
+        Assert.Equal(3, plan.Chunks.Count);
+        var sideFiles = plan.Chunks.Select(c => new Url((string)JsonNode.Parse(c.Descriptor)!["plan_file"]!).LocalPath).ToArray();
+        Assert.All(plan.Chunks.Zip(sideFiles), p => Assert.Equal(new FileInfo(p.Second).Length, p.First.Bytes));
+        Assert.Equal(12, plan.Chunks.Sum(c => (int)JsonNode.Parse(c.Descriptor)!["annotations"]!));
 
         // Conversion reads the side files, not the annotation file.
         File.Delete(file);
-        using (var actual = await ConvertAndPublishAsync(spec, _root))
+        using (var actual = await ConvertAndPublishAsync(plan, _root))
         {
             AssertSameTable(expected, actual);
             Assert.Equal(expected.Object.Source!.ToJsonString(), actual.Object.Source!.ToJsonString());
         }
 
-        await ImportJobs.DeletePlanFilesAsync(spec, new UrlAdapterRegistry(), ct);
+        await ImportJobs.DeletePlanFilesAsync(plan.Spec, new UrlAdapterRegistry(), ct);
         Assert.All(sideFiles, f => Assert.False(File.Exists(f)));
         Assert.False(Directory.Exists(Path.GetDirectoryName(sideFiles[0])));
-        using var reopened = await Table.OpenAsync(spec.TableUrl, cancellationToken: ct);
+        using var reopened = await Table.OpenAsync(plan.Spec.TableUrl, cancellationToken: ct);
         Assert.Equal(expected.ContentHash(), reopened.ContentHash());
     }
 
@@ -129,16 +129,16 @@ public sealed class ImportJobsCocoTests : IDisposable
         var file = WriteCoco(20, plainRle);
         using var expected = await Table.FromCocoAsync(file, Fixtures.LabelmeCoco, Options("single", crowd: includeCrowd), ct);
 
-        var (spec, _) = await ImportJobs.PlanCocoAsync(file, Fixtures.LabelmeCoco, Options("chunked", crowd: includeCrowd), "job-c2",
+        var (plan, _) = await ImportJobs.PlanCocoAsync(file, Fixtures.LabelmeCoco, Options("chunked", crowd: includeCrowd), "job-c2",
             new ImportJobOptions { ImagesPerChunk = 7 }, ct);
 
-        Assert.Equal(9, spec!.Chunks.Length);
+        Assert.Equal(9, plan!.Chunks.Count);
         Assert.Equal(includeCrowd || plainRle, expected.Schema.Contains("masks"));
-        var descriptors = spec.Chunks.Select(c => JsonNode.Parse(c.Descriptor)!).ToArray();
+        var descriptors = plan.Chunks.Select(c => JsonNode.Parse(c.Descriptor)!).ToArray();
         Assert.Equal(Enumerable.Range(0, 9).Select(i => i * 7), descriptors.Select(d => (int)d["first_image"]!));
         Assert.Equal(100_000L, (long)descriptors[0]["first_image_id"]!);
         Assert.Equal(100_000L - 7 * 59, (long)descriptors[^1]["last_image_id"]!);
-        using var actual = await ConvertAndPublishAsync(spec, _root);
+        using var actual = await ConvertAndPublishAsync(plan, _root);
         Assert.Equal(60, actual.RowCount);
         AssertSameTable(expected, actual);
     }
@@ -157,9 +157,9 @@ public sealed class ImportJobsCocoTests : IDisposable
             badId = (int)annotation["id"]!;
         });
         var oneProcess = await Assert.ThrowsAsync<ImportException>(() => Table.FromCocoAsync(file, Fixtures.LabelmeCoco, Options("single"), ct));
-        var (spec, _) = await ImportJobs.PlanCocoAsync(file, Fixtures.LabelmeCoco, Options("bad"), "job-c3", new ImportJobOptions { ImagesPerChunk = 6 }, ct);
+        var (plan, _) = await ImportJobs.PlanCocoAsync(file, Fixtures.LabelmeCoco, Options("bad"), "job-c3", new ImportJobOptions { ImagesPerChunk = 6 }, ct);
 
-        var results = await ConvertAsync(spec!, _root);
+        var results = await ConvertAsync(plan!, _root);
 
         var failed = Assert.Single(results, r => r.Error is not null);
         Assert.Equal(2, System.Array.IndexOf(results, failed));
@@ -168,7 +168,7 @@ public sealed class ImportJobsCocoTests : IDisposable
         Assert.Contains("zero size", failed.Error);
         Assert.Equal(oneProcess.Message, failed.Error);
         Assert.Null(failed.File);
-        Assert.Equal(results.Length - 1, StagedFiles(spec!).Length);
+        Assert.Equal(results.Length - 1, StagedFiles(plan!).Length);
     }
 
     [Fact(Timeout = 120_000)]
@@ -193,9 +193,9 @@ public sealed class ImportJobsCocoTests : IDisposable
         var ct = TestContext.Current.CancellationToken;
         using var first = await Table.FromCocoAsync(VisionTestData.LabelmeAnnotations, null, Options("exists"), ct);
 
-        var (spec, existing) = await ImportJobs.PlanCocoAsync(VisionTestData.LabelmeAnnotations, null, Options("exists"), "job-c5", cancellationToken: ct);
+        var (plan, existing) = await ImportJobs.PlanCocoAsync(VisionTestData.LabelmeAnnotations, null, Options("exists"), "job-c5", cancellationToken: ct);
 
-        Assert.Null(spec);
+        Assert.Null(plan);
         using (existing)
         {
             Assert.Equal(first.Url, existing!.Url);

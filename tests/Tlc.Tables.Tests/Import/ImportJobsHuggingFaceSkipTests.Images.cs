@@ -44,11 +44,11 @@ public sealed partial class ImportJobsHuggingFaceSkipTests
         var mixed = WriteDataset("mixed", BadImages, dropBad: false);
 
         using var single = await Table.FromHuggingFaceAsync(mixed, ImageOptions("single", validate: false), ct);
-        var (spec, _) = await ImportJobs.PlanHuggingFaceAsync(mixed, ImageOptions("job", validate: false), "hf-images-off",
+        var (plan, _) = await ImportJobs.PlanHuggingFaceAsync(mixed, ImageOptions("job", validate: false), "hf-images-off",
             new ImportJobOptions { ChunkBytes = 1, ErrorPolicy = ImportErrorPolicy.Skip }, ct);
-        var results = await ConvertAsync(spec!, _root);
+        var results = await ConvertAsync(plan!, _root);
         Assert.All(results, r => Assert.Null(r.Quarantine));
-        var (job, quarantine) = await PublishWithQuarantineAsync(spec!, results);
+        var (job, quarantine) = await PublishWithQuarantineAsync(plan!, results);
         using var _ = job;
         using var __ = quarantine;
 
@@ -76,13 +76,13 @@ public sealed partial class ImportJobsHuggingFaceSkipTests
         Assert.Equal("record batch 2, row 3, column 'image'", e.Location);
         Assert.Equal(BadImages[0].Reason, e.Problem);
 
-        var (spec, _) = await ImportJobs.PlanHuggingFaceAsync(mixed, ImageOptions("job", validate: true), "hf-images-fail", cancellationToken: ct);
-        var results = await ConvertAsync(spec!, _root);
+        var (plan, _) = await ImportJobs.PlanHuggingFaceAsync(mixed, ImageOptions("job", validate: true), "hf-images-fail", cancellationToken: ct);
+        var results = await ConvertAsync(plan!, _root);
         Assert.Equal(2, results.Length);
         Assert.Equal(e.Message, results[0].Error);
         Assert.Equal($"{shard1}:record batch 1, row 2, column 'image': the image file is missing: {missing}", results[1].Error);
         Assert.All(results, r => Assert.Null(r.File));
-        Assert.Empty(StagedFiles(spec!));
+        Assert.Empty(StagedFiles(plan!));
     }
 
     [Theory(Timeout = 120_000)]

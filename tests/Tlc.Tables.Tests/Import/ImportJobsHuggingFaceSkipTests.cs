@@ -220,12 +220,12 @@ public sealed partial class ImportJobsHuggingFaceSkipTests : IDisposable
     private async Task<(Table Table, ImportChunkConversion[] Results, List<(string File, long? Line, long Row, string? Column, string Reason)> Listed)> ConvertSkippingAsync(
         string dataset, HuggingFaceImportOptions options, string jobId, long chunkBytes, Bad[] bad)
     {
-        var (spec, _) = await ImportJobs.PlanHuggingFaceAsync(dataset, options, jobId,
+        var (plan, _) = await ImportJobs.PlanHuggingFaceAsync(dataset, options, jobId,
             new ImportJobOptions { ChunkBytes = chunkBytes, ErrorPolicy = ImportErrorPolicy.Skip }, TestContext.Current.CancellationToken);
         // One chunk per record batch, or one per shard.
-        Assert.Equal(chunkBytes == 1 ? 7 : 2, spec!.Chunks.Length);
-        var results = await ConvertAsync(spec, _root);
-        var (table, quarantine) = await PublishWithQuarantineAsync(spec, results);
+        Assert.Equal(chunkBytes == 1 ? 7 : 2, plan!.Chunks.Count);
+        var results = await ConvertAsync(plan, _root);
+        var (table, quarantine) = await PublishWithQuarantineAsync(plan, results);
         using var _ = quarantine;
         int[] fixtureRows = [6, 6, 8];
         var listed = quarantine.Rows.Select(r => ((string)r["file"]!, (long?)r["line"], (long)r["row"]!, (string?)r["column"], (string)r["reason"]!)).ToList();
@@ -264,8 +264,8 @@ public sealed partial class ImportJobsHuggingFaceSkipTests : IDisposable
         var mixed = WriteDataset("mixed", BadRows, dropBad: false);
         var oneProcess = await Assert.ThrowsAsync<RowValidationException>(() => Table.FromHuggingFaceAsync(mixed, Options("single"), ct));
 
-        var (spec, _) = await ImportJobs.PlanHuggingFaceAsync(mixed, Options("mixed"), "hf-fail", cancellationToken: ct);
-        var results = await ConvertAsync(spec!, _root);
+        var (plan, _) = await ImportJobs.PlanHuggingFaceAsync(mixed, Options("mixed"), "hf-fail", cancellationToken: ct);
+        var results = await ConvertAsync(plan!, _root);
 
         Assert.Equal(2, results.Length);
         var shard0 = Url.FromLocalPath(Path.Combine(mixed, Shard0)).Value;
@@ -276,7 +276,7 @@ public sealed partial class ImportJobsHuggingFaceSkipTests : IDisposable
         Assert.Equal($"{shard1}:record batch 0, row 4: column 'tokens[]': a value is required (expected int64), got null", results[1].Error);
         Assert.All(results, r => Assert.Null(r.File));
         Assert.All(results, r => Assert.Null(r.Quarantine));
-        Assert.Empty(StagedFiles(spec!));
+        Assert.Empty(StagedFiles(plan!));
     }
 
     [Fact(Timeout = 120_000)]

@@ -125,14 +125,14 @@ public sealed class ImportJobsHuggingFaceTests : IDisposable
         var shardBytes = new FileInfo(Path.Combine(folder, "data-00000-of-00002.arrow")).Length;
 
         // About two of shard 0's batches per chunk.
-        var (spec, existing) = await ImportJobs.PlanHuggingFaceAsync(folder, Options("chunked"), "job-hf1",
+        var (plan, existing) = await ImportJobs.PlanHuggingFaceAsync(folder, Options("chunked"), "job-hf1",
             new ImportJobOptions { ChunkBytes = shardBytes * 2 / 7 + 64 }, ct);
 
         Assert.Null(existing);
-        Assert.Equal("hf", spec!.Format);
+        Assert.Equal("hf", plan!.Spec.Format);
         Assert.Equal(72, expected.RowCount);
-        var descriptors = spec.Chunks.Select(c => JsonNode.Parse(c.Descriptor)!).ToArray();
-        Assert.True(spec.Chunks.Length >= 5, $"{spec.Chunks.Length} chunks");
+        var descriptors = plan.Chunks.Select(c => JsonNode.Parse(c.Descriptor)!).ToArray();
+        Assert.True(plan.Chunks.Count >= 5, $"{plan.Chunks.Count} chunks");
         var files = new[] { "data-00000-of-00002.arrow", "data-00001-of-00002.arrow" };
         for (var s = 0; s < 2; s++)
         {
@@ -149,9 +149,9 @@ public sealed class ImportJobsHuggingFaceTests : IDisposable
             Assert.Equal(batchRows[s].Length, next);
         }
         Assert.Equal(new FileInfo(Path.Combine(folder, files[0])).Length,
-            spec.Chunks.Where((_, i) => (string)descriptors[i]["file"]! == files[0]).Sum(c => c.Bytes), 16.0);
+            plan.Chunks.Where((_, i) => (string)descriptors[i]["file"]! == files[0]).Sum(c => c.Bytes), 16.0);
 
-        using var actual = await ConvertAndPublishAsync(spec, _root);
+        using var actual = await ConvertAndPublishAsync(plan, _root);
         AssertSameRows(expected, actual);
         Assert.Equal(expected.Object.Source!.ToJsonString(), actual.Object.Source!.ToJsonString());
     }
@@ -162,9 +162,9 @@ public sealed class ImportJobsHuggingFaceTests : IDisposable
         var ct = TestContext.Current.CancellationToken;
         var (folder, _) = WriteManyBatches();
         var shard = Path.Combine(folder, "data-00000-of-00002.arrow");
-        var (spec, _) = await ImportJobs.PlanHuggingFaceAsync(folder, Options("offsets"), "job-hf-offsets",
+        var (plan, _) = await ImportJobs.PlanHuggingFaceAsync(folder, Options("offsets"), "job-hf-offsets",
             new ImportJobOptions { ChunkBytes = new FileInfo(shard).Length * 2 / 7 + 64 }, ct);
-        var chunks = spec!.Chunks.Select((c, i) => (Index: i, Descriptor: JsonNode.Parse(c.Descriptor)!))
+        var chunks = plan!.Chunks.Select((c, i) => (Index: i, Descriptor: JsonNode.Parse(c.Descriptor)!))
             .Where(c => (string)c.Descriptor["file"]! == "data-00000-of-00002.arrow").ToArray();
         var last = chunks[^1];
         var offset = (long)last.Descriptor["offset"]!;
@@ -182,8 +182,8 @@ public sealed class ImportJobsHuggingFaceTests : IDisposable
         // Its message header (continuation marker and length) becomes garbage.
         bytes.AsSpan(firstBatchAt, 8).Fill(0x7F);
         await File.WriteAllBytesAsync(shard, bytes, ct);
-        var lastResult = Assert.Single(await ConvertAsync(spec, _root, [last.Index]));
-        var firstResult = Assert.Single(await ConvertAsync(spec, _root, [chunks[0].Index]));
+        var lastResult = Assert.Single(await ConvertAsync(plan, _root, [last.Index]));
+        var firstResult = Assert.Single(await ConvertAsync(plan, _root, [chunks[0].Index]));
 
         Assert.Null(lastResult.Error);
         Assert.Equal((int)last.Descriptor["batches"]!, lastResult.File!.Batches.Count);
@@ -196,13 +196,13 @@ public sealed class ImportJobsHuggingFaceTests : IDisposable
         var ct = TestContext.Current.CancellationToken;
         using var expected = await Table.FromHuggingFaceAsync(Fixtures.HuggingFaceFashionMnist, Options("single"), ct);
 
-        var (spec, _) = await ImportJobs.PlanHuggingFaceAsync(Fixtures.HuggingFaceFashionMnist, Options("chunked"), "job-hf2", cancellationToken: ct);
+        var (plan, _) = await ImportJobs.PlanHuggingFaceAsync(Fixtures.HuggingFaceFashionMnist, Options("chunked"), "job-hf2", cancellationToken: ct);
 
         Assert.Equal(
             ["""{"file":"data-00000-of-00002.arrow","first_batch":0,"batches":null,"first_row":0}""",
              """{"file":"data-00001-of-00002.arrow","first_batch":0,"batches":null,"first_row":0}"""],
-            spec!.Chunks.Select(c => c.Descriptor));
-        using var actual = await ConvertAndPublishAsync(spec, _root);
+            plan!.Chunks.Select(c => c.Descriptor));
+        using var actual = await ConvertAndPublishAsync(plan, _root);
         Assert.Equal(20, actual.RowCount);
         AssertSameRows(expected, actual);
 
@@ -228,11 +228,11 @@ public sealed class ImportJobsHuggingFaceTests : IDisposable
         File.WriteAllBytes(shard, bytes[..(bytes.Length - 100)]);
         var oneProcess = await Assert.ThrowsAsync<ImportException>(() => Table.FromHuggingFaceAsync(folder, Options("single"), ct));
 
-        var (spec, _) = await ImportJobs.PlanHuggingFaceAsync(folder, Options("bad"), "job-hf4", new ImportJobOptions { ChunkBytes = chunkBytes }, ct);
-        var results = await ConvertAsync(spec!, _root);
+        var (plan, _) = await ImportJobs.PlanHuggingFaceAsync(folder, Options("bad"), "job-hf4", new ImportJobOptions { ChunkBytes = chunkBytes }, ct);
+        var results = await ConvertAsync(plan!, _root);
 
         var failed = Assert.Single(results, r => r.Error is not null);
-        var descriptor = JsonNode.Parse(spec!.Chunks[System.Array.IndexOf(results, failed)].Descriptor)!;
+        var descriptor = JsonNode.Parse(plan!.Chunks[System.Array.IndexOf(results, failed)].Descriptor)!;
         Assert.Equal("data-00000-of-00002.arrow", (string)descriptor["file"]!);
         Assert.Null(descriptor["batches"]);
         Assert.Equal(oneProcess.Message, failed.Error);
@@ -241,7 +241,7 @@ public sealed class ImportJobsHuggingFaceTests : IDisposable
         Assert.Null(failed.File);
         // Cut by batch, the shard's readable first batch converts on its own.
         Assert.Equal(chunkBytes == 1 ? 3 : 2, results.Length);
-        Assert.Equal(results.Length - 1, StagedFiles(spec).Length);
+        Assert.Equal(results.Length - 1, StagedFiles(plan).Length);
     }
 
     [Fact(Timeout = 120_000)]
@@ -265,10 +265,10 @@ public sealed class ImportJobsHuggingFaceTests : IDisposable
         var ct = TestContext.Current.CancellationToken;
         using var first = await Table.FromHuggingFaceAsync(Fixtures.HuggingFaceFashionMnist, Options("exists", "test"), ct);
 
-        var (spec, existing) = await ImportJobs.PlanHuggingFaceAsync(Fixtures.HuggingFaceFashionMnist, Options("exists", "test"), "job-hf6",
+        var (plan, existing) = await ImportJobs.PlanHuggingFaceAsync(Fixtures.HuggingFaceFashionMnist, Options("exists", "test"), "job-hf6",
             cancellationToken: ct);
 
-        Assert.Null(spec);
+        Assert.Null(plan);
         using (existing)
         {
             Assert.Equal(first.Url, existing!.Url);

@@ -50,8 +50,8 @@ public sealed class ImportJobsImageFolderTests : IDisposable
         return folder;
     }
 
-    private static string[] SideFiles(Tlc.Cluster.ImportJobSpec spec) =>
-        spec.Chunks.Select(c => new Url((string)JsonNode.Parse(c.Descriptor)!["plan_file"]!).LocalPath).ToArray();
+    private static string[] SideFiles(ImportPlan plan) =>
+        plan.Chunks.Select(c => new Url((string)JsonNode.Parse(c.Descriptor)!["plan_file"]!).LocalPath).ToArray();
 
     [Fact(Timeout = 120_000)]
     public async Task PlanConvertPublish_FourImagesPerChunk_SameTableAsOneProcessImport_SideFilesDeletedAfter()
@@ -60,37 +60,37 @@ public sealed class ImportJobsImageFolderTests : IDisposable
         var folder = CopyFolder(classes: 5, perClass: 7);
         using var expected = await Table.FromImageFolderAsync(folder, Options("single", validate: true), ct);
 
-        var (spec, existing) = await ImportJobs.PlanImageFolderAsync(folder, Options("chunked", validate: true), "job-if1",
+        var (plan, existing) = await ImportJobs.PlanImageFolderAsync(folder, Options("chunked", validate: true), "job-if1",
             new ImportJobOptions { ImagesPerChunk = 4 }, ct);
 
         Assert.Null(existing);
-        Assert.Equal("image-folder", spec!.Format);
+        Assert.Equal("image-folder", plan!.Spec.Format);
         Assert.Equal(37, expected.RowCount);
-        Assert.Equal(10, spec.Chunks.Length);
-        var descriptors = spec.Chunks.Select(c => JsonNode.Parse(c.Descriptor)!).ToArray();
+        Assert.Equal(10, plan.Chunks.Count);
+        var descriptors = plan.Chunks.Select(c => JsonNode.Parse(c.Descriptor)!).ToArray();
         Assert.Equal(Enumerable.Range(0, 10).Select(i => i * 4), descriptors.Select(d => (int)d["first_file"]!));
         Assert.Equal([4, 4, 4, 4, 4, 4, 4, 4, 4, 1], descriptors.Select(d => (int)d["files"]!));
         // A chunk's bytes are its images' sizes; the file list lives in the side file, not in the job's state.
         var files = expected.Rows.Select(r => new Url((string)r["image"]!).LocalPath).ToArray();
-        Assert.Equal(files.Sum(f => new FileInfo(f).Length), spec.Chunks.Sum(c => c.Bytes));
-        Assert.Equal(files.Take(4).Sum(f => new FileInfo(f).Length), spec.Chunks[0].Bytes);
-        Assert.DoesNotContain(".png", spec.ConversionJson + string.Concat(spec.Chunks.Select(c => c.Descriptor)), StringComparison.Ordinal);
-        var sideFiles = SideFiles(spec);
+        Assert.Equal(files.Sum(f => new FileInfo(f).Length), plan.Chunks.Sum(c => c.Bytes));
+        Assert.Equal(files.Take(4).Sum(f => new FileInfo(f).Length), plan.Chunks[0].Bytes);
+        Assert.DoesNotContain(".png", plan.Spec.ConversionJson + string.Concat(plan.Chunks.Select(c => c.Descriptor)), StringComparison.Ordinal);
+        var sideFiles = SideFiles(plan);
         Assert.All(sideFiles, f => Assert.Matches(@"[/\\]_plan[/\\]job-if1[/\\]files-\d{5}\.json$", f));
 
         // The plan fixed the list: an image added after planning is not imported.
         File.Copy(files[0], Path.Combine(folder, Path.GetFileName(Path.GetDirectoryName(files[0]))!, "zzz-late.png"));
-        using (var actual = await ConvertAndPublishAsync(spec, _root))
+        using (var actual = await ConvertAndPublishAsync(plan, _root))
         {
             AssertSameTable(expected, actual);
             Assert.Equal(expected.Object.Source!.ToJsonString(), actual.Object.Source!.ToJsonString());
             Assert.Equal(10, actual.Object.Chunks.Count);
         }
 
-        await ImportJobs.DeletePlanFilesAsync(spec, new UrlAdapterRegistry(), ct);
+        await ImportJobs.DeletePlanFilesAsync(plan.Spec, new UrlAdapterRegistry(), ct);
         Assert.All(sideFiles, f => Assert.False(File.Exists(f)));
         Assert.False(Directory.Exists(Path.Combine(ImportTestSupport.TableFolder(_root, "chunked"), ImportJobs.PlanFolderName)));
-        using var reopened = await Table.OpenAsync(spec.TableUrl, cancellationToken: ct);
+        using var reopened = await Table.OpenAsync(plan.Spec.TableUrl, cancellationToken: ct);
         Assert.Equal(expected.ContentHash(), reopened.ContentHash());
     }
 
@@ -100,12 +100,12 @@ public sealed class ImportJobsImageFolderTests : IDisposable
         var ct = TestContext.Current.CancellationToken;
         using var expected = await Table.FromImageFolderAsync(Fixtures.FashionMnistTestPngs, Options("single"), ct);
 
-        var (spec, _) = await ImportJobs.PlanImageFolderAsync(Fixtures.FashionMnistTestPngs, Options("chunked"), "job-if2",
+        var (plan, _) = await ImportJobs.PlanImageFolderAsync(Fixtures.FashionMnistTestPngs, Options("chunked"), "job-if2",
             new ImportJobOptions { ImagesPerChunk = 1500 }, ct);
 
-        Assert.Equal(7, spec!.Chunks.Length);
-        Assert.Equal(1000, (int)JsonNode.Parse(spec.Chunks[^1].Descriptor)!["files"]!);
-        using var actual = await ConvertAndPublishAsync(spec, _root);
+        Assert.Equal(7, plan!.Chunks.Count);
+        Assert.Equal(1000, (int)JsonNode.Parse(plan.Chunks[^1].Descriptor)!["files"]!);
+        using var actual = await ConvertAndPublishAsync(plan, _root);
         Assert.Equal(10_000, actual.RowCount);
         AssertSameTable(expected, actual);
     }
@@ -121,8 +121,8 @@ public sealed class ImportJobsImageFolderTests : IDisposable
         File.WriteAllBytes(broken, [0x89, (byte)'P', (byte)'N', (byte)'G', 1, 2, 3]);
         var oneProcess = await Assert.ThrowsAsync<ImportException>(() => Table.FromImageFolderAsync(folder, Options("single", validate: true), ct));
 
-        var (spec, _) = await ImportJobs.PlanImageFolderAsync(folder, Options("bad", validate: true), "job-if3", new ImportJobOptions { ImagesPerChunk = 3 }, ct);
-        var results = await ConvertAsync(spec!, _root);
+        var (plan, _) = await ImportJobs.PlanImageFolderAsync(folder, Options("bad", validate: true), "job-if3", new ImportJobOptions { ImagesPerChunk = 3 }, ct);
+        var results = await ConvertAsync(plan!, _root);
 
         Assert.Equal(6, results.Length);
         var failed = Assert.Single(results, r => r.Error is not null);
@@ -131,7 +131,7 @@ public sealed class ImportJobsImageFolderTests : IDisposable
         Assert.Contains(new Url(broken).Value, failed.Error, StringComparison.Ordinal);
         Assert.Contains("not a readable image", failed.Error, StringComparison.Ordinal);
         Assert.Null(failed.File);
-        Assert.Equal(5, StagedFiles(spec!).Length);
+        Assert.Equal(5, StagedFiles(plan!).Length);
 
         // Without validation the one-process import lists it, and so do the chunks.
         var (lenient, _) = await ImportJobs.PlanImageFolderAsync(folder, Options("lenient"), "job-if4", new ImportJobOptions { ImagesPerChunk = 3 }, ct);
@@ -149,11 +149,11 @@ public sealed class ImportJobsImageFolderTests : IDisposable
         File.WriteAllText(Path.Combine(folder, "dog", "notes.txt"), "not an image");
         using var expected = await Table.FromImageFolderAsync(folder, Options("single"), ct);
 
-        var (spec, _) = await ImportJobs.PlanImageFolderAsync(folder, Options("chunked"), "job-if5", new ImportJobOptions { ImagesPerChunk = 2 }, ct);
+        var (plan, _) = await ImportJobs.PlanImageFolderAsync(folder, Options("chunked"), "job-if5", new ImportJobOptions { ImagesPerChunk = 2 }, ct);
 
-        var chunk = Assert.Single(spec!.Chunks);
+        var chunk = Assert.Single(plan!.Chunks);
         Assert.Equal(0, (int)JsonNode.Parse(chunk.Descriptor)!["files"]!);
-        using var actual = await ConvertAndPublishAsync(spec, _root);
+        using var actual = await ConvertAndPublishAsync(plan, _root);
         Assert.Equal(0, actual.RowCount);
         AssertSameTable(expected, actual);
     }
@@ -180,9 +180,9 @@ public sealed class ImportJobsImageFolderTests : IDisposable
         var folder = CopyFolder(classes: 2, perClass: 2);
         using var first = await Table.FromImageFolderAsync(folder, Options("exists"), ct);
 
-        var (spec, existing) = await ImportJobs.PlanImageFolderAsync(folder, Options("exists"), "job-if7", cancellationToken: ct);
+        var (plan, existing) = await ImportJobs.PlanImageFolderAsync(folder, Options("exists"), "job-if7", cancellationToken: ct);
 
-        Assert.Null(spec);
+        Assert.Null(plan);
         using (existing)
         {
             Assert.Equal(first.Url, existing!.Url);

@@ -67,11 +67,11 @@ public sealed class ImportJobsNdjsonSkipTests : IDisposable
         var cleanPath = _root.File("input/clean.ndjson");
         File.WriteAllText(cleanPath, clean.ToString());
 
-        var (spec, _) = await ImportJobs.PlanNdjsonAsync(path, Options("mixed"), "ndjson-skip",
+        var (plan, _) = await ImportJobs.PlanNdjsonAsync(path, Options("mixed"), "ndjson-skip",
             new ImportJobOptions { ChunkBytes = 16 << 10, ErrorPolicy = ImportErrorPolicy.Skip }, ct);
-        var results = await ImportJobsTestSupport.ConvertAsync(spec!, _root);
-        Assert.True(spec!.Chunks.Length > 4, $"{spec.Chunks.Length} chunks");
-        var (table, quarantine) = await ImportJobsTestSupport.PublishWithQuarantineAsync(spec, results);
+        var results = await ImportJobsTestSupport.ConvertAsync(plan!, _root);
+        Assert.True(plan!.Chunks.Count > 4, $"{plan.Chunks.Count} chunks");
+        var (table, quarantine) = await ImportJobsTestSupport.PublishWithQuarantineAsync(plan, results);
         using var _ = table;
         using var __ = quarantine;
         var listed = quarantine.Rows.Select(r => ((long)r["line"]!, (string?)r["column"], (string)r["reason"]!)).ToList();
@@ -103,9 +103,9 @@ public sealed class ImportJobsNdjsonSkipTests : IDisposable
         var path = _root.File("input/truncated.ndjson");
         File.WriteAllBytes(path, [.. bytes]);
 
-        var (spec, _) = await ImportJobs.PlanNdjsonAsync(path, Options("truncated"), "ndjson-truncated",
+        var (plan, _) = await ImportJobs.PlanNdjsonAsync(path, Options("truncated"), "ndjson-truncated",
             new ImportJobOptions { ChunkBytes = 1 << 10, ErrorPolicy = ImportErrorPolicy.Skip }, ct);
-        var results = await ImportJobsTestSupport.ConvertAsync(spec!, _root);
+        var results = await ImportJobsTestSupport.ConvertAsync(plan!, _root);
 
         Assert.All(results, r => Assert.Null(r.Error));
         Assert.Equal(199, results.Sum(r => r.Rows));
@@ -122,8 +122,8 @@ public sealed class ImportJobsNdjsonSkipTests : IDisposable
         var path = _root.File("input/fail.ndjson");
         File.WriteAllLines(path, lines);
 
-        var (spec, _) = await ImportJobs.PlanNdjsonAsync(path, Options("fail"), "ndjson-fail", new ImportJobOptions { ChunkBytes = 2 << 10 }, ct);
-        var results = await ImportJobsTestSupport.ConvertAsync(spec!, _root);
+        var (plan, _) = await ImportJobs.PlanNdjsonAsync(path, Options("fail"), "ndjson-fail", new ImportJobOptions { ChunkBytes = 2 << 10 }, ct);
+        var results = await ImportJobsTestSupport.ConvertAsync(plan!, _root);
 
         var error = Assert.Single(results.Select(r => r.Error).OfType<string>());
         Assert.Contains($"{path}:line 301, column 'score'", error, StringComparison.Ordinal);

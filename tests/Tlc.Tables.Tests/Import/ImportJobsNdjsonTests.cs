@@ -70,15 +70,15 @@ public sealed class ImportJobsNdjsonTests : IDisposable
         var path = WriteNdjson(3000);
         using var expected = await Table.FromNdjsonAsync(path, Options("single", Overrides), TestContext.Current.CancellationToken);
 
-        var (spec, existing) = await ImportJobs.PlanNdjsonAsync(path, Options("chunked", Overrides), "job-n1", new ImportJobOptions { ChunkBytes = 8 << 10 },
+        var (plan, existing) = await ImportJobs.PlanNdjsonAsync(path, Options("chunked", Overrides), "job-n1", new ImportJobOptions { ChunkBytes = 8 << 10 },
             TestContext.Current.CancellationToken);
 
         Assert.Null(existing);
-        Assert.True(spec!.Chunks.Length > 20, $"{spec.Chunks.Length} chunks");
+        Assert.True(plan!.Chunks.Count > 20, $"{plan.Chunks.Count} chunks");
         // Ranges cover the file, end at newlines and know their first line.
         var bytes = File.ReadAllBytes(path);
         long next = 0;
-        foreach (var chunk in spec.Chunks)
+        foreach (var chunk in plan.Chunks)
         {
             var d = JsonNode.Parse(chunk.Descriptor)!;
             var (start, end, firstLine) = ((long)d["start"]!, (long)d["end"]!, (long)d["first_line"]!);
@@ -89,7 +89,7 @@ public sealed class ImportJobsNdjsonTests : IDisposable
         }
         Assert.Equal(bytes.Length, next);
 
-        using var actual = await ConvertAndPublishAsync(spec, _root);
+        using var actual = await ConvertAndPublishAsync(plan, _root);
         Assert.Equal(3000, actual.RowCount);
         AssertSameTable(expected, actual);
         Assert.Equal(expected.Object.Source!.ToJsonString(), actual.Object.Source!.ToJsonString());
@@ -103,10 +103,10 @@ public sealed class ImportJobsNdjsonTests : IDisposable
         var path = WriteNdjson(2000, badLine: 1500);
         var oneProcess = await Assert.ThrowsAsync<ImportException>(() =>
             Table.FromNdjsonAsync(path, Options("single", inferenceLines: 100), TestContext.Current.CancellationToken));
-        var (spec, _) = await ImportJobs.PlanNdjsonAsync(path, Options("bad", inferenceLines: 100), "job-n2", new ImportJobOptions { ChunkBytes = 8 << 10 },
+        var (plan, _) = await ImportJobs.PlanNdjsonAsync(path, Options("bad", inferenceLines: 100), "job-n2", new ImportJobOptions { ChunkBytes = 8 << 10 },
             TestContext.Current.CancellationToken);
 
-        var results = await ConvertAsync(spec!, _root);
+        var results = await ConvertAsync(plan!, _root);
 
         var failed = Assert.Single(results, r => r.Error is not null);
         Assert.NotEqual(0, System.Array.IndexOf(results, failed));
@@ -114,7 +114,7 @@ public sealed class ImportJobsNdjsonTests : IDisposable
         Assert.Contains("line 1500, column 'x'", failed.Error);
         Assert.Equal(oneProcess.Message, failed.Error);
         Assert.Null(failed.File);
-        Assert.Equal(results.Length - 1, StagedFiles(spec!).Length);
+        Assert.Equal(results.Length - 1, StagedFiles(plan!).Length);
     }
 
     [Theory(Timeout = 60_000)]
@@ -128,10 +128,10 @@ public sealed class ImportJobsNdjsonTests : IDisposable
         await using var server = new LocalHttpServer(Path.GetDirectoryName(path)!, supportRanges: ranges);
         var url = server.BaseUrl.Join(Path.GetFileName(path)).Value;
 
-        var (spec, _) = await ImportJobs.PlanNdjsonAsync(url, Options("chunked"), "job-n4", new ImportJobOptions { ChunkBytes = 16 << 10 }, ct);
+        var (plan, _) = await ImportJobs.PlanNdjsonAsync(url, Options("chunked"), "job-n4", new ImportJobOptions { ChunkBytes = 16 << 10 }, ct);
 
-        Assert.True(spec!.Chunks.Length > 5, $"{spec.Chunks.Length} chunks");
-        using var actual = await ConvertAndPublishAsync(spec, _root);
+        Assert.True(plan!.Chunks.Count > 5, $"{plan.Chunks.Count} chunks");
+        using var actual = await ConvertAndPublishAsync(plan, _root);
         AssertSameTable(expected, actual);
     }
 
@@ -141,9 +141,9 @@ public sealed class ImportJobsNdjsonTests : IDisposable
         var path = WriteNdjson(10);
         using var first = await Table.FromNdjsonAsync(path, Options("exists"), TestContext.Current.CancellationToken);
 
-        var (spec, existing) = await ImportJobs.PlanNdjsonAsync(path, Options("exists"), "job-n3", cancellationToken: TestContext.Current.CancellationToken);
+        var (plan, existing) = await ImportJobs.PlanNdjsonAsync(path, Options("exists"), "job-n3", cancellationToken: TestContext.Current.CancellationToken);
 
-        Assert.Null(spec);
+        Assert.Null(plan);
         using (existing)
         {
             Assert.Equal(first.Url, existing!.Url);

@@ -114,19 +114,19 @@ public sealed class ImportJobsParquetTests : IDisposable
 
         var (perGroup, _) = await ImportJobs.PlanParquetAsync(path, Options("chunked"), "job-p0", new ImportJobOptions { ChunkBytes = 1 },
             TestContext.Current.CancellationToken);
-        Assert.Equal(10, perGroup!.Chunks.Length);
+        Assert.Equal(10, perGroup!.Chunks.Count);
         Assert.Equal(Enumerable.Range(0, 10), perGroup.Chunks.Select(c => Assert.Single(RowGroups(View(c)))));
         var groupBytes = perGroup.Chunks.Max(c => c.Bytes);
 
-        var (spec, existing) = await ImportJobs.PlanParquetAsync(path, Options("chunked"), "job-p1",
+        var (plan, existing) = await ImportJobs.PlanParquetAsync(path, Options("chunked"), "job-p1",
             new ImportJobOptions { ChunkBytes = groupBytes * 3 }, TestContext.Current.CancellationToken);
         Assert.Null(existing);
-        Assert.InRange(spec!.Chunks.Length, 4, 5);
-        Assert.Equal(Enumerable.Range(0, 10), spec.Chunks.SelectMany(c => View(c).RowGroups));
-        Assert.Equal(spec.Chunks.Select(c => View(c).RowGroups[0] * (long)GroupRows), spec.Chunks.Select(c => View(c).FirstRow));
-        Assert.Equal("parquet", spec.Format);
+        Assert.InRange(plan!.Chunks.Count, 4, 5);
+        Assert.Equal(Enumerable.Range(0, 10), plan.Chunks.SelectMany(c => View(c).RowGroups));
+        Assert.Equal(plan.Chunks.Select(c => View(c).RowGroups[0] * (long)GroupRows), plan.Chunks.Select(c => View(c).FirstRow));
+        Assert.Equal("parquet", plan.Spec.Format);
 
-        using var actual = await ConvertAndPublishAsync(spec, _root);
+        using var actual = await ConvertAndPublishAsync(plan, _root);
         AssertSameTable(expected, actual);
         Assert.Equal(expected.Object.Source!.ToJsonString(), actual.Object.Source!.ToJsonString());
         Assert.Equal([1999, 2000, 2001], (int[])actual.Rows[1999]["tags"]!);
@@ -165,12 +165,12 @@ public sealed class ImportJobsParquetTests : IDisposable
             file.Write(new byte[(int)(groupStarts[6] - groupStarts[5])]);
         }
 
-        var (spec, _) = await ImportJobs.PlanParquetAsync(path, Options("flights"), "job-p2", new ImportJobOptions { ChunkBytes = 1 },
+        var (plan, _) = await ImportJobs.PlanParquetAsync(path, Options("flights"), "job-p2", new ImportJobOptions { ChunkBytes = 1 },
             TestContext.Current.CancellationToken);
 
-        Assert.Equal(11, spec!.Chunks.Length);
-        Assert.Equal(groupRows.Select((_, g) => groupRows.Take(g).Sum()), spec.Chunks.Select(c => View(c).FirstRow));
-        var results = await ConvertAsync(spec, _root, [0, 5, 10]);
+        Assert.Equal(11, plan!.Chunks.Count);
+        Assert.Equal(groupRows.Select((_, g) => groupRows.Take(g).Sum()), plan.Chunks.Select(c => View(c).FirstRow));
+        var results = await ConvertAsync(plan, _root, [0, 5, 10]);
         Assert.Null(results[0].Error);
         Assert.Null(results[2].Error);
         Assert.Equal(groupRows[0], results[0].Rows);
@@ -179,14 +179,14 @@ public sealed class ImportJobsParquetTests : IDisposable
         Assert.Contains(path, results[1].Error);
         Assert.Contains($"row {groupRows.Take(5).Sum()}", results[1].Error);
         Assert.Null(results[1].File);
-        Assert.Equal(2, StagedFiles(spec).Length);
+        Assert.Equal(2, StagedFiles(plan).Length);
 
         // The two converted chunks hold exactly the first and the last rows of the one-process import of the intact file.
         using var expected = await Table.FromParquetAsync(Fixtures.Flights3mParquet, Options("flights-single"), TestContext.Current.CancellationToken);
-        var partial = ImportJobs.BuildObject(spec, Commits(results.Where(r => r.Error is null)), DateTimeOffset.UtcNow);
-        await Tlc.Tables.Storage.ObjectFiles.PublishAsync(new Tlc.Tables.Urls.UrlAdapterRegistry(), new Url(spec.TableUrl), partial,
+        var partial = ImportJobs.BuildObject(plan.Spec, Commits(results.Where(r => r.Error is null)), DateTimeOffset.UtcNow);
+        await Tlc.Tables.Storage.ObjectFiles.PublishAsync(new Tlc.Tables.Urls.UrlAdapterRegistry(), new Url(plan.Spec.TableUrl), partial,
             Tlc.Tables.Urls.WriteMode.CreateNew, TestContext.Current.CancellationToken);
-        using var actual = await Table.OpenAsync(spec.TableUrl, cancellationToken: TestContext.Current.CancellationToken);
+        using var actual = await Table.OpenAsync(plan.Spec.TableUrl, cancellationToken: TestContext.Current.CancellationToken);
         Assert.Equal(groupRows[0] + groupRows[10], actual.RowCount);
         Assert.Equal(expected.Schema.ToJson().ToJsonString(), actual.Schema.ToJson().ToJsonString());
         var last = expected.RowCount - groupRows[10];
@@ -205,12 +205,12 @@ public sealed class ImportJobsParquetTests : IDisposable
         var path = Fixtures.Flights3mParquet;
         using var expected = await Table.FromParquetAsync(path, Options("flights-single"), TestContext.Current.CancellationToken);
 
-        var (spec, _) = await ImportJobs.PlanParquetAsync(path, Options("flights"), "job-p5", new ImportJobOptions { ChunkBytes = 4L << 20 },
+        var (plan, _) = await ImportJobs.PlanParquetAsync(path, Options("flights"), "job-p5", new ImportJobOptions { ChunkBytes = 4L << 20 },
             TestContext.Current.CancellationToken);
 
-        Assert.Equal([3, 3, 3, 2], spec!.Chunks.Select(c => View(c).RowGroups.Length));
+        Assert.Equal([3, 3, 3, 2], plan!.Chunks.Select(c => View(c).RowGroups.Length));
         // Two threads: each chunk reads its next record batch while the current one is written.
-        using var actual = await ConvertAndPublishAsync(spec, _root, parallelism);
+        using var actual = await ConvertAndPublishAsync(plan, _root, parallelism);
         Assert.Equal(3_000_000, actual.RowCount);
         AssertSameTable(expected, actual);
     }
@@ -224,18 +224,18 @@ public sealed class ImportJobsParquetTests : IDisposable
         var url = server.BaseUrl.Join("flights-3m.parquet").Value;
         var fileBytes = new FileInfo(Fixtures.Flights3mParquet).Length;
 
-        var (spec, _) = await ImportJobs.PlanParquetAsync(url, Options("flights-http"), "job-p6", new ImportJobOptions { ChunkBytes = 1 }, ct);
+        var (plan, _) = await ImportJobs.PlanParquetAsync(url, Options("flights-http"), "job-p6", new ImportJobOptions { ChunkBytes = 1 }, ct);
 
-        Assert.Equal(11, spec!.Chunks.Length);
+        Assert.Equal(11, plan!.Chunks.Count);
         var planned = server.BytesServed("flights-3m.parquet");
         Assert.True(planned < 256 << 10, $"the plan read {planned} of {fileBytes} bytes");
 
         server.ResetCounts();
-        var result = Assert.Single(await ConvertAsync(spec, _root, [3]));
+        var result = Assert.Single(await ConvertAsync(plan, _root, [3]));
         Assert.Null(result.Error);
         Assert.Equal(272_727, result.Rows);
         var converted = server.BytesServed("flights-3m.parquet");
-        Assert.InRange(converted, spec.Chunks[3].Bytes, spec.Chunks[3].Bytes + (512 << 10));
+        Assert.InRange(converted, plan.Chunks[3].Bytes, plan.Chunks[3].Bytes + (512 << 10));
     }
 
     /// <summary>Compares <paramref name="count"/> values of two columns from the given rows (every value, as strings of their scalars).</summary>
@@ -277,11 +277,11 @@ public sealed class ImportJobsParquetTests : IDisposable
         var path = WriteParquet(2000, badRow: 1234);
         var schema = new Dictionary<string, ColumnSchema> { ["class"] = new CategoricalLabelSchema(["cat", "dog"]) };
         // Batches of 50 rows: four per row group, so a chunk fails with its next batch being read.
-        var (spec, _) = await ImportJobs.PlanParquetAsync(path, Options($"bad-{parallelism}", schema, batchRows: 50), $"job-p3-{parallelism}",
+        var (plan, _) = await ImportJobs.PlanParquetAsync(path, Options($"bad-{parallelism}", schema, batchRows: 50), $"job-p3-{parallelism}",
             new ImportJobOptions { ChunkBytes = 1 }, TestContext.Current.CancellationToken);
 
         // Two threads: the failing batch's successor is already being read when the error is raised.
-        var results = await ConvertAsync(spec!, _root, parallelism: parallelism);
+        var results = await ConvertAsync(plan!, _root, parallelism: parallelism);
 
         var failed = Assert.Single(results, r => r.Error is not null);
         Assert.Equal(1234 / GroupRows, System.Array.IndexOf(results, failed));
@@ -289,7 +289,7 @@ public sealed class ImportJobsParquetTests : IDisposable
         Assert.Contains("row 1234, column 'class'", failed.Error);
         Assert.Contains("'bird'", failed.Error);
         Assert.Null(failed.File);
-        Assert.Equal(results.Length - 1, StagedFiles(spec!).Length);
+        Assert.Equal(results.Length - 1, StagedFiles(plan!).Length);
     }
 
     [Fact(Timeout = 60_000)]
@@ -300,12 +300,12 @@ public sealed class ImportJobsParquetTests : IDisposable
         var path = WriteParquet(2000, badRows: bad);
         var clean = WriteParquet(2000, badRows: bad, omitBad: true);
         var schema = new Dictionary<string, ColumnSchema> { ["class"] = new CategoricalLabelSchema(["cat", "dog"]) };
-        var (spec, _) = await ImportJobs.PlanParquetAsync(path, Options("skip", schema), "job-p-skip",
+        var (plan, _) = await ImportJobs.PlanParquetAsync(path, Options("skip", schema), "job-p-skip",
             new ImportJobOptions { ChunkBytes = 1, ErrorPolicy = Tlc.Cluster.ImportErrorPolicy.Skip }, ct);
 
-        var results = await ConvertAsync(spec!, _root);
+        var results = await ConvertAsync(plan!, _root);
 
-        var (table, quarantine) = await PublishWithQuarantineAsync(spec!, results);
+        var (table, quarantine) = await PublishWithQuarantineAsync(plan!, results);
         using var _ = table;
         using var __ = quarantine;
         Assert.Equal(bad.Select(b => (long)b), quarantine.Rows.Select(r => (long)r["row"]!));
@@ -326,9 +326,9 @@ public sealed class ImportJobsParquetTests : IDisposable
         var path = WriteParquet(10);
         using var first = await Table.FromParquetAsync(path, Options("exists"), TestContext.Current.CancellationToken);
 
-        var (spec, existing) = await ImportJobs.PlanParquetAsync(path, Options("exists"), "job-p4", cancellationToken: TestContext.Current.CancellationToken);
+        var (plan, existing) = await ImportJobs.PlanParquetAsync(path, Options("exists"), "job-p4", cancellationToken: TestContext.Current.CancellationToken);
 
-        Assert.Null(spec);
+        Assert.Null(plan);
         using (existing)
         {
             Assert.Equal(first.Url, existing!.Url);

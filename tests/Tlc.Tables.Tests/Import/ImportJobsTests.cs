@@ -39,19 +39,22 @@ public sealed class ImportJobsTests : IDisposable
     private CsvImportOptions Options(string table) => new() { Root = _root.Url, Settings = _root.Settings, Project = "p", Dataset = "d", Table = table };
 
     /// <summary>What a cluster does, in one process: convert every chunk, then publish the committed ones.</summary>
-    private async Task<(ImportJobSpec Spec, ImportChunkConversion[] Results)> ConvertAllAsync(ImportJobSpec spec)
+    private async Task<(ImportPlan Spec, ImportChunkConversion[] Results)> ConvertAllAsync(ImportPlan plan)
     {
         var adapters = new UrlAdapterRegistry();
         var results = new List<ImportChunkConversion>();
-        foreach (var chunk in spec.Chunks)
+        foreach (var chunk in plan.Chunks)
         {
-            results.Add(await ImportJobs.ConvertAsync(spec, chunk, ImportJobs.WriteId(spec.JobId, chunk.Index, 1, "token000"), adapters, _root.Settings));
+            results.Add(await ImportJobs.ConvertAsync(plan.Spec, chunk, ImportJobs.WriteId(plan.Spec.JobId, chunk.Index, 1, "token000"), adapters, _root.Settings));
         }
-        return (spec, results.ToArray());
+        return (plan, results.ToArray());
     }
 
-    private static ImportChunkCommit[] Commits(ImportChunkConversion[] results) => results.Select((r, i) => new ImportChunkCommit(
-        $"op{i}", 1, "token000", r.File?.Url, r.Rows, r.File?.Bytes ?? 0, r.File?.Batches.ToArray() ?? [], r.Error, null, 0, 0, [])).ToArray();
+    private static ImportChunkCommit[] Commits(ImportChunkConversion[] results) => results.Select((r, i) => new ImportChunkCommit
+    {
+        Item = i, OperationId = $"op{i}", Attempt = 1, Token = "token000", ChunkUrl = r.File?.Url, Rows = r.Rows, Bytes = r.File?.Bytes ?? 0,
+        Batches = r.File?.Batches.ToArray() ?? [], Error = r.Error,
+    }).ToArray();
 
     [Fact]
     public async Task PlanConvertPublish_ManySmallChunks_SameContentHashAsTheOneProcessImport()
@@ -59,15 +62,15 @@ public sealed class ImportJobsTests : IDisposable
         var path = WriteCsv(_root.Path, 3000);
         using var expected = await Table.FromCsvAsync(path, Options("single"));
 
-        var (spec, existing) = await ImportJobs.PlanCsvAsync(path, Options("chunked"), "job-1", new ImportJobOptions { ChunkBytes = 8 << 10 });
+        var (plan, existing) = await ImportJobs.PlanCsvAsync(path, Options("chunked"), "job-1", new ImportJobOptions { ChunkBytes = 8 << 10 });
         Assert.Null(existing);
-        Assert.True(spec!.Chunks.Length > 10, $"{spec.Chunks.Length} chunks");
-        var (_, results) = await ConvertAllAsync(spec);
+        Assert.True(plan!.Chunks.Count > 10, $"{plan.Chunks.Count} chunks");
+        var (_, results) = await ConvertAllAsync(plan);
         Assert.All(results, r => Assert.Null(r.Error));
-        var obj = ImportJobs.BuildObject(spec, Commits(results), DateTimeOffset.UtcNow);
-        await ObjectFiles.PublishAsync(new UrlAdapterRegistry(), new Url(spec.TableUrl), obj, WriteMode.CreateNew, CancellationToken.None);
+        var obj = ImportJobs.BuildObject(plan.Spec, Commits(results), DateTimeOffset.UtcNow);
+        await ObjectFiles.PublishAsync(new UrlAdapterRegistry(), new Url(plan.Spec.TableUrl), obj, WriteMode.CreateNew, CancellationToken.None);
 
-        using var actual = await Table.OpenAsync(spec.TableUrl);
+        using var actual = await Table.OpenAsync(plan.Spec.TableUrl);
         Assert.Equal(3000, actual.RowCount);
         Assert.Equal(expected.Schema.ToJson().ToJsonString(), actual.Schema.ToJson().ToJsonString());
         Assert.Equal(expected.ContentHash(), actual.ContentHash());
@@ -79,15 +82,15 @@ public sealed class ImportJobsTests : IDisposable
     {
         var path = WriteCsv(_root.Path, 2000, badLine: 1500);
         var options = new CsvImportOptions { Root = _root.Url, Settings = _root.Settings, Project = "p", Dataset = "d", Table = "bad", InferenceRows = 100 };
-        var (spec, _) = await ImportJobs.PlanCsvAsync(path, options, "job-2", new ImportJobOptions { ChunkBytes = 8 << 10 });
-        var (_, results) = await ConvertAllAsync(spec!);
+        var (plan, _) = await ImportJobs.PlanCsvAsync(path, options, "job-2", new ImportJobOptions { ChunkBytes = 8 << 10 });
+        var (_, results) = await ConvertAllAsync(plan!);
 
         var failed = Assert.Single(results, r => r.Error is not null);
         Assert.Contains(path, failed.Error);
         Assert.Contains("line 1500", failed.Error);
         Assert.Contains("'score'", failed.Error);
         Assert.Null(failed.File);
-        var staged = Directory.GetFiles(Path.Combine(new Url(spec!.TableUrl).LocalPath, "chunks"));
+        var staged = Directory.GetFiles(Path.Combine(new Url(plan!.Spec.TableUrl).LocalPath, "chunks"));
         Assert.Equal(results.Count(r => r.File is not null), staged.Length);
     }
 
@@ -116,15 +119,15 @@ public sealed class ImportJobsTests : IDisposable
         var path = WriteNdjson(2000);
         using var expected = await Table.FromNdjsonAsync(path, new NdjsonImportOptions { Root = _root.Url, Settings = _root.Settings, Project = "p", Dataset = "d", Table = "nd-single" });
 
-        var (spec, _) = await ImportJobs.PlanNdjsonAsync(path, new NdjsonImportOptions { Root = _root.Url, Settings = _root.Settings, Project = "p", Dataset = "d", Table = "nd-chunked" },
+        var (plan, _) = await ImportJobs.PlanNdjsonAsync(path, new NdjsonImportOptions { Root = _root.Url, Settings = _root.Settings, Project = "p", Dataset = "d", Table = "nd-chunked" },
             "job-nd", new ImportJobOptions { ChunkBytes = 8 << 10 });
-        Assert.True(spec!.Chunks.Length > 5, $"{spec.Chunks.Length} chunks");
-        var (_, results) = await ConvertAllAsync(spec);
+        Assert.True(plan!.Chunks.Count > 5, $"{plan.Chunks.Count} chunks");
+        var (_, results) = await ConvertAllAsync(plan);
         Assert.All(results, r => Assert.Null(r.Error));
-        await ObjectFiles.PublishAsync(new UrlAdapterRegistry(), new Url(spec.TableUrl), ImportJobs.BuildObject(spec, Commits(results), DateTimeOffset.UtcNow), WriteMode.CreateNew,
+        await ObjectFiles.PublishAsync(new UrlAdapterRegistry(), new Url(plan.Spec.TableUrl), ImportJobs.BuildObject(plan.Spec, Commits(results), DateTimeOffset.UtcNow), WriteMode.CreateNew,
             CancellationToken.None);
 
-        using var actual = await Table.OpenAsync(spec.TableUrl);
+        using var actual = await Table.OpenAsync(plan.Spec.TableUrl);
         Assert.Equal(expected.Schema.ToJson().ToJsonString(), actual.Schema.ToJson().ToJsonString());
         Assert.Equal(expected.ContentHash(), actual.ContentHash());
     }
@@ -133,10 +136,10 @@ public sealed class ImportJobsTests : IDisposable
     public async Task Convert_Ndjson_WrongTypeInALaterChunk_ErrorNamesFileAndLine()
     {
         var path = WriteNdjson(2000, badLine: 1700);
-        var (spec, _) = await ImportJobs.PlanNdjsonAsync(path,
+        var (plan, _) = await ImportJobs.PlanNdjsonAsync(path,
             new NdjsonImportOptions { Root = _root.Url, Settings = _root.Settings, Project = "p", Dataset = "d", Table = "nd-bad", InferenceLines = 100 },
             "job-nd-bad", new ImportJobOptions { ChunkBytes = 8 << 10 });
-        var (_, results) = await ConvertAllAsync(spec!);
+        var (_, results) = await ConvertAllAsync(plan!);
 
         var error = Assert.Single(results.Select(r => r.Error).OfType<string>());
         // Line 1700 of the records is file line 1700 + the blank lines before it (one after every 50th record).
@@ -149,14 +152,14 @@ public sealed class ImportJobsTests : IDisposable
         ParquetImportOptions Options(string table) => new() { Root = _root.Url, Settings = _root.Settings, Project = "p", Dataset = "d", Table = table };
         using var expected = await Table.FromParquetAsync(Fixtures.Flights3mParquet, Options("flights-single"));
 
-        var (spec, _) = await ImportJobs.PlanParquetAsync(Fixtures.Flights3mParquet, Options("flights-chunked"), "job-pq", new ImportJobOptions { ChunkBytes = 1 });
-        Assert.Equal(11, spec!.Chunks.Length); // the file's 11 row groups
-        var (_, results) = await ConvertAllAsync(spec);
+        var (plan, _) = await ImportJobs.PlanParquetAsync(Fixtures.Flights3mParquet, Options("flights-chunked"), "job-pq", new ImportJobOptions { ChunkBytes = 1 });
+        Assert.Equal(11, plan!.Chunks.Count); // the file's 11 row groups
+        var (_, results) = await ConvertAllAsync(plan);
         Assert.All(results, r => Assert.Null(r.Error));
-        await ObjectFiles.PublishAsync(new UrlAdapterRegistry(), new Url(spec.TableUrl), ImportJobs.BuildObject(spec, Commits(results), DateTimeOffset.UtcNow), WriteMode.CreateNew,
+        await ObjectFiles.PublishAsync(new UrlAdapterRegistry(), new Url(plan.Spec.TableUrl), ImportJobs.BuildObject(plan.Spec, Commits(results), DateTimeOffset.UtcNow), WriteMode.CreateNew,
             CancellationToken.None);
 
-        using var actual = await Table.OpenAsync(spec.TableUrl);
+        using var actual = await Table.OpenAsync(plan.Spec.TableUrl);
         Assert.Equal(3_000_000, actual.RowCount);
         Assert.Equal(expected.Schema.ToJson().ToJsonString(), actual.Schema.ToJson().ToJsonString());
         Assert.Equal(expected.ContentHash(), actual.ContentHash());
@@ -168,8 +171,8 @@ public sealed class ImportJobsTests : IDisposable
         var path = WriteCsv(_root.Path, 10);
         using var first = await Table.FromCsvAsync(path, Options("exists"));
 
-        var (spec, existing) = await ImportJobs.PlanCsvAsync(path, Options("exists"), "job-3");
-        Assert.Null(spec);
+        var (plan, existing) = await ImportJobs.PlanCsvAsync(path, Options("exists"), "job-3");
+        Assert.Null(plan);
         using (existing)
         {
             Assert.Equal(first.Url, existing!.Url);

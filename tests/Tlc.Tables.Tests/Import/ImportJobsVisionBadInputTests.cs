@@ -32,8 +32,8 @@ public sealed class ImportJobsVisionBadInputTests : IDisposable
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    /// <summary>Converts every chunk of <paramref name="spec"/> (under its error policy), in order.</summary>
-    private async Task<ImportChunkConversion[]> ConvertAllAsync(ImportJobSpec spec) => await ConvertAsync(spec, _root);
+    /// <summary>Converts every chunk of <paramref name="plan"/> (under its error policy), in order.</summary>
+    private async Task<ImportChunkConversion[]> ConvertAllAsync(ImportPlan plan) => await ConvertAsync(plan, _root);
 
     private static string Describe(Table quarantine) =>
         string.Join(" / ", quarantine.Rows.Select(r => $"{r["file"]} line {r["line"]} row {r["row"]} {r["column"]}: {r["reason"]}"));
@@ -171,10 +171,10 @@ public sealed class ImportJobsVisionBadInputTests : IDisposable
         var path = WriteCocoSource((json, folder) => spoiled.AddRange(BadImages.Select(i => SpoilCoco(change, json, folder, i))));
         var oneProcess = await Assert.ThrowsAsync<ImportException>(() =>
             Table.FromCocoAsync(path, null, Coco("single", validateImages, validateBoxes), Ct));
-        var (spec, _) = await ImportJobs.PlanCocoAsync(path, null, Coco("job", validateImages, validateBoxes), "job-cf",
+        var (plan, _) = await ImportJobs.PlanCocoAsync(path, null, Coco("job", validateImages, validateBoxes), "job-cf",
             new ImportJobOptions { ImagesPerChunk = 2 }, Ct);
 
-        var results = await ConvertAllAsync(spec!);
+        var results = await ConvertAllAsync(plan!);
 
         Assert.Equal(5, results.Length);
         var errors = results.Select(r => r.Error).ToArray();
@@ -197,10 +197,10 @@ public sealed class ImportJobsVisionBadInputTests : IDisposable
     {
         var spoiled = new List<(string Location, string Problem)>();
         var path = WriteCocoSource((json, folder) => spoiled.AddRange(BadImages.Select(i => SpoilCoco(change, json, folder, i))));
-        var (spec, _) = await ImportJobs.PlanCocoAsync(path, null, Coco("job", validateImages, validateBoxes), "job-cs",
+        var (plan, _) = await ImportJobs.PlanCocoAsync(path, null, Coco("job", validateImages, validateBoxes), "job-cs",
             new ImportJobOptions { ImagesPerChunk = 2, ErrorPolicy = ImportErrorPolicy.Skip }, Ct);
 
-        var (table, quarantine) = await PublishWithQuarantineAsync(spec!, await ConvertAllAsync(spec!));
+        var (table, quarantine) = await PublishWithQuarantineAsync(plan!, await ConvertAllAsync(plan!));
 
         using (table)
         using (quarantine)
@@ -238,9 +238,9 @@ public sealed class ImportJobsVisionBadInputTests : IDisposable
             json["annotations"]![a]!["category_id"] = 42;
             json["annotations"]![a + 1]!["bbox"]![2] = -1.0;
         });
-        var (spec, _) = await ImportJobs.PlanCocoAsync(path, null, Coco("job"), "job-c2", new ImportJobOptions { ImagesPerChunk = 4, ErrorPolicy = ImportErrorPolicy.Skip }, Ct);
+        var (plan, _) = await ImportJobs.PlanCocoAsync(path, null, Coco("job"), "job-c2", new ImportJobOptions { ImagesPerChunk = 4, ErrorPolicy = ImportErrorPolicy.Skip }, Ct);
 
-        var (table, quarantine) = await PublishWithQuarantineAsync(spec!, await ConvertAllAsync(spec!));
+        var (table, quarantine) = await PublishWithQuarantineAsync(plan!, await ConvertAllAsync(plan!));
 
         using (table)
         using (quarantine)
@@ -322,9 +322,9 @@ public sealed class ImportJobsVisionBadInputTests : IDisposable
         var images = WriteYoloSource();
         var spoiled = BadImages.Select(i => SpoilYolo(change, images, i)).ToList();
         var oneProcess = await Assert.ThrowsAsync<ImportException>(() => Table.FromYoloUrlAsync(images, FashionClasses, Yolo("single", validateBoxes), Ct));
-        var (spec, _) = await ImportJobs.PlanYoloAsync(images, FashionClasses, Yolo("job", validateBoxes), "job-yf", new ImportJobOptions { ImagesPerChunk = 4 }, Ct);
+        var (plan, _) = await ImportJobs.PlanYoloAsync(images, FashionClasses, Yolo("job", validateBoxes), "job-yf", new ImportJobOptions { ImagesPerChunk = 4 }, Ct);
 
-        var results = await ConvertAllAsync(spec!);
+        var results = await ConvertAllAsync(plan!);
 
         var errors = results.Select(r => r.Error).ToArray();
         Assert.True(errors.Length == 3 && errors[0] is not null && errors[1] is not null && errors[2] is null, string.Join(" | ", errors));
@@ -345,10 +345,10 @@ public sealed class ImportJobsVisionBadInputTests : IDisposable
     {
         var images = WriteYoloSource();
         var spoiled = BadImages.Select(i => SpoilYolo(change, images, i)).ToList();
-        var (spec, _) = await ImportJobs.PlanYoloAsync(images, FashionClasses, Yolo("job", validateBoxes), "job-ys",
+        var (plan, _) = await ImportJobs.PlanYoloAsync(images, FashionClasses, Yolo("job", validateBoxes), "job-ys",
             new ImportJobOptions { ImagesPerChunk = 4, ErrorPolicy = ImportErrorPolicy.Skip }, Ct);
 
-        var (table, quarantine) = await PublishWithQuarantineAsync(spec!, await ConvertAllAsync(spec!));
+        var (table, quarantine) = await PublishWithQuarantineAsync(plan!, await ConvertAllAsync(plan!));
 
         using (table)
         using (quarantine)
@@ -382,14 +382,14 @@ public sealed class ImportJobsVisionBadInputTests : IDisposable
         var images = WriteYoloSource();
         File.Delete(LabelFile(images, 6));
         using var expected = await Table.FromYoloUrlAsync(images, FashionClasses, Yolo("single", validateBoxes: true), Ct);
-        var (spec, _) = await ImportJobs.PlanYoloAsync(images, FashionClasses, Yolo("job", validateBoxes: true), "job-ym",
+        var (plan, _) = await ImportJobs.PlanYoloAsync(images, FashionClasses, Yolo("job", validateBoxes: true), "job-ym",
             new ImportJobOptions { ImagesPerChunk = 4, ErrorPolicy = policy }, Ct);
 
-        var results = await ConvertAllAsync(spec!);
+        var results = await ConvertAllAsync(plan!);
 
         Assert.All(results, r => Assert.Null(r.Error));
         Assert.All(results, r => Assert.Null(r.Quarantine));
-        var (table, quarantine) = await PublishWithQuarantineAsync(spec!, results);
+        var (table, quarantine) = await PublishWithQuarantineAsync(plan!, results);
         using (table)
         using (quarantine)
         {
@@ -437,9 +437,9 @@ public sealed class ImportJobsVisionBadInputTests : IDisposable
         {
             File.WriteAllText(rows[i], "not an image at all");
         }
-        var (spec, _) = await ImportJobs.PlanImageFolderAsync(folder, ImageFolder("job"), "job-if", new ImportJobOptions { ImagesPerChunk = 3, ErrorPolicy = policy }, Ct);
+        var (plan, _) = await ImportJobs.PlanImageFolderAsync(folder, ImageFolder("job"), "job-if", new ImportJobOptions { ImagesPerChunk = 3, ErrorPolicy = policy }, Ct);
 
-        var results = await ConvertAllAsync(spec!);
+        var results = await ConvertAllAsync(plan!);
 
         if (policy == ImportErrorPolicy.Fail)
         {
@@ -451,7 +451,7 @@ public sealed class ImportJobsVisionBadInputTests : IDisposable
             Assert.Equal($"{new Url(rows[10]).Value}: not a readable image (its header cannot be decoded)", errors[3]);
             return;
         }
-        var (table, quarantine) = await PublishWithQuarantineAsync(spec!, results);
+        var (table, quarantine) = await PublishWithQuarantineAsync(plan!, results);
         using (table)
         using (quarantine)
         {

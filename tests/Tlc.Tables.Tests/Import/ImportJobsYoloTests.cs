@@ -70,8 +70,8 @@ public sealed class ImportJobsYoloTests : IDisposable
         return folder;
     }
 
-    private static string[] SideFiles(Tlc.Cluster.ImportJobSpec spec) =>
-        spec.Chunks.Select(c => new Url((string)JsonNode.Parse(c.Descriptor)!["plan_file"]!).LocalPath).ToArray();
+    private static string[] SideFiles(ImportPlan plan) =>
+        plan.Chunks.Select(c => new Url((string)JsonNode.Parse(c.Descriptor)!["plan_file"]!).LocalPath).ToArray();
 
     [Theory(Timeout = 120_000)]
     [InlineData(YoloTask.Detect)]
@@ -84,24 +84,24 @@ public sealed class ImportJobsYoloTests : IDisposable
         var keypoints = task == YoloTask.Pose ? 2 : (int?)null;
         using var expected = await Table.FromYoloUrlAsync(images, FashionClasses, Options("single", task, keypoints), ct);
 
-        var (spec, existing) = await ImportJobs.PlanYoloAsync(images, FashionClasses, Options("chunked", task, keypoints), "job-y1",
+        var (plan, existing) = await ImportJobs.PlanYoloAsync(images, FashionClasses, Options("chunked", task, keypoints), "job-y1",
             new ImportJobOptions { ImagesPerChunk = 5 }, ct);
 
         Assert.Null(existing);
-        Assert.Equal("yolo", spec!.Format);
+        Assert.Equal("yolo", plan!.Spec.Format);
         Assert.Equal(22, expected.RowCount);
-        Assert.Equal(5, spec.Chunks.Length);
-        Assert.Equal([5, 5, 5, 5, 2], spec.Chunks.Select(c => (int)JsonNode.Parse(c.Descriptor)!["files"]!));
-        Assert.Equal(Directory.GetFiles(images, "*.png", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length), spec.Chunks.Sum(c => c.Bytes));
-        var sideFiles = SideFiles(spec);
+        Assert.Equal(5, plan.Chunks.Count);
+        Assert.Equal([5, 5, 5, 5, 2], plan.Chunks.Select(c => (int)JsonNode.Parse(c.Descriptor)!["files"]!));
+        Assert.Equal(Directory.GetFiles(images, "*.png", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length), plan.Chunks.Sum(c => c.Bytes));
+        var sideFiles = SideFiles(plan);
         Assert.All(sideFiles, f => Assert.True(File.Exists(f), f));
-        using (var actual = await ConvertAndPublishAsync(spec, _root))
+        using (var actual = await ConvertAndPublishAsync(plan, _root))
         {
             AssertSameTable(expected, actual);
             Assert.Equal(expected.Object.Source!.ToJsonString(), actual.Object.Source!.ToJsonString());
         }
 
-        await ImportJobs.DeletePlanFilesAsync(spec, new UrlAdapterRegistry(), ct);
+        await ImportJobs.DeletePlanFilesAsync(plan.Spec, new UrlAdapterRegistry(), ct);
         Assert.All(sideFiles, f => Assert.False(File.Exists(f)));
         Assert.False(Directory.Exists(Path.Combine(ImportTestSupport.TableFolder(_root, "chunked"), ImportJobs.PlanFolderName)));
     }
@@ -115,11 +115,11 @@ public sealed class ImportJobsYoloTests : IDisposable
         var images = VisionTestData.CopyYolo(_root, layout);
         using var expected = await Table.FromYoloUrlAsync(images, Fixtures.YoloCategories, Options("single", task), ct);
 
-        var (spec, _) = await ImportJobs.PlanYoloAsync(images, Fixtures.YoloCategories, Options("chunked", task), "job-y2",
+        var (plan, _) = await ImportJobs.PlanYoloAsync(images, Fixtures.YoloCategories, Options("chunked", task), "job-y2",
             new ImportJobOptions { ImagesPerChunk = 1 }, ct);
 
-        Assert.Equal(3, spec!.Chunks.Length);
-        using var actual = await ConvertAndPublishAsync(spec, _root);
+        Assert.Equal(3, plan!.Chunks.Count);
+        using var actual = await ConvertAndPublishAsync(plan, _root);
         Assert.Equal(3, actual.Object.Chunks.Count);
         AssertSameTable(expected, actual);
     }
@@ -138,16 +138,16 @@ public sealed class ImportJobsYoloTests : IDisposable
         var label = Directory.GetFiles(Path.Combine(Path.GetDirectoryName(images)!, "labels"), "013-*.txt", SearchOption.AllDirectories).Single();
         File.AppendAllLines(label, [line]);
         var oneProcess = await Assert.ThrowsAsync<ImportException>(() => Table.FromYoloUrlAsync(images, FashionClasses, Options("single"), ct));
-        var (spec, _) = await ImportJobs.PlanYoloAsync(images, FashionClasses, Options("bad"), "job-y3", new ImportJobOptions { ImagesPerChunk = 5 }, ct);
+        var (plan, _) = await ImportJobs.PlanYoloAsync(images, FashionClasses, Options("bad"), "job-y3", new ImportJobOptions { ImagesPerChunk = 5 }, ct);
 
-        var results = await ConvertAsync(spec!, _root);
+        var results = await ConvertAsync(plan!, _root);
 
         var failed = Assert.Single(results, r => r.Error is not null);
         Assert.Equal(3, System.Array.IndexOf(results, failed));
         Assert.Equal(oneProcess.Message, failed.Error);
         Assert.Contains($"{new Url(label).Value}:line 2: {problem}", failed.Error, StringComparison.Ordinal);
         Assert.Null(failed.File);
-        Assert.Equal(4, StagedFiles(spec!).Length);
+        Assert.Equal(4, StagedFiles(plan!).Length);
     }
 
     [Fact(Timeout = 120_000)]
@@ -159,11 +159,11 @@ public sealed class ImportJobsYoloTests : IDisposable
         // Every number in [0, 1] (as Ultralytics requires), but the right edge is at 0.95 + 0.1 = 1.05.
         File.AppendAllLines(label, ["3 0.95 0.5 0.2 0.3"]);
         var oneProcess = await Assert.ThrowsAsync<ImportException>(() => Table.FromYoloUrlAsync(images, FashionClasses, Options("single", validateBoxes: true), ct));
-        var (spec, _) = await ImportJobs.PlanYoloAsync(images, FashionClasses, Options("checked", validateBoxes: true), "job-y-boxes",
+        var (plan, _) = await ImportJobs.PlanYoloAsync(images, FashionClasses, Options("checked", validateBoxes: true), "job-y-boxes",
             new ImportJobOptions { ImagesPerChunk = 5 }, ct);
         var (lenient, _) = await ImportJobs.PlanYoloAsync(images, FashionClasses, Options("lenient"), "job-y-lenient", new ImportJobOptions { ImagesPerChunk = 5 }, ct);
 
-        var results = await ConvertAsync(spec!, _root);
+        var results = await ConvertAsync(plan!, _root);
         var accepted = await ConvertAsync(lenient!, _root);
 
         var failed = Assert.Single(results, r => r.Error is not null);
@@ -182,9 +182,9 @@ public sealed class ImportJobsYoloTests : IDisposable
         var broken = Directory.GetFiles(images, "009-*.png", SearchOption.AllDirectories).Single();
         File.WriteAllBytes(broken, File.ReadAllBytes(broken)[..10]);
         var oneProcess = await Assert.ThrowsAsync<ImportException>(() => Table.FromYoloUrlAsync(images, FashionClasses, Options("single"), ct));
-        var (spec, _) = await ImportJobs.PlanYoloAsync(images, FashionClasses, Options("bad"), "job-y4", new ImportJobOptions { ImagesPerChunk = 4 }, ct);
+        var (plan, _) = await ImportJobs.PlanYoloAsync(images, FashionClasses, Options("bad"), "job-y4", new ImportJobOptions { ImagesPerChunk = 4 }, ct);
 
-        var results = await ConvertAsync(spec!, _root);
+        var results = await ConvertAsync(plan!, _root);
 
         var failed = Assert.Single(results, r => r.Error is not null);
         Assert.Equal(2, System.Array.IndexOf(results, failed));
@@ -217,9 +217,9 @@ public sealed class ImportJobsYoloTests : IDisposable
         var images = WriteYolo(3, YoloTask.Detect);
         using var first = await Table.FromYoloUrlAsync(images, FashionClasses, Options("exists"), ct);
 
-        var (spec, existing) = await ImportJobs.PlanYoloAsync(images, FashionClasses, Options("exists"), "job-y6", cancellationToken: ct);
+        var (plan, existing) = await ImportJobs.PlanYoloAsync(images, FashionClasses, Options("exists"), "job-y6", cancellationToken: ct);
 
-        Assert.Null(spec);
+        Assert.Null(plan);
         using (existing)
         {
             Assert.Equal(first.Url, existing!.Url);

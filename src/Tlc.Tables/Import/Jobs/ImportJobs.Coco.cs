@@ -30,7 +30,7 @@ public static partial class ImportJobs
     /// annotations and images become the error of their chunk, with the locations the one-process import names; under
     /// <see cref="ImportErrorPolicy.Skip"/> such an image is left out as a whole row and listed in the quarantine.
     /// </exception>
-    public static async Task<(ImportJobSpec? Spec, Table? Existing)> PlanCocoAsync(string annotationsFile, string? imageFolder, CocoImportOptions options,
+    public static async Task<(ImportPlan? Plan, Table? Existing)> PlanCocoAsync(string annotationsFile, string? imageFolder, CocoImportOptions options,
         string jobId, ImportJobOptions? jobOptions = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(annotationsFile);

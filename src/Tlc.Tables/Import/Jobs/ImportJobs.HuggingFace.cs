@@ -53,7 +53,7 @@ public static partial class ImportJobs
     /// A missing dataset_info.json or state.json, a listed data file that is missing, an unknown split or a feature type that
     /// is not supported (as in the one-process import).
     /// </exception>
-    public static Task<(ImportJobSpec? Spec, Table? Existing)> PlanHuggingFaceAsync(string path, HuggingFaceImportOptions options, string jobId,
+    public static Task<(ImportPlan? Plan, Table? Existing)> PlanHuggingFaceAsync(string path, HuggingFaceImportOptions options, string jobId,
         ImportJobOptions? jobOptions = null, CancellationToken cancellationToken = default) =>
         PlanAsync(path, options, jobOptions, cancellationToken, async (input, table, job) =>
     {

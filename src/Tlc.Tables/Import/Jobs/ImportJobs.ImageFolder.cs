@@ -28,7 +28,7 @@ public static partial class ImportJobs
     /// <param name="cancellationToken">Cancels the planning; side files written so far are deleted.</param>
     /// <returns>The job spec, or the existing table when <see cref="ImportOptions.IfExists"/> is <see cref="IfExists.Reuse"/> and it exists.</returns>
     /// <exception cref="ImportException">The folder does not exist or has no class sub-folders.</exception>
-    public static Task<(ImportJobSpec? Spec, Table? Existing)> PlanImageFolderAsync(string folder, ImageFolderImportOptions options, string jobId,
+    public static Task<(ImportPlan? Plan, Table? Existing)> PlanImageFolderAsync(string folder, ImageFolderImportOptions options, string jobId,
         ImportJobOptions? jobOptions = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(jobId);

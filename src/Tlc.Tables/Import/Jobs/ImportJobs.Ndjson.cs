@@ -17,7 +17,7 @@ public static partial class ImportJobs
     /// </summary>
     /// <returns>The job spec, or the existing table when <see cref="ImportOptions.IfExists"/> is <see cref="IfExists.Reuse"/> and it exists.</returns>
     /// <exception cref="ImportException">Bad input among the lines read for inference (as in the one-process import).</exception>
-    public static Task<(ImportJobSpec? Spec, Table? Existing)> PlanNdjsonAsync(string source, NdjsonImportOptions options, string jobId,
+    public static Task<(ImportPlan? Plan, Table? Existing)> PlanNdjsonAsync(string source, NdjsonImportOptions options, string jobId,
         ImportJobOptions? jobOptions = null, CancellationToken cancellationToken = default) =>
         PlanAsync(source, options, jobOptions, cancellationToken, async (input, table, job) =>
     {

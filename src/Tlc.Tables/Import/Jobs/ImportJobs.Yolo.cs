@@ -31,7 +31,7 @@ public static partial class ImportJobs
     /// <returns>The job spec, or the existing table when <see cref="ImportOptions.IfExists"/> is <see cref="IfExists.Reuse"/> and it exists.</returns>
     /// <exception cref="ArgumentException">No categories, or a pose import without valid keypoint settings.</exception>
     /// <exception cref="ImportException">The images folder does not exist or holds no images, or no labels folder can be derived.</exception>
-    public static async Task<(ImportJobSpec? Spec, Table? Existing)> PlanYoloAsync(string imagesFolder, IReadOnlyList<string> categories,
+    public static async Task<(ImportPlan? Plan, Table? Existing)> PlanYoloAsync(string imagesFolder, IReadOnlyList<string> categories,
         YoloImportOptions options, string jobId, ImportJobOptions? jobOptions = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(imagesFolder);

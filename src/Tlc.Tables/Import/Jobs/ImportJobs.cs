@@ -26,8 +26,8 @@ public static partial class ImportJobs
     /// Plans a CSV import: resolves the target table (under <see cref="IfExists.Reuse"/> an existing table is returned
     /// instead, as null spec), infers the schema from the first records and cuts the file at record boundaries.
     /// </summary>
-    /// <returns>The job spec, or the existing table when <see cref="ImportOptions.IfExists"/> is <see cref="IfExists.Reuse"/> and it exists.</returns>
-    public static Task<(ImportJobSpec? Spec, Table? Existing)> PlanCsvAsync(string source, CsvImportOptions options, string jobId,
+    /// <returns>The plan, or the existing table when <see cref="ImportOptions.IfExists"/> is <see cref="IfExists.Reuse"/> and it exists.</returns>
+    public static Task<(ImportPlan? Plan, Table? Existing)> PlanCsvAsync(string source, CsvImportOptions options, string jobId,
         ImportJobOptions? jobOptions = null, CancellationToken cancellationToken = default) =>
         PlanAsync(source, options, jobOptions, cancellationToken, async (input, table, job) =>
     {
@@ -52,8 +52,8 @@ public static partial class ImportJobs
     /// Resolves the target table (under <see cref="IfExists.Reuse"/> an existing one is returned instead of a spec) and
     /// runs the format's planner for it.
     /// </summary>
-    private static async Task<(ImportJobSpec? Spec, Table? Existing)> PlanAsync(string source, ImportOptions options, ImportJobOptions? jobOptions,
-        CancellationToken cancellationToken, Func<ImportInput, Url, ImportJobOptions, Task<ImportJobSpec>> plan)
+    private static async Task<(ImportPlan? Plan, Table? Existing)> PlanAsync(string source, ImportOptions options, ImportJobOptions? jobOptions,
+        CancellationToken cancellationToken, Func<ImportInput, Url, ImportJobOptions, Task<ImportPlan>> plan)
     {
         ArgumentNullException.ThrowIfNull(options);
         var input = new ImportInput(source, options);
@@ -66,29 +66,32 @@ public static partial class ImportJobs
     /// gains the input schema, the weight column flag and the batch size; the table schema is the input schema with the
     /// weight column.
     /// </summary>
-    private static ImportJobSpec Spec(string format, string jobId, Url source, Url table, TableSchema schema, JsonObject conversion, ImportOptions options,
+    private static ImportPlan Spec(string format, string jobId, Url source, Url table, TableSchema schema, JsonObject conversion, ImportOptions options,
         ImportJobOptions jobOptions, IEnumerable<ImportChunkPlan> chunks)
     {
         var settings = options.Settings ?? TlcSettings.Current;
         conversion["batch_rows"] = options.BatchRows ?? settings.Tables.BatchRows;
         conversion["add_weight_column"] = options.AddWeightColumn;
         conversion["input_schema"] = schema.ToJson();
-        return new ImportJobSpec
+        var plans = chunks.ToArray();
+        var spec = new ImportJobSpec
         {
             JobId = jobId,
+            Items = plans.Length,
+            Bytes = plans.Sum(c => c.Bytes),
             Format = format,
             SourceUrl = source.Value,
             TableUrl = table.Value,
             SchemaJson = TableWriter.WithWeightColumn(schema, options.AddWeightColumn).ToJson().ToJsonString(),
             ConversionJson = conversion.ToJsonString(),
             Description = options.Description,
-            Chunks = chunks.ToArray(),
             ErrorPolicy = jobOptions.ErrorPolicy,
             MaxAttempts = jobOptions.MaxAttempts,
             LeaseDuration = jobOptions.LeaseDuration,
             Submitted = (options.TimeProvider ?? TimeProvider.System).GetUtcNow(),
             Compression = settings.Tables.Compression,
         };
+        return new ImportPlan(spec, plans);
     }
 
     /// <summary>

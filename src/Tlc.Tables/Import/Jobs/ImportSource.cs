@@ -9,10 +9,10 @@ namespace Tlc.Tables.Import.Jobs;
 /// </summary>
 public sealed class ImportSource
 {
-    private readonly Func<string, ImportJobOptions, CancellationToken, Task<(ImportJobSpec? Spec, Table? Existing)>> _plan;
+    private readonly Func<string, ImportJobOptions, CancellationToken, Task<(ImportPlan? Plan, Table? Existing)>> _plan;
 
     private ImportSource(string format, string location, ImportOptions options,
-        Func<string, ImportJobOptions, CancellationToken, Task<(ImportJobSpec? Spec, Table? Existing)>> plan)
+        Func<string, ImportJobOptions, CancellationToken, Task<(ImportPlan? Plan, Table? Existing)>> plan)
     {
         Format = format;
         Location = location;
@@ -97,7 +97,7 @@ public sealed class ImportSource
     /// say <see cref="IfExists.Reuse"/> and the table exists.
     /// </summary>
     /// <exception cref="ImportException">Bad input the planner reads (schema inference, structure), naming file and line.</exception>
-    public Task<(ImportJobSpec? Spec, Table? Existing)> PlanAsync(string jobId, ImportJobOptions? jobOptions = null, CancellationToken cancellationToken = default)
+    public Task<(ImportPlan? Plan, Table? Existing)> PlanAsync(string jobId, ImportJobOptions? jobOptions = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(jobId);
         return _plan(jobId, jobOptions ?? new ImportJobOptions(), cancellationToken);

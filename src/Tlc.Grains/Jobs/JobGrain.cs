@@ -1,0 +1,520 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Tlc.Cluster;
+using Tlc.Diagnostics;
+using Tlc.Grains.Kinds;
+using Tlc.Tables.Urls;
+
+namespace Tlc.Grains.Jobs;
+
+/// <summary>
+/// A job of any kind: spec, status, result, and a view of its segments (<see cref="SegmentRouter"/>) rebuilt from their
+/// summaries on activation — one read per segment, never per item. Leases are routed to segments with work, in batches;
+/// expired leases are reclaimed when workers ask for more (timers die with activations; workers keep asking). When every
+/// item is committed the kind publishes the result in a turn of its own; an item that fails too often (or for good) fails
+/// the job with its errors. What differs per kind sits behind <see cref="IJobKind"/>.
+/// </summary>
+internal sealed partial class JobGrain : Grain, IJobGrain
+{
+    private const int ReadBatch = 512;
+    private static readonly TimeSpan LongestWait = TimeSpan.FromMinutes(1);
+
+    private readonly IPersistentState<JobState> _state;
+    private readonly JobKindRegistry _kinds;
+    private readonly UrlAdapterRegistry _adapters;
+    private readonly TimeProvider _time;
+    private readonly ILogger<JobGrain> _logger;
+    private readonly SegmentRouter _router = new();
+    private readonly GroupCommit _writes;
+    private bool _publishing;
+    private TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public JobGrain(
+        [PersistentState("job", TlcGrainNames.Storage)] IPersistentState<JobState> state,
+        JobKindRegistry kinds,
+        UrlAdapterRegistry adapters,
+        [FromKeyedServices(TlcGrainNames.JobClock)] TimeProvider time,
+        ILogger<JobGrain> logger)
+    {
+        _state = state;
+        _kinds = kinds;
+        _adapters = adapters;
+        _time = time;
+        _logger = logger;
+        // One state write at a time, however many interleaved calls change the state.
+        _writes = new GroupCommit(() => _state.WriteStateAsync(), _ => DeactivateOnIdle());
+    }
+
+    private JobState Job => _state.State;
+
+    private bool HasEnded => Job.Status is JobStatus.Completed or JobStatus.Failed or JobStatus.Cancelled;
+
+    private IJobQueueGrain Queue => GrainFactory.GetGrain<IJobQueueGrain>(JobKeys.Queue);
+
+    private IJobSegmentGrain Segment(JobSpec spec, int segment) => GrainFactory.GetGrain<IJobSegmentGrain>(JobKeys.Segment(spec.JobId, segment));
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (Job.Spec is { } spec)
+        {
+            _router.Reset(spec.SegmentsFor(Job.Items), s => SizeOf(spec, s));
+            if (Job.Status != JobStatus.Planning)
+            {
+                await ReadSummariesAsync(spec, Enumerable.Range(0, _router.Segments));
+            }
+            if (!spec.Leased && !HasEnded)
+            {
+                // Items are added to a segment before the job counts them: the segments are the truth after a crash.
+                Job.Items = _router.Items;
+            }
+            if (HasEnded)
+            {
+                _ended.TrySetResult();
+            }
+            else if (Job.Status == JobStatus.Publishing || (spec.Leased && Job.Status is JobStatus.Pending or JobStatus.Running && _router.AllCommitted))
+            {
+                SchedulePublish();
+            }
+        }
+        await base.OnActivateAsync(cancellationToken);
+    }
+
+    public async Task<JobProgress> SubmitAsync(JobSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        spec.Validate();
+        _kinds.Get(spec.Kind);
+        if (Job.Spec is { } existing)
+        {
+            if (existing.Kind != spec.Kind || existing.Items != spec.Items || existing.Describe() != spec.Describe())
+            {
+                throw new InvalidOperationException($"Job {spec.JobId} exists as another job ({existing.Describe()}).");
+            }
+            return Progress();
+        }
+        var segments = spec.SegmentsFor(spec.Items);
+        Job.Spec = spec;
+        Job.Items = spec.Items;
+        Job.Status = spec.ExplicitPlans && spec.Leased ? JobStatus.Planning : JobStatus.Pending;
+        Job.Planned = new byte[(segments + 7) / 8];
+        _writes.Changed();
+        await _writes.DurableAsync();
+        _router.Reset(segments, s => SizeOf(spec, s));
+        await Queue.EnqueueAsync(new JobRef(spec.JobId, spec.Kind), needsWorkers: spec.Leased && Job.Status == JobStatus.Pending);
+        LogSubmitted(_logger, spec.JobId, spec.Kind, spec.Describe(), spec.Items, segments);
+        return Progress();
+    }
+
+    public async Task<JobProgress> AddPlansAsync(WorkItemPlan[] plans)
+    {
+        ArgumentNullException.ThrowIfNull(plans);
+        var spec = Job.Spec ?? throw new InvalidOperationException($"Job {this.GetPrimaryKeyString()} was not submitted.");
+        if (plans.Length == 0 || plans[0].Index % spec.ItemsPerSegment != 0)
+        {
+            throw new ArgumentException($"Job {spec.JobId}: plans come one whole segment at a time, from an item that is a multiple of {spec.ItemsPerSegment}.", nameof(plans));
+        }
+        var segment = plans[0].Index / spec.ItemsPerSegment;
+        if (segment >= _router.Segments || plans.Length != SizeOf(spec, segment))
+        {
+            throw new ArgumentException($"Job {spec.JobId}: segment {segment} has {(segment < _router.Segments ? SizeOf(spec, segment) : 0)} items, not {plans.Length}.", nameof(plans));
+        }
+        if (Job.Status != JobStatus.Planning || Job.IsPlanned(segment))
+        {
+            return Progress();
+        }
+        _router.Apply(await Segment(spec, segment).InitAsync(spec, segment, plans[0].Index, plans.Length, plans));
+        Job.MarkPlanned(segment);
+        if (Job.PlannedCount == _router.Segments)
+        {
+            Job.Status = JobStatus.Pending;
+        }
+        _writes.Changed();
+        await _writes.DurableAsync();
+        if (Job.Status == JobStatus.Pending)
+        {
+            await Queue.EnqueueAsync(new JobRef(spec.JobId, spec.Kind), needsWorkers: true);
+            LogPlanned(_logger, spec.JobId, _router.Segments);
+        }
+        return Progress();
+    }
+
+    public Task<JobSpec?> GetSpecAsync() => Task.FromResult(Job.Spec);
+
+    public async Task<LeaseGrant[]> LeaseAsync(WorkerRef worker, int max)
+    {
+        ArgumentNullException.ThrowIfNull(worker);
+        if (Job.Spec is not { Leased: true } spec || Job.Status is not (JobStatus.Pending or JobStatus.Running) || max <= 0)
+        {
+            return [];
+        }
+        var now = _time.GetUtcNow();
+        var routes = _router.Route(max, now);
+        if (routes.Count == 0)
+        {
+            return [];
+        }
+        var answers = await Task.WhenAll(routes.Select(async route =>
+        {
+            try
+            {
+                var segment = Segment(spec, route.Segment);
+                if (!_router.IsInitialised(route.Segment))
+                {
+                    _router.Apply(await segment.InitAsync(spec, route.Segment, route.Segment * spec.ItemsPerSegment, SizeOf(spec, route.Segment), null));
+                }
+                var leases = await segment.LeaseAsync(worker, route.Count);
+                _router.Apply(leases.Summary);
+                return leases.Grants;
+            }
+            catch (Exception e) when (e is TimeoutException or OrleansException)
+            {
+                LogRouteFailed(_logger, e, spec.JobId, route.Segment);
+                return [];
+            }
+            finally
+            {
+                _router.Release(route.Segment, route.Count);
+            }
+        }));
+        var grants = answers.SelectMany(a => a).ToArray();
+        if (grants.Length > 0 && Job.Started is null)
+        {
+            Job.Started = now;
+            Job.Status = JobStatus.Running;
+            _writes.Changed();
+            await _writes.DurableAsync();
+        }
+        await EvaluateAsync();
+        return grants;
+    }
+
+    public async Task SegmentChangedAsync(SegmentSummary summary)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        if (Job.Spec is null)
+        {
+            return;
+        }
+        _router.Apply(summary);
+        await EvaluateAsync();
+    }
+
+    public async Task<int> AddOwnedItemAsync(WorkerRef owner)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        var spec = Job.Spec ?? throw new KeyNotFoundException($"No job '{this.GetPrimaryKeyString()}'.");
+        if (spec.Leased)
+        {
+            throw new InvalidOperationException($"Job {spec.JobId}: its {spec.ItemNoun}s are leased to workers, not added by writers.");
+        }
+        if (Job.Status is not (JobStatus.Pending or JobStatus.Running))
+        {
+            throw new InvalidOperationException($"Job {spec.JobId} is {Job.Status.ToString().ToLowerInvariant()}: it takes no more {spec.ItemNoun}s.");
+        }
+        var item = Job.Items;
+        var segmentIndex = item / spec.ItemsPerSegment;
+        var segment = Segment(spec, segmentIndex);
+        if (item % spec.ItemsPerSegment == 0)
+        {
+            await segment.InitAsync(spec, segmentIndex, item, 0, null);
+        }
+        // The segment first: after a crash here the job recounts its items from the segments.
+        await segment.AddOwnedAsync(item, owner);
+        Job.Items = item + 1;
+        Job.Started ??= _time.GetUtcNow();
+        Job.Status = JobStatus.Running;
+        _router.Grow(spec.SegmentsFor(Job.Items), s => SizeOf(spec, s));
+        _writes.Changed();
+        await _writes.DurableAsync();
+        return item;
+    }
+
+    public async Task<JobProgress> PublishAsync()
+    {
+        var spec = Job.Spec ?? throw new KeyNotFoundException($"No job '{this.GetPrimaryKeyString()}'.");
+        if (spec.Leased)
+        {
+            throw new InvalidOperationException($"Job {spec.JobId} publishes by itself once its workers have committed every {spec.ItemNoun}.");
+        }
+        if (Job.Status is JobStatus.Failed or JobStatus.Cancelled)
+        {
+            throw new InvalidOperationException($"Job {spec.JobId} {Job.Status.ToString().ToLowerInvariant()}: {string.Join("; ", Job.Errors)}; nothing is published.");
+        }
+        if (Job.Status != JobStatus.Completed)
+        {
+            await ReadSummariesAsync(spec, Enumerable.Range(0, _router.Segments));
+            if (!_router.AllCommitted)
+            {
+                var missing = await UncommittedAsync(spec, 10);
+                throw new InvalidOperationException(_router.Items == 0
+                    ? $"Job {spec.JobId} has no {spec.ItemNoun}s yet; nothing is published."
+                    : $"Job {spec.JobId}: {spec.ItemNoun}s {string.Join(", ", missing)}{(_router.Items - _router.Committed > missing.Count ? ", …" : "")} have no commit yet; nothing is published.");
+            }
+            await PublishNowAsync(CancellationToken.None);
+            if (Job.Status != JobStatus.Completed)
+            {
+                throw new InvalidOperationException($"Job {spec.JobId}: {string.Join("; ", Job.Errors)}; nothing is published.");
+            }
+        }
+        return Progress();
+    }
+
+    public Task<JobProgress> GetProgressAsync() => Task.FromResult(Progress());
+
+    public async Task<JobProgress> WaitForEndAsync(TimeSpan maxWait)
+    {
+        if (!HasEnded && maxWait > TimeSpan.Zero)
+        {
+            await Task.WhenAny(_ended.Task, Task.Delay(maxWait < LongestWait ? maxWait : LongestWait));
+        }
+        return Progress();
+    }
+
+    public async Task<JobProgress> CancelAsync()
+    {
+        if (Job.Spec is not { } spec || HasEnded)
+        {
+            return Progress();
+        }
+        Job.Status = JobStatus.Cancelled;
+        Job.Finished = _time.GetUtcNow();
+        _writes.Changed();
+        await _writes.DurableAsync();
+        foreach (var batch in Enumerable.Range(0, _router.Segments).Chunk(ReadBatch))
+        {
+            await Task.WhenAll(batch.Select(s => Segment(spec, s).CancelAsync()));
+        }
+        await DiscardAsync(spec);
+        await EndAsync(spec, JobStatus.Cancelled);
+        return Progress();
+    }
+
+    public async Task<JobProgress> RetryAsync()
+    {
+        if (Job.Spec is not { } spec || Job.Status != JobStatus.Failed || Job.FailedForGood)
+        {
+            return Progress();
+        }
+        foreach (var batch in _router.FailedSegments().ToList().Chunk(ReadBatch))
+        {
+            foreach (var summary in await Task.WhenAll(batch.Select(s => Segment(spec, s).ResetFailedAsync())))
+            {
+                _router.Apply(summary);
+            }
+        }
+        Job.Status = _router.AllCommitted && spec.Leased ? JobStatus.Publishing : JobStatus.Running;
+        Job.Errors.Clear();
+        Job.Finished = null;
+        if (_ended.Task.IsCompleted)
+        {
+            _ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+        _writes.Changed();
+        await _writes.DurableAsync();
+        await Queue.EnqueueAsync(new JobRef(spec.JobId, spec.Kind), needsWorkers: spec.Leased);
+        if (Job.Status == JobStatus.Publishing)
+        {
+            SchedulePublish();
+        }
+        LogRetried(_logger, spec.JobId);
+        return Progress();
+    }
+
+    private static int SizeOf(JobSpec spec, int segment) => segment < 0 ? 0 : spec.Leased
+        ? Math.Min(spec.ItemsPerSegment, spec.Items - segment * spec.ItemsPerSegment)
+        : 0;
+
+    private async Task ReadSummariesAsync(JobSpec spec, IEnumerable<int> segments)
+    {
+        foreach (var batch in segments.Chunk(ReadBatch))
+        {
+            foreach (var summary in await Task.WhenAll(batch.Select(s => Segment(spec, s).GetSummaryAsync())))
+            {
+                _router.Apply(summary);
+            }
+        }
+    }
+
+    private async Task<List<int>> UncommittedAsync(JobSpec spec, int max)
+    {
+        var missing = new List<int>();
+        for (var s = 0; s < _router.Segments && missing.Count < max; s++)
+        {
+            var items = await Segment(spec, s).GetItemsAsync();
+            missing.AddRange(items.Where(i => i.Lease.Status != WorkStatus.Committed).Select(i => i.Index).Take(max - missing.Count));
+        }
+        return missing;
+    }
+
+    /// <summary>Fails the job when an item failed; schedules publication when every item of a leased job is committed.</summary>
+    private async Task EvaluateAsync()
+    {
+        if (Job.Spec is not { } spec || Job.Status is not (JobStatus.Pending or JobStatus.Running))
+        {
+            return;
+        }
+        if (_router.Failed > 0)
+        {
+            var errors = new List<string>();
+            foreach (var s in _router.FailedSegments().Take(10))
+            {
+                errors.AddRange(await Segment(spec, s).GetErrorsAsync(JobState.MaxErrors - errors.Count));
+            }
+            if (Job.Status is JobStatus.Pending or JobStatus.Running)
+            {
+                Job.SetErrors(errors.Count > 0 ? errors : [$"{_router.Failed} {spec.ItemNoun}(s) failed"]);
+                await FinishAsync(spec, JobStatus.Failed);
+            }
+        }
+        else if (spec.Leased && _router.AllCommitted)
+        {
+            SchedulePublish();
+        }
+    }
+
+    private void SchedulePublish()
+    {
+        if (_publishing)
+        {
+            return;
+        }
+        _publishing = true;
+        // In a turn of its own, not inside the segment's call that reported the last commit.
+        this.RegisterGrainTimer(async ct =>
+        {
+            try
+            {
+                await PublishNowAsync(ct);
+            }
+            finally
+            {
+                _publishing = false;
+            }
+        }, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan) { Interleave = false });
+    }
+
+    private async Task PublishNowAsync(CancellationToken cancellationToken)
+    {
+        if (Job.Spec is not { } spec || HasEnded)
+        {
+            return;
+        }
+        Job.Status = JobStatus.Publishing;
+        _writes.Changed();
+        await _writes.DurableAsync();
+        var kind = _kinds.Get(spec.Kind);
+        try
+        {
+            var result = await kind.PublishAsync(Context(spec), cancellationToken);
+            Job.ResultUrl = result.ResultUrl;
+            Job.QuarantineTableUrl = result.QuarantineTableUrl;
+            Job.RowsQuarantined = result.RowsQuarantined;
+            await FinishAsync(spec, JobStatus.Completed);
+        }
+        catch (JobRefusedException e)
+        {
+            Job.SetErrors(e.Errors);
+            Job.FailedForGood = true;
+            await DiscardAsync(spec);
+            await FinishAsync(spec, JobStatus.Failed);
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException or FormatException or TimeoutException or OrleansException)
+        {
+            // Perhaps passing (storage, a silo): a retry publishes again.
+            Job.SetErrors([e.Message]);
+            await FinishAsync(spec, JobStatus.Failed);
+        }
+    }
+
+    private async Task DiscardAsync(JobSpec spec)
+    {
+        try
+        {
+            await _kinds.Get(spec.Kind).DiscardAsync(Context(spec), CancellationToken.None);
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or TimeoutException or OrleansException)
+        {
+            LogCleanupFailed(_logger, e, spec.JobId);
+        }
+    }
+
+    private async Task FinishAsync(JobSpec spec, JobStatus status)
+    {
+        Job.Status = status;
+        Job.Finished = _time.GetUtcNow();
+        _writes.Changed();
+        await _writes.DurableAsync();
+        await EndAsync(spec, status);
+    }
+
+    /// <summary>What every end shares: the metric, the waiters, the queue, the kind's clean-up, the log line.</summary>
+    private async Task EndAsync(JobSpec spec, JobStatus status)
+    {
+        TlcMetrics.JobEnded(spec.Kind, status, Job.Started, Job.Finished);
+        _ended.TrySetResult();
+        await Queue.RemoveAsync(spec.JobId);
+        if (status != JobStatus.Failed || Job.FailedForGood)
+        {
+            try
+            {
+                await _kinds.Get(spec.Kind).EndedAsync(Context(spec), status, CancellationToken.None);
+            }
+            catch (Exception e) when (e is IOException or InvalidOperationException)
+            {
+                LogCleanupFailed(_logger, e, spec.JobId);
+            }
+        }
+        LogFinished(_logger, spec.JobId, spec.Kind, status, Job.Errors.FirstOrDefault());
+    }
+
+    private JobContext Context(JobSpec spec) => new(spec, Job.Items, GrainFactory, _adapters, _time, _logger);
+
+    private JobProgress Progress()
+    {
+        var spec = Job.Spec;
+        var now = _time.GetUtcNow();
+        var elapsed = Job.Started is { } started ? ((Job.Finished ?? now) - started).TotalSeconds : 0;
+        var rows = _router.Rows;
+        var rate = elapsed > 0 ? rows / elapsed : 0;
+        TimeSpan? eta = null;
+        if (!HasEnded && elapsed > 0)
+        {
+            var (done, total) = spec?.Rows > 0 ? (rows, spec.Rows) : spec?.Bytes > 0 ? (_router.Bytes, spec.Bytes) : (_router.Committed, (long)_router.Items);
+            if (done > 0 && done < total)
+            {
+                eta = TimeSpan.FromSeconds((total - done) * elapsed / done);
+            }
+        }
+        var errors = HasEnded || _router.Problems == 0
+            ? Job.Errors.ToArray()
+            : [$"{_router.Problems} {spec?.ItemNoun ?? "item"}(s) found bad rows so far (each is named when the job ends)"];
+        return new JobProgress
+        {
+            JobId = spec?.JobId ?? this.GetPrimaryKeyString(),
+            Kind = spec?.Kind ?? "",
+            Status = Job.Status,
+            ItemNoun = spec?.ItemNoun ?? "item",
+            Items = Math.Max(Job.Items, _router.Items),
+            ItemsCommitted = _router.Committed,
+            ItemsLeased = _router.Leased,
+            ItemsFailed = _router.Failed,
+            Rows = spec?.Rows ?? 0,
+            RowsCommitted = rows,
+            Bytes = spec?.Bytes ?? 0,
+            BytesCommitted = _router.Bytes,
+            RowsPerSecond = rate,
+            Eta = eta,
+            ResultUrl = Job.ResultUrl,
+            QuarantineTableUrl = Job.QuarantineTableUrl,
+            RowsQuarantined = Job.RowsQuarantined,
+            Errors = errors,
+            Submitted = spec?.Submitted ?? default,
+            Started = Job.Started,
+            Finished = Job.Finished,
+            Run = spec?.Run,
+            LeaseExpirations = _router.Expirations,
+            Retries = _router.Retries,
+            Description = spec?.Describe() ?? "",
+        };
+    }
+}

@@ -1,0 +1,197 @@
+using Tlc.Cluster;
+
+namespace Tlc.Grains.Jobs;
+
+/// <summary>
+/// A job grain's view of its segments, built from their reports: per segment its latest summary (by version), the
+/// segments with pending items and the segments by earliest lease deadline, and the totals over all. Routing a lease
+/// request picks segments in O(log n) each — pending work first, then expired leases — and reserves what it routes, so
+/// concurrent requests go to different segments. A segment never heard of counts as all pending (its plans are implied).
+/// </summary>
+internal sealed class SegmentRouter
+{
+    private SegmentSummary?[] _summaries = [];
+    private int[] _sizes = [];
+    private int[] _reserved = [];
+    private readonly SortedSet<int> _withWork = [];
+    private readonly SortedSet<(DateTimeOffset Deadline, int Segment)> _deadlines = [];
+
+    /// <summary>Segments.</summary>
+    public int Segments => _summaries.Length;
+
+    /// <summary>Items in all.</summary>
+    public int Items { get; private set; }
+
+    /// <summary>Items committed.</summary>
+    public int Committed { get; private set; }
+
+    /// <summary>Items leased or owned.</summary>
+    public int Leased { get; private set; }
+
+    /// <summary>Items failed.</summary>
+    public int Failed { get; private set; }
+
+    /// <summary>Committed items reporting a problem.</summary>
+    public int Problems { get; private set; }
+
+    /// <summary>Rows of committed items.</summary>
+    public long Rows { get; private set; }
+
+    /// <summary>Source bytes of committed items.</summary>
+    public long Bytes { get; private set; }
+
+    /// <summary>Lease expirations.</summary>
+    public int Expirations { get; private set; }
+
+    /// <summary>Attempts beyond the first.</summary>
+    public int Retries { get; private set; }
+
+    /// <summary>True when there are items and every one is committed.</summary>
+    public bool AllCommitted => Items > 0 && Committed == Items;
+
+    /// <summary>True when segment <paramref name="segment"/> reported that it holds its items.</summary>
+    public bool IsInitialised(int segment) => _summaries[segment]?.Initialised == true;
+
+    /// <summary>A view of <paramref name="segments"/> segments; <paramref name="sizeOf"/> gives each one's item count (before it reports).</summary>
+    public void Reset(int segments, Func<int, int> sizeOf)
+    {
+        ArgumentNullException.ThrowIfNull(sizeOf);
+        _summaries = new SegmentSummary?[segments];
+        _sizes = new int[segments];
+        _reserved = new int[segments];
+        _withWork.Clear();
+        _deadlines.Clear();
+        (Items, Committed, Leased, Failed, Problems, Rows, Bytes, Expirations, Retries) = (0, 0, 0, 0, 0, 0, 0, 0, 0);
+        for (var s = 0; s < segments; s++)
+        {
+            _sizes[s] = sizeOf(s);
+            Count(s, +1);
+        }
+    }
+
+    /// <summary>Grows the view to <paramref name="segments"/> segments (items added by writers); new ones hold <paramref name="sizeOf"/> items.</summary>
+    public void Grow(int segments, Func<int, int> sizeOf)
+    {
+        ArgumentNullException.ThrowIfNull(sizeOf);
+        if (segments <= _summaries.Length)
+        {
+            return;
+        }
+        var old = _summaries.Length;
+        Array.Resize(ref _summaries, segments);
+        Array.Resize(ref _sizes, segments);
+        Array.Resize(ref _reserved, segments);
+        for (var s = old; s < segments; s++)
+        {
+            _sizes[s] = sizeOf(s);
+            Count(s, +1);
+        }
+    }
+
+    /// <summary>Takes a segment's report unless a later one was taken already (a segment that does not exist yet says nothing).</summary>
+    public void Apply(SegmentSummary summary)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        var s = summary.Segment;
+        if (!summary.Initialised || s < 0 || s >= _summaries.Length || (_summaries[s] is { } known && known.Version >= summary.Version))
+        {
+            return;
+        }
+        Count(s, -1);
+        _summaries[s] = summary;
+        Count(s, +1);
+    }
+
+    /// <summary>
+    /// Routes a request for <paramref name="max"/> leases: segments with pending items first (lowest first), then segments
+    /// whose earliest lease ran out by <paramref name="now"/>. Each routed count is reserved until <see cref="Release"/>.
+    /// </summary>
+    public List<(int Segment, int Count)> Route(int max, DateTimeOffset now)
+    {
+        var routes = new List<(int, int)>();
+        var left = max;
+        foreach (var s in _withWork)
+        {
+            if (left <= 0)
+            {
+                break;
+            }
+            var take = Math.Min(left, Pending(s));
+            if (take > 0)
+            {
+                routes.Add((s, take));
+                left -= take;
+            }
+        }
+        foreach (var (deadline, s) in _deadlines)
+        {
+            if (left <= 0 || deadline > now)
+            {
+                break;
+            }
+            if (routes.Any(r => r.Item1 == s))
+            {
+                continue;
+            }
+            routes.Add((s, left));
+            left = 0;
+        }
+        foreach (var (s, count) in routes)
+        {
+            Count(s, -1);
+            _reserved[s] += count;
+            Count(s, +1);
+        }
+        return routes;
+    }
+
+    /// <summary>Ends a reservation made by <see cref="Route"/>.</summary>
+    public void Release(int segment, int count)
+    {
+        Count(segment, -1);
+        _reserved[segment] = Math.Max(0, _reserved[segment] - count);
+        Count(segment, +1);
+    }
+
+    /// <summary>The segments that reported failed items.</summary>
+    public IEnumerable<int> FailedSegments() => Enumerable.Range(0, _summaries.Length).Where(s => _summaries[s]?.Failed > 0);
+
+    private int Pending(int s) => Math.Max(0, (_summaries[s]?.Pending ?? _sizes[s]) - _reserved[s]);
+
+    private void Count(int s, int sign)
+    {
+        var summary = _summaries[s];
+        if (sign > 0)
+        {
+            if (Pending(s) > 0)
+            {
+                _withWork.Add(s);
+            }
+            if (summary is { Leased: > 0 } && summary.EarliestDeadline != DateTimeOffset.MaxValue)
+            {
+                _deadlines.Add((summary.EarliestDeadline, s));
+            }
+        }
+        else
+        {
+            _withWork.Remove(s);
+            if (summary is not null)
+            {
+                _deadlines.Remove((summary.EarliestDeadline, s));
+            }
+        }
+        Items += sign * (summary?.Items ?? _sizes[s]);
+        if (summary is null)
+        {
+            return;
+        }
+        Committed += sign * summary.Committed;
+        Leased += sign * summary.Leased;
+        Failed += sign * summary.Failed;
+        Problems += sign * summary.Problems;
+        Rows += sign * summary.RowsCommitted;
+        Bytes += sign * summary.BytesCommitted;
+        Expirations += sign * summary.Expirations;
+        Retries += sign * summary.Retries;
+    }
+}

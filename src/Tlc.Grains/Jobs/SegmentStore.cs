@@ -1,0 +1,111 @@
+using Orleans.Storage;
+
+namespace Tlc.Grains.Jobs;
+
+/// <summary>
+/// A segment's durable state as a journal over any Orleans grain storage: a plan record written once, a snapshot, and
+/// numbered deltas in a ring of <see cref="Slots"/> records. A write is one small delta (the items that changed), never the
+/// whole segment; a snapshot is written when the deltas since the last one hold as many items as it does, or when the ring
+/// is full, so writes stay within about twice their minimum and activation reads at most one snapshot and
+/// <see cref="Slots"/> deltas.
+/// Every record is written with its ETag (a new record only if absent), so of two activations writing the same segment the
+/// second fails with <see cref="InconsistentStateException"/> and is deactivated: the first writer wins.
+/// </summary>
+internal sealed class SegmentStore(IGrainStorage storage, GrainId grain, int slots = SegmentStore.DefaultSlots)
+{
+    /// <summary>The default ring size: 32 deltas.</summary>
+    public const int DefaultSlots = 32;
+
+    private const string PlanName = "segment-plan";
+    private const string SnapshotName = "segment";
+
+    private readonly GrainState<SegmentPlanRecord> _plan = new(new SegmentPlanRecord());
+    private readonly GrainState<SegmentSnapshot> _snapshot = new(new SegmentSnapshot());
+    private readonly GrainState<SegmentDelta>[] _slots = [.. Enumerable.Range(0, slots).Select(_ => new GrainState<SegmentDelta>(new SegmentDelta()))];
+    private long _itemsSinceSnapshot;
+
+    /// <summary>The ring size.</summary>
+    public int Slots => slots;
+
+    /// <summary>The number of the last delta written (or read back).</summary>
+    public long LastDelta { get; private set; }
+
+    /// <summary>Deltas written since the last snapshot.</summary>
+    public long DeltasSinceSnapshot => LastDelta - _snapshot.State!.Through;
+
+    /// <summary>The plan record, or null when the segment was never created.</summary>
+    public SegmentPlanRecord? Plan => _plan.RecordExists ? _plan.State : null;
+
+    /// <summary>Reads the plan, the snapshot and the deltas after it, in order.</summary>
+    public async Task<(SegmentSnapshot Snapshot, List<SegmentDelta> Deltas)> ReadAsync()
+    {
+        await storage.ReadStateAsync(PlanName, grain, _plan).ConfigureAwait(false);
+        await storage.ReadStateAsync(SnapshotName, grain, _snapshot).ConfigureAwait(false);
+        await Task.WhenAll(_slots.Select(s => storage.ReadStateAsync(SlotName(Array.IndexOf(_slots, s)), grain, s))).ConfigureAwait(false);
+        var deltas = new List<SegmentDelta>();
+        var next = _snapshot.State!.Through + 1;
+        while (true)
+        {
+            var slot = _slots[next % slots];
+            if (!slot.RecordExists || slot.State!.Number != next)
+            {
+                break;
+            }
+            deltas.Add(slot.State!);
+            next++;
+        }
+        LastDelta = next - 1;
+        _itemsSinceSnapshot = deltas.Sum(d => (long)d.Items.Length);
+        return (_snapshot.State!, deltas);
+    }
+
+    /// <summary>Writes the plan record (once, when the segment is created).</summary>
+    public async Task WritePlanAsync(SegmentPlanRecord plan)
+    {
+        _plan.State = plan;
+        await storage.WriteStateAsync(PlanName, grain, _plan).ConfigureAwait(false);
+    }
+
+    /// <summary>True when the next write should be a snapshot of <paramref name="items"/> items (the deltas hold as many, or the ring is full).</summary>
+    public bool SnapshotDue(int items) => DeltasSinceSnapshot >= slots - 1 || _itemsSinceSnapshot >= Math.Max(8, items);
+
+    /// <summary>Appends the next delta (its number is set here).</summary>
+    public async Task WriteDeltaAsync(SegmentDelta delta)
+    {
+        delta.Number = LastDelta + 1;
+        var slot = _slots[delta.Number % slots];
+        var previous = slot.State;
+        slot.State = delta;
+        try
+        {
+            await storage.WriteStateAsync(SlotName((int)(delta.Number % slots)), grain, slot).ConfigureAwait(false);
+        }
+        catch
+        {
+            slot.State = previous;
+            throw;
+        }
+        LastDelta = delta.Number;
+        _itemsSinceSnapshot += delta.Items.Length;
+    }
+
+    /// <summary>Writes a snapshot including every delta written so far.</summary>
+    public async Task WriteSnapshotAsync(SegmentItem[] items, bool cancelled)
+    {
+        var snapshot = new SegmentSnapshot { Through = LastDelta, Items = items, Cancelled = cancelled };
+        var previous = _snapshot.State;
+        _snapshot.State = snapshot;
+        try
+        {
+            await storage.WriteStateAsync(SnapshotName, grain, _snapshot).ConfigureAwait(false);
+        }
+        catch
+        {
+            _snapshot.State = previous;
+            throw;
+        }
+        _itemsSinceSnapshot = 0;
+    }
+
+    private static string SlotName(int slot) => $"segment-d{slot}";
+}

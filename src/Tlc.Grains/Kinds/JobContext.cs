@@ -1,0 +1,60 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
+using Tlc.Cluster;
+using Tlc.Tables.Urls;
+
+namespace Tlc.Grains.Kinds;
+
+/// <summary>What a kind sees of a job while publishing or cleaning up: its spec, its items read segment by segment in order, and the services grains use.</summary>
+public sealed class JobContext
+{
+    private readonly int _items;
+
+    internal JobContext(JobSpec spec, int items, IGrainFactory grains, UrlAdapterRegistry adapters, TimeProvider time, ILogger logger)
+    {
+        Spec = spec;
+        _items = items;
+        Grains = grains;
+        Adapters = adapters;
+        Time = time;
+        Logger = logger;
+    }
+
+    /// <summary>The job's spec.</summary>
+    public JobSpec Spec { get; }
+
+    /// <summary>The grain factory (e.g. to register a metrics table with its run).</summary>
+    public IGrainFactory Grains { get; }
+
+    /// <summary>The URL adapters.</summary>
+    public UrlAdapterRegistry Adapters { get; }
+
+    /// <summary>The clock.</summary>
+    public TimeProvider Time { get; }
+
+    /// <summary>The job grain's logger.</summary>
+    public ILogger Logger { get; }
+
+    /// <summary>
+    /// Every item's state and commit, in item order, read one segment at a time (memory stays at one segment whatever the
+    /// job's size).
+    /// </summary>
+    public async IAsyncEnumerable<ItemInfo> ItemsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var segments = Spec.SegmentsFor(_items);
+        // One segment ahead: its read overlaps the caller's work on the current one.
+        Task<ItemInfo[]>? next = segments > 0 ? Read(0) : null;
+        for (var s = 0; s < segments; s++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var current = await next!.ConfigureAwait(false);
+            next = s + 1 < segments ? Read(s + 1) : null;
+            foreach (var item in current)
+            {
+                yield return item;
+            }
+        }
+    }
+
+    private Task<ItemInfo[]> Read(int segment) => Grains.GetGrain<IJobSegmentGrain>(JobKeys.Segment(Spec.JobId, segment)).GetItemsAsync();
+}
