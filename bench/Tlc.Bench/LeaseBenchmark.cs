@@ -71,7 +71,7 @@ internal static class LeaseBenchmark
                 var worker = new WorkerRef($"bench-{c}", "1");
                 while (true)
                 {
-                    var grants = await job.LeaseAsync(worker, LeaseBatch);
+                    var grants = (await job.LeaseAsync(worker, LeaseBatch)).Grants;
                     if (grants.Length == 0)
                     {
                         return;

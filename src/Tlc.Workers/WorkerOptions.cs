@@ -12,6 +12,13 @@ public sealed class WorkerOptions
     /// <summary>How long to wait before asking again when there is no work. Default: 1 s.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// The longest wait between polls of an idle worker: each empty answer doubles the wait from <see cref="PollInterval"/>
+    /// up to this, so thousands of idle workers do not swamp a job's tail; a new job wakes them at once (the queue is long
+    /// polled). Keep it well under a lease, so an expired lease is taken soon. Default: 8 s.
+    /// </summary>
+    public TimeSpan MaxPollInterval { get; init; } = TimeSpan.FromSeconds(8);
+
     /// <summary>How often to report liveness to the worker registry. Default: 5 s.</summary>
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(5);
 

@@ -76,8 +76,8 @@ internal static class ClusterCliSupport
     /// <summary>Chunk indices a worker's log reports as committed (accepted) for import job <paramref name="jobId"/>.</summary>
     public static List<int> AcceptedChunks(string log, string jobId) =>
         [.. log.Split('\n')
-            .Where(l => l.Contains($"import {jobId} chunk ", StringComparison.Ordinal) && l.Contains(": Accepted,", StringComparison.Ordinal))
-            .Select(l => int.Parse(l[(l.IndexOf($"import {jobId} chunk ", StringComparison.Ordinal) + $"import {jobId} chunk ".Length)..].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture))];
+            .Where(l => l.Contains($"job {jobId} chunk ", StringComparison.Ordinal) && l.Contains(": Accepted,", StringComparison.Ordinal))
+            .Select(l => int.Parse(l[(l.IndexOf($"job {jobId} chunk ", StringComparison.Ordinal) + $"job {jobId} chunk ".Length)..].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture))];
 
     /// <summary>A free TCP port on the loopback interface.</summary>
     public static int FreePort()

@@ -137,7 +137,7 @@ public sealed class ClusterProcessTests : IDisposable
 
         await using var import = CliProcess.Start(["import", "csv", csv, "--root", _root.Path, "--dataset", "d", "--table", "job", "--cluster", "--workers", "0",
             "--chunk-mb", "0.1", "--lease-seconds", "3", "--job-id", "killjob", "--json"]);
-        await w1.WaitForLineAsync("import killjob chunk ");
+        await w1.WaitForLineAsync("job killjob chunk ");
         await w1.KillAsync();
         var committedByW1 = ClusterCliSupport.AcceptedChunks(w1.Stdout, "killjob");
 

@@ -99,8 +99,10 @@ public sealed class ClusterVerbTests : IDisposable
 
         using var jobs = Json(await Tlc("jobs", "--json"));
         var only = Assert.Single(jobs.RootElement.EnumerateArray());
-        Assert.Equal(["id", "status", "run", "shards", "shards_committed", "shards_leased", "shards_failed", "rows", "rows_committed", "rows_per_second",
-            "eta_seconds", "lease_expirations", "retries", "submitted", "finished", "metrics_table_url", "errors"], only.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["id", "kind", "status", "description", "run", "shards", "shards_committed", "shards_leased", "shards_failed", "rows", "rows_committed", "bytes",
+            "bytes_committed", "rows_per_second", "eta_seconds", "lease_expirations", "retries", "submitted", "started", "finished", "result_url", "errors", "metrics_table_url"],
+            only.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("metrics", only.GetProperty("kind").GetString());
         Assert.Equal(pendingId, only.GetProperty("id").GetString());
         Assert.Equal("fm/pending", only.GetProperty("run").GetString());
         Assert.Equal(100, only.GetProperty("rows").GetInt64());
@@ -123,7 +125,7 @@ public sealed class ClusterVerbTests : IDisposable
         FailsWithOneLine(await Tlc("job", "cancel", pendingId), 1, "already cancelled");
         FailsWithOneLine(await Tlc("job", "retry", pendingId), 1, "only a failed job can be retried");
 
-        // A job whose model no worker can build fails, naming it; retry puts its failed shards back.
+        // A job whose model no worker can build fails at its first shard (a spec error: no retries), naming it; retry puts its failed shards back.
         var failing = await CliProcess.RunAsync([.. ClusterCliSupport.CollectArguments(_root.Path, table, "fm/failing", model: "factory:no-such-model"), "--max-attempts", "1", "--workers", "1"]);
         FailsWithOneLine(failing, 1, "no-such-model");
         using var both = Json(await Tlc("jobs", "--json"));
@@ -131,6 +133,7 @@ public sealed class ClusterVerbTests : IDisposable
         var failed = both.RootElement[0];
         Assert.Equal("failed", failed.GetProperty("status").GetString());
         Assert.Contains(failed.GetProperty("errors").EnumerateArray(), e => e.GetString()!.Contains("no-such-model", StringComparison.Ordinal));
+        Assert.Equal(0, failed.GetProperty("retries").GetInt32());
         using var run = Json(await Tlc("run", "info", "fm/failing", "--json"));
         Assert.Equal("cancelled", run.RootElement.GetProperty("status").GetString());
         Assert.Empty(run.RootElement.GetProperty("metrics").EnumerateArray());
@@ -140,11 +143,15 @@ public sealed class ClusterVerbTests : IDisposable
         Assert.Empty(retried.RootElement.GetProperty("errors").EnumerateArray());
         Assert.Equal(0, retried.RootElement.GetProperty("shards_failed").GetInt32());
 
-        FailsWithOneLine(await Tlc("job", "show", "feedface"), 1, "No metrics job 'feedface'");
+        FailsWithOneLine(await Tlc("job", "show", "feedface"), 1, "No job 'feedface'");
         var text = await Tlc("jobs");
         Assert.Equal(0, text.ExitCode);
         Assert.Contains(pendingId, text.Stdout, StringComparison.Ordinal);
         Assert.Contains("cancelled", text.Stdout, StringComparison.Ordinal);
+        Assert.Contains("metrics", text.Stdout, StringComparison.Ordinal);
+        using var imports = Json(await Tlc("jobs", "--kind", "import", "--json"));
+        Assert.Equal(0, imports.RootElement.GetArrayLength());
+        FailsWithOneLine(await Tlc("jobs", "--kind", "nope"), 2, "--kind must be metrics, import or stream");
     }
 
     [Fact(Timeout = 120_000)]

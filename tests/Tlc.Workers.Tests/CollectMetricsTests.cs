@@ -79,18 +79,28 @@ public sealed class CollectMetricsTests(ClusterFixture fixture) : IClassFixture<
     }
 
     [Fact(Timeout = 120_000)]
-    public async Task UnknownModelOrCollector_ClearErrorBeforeOrDuringTheJob()
+    public async Task BadSpecs_CheckedBeforeSubmission_OrFailTheShardAtOnceWithoutRetries()
     {
         var context = fixture.Context();
         using var table = await TestSplitAsync();
         await using var run = await Runs.InitAsync(context, "fm", "bad-specs");
+        var jobsBefore = (await JobHandle.ListAsync(context)).Count;
         var unknownCollector = await Assert.ThrowsAnyAsync<ArgumentException>(() => run.CollectMetricsAsync(table, Model, [new CollectorSpec("confusion")]));
         Assert.Contains("'confusion'", unknownCollector.Message, StringComparison.Ordinal);
+        var missingFile = await Assert.ThrowsAsync<MetricsSpecException>(() => run.CollectMetricsAsync(table,
+            new ModelSpec(ModelKinds.Onnx, "resnet", "/no/such/model.onnx"), Collectors));
+        Assert.Contains("/no/such/model.onnx does not exist; nothing was submitted", missingFile.Message, StringComparison.Ordinal);
+        Assert.Equal(jobsBefore, (await JobHandle.ListAsync(context)).Count);
 
+        // A model factory only workers could know of: the client cannot check it, the first shard's error is permanent.
         await using var workers = InProcessWorkers.Start(context, 1, new WorkerOptions { PollInterval = TimeSpan.FromMilliseconds(100) });
         var failed = await Assert.ThrowsAsync<JobFailedException>(() => run.CollectMetricsAsync(table,
-            new ModelSpec(ModelKinds.Factory, "no-such-model"), Collectors, new CollectOptions { MaxAttempts = 1, ShardRows = 4096, BatchSize = 256 }));
+            new ModelSpec(ModelKinds.Factory, "no-such-model"), Collectors, new CollectOptions { MaxAttempts = 3, ShardRows = 4096, BatchSize = 256 }));
         Assert.Contains("no-such-model", failed.Message, StringComparison.Ordinal);
+        Assert.Equal(JobStatus.Failed, failed.Progress.Status);
+        Assert.Equal(0, failed.Progress.Retries);
+        Assert.Single(failed.Progress.Errors, e => e.Contains("attempt 1 by", StringComparison.Ordinal));
+        Assert.DoesNotContain(failed.Progress.Errors, e => e.Contains("attempt 2", StringComparison.Ordinal));
         Assert.Empty((await run.GetInfoAsync()).MetricsTables);
     }
 }

@@ -170,7 +170,7 @@ public sealed class JobProtocolTests(ClusterFixture fixture) : IClassFixture<Clu
         var input = await InputAsync("missing", 100);
         await using var run = await Runs.InitAsync(context, "p", "missing");
         var (spec, job) = await SubmitAsync(context, run, input, shardRows: 100);
-        var grant = Assert.Single(await job.LeaseAsync(new WorkerRef("rogue", "1"), 1));
+        var grant = Assert.Single((await job.LeaseAsync(new WorkerRef("rogue", "1"), 1)).Grants);
         var segment = context.Client.GetGrain<IJobSegmentGrain>(JobKeys.Segment(spec.JobId, 0));
         PartCommit Commit(string op, string chunk, long rows, params IdRun[] runs) => new()
         {
@@ -195,7 +195,7 @@ public sealed class JobProtocolTests(ClusterFixture fixture) : IClassFixture<Clu
         var input = await InputAsync("retry-op", 10);
         await using var run = await Runs.InitAsync(context, "p", "retry-op");
         var (spec, job) = await SubmitAsync(context, run, input, shardRows: 10);
-        var grant = Assert.Single(await job.LeaseAsync(new WorkerRef("w", "1"), 1));
+        var grant = Assert.Single((await job.LeaseAsync(new WorkerRef("w", "1"), 1)).Grants);
         var executor = new ArithmeticExecutor(context.Adapters);
         var chunk = new Url(spec.MetricsTableUrl).Join("chunks/shard-00000-a1.arrow");
         var output = await executor.ExecuteAsync(new ShardTask(spec, (PartPlan)spec.ImpliedPlan(0)!, grant, chunk), CancellationToken.None);
@@ -254,7 +254,7 @@ public sealed class JobProtocolTests(ClusterFixture fixture) : IClassFixture<Clu
         var cancelled = await job.CancelAsync();
 
         Assert.Equal(JobStatus.Cancelled, cancelled.Status);
-        Assert.Empty(await job.LeaseAsync(new WorkerRef("w", "1"), 5));
+        Assert.Empty((await job.LeaseAsync(new WorkerRef("w", "1"), 5)).Grants);
         Assert.DoesNotContain(spec.JobId, (await context.Client.GetGrain<IJobQueueGrain>(JobKeys.Queue).GetActiveAsync()).Select(j => j.Id));
         Assert.Contains(new JobRef(spec.JobId, JobKinds.Metrics), await context.Client.GetGrain<IJobQueueGrain>(JobKeys.Queue).GetAllAsync());
     }

@@ -45,7 +45,7 @@ public static class LeaseProtocol
         state.Status = WorkStatus.Leased;
         state.Attempt++;
         state.Holder = worker;
-        state.Token = Guid.NewGuid().ToString("N");
+        state.Token = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
         state.Deadline = now + duration;
         return new LeaseGrant(item, state.Attempt, state.Token, state.Deadline);
     }

@@ -25,6 +25,7 @@ internal sealed partial class JobGrain : Grain, IJobGrain
     private readonly TimeProvider _time;
     private readonly ILogger<JobGrain> _logger;
     private readonly SegmentRouter _router = new();
+    private readonly Dictionary<int, Task<SegmentSummary>> _creating = [];
     private readonly GroupCommit _writes;
     private bool _publishing;
     private TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -140,19 +141,38 @@ internal sealed partial class JobGrain : Grain, IJobGrain
 
     public Task<JobSpec?> GetSpecAsync() => Task.FromResult(Job.Spec);
 
-    public async Task<LeaseGrant[]> LeaseAsync(WorkerRef worker, int max)
+    public async Task<LeaseBatch> LeaseAsync(WorkerRef worker, int max)
     {
         ArgumentNullException.ThrowIfNull(worker);
-        if (Job.Spec is not { Leased: true } spec || Job.Status is not (JobStatus.Pending or JobStatus.Running) || max <= 0)
+        if (Job.Spec is not { Leased: true } spec || Job.Status is not (JobStatus.Pending or JobStatus.Running))
         {
-            return [];
+            return new LeaseBatch([], TimeSpan.Zero, Open: false);
         }
         var now = _time.GetUtcNow();
-        var routes = _router.Route(max, now);
-        if (routes.Count == 0)
+        var grants = new List<LeaseGrant>();
+        // A second round when the first fell short: a segment's report may have been out of date, and its answer corrected it.
+        for (var round = 0; round < 2 && grants.Count < max; round++)
         {
-            return [];
+            var routes = _router.Route(max - grants.Count, now);
+            if (routes.Count == 0)
+            {
+                break;
+            }
+            grants.AddRange(await LeaseFromAsync(spec, worker, routes));
         }
+        if (grants.Count > 0 && Job.Started is null)
+        {
+            Job.Started = now;
+            Job.Status = JobStatus.Running;
+            _writes.Changed();
+            await _writes.DurableAsync();
+        }
+        await EvaluateAsync();
+        return grants.Count > 0 ? new LeaseBatch([.. grants], TimeSpan.Zero, Open: true) : Nothing(_time.GetUtcNow());
+    }
+
+    private async Task<LeaseGrant[]> LeaseFromAsync(JobSpec spec, WorkerRef worker, List<(int Segment, int Count)> routes)
+    {
         var answers = await Task.WhenAll(routes.Select(async route =>
         {
             try
@@ -160,7 +180,19 @@ internal sealed partial class JobGrain : Grain, IJobGrain
                 var segment = Segment(spec, route.Segment);
                 if (!_router.IsInitialised(route.Segment))
                 {
-                    _router.Apply(await segment.InitAsync(spec, route.Segment, route.Segment * spec.ItemsPerSegment, SizeOf(spec, route.Segment), null));
+                    // Created on first use (its plans are implied); requests arriving meanwhile wait for the same creation.
+                    if (!_creating.TryGetValue(route.Segment, out var creating))
+                    {
+                        _creating[route.Segment] = creating = segment.InitAsync(spec, route.Segment, route.Segment * spec.ItemsPerSegment, SizeOf(spec, route.Segment), null);
+                    }
+                    try
+                    {
+                        _router.Apply(await creating);
+                    }
+                    finally
+                    {
+                        _creating.Remove(route.Segment);
+                    }
                 }
                 var leases = await segment.LeaseAsync(worker, route.Count);
                 _router.Apply(leases.Summary);
@@ -176,16 +208,15 @@ internal sealed partial class JobGrain : Grain, IJobGrain
                 _router.Release(route.Segment, route.Count);
             }
         }));
-        var grants = answers.SelectMany(a => a).ToArray();
-        if (grants.Length > 0 && Job.Started is null)
-        {
-            Job.Started = now;
-            Job.Status = JobStatus.Running;
-            _writes.Changed();
-            await _writes.DurableAsync();
-        }
-        await EvaluateAsync();
-        return grants;
+        return [.. answers.SelectMany(a => a)];
+    }
+
+    /// <summary>No lease now: when one held runs out (asking earlier cannot help, unless an item fails or is given back).</summary>
+    private LeaseBatch Nothing(DateTimeOffset now)
+    {
+        var earliest = _router.EarliestDeadline;
+        var after = earliest == DateTimeOffset.MaxValue || earliest <= now ? TimeSpan.Zero : earliest - now;
+        return new LeaseBatch([], after, Open: Job.Status is JobStatus.Pending or JobStatus.Running);
     }
 
     public async Task SegmentChangedAsync(SegmentSummary summary)
@@ -402,6 +433,8 @@ internal sealed partial class JobGrain : Grain, IJobGrain
         Job.Status = JobStatus.Publishing;
         _writes.Changed();
         await _writes.DurableAsync();
+        // No item is left to work on: workers stop asking while the result is published.
+        await Queue.RemoveAsync(spec.JobId);
         var kind = _kinds.Get(spec.Kind);
         try
         {

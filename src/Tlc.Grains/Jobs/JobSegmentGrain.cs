@@ -35,6 +35,7 @@ internal sealed partial class JobSegmentGrain : Grain, IJobSegmentGrain
     private long _summaries;
     private bool _pushWanted;
     private Task? _pushing;
+    private Task? _creating;
 
     public JobSegmentGrain(JobKindRegistry kinds, [FromKeyedServices(TlcGrainNames.JobClock)] TimeProvider time, ILogger<JobSegmentGrain> logger)
     {
@@ -87,24 +88,37 @@ internal sealed partial class JobSegmentGrain : Grain, IJobSegmentGrain
     public async Task<SegmentSummary> InitAsync(JobSpec spec, int segment, int firstItem, int items, WorkItemPlan[]? plans)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        if (_spec is not null)
+        if (_spec is null)
         {
-            if (_spec.JobId != spec.JobId || _segment != segment || _firstItem != firstItem || (_spec.Leased && _table.Count != items))
-            {
-                throw new InvalidOperationException($"Segment {this.GetPrimaryKeyString()} exists as segment {_segment} of job {_spec.JobId} (items {_firstItem}+{_table.Count}).");
-            }
-            return Summary();
+            // Calls interleave: the first creates the segment, any other arriving meanwhile waits for it.
+            _creating ??= CreateAsync(spec, segment, firstItem, items, plans);
+            await _creating;
         }
-        if (plans is not null && (plans.Length != items || plans.Select((p, i) => p.Index != firstItem + i).Any(b => b)))
+        if (_spec!.JobId != spec.JobId || _segment != segment || _firstItem != firstItem || (_spec.Leased && _table.Count != items))
         {
-            throw new ArgumentException($"Segment {segment} of job {spec.JobId}: plans must be items {firstItem}..{firstItem + items - 1} in order.", nameof(plans));
+            throw new InvalidOperationException($"Segment {this.GetPrimaryKeyString()} exists as segment {_segment} of job {_spec.JobId} (items {_firstItem}+{_table.Count}).");
         }
-        await _store.WritePlanAsync(new SegmentPlanRecord { Spec = spec, Segment = segment, FirstItem = firstItem, Plans = plans });
-        Adopt(spec, segment, firstItem, plans);
-        _table.Add(items);
-        _commit.Changed();
-        await _commit.DurableAsync();
         return Summary();
+    }
+
+    private async Task CreateAsync(JobSpec spec, int segment, int firstItem, int items, WorkItemPlan[]? plans)
+    {
+        try
+        {
+            if (plans is not null && (plans.Length != items || plans.Select((p, i) => p.Index != firstItem + i).Any(b => b)))
+            {
+                throw new ArgumentException($"Segment {segment} of job {spec.JobId}: plans must be items {firstItem}..{firstItem + items - 1} in order.", nameof(plans));
+            }
+            await _store.WritePlanAsync(new SegmentPlanRecord { Spec = spec, Segment = segment, FirstItem = firstItem, Plans = plans });
+            Adopt(spec, segment, firstItem, plans);
+            _table.Add(items);
+            _commit.Changed();
+            await _commit.DurableAsync();
+        }
+        finally
+        {
+            _creating = null;
+        }
     }
 
     public async Task<SegmentLeases> LeaseAsync(WorkerRef worker, int max)
@@ -226,6 +240,7 @@ internal sealed partial class JobSegmentGrain : Grain, IJobSegmentGrain
             LogAttemptFailed(_logger, spec.JobId, spec.ItemNoun, item, _table[position].Lease.Attempt, permanent, text);
             _commit.Changed();
             await _commit.DurableAsync();
+            await TellJobAsync();
         }
     }
 
@@ -239,6 +254,7 @@ internal sealed partial class JobSegmentGrain : Grain, IJobSegmentGrain
         {
             _commit.Changed();
             await _commit.DurableAsync();
+            await TellJobAsync();
         }
     }
 
@@ -364,10 +380,14 @@ internal sealed partial class JobSegmentGrain : Grain, IJobSegmentGrain
         return position >= 0 && position < _table.Count ? position : null;
     }
 
-    /// <summary>After a restart every lease held gets one more lease period: renewals are not written, and the holder may be alive.</summary>
+    /// <summary>
+    /// After a restart every lease held has at least half a lease period left: renewals are written lazily, and a live holder
+    /// renews every third of a lease (once the silo answers again), so it keeps its lease while a dead one's still runs out
+    /// within a lease of its last renewal.
+    /// </summary>
     private void GraceLeases()
     {
-        var until = _time.GetUtcNow() + _spec!.LeaseDuration;
+        var until = _time.GetUtcNow() + _spec!.LeaseDuration / 2;
         for (var position = 0; position < _table.Count; position++)
         {
             if (_table[position].Lease is { Status: WorkStatus.Leased } lease && lease.Deadline < until)
@@ -435,16 +455,39 @@ internal sealed partial class JobSegmentGrain : Grain, IJobSegmentGrain
         DeactivateOnIdle();
     }
 
+    /// <summary>
+    /// Tells the job at once, before answering, when an item is pending again (a failure, a lease given back) or failed for
+    /// good: the next lease request anywhere sees it. (Other changes are reported after their write, without waiting.)
+    /// </summary>
+    private async Task TellJobAsync()
+    {
+        try
+        {
+            await Job.SegmentChangedAsync(Summary());
+        }
+        catch (Exception e) when (e is TimeoutException or OrleansException)
+        {
+            PushSummary();
+            LogReportFailed(_logger, e, this.GetPrimaryKeyString(), 1);
+        }
+    }
+
     /// <summary>Tells the job the segment's counts (one report in flight at a time, the latest counts each time; retried with back-off).</summary>
     private void PushSummary()
     {
         _pushWanted = true;
-        _pushing ??= PushLoopAsync();
+        if (_pushing is null)
+        {
+            _pushing = PushLoopAsync();
+            if (_pushing.IsCompleted)
+            {
+                _pushing = null;
+            }
+        }
     }
 
     private async Task PushLoopAsync()
     {
-        await Task.Yield();
         try
         {
             var failures = 0;
@@ -468,6 +511,11 @@ internal sealed partial class JobSegmentGrain : Grain, IJobSegmentGrain
         finally
         {
             _pushing = null;
+            if (_spec is { Leased: true } && _table.Pending == 0 && _table.Leased == 0 && !_commit.Dirty)
+            {
+                // Nothing more will happen here but reads, and the job has heard: memory stays bounded by the segments being worked on.
+                DeactivateOnIdle();
+            }
         }
     }
 }

@@ -104,7 +104,8 @@ internal sealed class SegmentRouter
 
     /// <summary>
     /// Routes a request for <paramref name="max"/> leases: segments with pending items first (lowest first), then segments
-    /// whose earliest lease ran out by <paramref name="now"/>. Each routed count is reserved until <see cref="Release"/>.
+    /// whose earliest lease ran out by <paramref name="now"/> (earliest first, each for at most its leased items). Each
+    /// routed count is reserved until <see cref="Release"/>.
     /// </summary>
     public List<(int Segment, int Count)> Route(int max, DateTimeOffset now)
     {
@@ -133,8 +134,10 @@ internal sealed class SegmentRouter
             {
                 continue;
             }
-            routes.Add((s, left));
-            left = 0;
+            // At most as many as it holds leased (some may still be alive: the segment grants what ran out).
+            var take = Math.Min(left, Math.Max(1, (_summaries[s]?.Leased ?? 0) - _reserved[s]));
+            routes.Add((s, take));
+            left -= take;
         }
         foreach (var (s, count) in routes)
         {
@@ -152,6 +155,9 @@ internal sealed class SegmentRouter
         _reserved[segment] = Math.Max(0, _reserved[segment] - count);
         Count(segment, +1);
     }
+
+    /// <summary>The earliest lease deadline of any segment (<see cref="DateTimeOffset.MaxValue"/> when nothing is leased).</summary>
+    public DateTimeOffset EarliestDeadline => _deadlines.Count > 0 ? _deadlines.Min.Deadline : DateTimeOffset.MaxValue;
 
     /// <summary>The segments that reported failed items.</summary>
     public IEnumerable<int> FailedSegments() => Enumerable.Range(0, _summaries.Length).Where(s => _summaries[s]?.Failed > 0);

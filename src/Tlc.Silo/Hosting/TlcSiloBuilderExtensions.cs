@@ -6,6 +6,8 @@ using Orleans.Configuration;
 using Orleans.Runtime.Hosting;
 using Tlc.Grains;
 using Tlc.Grains.Hosting;
+using Tlc.Silo.Storage;
+using Orleans.Storage;
 using Tlc.Tables.Configuration;
 using Tlc.Tables.Urls;
 
@@ -58,7 +60,8 @@ public static class TlcSiloBuilderExtensions
 
     /// <summary>
     /// What Tlc's grains need whatever the clustering and storage: the URL adapters configured by
-    /// <paramref name="settings"/>, the clock and the job kernel (its kinds and clock). (The grain storage <see cref="TlcGrainNames.Storage"/> is added by the
+    /// <paramref name="settings"/>, the clock, the job kernel (its kinds and clock) and the grain state serializer
+    /// (<see cref="TlcGrainStorageSerializer"/>). (The grain storage <see cref="TlcGrainNames.Storage"/> is added by the
     /// caller.) Grains use Orleans' standard grain directory unless <c>cluster.grain_directory</c> is <c>distributed</c>:
     /// correctness never rests on a grain having one activation (state writes are ETag-fenced, publication is
     /// create-if-absent), and the experimental distributed directory can stop serving lookups after concurrent membership
@@ -76,6 +79,9 @@ public static class TlcSiloBuilderExtensions
         }
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddJobKernel();
+        // Compact binary grain state for Tlc's storage (job segments write many small deltas), still reading older JSON state.
+        builder.Services.TryAddKeyedSingleton<IGrainStorageSerializer>(TlcGrainNames.Storage, (services, _) =>
+            new TlcGrainStorageSerializer(services.GetRequiredService<Orleans.Serialization.Serializer>(), services.GetRequiredService<IGrainStorageSerializer>()));
         builder.Services.TryAddSingleton(_ =>
         {
             var adapters = new UrlAdapterRegistry();

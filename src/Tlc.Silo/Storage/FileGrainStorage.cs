@@ -27,6 +27,9 @@ public sealed class FileGrainStorage : IGrainStorage, IDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private FileStream _log;
     private long _liveBytes;
+    private long _writes;
+    private long _bytesWritten;
+    private readonly Dictionary<string, long> _largest = new(StringComparer.Ordinal);
 
     private readonly record struct Entry(long Version, long Offset, int KeyLength, int PayloadLength);
 
@@ -42,6 +45,26 @@ public sealed class FileGrainStorage : IGrainStorage, IDisposable
 
     /// <summary>The provider name.</summary>
     public string Name { get; }
+
+    /// <summary>
+    /// What was written since the storage opened: records, bytes, and the largest record of each state name (e.g.
+    /// <c>segment</c>, <c>job</c>) — the figures the benchmarks report as the largest grain state.
+    /// </summary>
+    public FileGrainStorageStatistics Statistics
+    {
+        get
+        {
+            _gate.Wait();
+            try
+            {
+                return new FileGrainStorageStatistics(_writes, _bytesWritten, new Dictionary<string, long>(_largest, StringComparer.Ordinal));
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+    }
 
     /// <summary>The log file.</summary>
     public string LogPath => Path.Combine(_options.RootDirectory, $"{Safe(Name)}.state.log");
@@ -90,6 +113,9 @@ public sealed class FileGrainStorage : IGrainStorage, IDisposable
             CheckETag(stateName, grainId, grainState.ETag, stored);
             var version = (_index.TryGetValue(key, out var any) ? any.Version : 0) + 1;
             Append(key, version, payload.Span, cleared: false);
+            _writes++;
+            _bytesWritten += payload.Length;
+            _largest[stateName] = Math.Max(_largest.GetValueOrDefault(stateName), payload.Length);
             grainState.ETag = version.ToString(CultureInfo.InvariantCulture);
             grainState.RecordExists = true;
             CompactIfWorthIt();
@@ -249,3 +275,9 @@ public sealed class FileGrainStorage : IGrainStorage, IDisposable
 
     private static string Safe(string text) => string.Concat(text.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_'));
 }
+
+/// <summary>What a <see cref="FileGrainStorage"/> wrote.</summary>
+/// <param name="Writes">Records written.</param>
+/// <param name="BytesWritten">Their serialised bytes.</param>
+/// <param name="LargestByState">The largest record of each state name, in bytes.</param>
+public sealed record FileGrainStorageStatistics(long Writes, long BytesWritten, IReadOnlyDictionary<string, long> LargestByState);

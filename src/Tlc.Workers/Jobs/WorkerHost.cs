@@ -24,6 +24,8 @@ public sealed partial class WorkerHost
     private readonly WorkerOptions _options;
     private readonly ILogger _logger;
     private readonly Dictionary<string, JobSpec> _specs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _notBefore = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _emptyAnswers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Counters> _counters = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _demand = new(0);
     private volatile bool _draining;
@@ -140,7 +142,7 @@ public sealed partial class WorkerHost
                 // Nothing new: wait until an item of ours ends (a slot frees up), the active jobs change (a long poll: a new
                 // job starts at once) or a poll interval passes (expired leases of running jobs become available).
                 var demand = _demand.WaitAsync(cancellationToken);
-                Task<JobRef[]?>? change = wanting ? WaitForChangeAsync(queue, active, cancellationToken) : null;
+                Task<JobRef[]?>? change = wanting ? WaitForChangeAsync(queue, active, NextPoll(), cancellationToken) : null;
                 try
                 {
                     await (await Task.WhenAny(demand, change ?? Task.Delay(Timeout.Infinite, cancellationToken)).ConfigureAwait(false)).ConfigureAwait(false);
@@ -187,6 +189,8 @@ public sealed partial class WorkerHost
         {
             var kind = _specs[ended].Kind;
             _specs.Remove(ended);
+            _notBefore.Remove(ended);
+            _emptyAnswers.Remove(ended);
             foreach (var lane in lanes.Where(l => l.Executor.Kind == kind))
             {
                 lane.Executor.Forget(ended);
@@ -194,15 +198,23 @@ public sealed partial class WorkerHost
         }
     }
 
+    /// <summary>How long an idle worker waits before asking its jobs again: until the first of them can grant a lease, within [PollInterval, MaxPollInterval].</summary>
+    private TimeSpan NextPoll()
+    {
+        var now = _context.Time.GetUtcNow();
+        var soonest = _notBefore.Count > 0 ? _notBefore.Values.Min() - now : _options.PollInterval;
+        return TimeSpan.FromTicks(Math.Clamp(soonest.Ticks, _options.PollInterval.Ticks, _options.MaxPollInterval.Ticks));
+    }
+
     /// <summary>The active jobs once they differ from <paramref name="known"/> or a poll interval passed; null when the cluster did not answer.</summary>
-    private async Task<JobRef[]?> WaitForChangeAsync(IJobQueueGrain queue, JobRef[]? known, CancellationToken cancellationToken)
+    private async Task<JobRef[]?> WaitForChangeAsync(IJobQueueGrain queue, JobRef[]? known, TimeSpan wait, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
-        var active = await Call(() => queue.WaitForChangeAsync([.. (known ?? []).Select(j => j.Id)], _options.PollInterval), cancellationToken).ConfigureAwait(false);
-        if (active is null && watch.Elapsed < _options.PollInterval)
+        var active = await Call(() => queue.WaitForChangeAsync([.. (known ?? []).Select(j => j.Id)], wait), cancellationToken).ConfigureAwait(false);
+        if (active is null && watch.Elapsed < wait)
         {
             // The cluster did not answer: wait out the interval rather than asking again at once.
-            await Task.Delay(_options.PollInterval - watch.Elapsed, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(wait - watch.Elapsed, cancellationToken).ConfigureAwait(false);
         }
         return active;
     }
@@ -220,7 +232,27 @@ public sealed partial class WorkerHost
             }
             _specs[jobId] = spec;
         }
-        var grants = await Call(() => job.LeaseAsync(Identity, max), cancellationToken).ConfigureAwait(false) ?? [];
+        if (_notBefore.TryGetValue(jobId, out var notBefore) && _context.Time.GetUtcNow() < notBefore)
+        {
+            return 0;
+        }
+        var batch = await Call(() => job.LeaseAsync(Identity, max), cancellationToken).ConfigureAwait(false);
+        var grants = batch?.Grants ?? [];
+        if (batch is { Grants.Length: 0 })
+        {
+            // Nothing now: ask again no sooner than a held lease can run out, backing off with each empty answer (thousands of
+            // idle workers must not swamp a job's tail), never later than MaxPollInterval (an item that failed or was given
+            // back is pending again at once).
+            var empty = _emptyAnswers[jobId] = _emptyAnswers.GetValueOrDefault(jobId) + 1;
+            var backoff = TimeSpan.FromTicks(_options.PollInterval.Ticks << Math.Min(empty - 1, 16));
+            var wait = batch.Open ? (batch.RetryAfter > backoff ? batch.RetryAfter : backoff) : _options.MaxPollInterval;
+            _notBefore[jobId] = _context.Time.GetUtcNow() + TimeSpan.FromTicks(Math.Clamp(wait.Ticks, _options.PollInterval.Ticks, _options.MaxPollInterval.Ticks));
+        }
+        else
+        {
+            _notBefore.Remove(jobId);
+            _emptyAnswers.Remove(jobId);
+        }
         foreach (var grant in grants)
         {
             var plan = grant.Plan ?? spec.ImpliedPlan(grant.Item);

@@ -30,10 +30,11 @@ public interface IJobGrain : IGrainWithStringKey
     /// <summary>
     /// Leases up to <paramref name="max"/> items to <paramref name="worker"/>: pending ones first, then ones whose lease ran
     /// out. Interleaved: concurrent requests are routed to different segments where they can be, and each segment grants an
-    /// item to one of them only. Each grant carries its item's plan.
+    /// item to one of them only. Each grant carries its item's plan. With no grant, the answer says when asking again can
+    /// help (the earliest lease deadline) and whether the job still hands out leases, so idle workers need not poll.
     /// </summary>
     [AlwaysInterleave]
-    Task<LeaseGrant[]> LeaseAsync(WorkerRef worker, int max);
+    Task<LeaseBatch> LeaseAsync(WorkerRef worker, int max);
 
     /// <summary>Told by a segment that its counts changed (after the change is durable).</summary>
     [AlwaysInterleave]

@@ -139,3 +139,10 @@ public sealed record SegmentSummary
 /// <param name="Summary">The segment's counts afterwards.</param>
 [GenerateSerializer, Immutable]
 public sealed record SegmentLeases([property: Id(0)] LeaseGrant[] Grants, [property: Id(1)] SegmentSummary Summary);
+
+/// <summary>The answer to a job's lease request.</summary>
+/// <param name="Grants">The leases granted.</param>
+/// <param name="RetryAfter">With no grant: how long until a lease held now runs out (zero when unknown or now).</param>
+/// <param name="Open">False once the job hands out no more leases (ended, publishing, still planning): ask the queue instead.</param>
+[GenerateSerializer, Immutable]
+public sealed record LeaseBatch([property: Id(0)] LeaseGrant[] Grants, [property: Id(1)] TimeSpan RetryAfter, [property: Id(2)] bool Open);
