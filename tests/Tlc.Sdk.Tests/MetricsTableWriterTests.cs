@@ -8,7 +8,7 @@ using Tlc.Tables.Storage;
 using Tlc.Testing;
 using TorchSharp;
 
-namespace Tlc.Workers.Tests;
+namespace Tlc.Sdk.Tests;
 
 /// <summary>One embedded silo (grain state on local disk in a fresh root) shared by the writer tests.</summary>
 public sealed class EmbeddedClusterFixture : IAsyncLifetime

@@ -3,7 +3,7 @@ using Tlc.Tables;
 using Tlc.Tables.Revisions;
 using Tlc.Testing.Cluster;
 
-namespace Tlc.Workers.Tests;
+namespace Tlc.Sdk.Tests;
 
 public sealed class ClusterTableCatalogTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
 {
