@@ -173,6 +173,29 @@ public sealed class DenseEditTests : IDisposable
     }
 
     [Fact]
+    public async Task SetEach_NullableColumnWithNullRows_DenseChunkKeepsTheNulls()
+    {
+        using var table = await WriteAsync(1_000);
+        var points = Points(1_000, seed: 11);
+        var rows = AllRows(1_000);
+
+        using var revision = await table.Edit()
+            .AddColumn("xy", new EmbeddingSchema(2) { Nullable = true })
+            .SetEach("xy", rows, rows.Select(r => r % 7 == 3 ? null : (object?)points[r]).ToArray())
+            .CommitAsync();
+
+        Assert.NotNull(revision.Object.Edits!["xy"].Chunk);
+        Assert.Equal(143, ReadChunkValues(ChunkPath(revision, "xy")).Count(v => v is null));
+        using var reopened = await Table.OpenAsync(revision.Url);
+        foreach (var row in new long[] { 0, 3, 10, 17, 999 })
+        {
+            Assert.Equal(row % 7 == 3 ? null : points[row], (float[]?)reopened.GetValue("xy", row));
+        }
+        using var runs = await AsJsonRunsAsync(revision, "base.r0001-runs");
+        Assert.Equal(runs.ContentHash(), reopened.ContentHash());
+    }
+
+    [Fact]
     public async Task Commit_DenseAndSparseEditsWithDeletedRows_EachStoredItsWayAndRowsMapAlongLineage()
     {
         using var table = await WriteAsync();
