@@ -4,6 +4,7 @@ using Apache.Arrow.Types;
 using Tlc.DataTypes;
 using Tlc.Schemas;
 using Tlc.Tables.Arrow;
+using Tlc.Tables.Export;
 using Tlc.Tables.Revisions;
 using Tlc.Tables.Storage;
 using Tlc.Tables.Urls;
@@ -261,7 +262,7 @@ public sealed class DenseEditTests : IDisposable
     }
 
     [Fact]
-    public async Task ContentHash_DenseChunk_EqualsTheSameRevisionStoredAsJsonRuns()
+    public async Task ContentHashAndExport_DenseChunk_EqualTheSameRevisionStoredAsJsonRuns()
     {
         using var table = await WriteAsync();
         using var revision = await AddPoints(table, "xy", Points(Rows, seed: 5)).SetValues("label", [1, 2], 0).DeleteRows([3]).CommitAsync();
@@ -277,6 +278,13 @@ public sealed class DenseEditTests : IDisposable
         {
             Assert.Equal((float[])runs.GetValue("xy", row)!, (float[])revision.GetValue("xy", row)!);
         }
+        var dense = _root.File("export/dense.jsonl");
+        var asRuns = _root.File("export/runs.jsonl");
+        var options = new JsonExportOptions { Columns = ["id", "label", "xy"] };
+        await revision.ExportJsonAsync(dense, options);
+        await runs.ExportJsonAsync(asRuns, options);
+        Assert.Equal(Rows - 1, File.ReadLines(dense).Count());
+        Assert.Equal(await File.ReadAllTextAsync(asRuns), await File.ReadAllTextAsync(dense));
     }
 
     [Fact]

@@ -48,12 +48,13 @@ public sealed record GarbageReport(int ObjectFiles, int ChunkFiles, IReadOnlyLis
 /// <remarks>
 /// A bulk data file is referenced when any table holds its URL as a value — in a chunk of any object file (any table
 /// folder, current or archived version, any revision: a squashed copy or an edit may name the bulk data of another
-/// table), in the edits of a revision (inline or in their sidecar) or in a default of its schema overrides. Values are
-/// resolved as a table reads them (absolute as they are, relative to the table folder, aliases expanded). Only the
-/// string columns of each distinct chunk are searched, and chunks are read only while some bulk file is still a
-/// candidate for removal: older than the minimum age, outside the bulk folder (<c>bulk_data/&lt;table&gt;/</c>) of every
-/// table an active job writes, and in a dataset whose object files, chunks and sidecars could all be read (one that
-/// cannot be read, or an alias this configuration does not know, keeps all bulk data of its dataset).
+/// table), in the edits of a revision (inline, in their sidecar or in a dense edit chunk) or in a default of its schema
+/// overrides. Values are resolved as a table reads them (absolute as they are, relative to the table folder, aliases
+/// expanded). Only the string columns of each distinct chunk are searched, and chunks are read only while some bulk
+/// file is still a candidate for removal: older than the minimum age, outside the bulk folder
+/// (<c>bulk_data/&lt;table&gt;/</c>) of every table an active job writes, and in a dataset whose object files, chunks,
+/// sidecars and dense edit chunks could all be read (one that cannot be read, or an alias this configuration does not
+/// know, keeps all bulk data of its dataset).
 /// </remarks>
 public static class GarbageCollector
 {
