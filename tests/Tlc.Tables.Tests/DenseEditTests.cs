@@ -197,6 +197,22 @@ public sealed class DenseEditTests : IDisposable
     }
 
     [Fact]
+    public void RunsAndValuesWithin_BoundAroundTheExactLength_InlineOnlyUpToIt()
+    {
+        var schema = new EmbeddingSchema(2);
+        var edits = ColumnEdits.Build("xy", schema, Points(50, seed: 12).Select((p, i) => ((long)i, (long)i, (object?)p)), 50);
+        var exact = System.Text.Encoding.UTF8.GetByteCount(edits.ToRunsAndValues().ToJsonString());
+
+        Assert.Equal(edits.ToRunsAndValues().ToJsonString(), edits.RunsAndValuesWithin(exact)!.ToJsonString());
+        Assert.Null(edits.RunsAndValuesWithin(exact - 1));
+        Assert.Null(edits.RunsAndValuesWithin(10));
+        var repeated = ColumnEdits.Build("xy", schema, Enumerable.Range(0, 50).Select(i => ((long)i, (long)i, (object?)new[] { 1f, 2f })), 50);
+        var repeatedExact = System.Text.Encoding.UTF8.GetByteCount(repeated.ToRunsAndValues().ToJsonString());
+        Assert.NotNull(repeated.RunsAndValuesWithin(repeatedExact));
+        Assert.Null(repeated.RunsAndValuesWithin(repeatedExact - 1));
+    }
+
+    [Fact]
     public async Task Commit_DenseAndSparseEditsWithDeletedRows_EachStoredItsWayAndRowsMapAlongLineage()
     {
         using var table = await WriteAsync();

@@ -177,6 +177,33 @@ internal sealed class ColumnEdits : IColumnEdits
         return result;
     }
 
+    /// <summary>
+    /// The <c>runs_and_values</c> (<see cref="ToRunsAndValues"/>) when, written compactly, they take at most
+    /// <paramref name="maxBytes"/> bytes of UTF-8; null when they take more. Values are serialised one at a time and the
+    /// count stops as soon as what it has seen exceeds the bound, so a large edit is never written out to be measured.
+    /// </summary>
+    public JsonArray? RunsAndValuesWithin(int maxBytes)
+    {
+        // A lower bound of the compact length: each distinct value once, each run's first row and a separator.
+        long bound = 1;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < _starts.Length; i++)
+        {
+            bound += 2;
+            var key = ToJson(ArrowValues.GetValue(_values, i))?.ToJsonString() ?? "null";
+            if (seen.Add(key))
+            {
+                bound += System.Text.Encoding.UTF8.GetByteCount(key) + 3;
+            }
+            if (bound > maxBytes)
+            {
+                return null;
+            }
+        }
+        var runs = ToRunsAndValues();
+        return System.Text.Encoding.UTF8.GetByteCount(runs.ToJsonString()) <= maxBytes ? runs : null;
+    }
+
     /// <summary>Writes 3LC's <c>runs_and_values</c>: runs with equal values share one entry.</summary>
     public JsonArray ToRunsAndValues()
     {

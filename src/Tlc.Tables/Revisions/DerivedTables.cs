@@ -193,10 +193,7 @@ internal static partial class DerivedTables
         var index = table.Edits.Count;
         if (column != DeleteColumn && edits.CoversEveryRow(parentRows))
         {
-            // Each run takes at least two bytes of JSON (its first row and a separator): more runs than half the bound
-            // exceed it without being written out.
-            if (edits.RunCount <= InlineDenseBytes / 2 && edits.ToRunsAndValues() is var small
-                && System.Text.Encoding.UTF8.GetByteCount(small.ToJsonString()) <= InlineDenseBytes)
+            if (edits.RunsAndValuesWithin(InlineDenseBytes) is { } small)
             {
                 table.Edits[column] = new ColumnEditsInfo { RunsAndValues = small };
                 return;
