@@ -7,7 +7,9 @@ namespace Tlc.Tables;
 
 /// <summary>
 /// Collects edits of one table revision (its base) and commits them as a new revision that names the base and stores
-/// only the sparse edits: values set on row runs, deleted rows, added or deleted columns, value-map and weight edits.
+/// only the edits: values set on row runs, deleted rows, added or deleted columns, value-map and weight edits. A column
+/// set on every row (per-row values such as reduced embeddings) is stored as a dense Arrow chunk beside the object file,
+/// other edits as runs (see <c>docs/storage-format.md</c>).
 /// Row numbers are rows of the base. A commit is refused with <see cref="StaleRevisionException"/> when the base is no
 /// longer the head of its lineage.
 /// </summary>
@@ -28,6 +30,9 @@ public sealed class TableEditor
         _catalog = catalog;
         _schema = baseRevision.Schema.Clone();
     }
+
+    /// <summary>The rows of each record batch of a dense edit chunk (tests make it small to get several batches).</summary>
+    internal int DenseBatchRows { get; set; } = DerivedTables.DenseBatchRows;
 
     /// <summary>The revision the edits apply to.</summary>
     public Table Base => _base;
@@ -217,14 +222,16 @@ public sealed class TableEditor
                 {
                     throw new ArgumentException($"Edit of {_base.Url}, row {e.Row}, column '{e.Column}': {e.Problem}", e);
                 }
-                await DerivedTables.StoreEditsAsync(revision, url, column, _schema[column], edits, _base.Adapters, written, cancellationToken).ConfigureAwait(false);
+                await DerivedTables.StoreEditsAsync(revision, url, column, _schema[column], edits, _base.RowCount, DenseBatchRows, _base.Adapters, written,
+                    cancellationToken).ConfigureAwait(false);
             }
             long deleted = 0;
             if (_deletes.Count > 0)
             {
                 var deletes = ColumnEdits.Build(DerivedTables.DeleteColumn, new BoolSchema(), _deletes.Select(d => (d.Start, d.End, (object?)true)), _base.RowCount);
                 deleted = deletes.Runs.Sum(r => r.End - r.Start + 1);
-                await DerivedTables.StoreEditsAsync(revision, url, DerivedTables.DeleteColumn, new BoolSchema(), deletes, _base.Adapters, written, cancellationToken).ConfigureAwait(false);
+                await DerivedTables.StoreEditsAsync(revision, url, DerivedTables.DeleteColumn, new BoolSchema(), deletes, _base.RowCount, DenseBatchRows,
+                    _base.Adapters, written, cancellationToken).ConfigureAwait(false);
             }
             revision.RowCount = _base.RowCount - deleted;
             var published = await _catalog.PublishRevisionAsync(_base.Url, revision, cancellationToken).ConfigureAwait(false);

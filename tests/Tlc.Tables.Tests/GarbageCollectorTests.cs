@@ -263,4 +263,72 @@ public sealed class GarbageCollectorTests : IDisposable
         using var reopened = await Table.OpenAsync(table.Url);
         AssertDecodesEveryImage(reopened);
     }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Collect_DenseEditChunk_KeptWhileItsRevisionNamesIt_RemovedWhenNeverPublishedOrTheRevisionIsGone()
+    {
+        using var table = await WriteAsync("dense");
+        var rows = Enumerable.Range(0, 100).Select(i => (long)i).ToArray();
+        using var revision = await table.Edit()
+            .AddColumn("embedding", new EmbeddingSchema(8))
+            .SetEach("embedding", rows, rows.Select(r => (object?)Enumerable.Range(0, 8).Select(k => (r * 0.37f) + k).ToArray()).ToArray())
+            .CommitAsync();
+        var chunk = Path.Combine(revision.Url.LocalPath, revision.Object.Edits!["embedding"].Chunk!.Url);
+        var hash = revision.ContentHash();
+        // What a commit whose process died before publishing its object file leaves: a dense chunk in the next revision's
+        // folder, and an edit sidecar of runs beside a published revision.
+        var neverPublished = Path.Combine(revision.Url.Parent.LocalPath, "dense.r0002", "column-0123456789abcdef-000.arrow");
+        Directory.CreateDirectory(Path.GetDirectoryName(neverPublished)!);
+        File.Copy(chunk, neverPublished);
+        var strayRuns = Path.Combine(revision.Url.LocalPath, "edits-0123456789abcdef-001.arrow");
+        File.Copy(chunk, strayRuns);
+
+        var young = await CollectAsync(TimeSpan.FromHours(1));
+        Assert.Empty(young.Removed);
+        var orphans = new[] { neverPublished, strayRuns }.Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(orphans, young.Kept.Select(u => u.LocalPath).Order(StringComparer.Ordinal));
+
+        var report = await CollectAsync(TimeSpan.Zero);
+
+        Assert.Equal(orphans, report.Removed.Select(u => u.LocalPath).Order(StringComparer.Ordinal));
+        Assert.True(File.Exists(chunk));
+        Assert.False(File.Exists(neverPublished) || File.Exists(strayRuns));
+        using (var reopened = await Table.OpenAsync(revision.Url))
+        {
+            Assert.Equal(hash, reopened.ContentHash());
+        }
+
+        // The revision is removed (its object file gone): nothing names its chunk any more.
+        revision.Dispose();
+        File.Delete(Path.Combine(revision.Url.LocalPath, "object.tlc.json"));
+        var gone = await CollectAsync(TimeSpan.Zero);
+
+        Assert.Equal([chunk], gone.Removed.Select(u => u.LocalPath));
+        Assert.False(File.Exists(chunk));
+        using var root = await Table.OpenAsync(table.Url);
+        Assert.Equal(100, root.RowCount);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Collect_BulkDataNamedOnlyByADenseEditChunk_Kept()
+    {
+        const int rows = 40;
+        using var original = await WriteImagesAsync("original", rows);
+        var originalFiles = Directory.GetFiles(WriteFolder(original), "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+        // Every row of another table pointed at the original's image of the same row: one URL per row, a dense chunk of strings.
+        using var other = await WriteImagesAsync("other", rows);
+        var all = Enumerable.Range(0, rows).Select(i => (long)i).ToArray();
+        using var revision = await other.Edit().SetEach("image", all, all.Select(r => original.Rows[r]["image"]).ToArray()).CommitAsync();
+        Assert.NotNull(revision.Object.Edits!["image"].Chunk);
+        Directory.Delete(original.Url.LocalPath, recursive: true);
+
+        var report = await CollectAsync(TimeSpan.Zero);
+
+        Assert.Equal(2 * rows, report.BulkFiles);
+        Assert.Empty(report.RemovedBulk);
+        Assert.Empty(report.Removed);
+        Assert.All(originalFiles, f => Assert.True(File.Exists(f)));
+        using var head = await Table.OpenAsync(revision.Url);
+        AssertDecodesEveryImage(head);
+    }
 }

@@ -20,6 +20,7 @@ internal static class GcCommand
         };
         var dryRun = new Option<bool>("--dry-run") { Description = "Only list what would be removed." };
         var command = new Command("gc", "Remove chunk files no table references: staged chunks of failed, cancelled or abandoned import and metrics jobs, " +
+            "sidecars and dense edit chunks of revisions that were never published, " +
             "and bulk data (images saved under <dataset>/bulk_data/) no table references, left by writes that never published. " +
             "Published tables are never touched; folders of running jobs (and their tables' bulk data) are skipped.\nExample: tlc gc --min-age-hours 1 --dry-run")
         {

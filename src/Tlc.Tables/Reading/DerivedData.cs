@@ -14,11 +14,11 @@ internal sealed class DerivedData : TableData
     private readonly TableData _parent;
     private readonly TableSchema _schema;
     private readonly RowRuns? _map;
-    private readonly ColumnEdits?[] _edits;
+    private readonly IColumnEdits?[] _edits;
     private readonly int[] _parentColumns;
     private readonly long _rows;
 
-    public DerivedData(TableData parent, TableSchema schema, RowRuns? map, IReadOnlyDictionary<string, ColumnEdits> edits, ISet<string> replaced)
+    public DerivedData(TableData parent, TableSchema schema, RowRuns? map, IReadOnlyDictionary<string, IColumnEdits> edits, ISet<string> replaced)
     {
         _parent = parent;
         _schema = schema;
@@ -57,16 +57,7 @@ internal sealed class DerivedData : TableData
         ? (parentRow >= 0 && parentRow < _rows ? parentRow : -1)
         : _map.PositionOf(parentRow);
 
-    public override object? GetValue(int column, long row)
-    {
-        var p = ParentRow(row);
-        if (_edits[column] is { } edits && edits.TryGet(p, out var value))
-        {
-            return value;
-        }
-        var parentColumn = _parentColumns[column];
-        return parentColumn >= 0 ? _parent.GetValue(parentColumn, p) : null;
-    }
+    public override object? GetValue(int column, long row) => ValueAt(column, ParentRow(row), _edits[column]);
 
     public override IEnumerable<RecordBatch> ScanBatches(Apache.Arrow.Schema arrowSchema, int batchRows, CancellationToken cancellationToken)
     {
@@ -80,20 +71,53 @@ internal sealed class DerivedData : TableData
             yield break;
         }
         var builders = _schema.Select(kv => ColumnBuilder.Create(kv.Value, kv.Key)).ToArray();
-        for (long start = 0; start < _rows; start += batchRows)
+        // Edits read for a scan: parent rows come in ascending order, so a dense chunk is streamed batch by batch.
+        var scans = _edits.Select(e => e?.ForScan()).ToArray();
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var end = Math.Min(_rows, start + batchRows);
-            for (var row = start; row < end; row++)
+            for (long start = 0; start < _rows; start += batchRows)
             {
-                for (var c = 0; c < builders.Length; c++)
+                cancellationToken.ThrowIfCancellationRequested();
+                var end = Math.Min(_rows, start + batchRows);
+                for (var row = start; row < end; row++)
                 {
-                    builders[c].Append(GetValue(c, row), row);
+                    var p = _map is null ? row : _map[row];
+                    for (var c = 0; c < builders.Length; c++)
+                    {
+                        builders[c].Append(ValueAt(c, p, scans[c]), row);
+                    }
+                }
+                yield return new RecordBatch(arrowSchema, builders.Select(b => b.Build()), (int)(end - start));
+            }
+        }
+        finally
+        {
+            for (var c = 0; c < scans.Length; c++)
+            {
+                if (!ReferenceEquals(scans[c], _edits[c]))
+                {
+                    (scans[c] as IDisposable)?.Dispose();
                 }
             }
-            yield return new RecordBatch(arrowSchema, builders.Select(b => b.Build()), (int)(end - start));
         }
     }
 
-    public override void Dispose() => _parent.Dispose();
+    private object? ValueAt(int column, long parentRow, IColumnEdits? edits)
+    {
+        if (edits is not null && edits.TryGet(parentRow, out var value))
+        {
+            return value;
+        }
+        var parentColumn = _parentColumns[column];
+        return parentColumn >= 0 ? _parent.GetValue(parentColumn, parentRow) : null;
+    }
+
+    public override void Dispose()
+    {
+        foreach (var edits in _edits)
+        {
+            (edits as IDisposable)?.Dispose();
+        }
+        _parent.Dispose();
+    }
 }

@@ -7,10 +7,10 @@ using Tlc.Tables.Arrow;
 namespace Tlc.Tables.Revisions;
 
 /// <summary>
-/// The sparse value edits of one column: inclusive row runs (in the parent's row space), each with a value. Values are
+/// The value edits of one column as runs: inclusive row runs (in the parent's row space), each with a value. Values are
 /// held as a typed Arrow array, validated against the column schema. Reads look a row up in O(log runs).
 /// </summary>
-internal sealed class ColumnEdits
+internal sealed class ColumnEdits : IColumnEdits
 {
     private readonly long[] _starts;
     private readonly long[] _ends;
@@ -28,6 +28,56 @@ internal sealed class ColumnEdits
     public IEnumerable<(long Start, long End, object? Value)> Runs =>
         Enumerable.Range(0, _starts.Length).Select(i => (_starts[i], _ends[i], ArrowValues.GetValue(_values, i)));
 
+    /// <inheritdoc />
+    public long LastRow => _ends.Length > 0 ? _ends[^1] : -1;
+
+    /// <inheritdoc />
+    public IColumnEdits ForScan() => this;
+
+    /// <summary>True when the runs cover every row 0..<paramref name="rowCount"/>-1, without a gap.</summary>
+    public bool CoversEveryRow(long rowCount)
+    {
+        if (rowCount <= 0 || _starts.Length == 0 || _starts[0] != 0 || _ends[^1] != rowCount - 1)
+        {
+            return false;
+        }
+        for (var i = 1; i < _starts.Length; i++)
+        {
+            if (_starts[i] != _ends[i - 1] + 1)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// The value of every edited row in row order, as arrays of at most <paramref name="batchRows"/> values typed as the
+    /// table stores <paramref name="schema"/> (for edits that cover every row, see <see cref="CoversEveryRow"/>).
+    /// </summary>
+    public IEnumerable<IArrowArray> ToDenseArrays(string column, ColumnSchema schema, int batchRows)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchRows, 1);
+        var builder = ColumnBuilder.Create(schema, column);
+        for (var i = 0; i < _starts.Length; i++)
+        {
+            var value = ArrowValues.GetValue(_values, i);
+            for (var row = _starts[i]; row <= _ends[i]; row++)
+            {
+                builder.Append(value, row);
+                if (builder.Length == batchRows)
+                {
+                    yield return builder.Build();
+                }
+            }
+        }
+        if (builder.Length > 0)
+        {
+            yield return builder.Build();
+        }
+    }
+
+    /// <inheritdoc />
     public bool TryGet(long row, out object? value)
     {
         var i = System.Array.BinarySearch(_starts, row);
@@ -125,6 +175,33 @@ internal sealed class ColumnEdits
             }
         }
         return result;
+    }
+
+    /// <summary>
+    /// The <c>runs_and_values</c> (<see cref="ToRunsAndValues"/>) when, written compactly, they take at most
+    /// <paramref name="maxBytes"/> bytes of UTF-8; null when they take more. Values are serialised one at a time and the
+    /// count stops as soon as what it has seen exceeds the bound, so a large edit is never written out to be measured.
+    /// </summary>
+    public JsonArray? RunsAndValuesWithin(int maxBytes)
+    {
+        // A lower bound of the compact length: each distinct value once, each run's first row and a separator.
+        long bound = 1;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < _starts.Length; i++)
+        {
+            bound += 2;
+            var key = ToJson(ArrowValues.GetValue(_values, i))?.ToJsonString() ?? "null";
+            if (seen.Add(key))
+            {
+                bound += System.Text.Encoding.UTF8.GetByteCount(key) + 3;
+            }
+            if (bound > maxBytes)
+            {
+                return null;
+            }
+        }
+        var runs = ToRunsAndValues();
+        return System.Text.Encoding.UTF8.GetByteCount(runs.ToJsonString()) <= maxBytes ? runs : null;
     }
 
     /// <summary>Writes 3LC's <c>runs_and_values</c>: runs with equal values share one entry.</summary>

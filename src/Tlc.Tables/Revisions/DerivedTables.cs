@@ -9,14 +9,33 @@ using Tlc.Tables.Urls;
 
 namespace Tlc.Tables.Revisions;
 
-/// <summary>Reads and writes the row maps and sparse edits of derived tables (revisions, filters, subsets, joins).</summary>
-internal static class DerivedTables
+/// <summary>Reads and writes the row maps and edits of derived tables (revisions, filters, subsets, joins).</summary>
+internal static partial class DerivedTables
 {
     /// <summary>The special edit column marking deleted rows (3LC's name).</summary>
     public const string DeleteColumn = "SHOULD_DELETE";
 
     /// <summary>Runs above this count go to an Arrow sidecar instead of the object file.</summary>
     public const int InlineRunLimit = 10_000;
+
+    /// <summary>
+    /// An edit that sets every row of the parent stays inline only while its <c>runs_and_values</c>, written compactly,
+    /// take at most this many bytes (a column added with one default value); above, it is a dense chunk.
+    /// </summary>
+    public const int InlineDenseBytes = 4_096;
+
+    /// <summary>The rows of each record batch of a dense edit chunk (the default <c>tables.batch_rows</c>).</summary>
+    public const int DenseBatchRows = 65_536;
+
+    /// <summary>
+    /// True for the name of a file a derived table's object file references beside it: a row map sidecar
+    /// (<c>rowmap-&lt;id&gt;.arrow</c>), an edit sidecar of runs (<c>edits-&lt;id&gt;-&lt;n&gt;.arrow</c>) or a dense edit chunk
+    /// (<c>column-&lt;id&gt;-&lt;n&gt;.arrow</c>), where id is the object's id.
+    /// </summary>
+    public static bool IsSidecarName(string name) => SidecarName().IsMatch(name);
+
+    [System.Text.RegularExpressions.GeneratedRegex("^(rowmap-[A-Za-z0-9]+|(edits|column)-[A-Za-z0-9]+-[0-9]{3,})\\.arrow$")]
+    private static partial System.Text.RegularExpressions.Regex SidecarName();
 
     public static async Task<TableData> BuildDataAsync(Url url, TableObject table, TableSchema schema, TableData parent,
         UrlAdapterRegistry adapters, CancellationToken cancellationToken)
@@ -31,24 +50,41 @@ internal static class DerivedTables
                 throw new FormatException($"{where}: the row map reaches row {s + c - 1} but the parent has {parent.RowCount} rows.");
             }
         }
-        var edits = new Dictionary<string, ColumnEdits>(StringComparer.Ordinal);
+        var edits = new Dictionary<string, IColumnEdits>(StringComparer.Ordinal);
         RowRuns? deleted = null;
         foreach (var (column, info) in table.Edits ?? [])
         {
             if (column == DeleteColumn)
             {
+                if (info.Chunk is not null)
+                {
+                    throw new FormatException($"{where}: deleted rows ({DeleteColumn}) are stored as runs, never as a dense chunk.");
+                }
                 var deletes = await ReadEditsAsync(url, info, column, new BoolSchema(), adapters, where, cancellationToken).ConfigureAwait(false);
                 deleted = new RowRuns(deletes.Runs.Where(r => r.Value is true).Select(r => (r.Start, r.End - r.Start + 1)));
                 continue;
             }
             var columnSchema = schema.Find(column) ?? throw new FormatException($"{where}: edits name the unknown column '{column}'.");
+            if (info.Chunk is { } chunk)
+            {
+                if (info.RunsAndValues is not null || info.Sidecar is not null)
+                {
+                    throw new FormatException($"{where}: edits of '{column}' name a dense chunk and runs; one of them only.");
+                }
+                if (chunk.Rows != parent.RowCount)
+                {
+                    throw new FormatException($"{where}: the dense edit chunk '{chunk.Url}' of '{column}' has {chunk.Rows} rows but the parent has {parent.RowCount}.");
+                }
+                edits[column] = DenseColumnEdits.Open(url, chunk, column, columnSchema, adapters, where);
+                continue;
+            }
             edits[column] = await ReadEditsAsync(url, info, column, columnSchema, adapters, where, cancellationToken).ConfigureAwait(false);
         }
         foreach (var (column, e) in edits)
         {
-            if (e.RunCount > 0 && e.Runs.Last().End >= parent.RowCount)
+            if (e.LastRow >= parent.RowCount)
             {
-                throw new FormatException($"{where}: edits of '{column}' reach row {e.Runs.Last().End} but the parent has {parent.RowCount} rows.");
+                throw new FormatException($"{where}: edits of '{column}' reach row {e.LastRow} but the parent has {parent.RowCount} rows.");
             }
         }
         if (deleted is not null)
@@ -144,17 +180,37 @@ internal static class DerivedTables
         table.RowMap = new RowMapInfo { Sidecar = name };
     }
 
-    /// <summary>Stores a column's edits in <paramref name="table"/>: inline when small, else as a sidecar file.</summary>
-    public static async Task StoreEditsAsync(TableObject table, Url url, string column, ColumnSchema schema, ColumnEdits edits,
-        UrlAdapterRegistry adapters, List<Url> written, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores a column's edits over the <paramref name="parentRows"/> rows of the parent in <paramref name="table"/>: an
+    /// edit that sets every row as a dense chunk (one value per row, <c>column-&lt;id&gt;-&lt;n&gt;.arrow</c>) unless its
+    /// runs are tiny (<see cref="InlineDenseBytes"/>); other edits inline while at most <see cref="InlineRunLimit"/> runs,
+    /// else as a sidecar of runs. Files go to <paramref name="written"/> before they are written.
+    /// </summary>
+    public static async Task StoreEditsAsync(TableObject table, Url url, string column, ColumnSchema schema, ColumnEdits edits, long parentRows,
+        int denseBatchRows, UrlAdapterRegistry adapters, List<Url> written, CancellationToken cancellationToken)
     {
         table.Edits ??= new Dictionary<string, ColumnEditsInfo>(StringComparer.Ordinal);
+        var index = table.Edits.Count;
+        if (column != DeleteColumn && edits.CoversEveryRow(parentRows))
+        {
+            if (edits.RunsAndValuesWithin(InlineDenseBytes) is { } small)
+            {
+                table.Edits[column] = new ColumnEditsInfo { RunsAndValues = small };
+                return;
+            }
+            var chunkName = $"column-{table.Id}-{index:D3}.arrow";
+            var chunk = await DenseColumnEdits.WriteAsync(url.Join(chunkName), chunkName, column, schema, edits, denseBatchRows, adapters, written, cancellationToken)
+                .ConfigureAwait(false);
+            table.Edits[column] = new ColumnEditsInfo { Chunk = chunk };
+            table.FormatVersion = Math.Max(table.FormatVersion, TableObject.DenseEditsFormatVersion);
+            return;
+        }
         if (edits.RunCount <= InlineRunLimit)
         {
             table.Edits[column] = new ColumnEditsInfo { RunsAndValues = edits.ToRunsAndValues() };
             return;
         }
-        var name = $"edits-{table.Id}-{table.Edits.Count:D3}.arrow";
+        var name = $"edits-{table.Id}-{index:D3}.arrow";
         await WriteSidecarAsync(url.Join(name), edits.ToRecordBatch(schema), adapters, written, cancellationToken).ConfigureAwait(false);
         table.Edits[column] = new ColumnEditsInfo { Sidecar = name };
     }

@@ -4,8 +4,11 @@ namespace Tlc.Tables.Storage;
 
 /// <summary>What a garbage collection found and removed.</summary>
 /// <param name="ObjectFiles">Object files read (current and archived versions).</param>
-/// <param name="ChunkFiles">Chunk files seen (import plans' side files included).</param>
-/// <param name="Removed">Chunk files no object references that were removed (or, in a dry run, would be).</param>
+/// <param name="ChunkFiles">
+/// Chunk files seen (import plans' side files included, and the files beside an object file that hold a derived table's
+/// rows or edits: row map and edit sidecars, dense edit chunks).
+/// </param>
+/// <param name="Removed">Chunk and sidecar files no object references that were removed (or, in a dry run, would be).</param>
 /// <param name="RemovedBytes">Their size.</param>
 /// <param name="Kept">Unreferenced chunk files kept: younger than the minimum age, or in a folder an active job writes to.</param>
 public sealed record GarbageReport(int ObjectFiles, int ChunkFiles, IReadOnlyList<Url> Removed, long RemovedBytes, IReadOnlyList<Url> Kept)
@@ -31,22 +34,27 @@ public sealed record GarbageReport(int ObjectFiles, int ChunkFiles, IReadOnlyLis
 
 /// <summary>
 /// Removes files that no table references: the staged chunks of failed, cancelled or abandoned import and metrics
-/// jobs, and attempts that lost their lease; the side files of import plans (<c>…/_plan/&lt;job id&gt;/</c>) of jobs
+/// jobs, and attempts that lost their lease; the sidecars and dense edit chunks of derived tables and revisions that were
+/// never published (a process that died between writing them and its object file) or whose object file is gone (a
+/// revision removed); the side files of import plans (<c>…/_plan/&lt;job id&gt;/</c>) of jobs
 /// that are no longer active; and bulk data (images writers saved as files, under
 /// <c>&lt;dataset&gt;/bulk_data/&lt;table&gt;/&lt;write id&gt;/</c>) of writes that never published, such as a writer or an import
 /// attempt whose process died. Every object file under the root (current and archived versions) is read first; a chunk
-/// file (<c>…/chunks/*.arrow</c>) is removed only when none references it, it is older than the minimum age, and it is
-/// not in a folder an active job is writing to. Published tables are never touched.
+/// file (<c>…/chunks/*.arrow</c>) or a file beside an object file named as a derived table names its row map and edit
+/// files (<c>rowmap-&lt;id&gt;.arrow</c>, <c>edits-&lt;id&gt;-&lt;n&gt;.arrow</c>, <c>column-&lt;id&gt;-&lt;n&gt;.arrow</c>) is removed
+/// only when none references it, it is older than the minimum age, and it is not in a folder an active job is writing
+/// to. Published tables are never touched.
 /// </summary>
 /// <remarks>
 /// A bulk data file is referenced when any table holds its URL as a value — in a chunk of any object file (any table
 /// folder, current or archived version, any revision: a squashed copy or an edit may name the bulk data of another
-/// table), in the edits of a revision (inline or in their sidecar) or in a default of its schema overrides. Values are
-/// resolved as a table reads them (absolute as they are, relative to the table folder, aliases expanded). Only the
-/// string columns of each distinct chunk are searched, and chunks are read only while some bulk file is still a
-/// candidate for removal: older than the minimum age, outside the bulk folder (<c>bulk_data/&lt;table&gt;/</c>) of every
-/// table an active job writes, and in a dataset whose object files, chunks and sidecars could all be read (one that
-/// cannot be read, or an alias this configuration does not know, keeps all bulk data of its dataset).
+/// table), in the edits of a revision (inline, in their sidecar or in a dense edit chunk) or in a default of its schema
+/// overrides. Values are resolved as a table reads them (absolute as they are, relative to the table folder, aliases
+/// expanded). Only the string columns of each distinct chunk are searched, and chunks are read only while some bulk
+/// file is still a candidate for removal: older than the minimum age, outside the bulk folder
+/// (<c>bulk_data/&lt;table&gt;/</c>) of every table an active job writes, and in a dataset whose object files, chunks,
+/// sidecars and dense edit chunks could all be read (one that cannot be read, or an alias this configuration does not
+/// know, keeps all bulk data of its dataset).
 /// </remarks>
 public static class GarbageCollector
 {
@@ -69,6 +77,7 @@ public static class GarbageCollector
         root = adapters.Expand(root);
         var objects = new List<UrlEntry>();
         var chunks = new List<UrlEntry>();
+        var sidecars = new List<UrlEntry>();
         var plans = new List<UrlEntry>();
         var maybeBulk = new List<UrlEntry>();
         var folders = new HashSet<string>(StringComparer.Ordinal);
@@ -87,6 +96,11 @@ public static class GarbageCollector
             else if (name.EndsWith(".arrow", StringComparison.Ordinal) && entry.Url.Parent.Name == "chunks")
             {
                 chunks.Add(entry);
+            }
+            else if (Revisions.DerivedTables.IsSidecarName(name))
+            {
+                // A row map or edit sidecar, or a dense edit chunk, beside the object file that references it.
+                sidecars.Add(entry);
             }
             else if (entry.Url.Parent.Parent.Name == Import.Jobs.ImportJobs.PlanFolderName)
             {
@@ -118,11 +132,11 @@ public static class GarbageCollector
                 continue;
             }
             tables.Add((folder, table));
-            foreach (var chunk in table.Chunks)
+            foreach (var file in StoredFiles(table))
             {
                 try
                 {
-                    referenced.Add(ObjectFiles.Resolve(folder, chunk.Url, "chunk", absoluteMayLeave: true).Value);
+                    referenced.Add(ObjectFiles.Resolve(folder, file, "chunk", absoluteMayLeave: true).Value);
                 }
                 catch (FormatException)
                 {
@@ -146,16 +160,17 @@ public static class GarbageCollector
         var removed = new List<Url>();
         var kept = new List<Url>();
         long removedBytes = 0;
-        foreach (var chunk in chunks.Concat(plans))
+        var sidecarSet = sidecars.Select(s => s.Url.Value).ToHashSet(StringComparer.Ordinal);
+        foreach (var chunk in chunks.Concat(sidecars).Concat(plans))
         {
             if (referenced.Contains(chunk.Url.Value))
             {
                 continue;
             }
-            // A plan's side files are kept only while their job is active or they are young; a chunk file also while an
-            // unreadable object file shares its table folder.
+            // A plan's side files are kept only while their job is active or they are young; a chunk or sidecar file also
+            // while an unreadable object file shares its table folder.
             var isPlan = chunk.Url.Parent.Parent.Name == Import.Jobs.ImportJobs.PlanFolderName;
-            var tableFolder = chunk.Url.Parent.Parent.Value + "/";
+            var tableFolder = (sidecarSet.Contains(chunk.Url.Value) ? chunk.Url.Parent : chunk.Url.Parent.Parent).Value + "/";
             if ((!isPlan && referenced.Contains(tableFolder)) || IsActive(chunk.Url) || IsYoung(chunk))
             {
                 kept.Add(chunk.Url);
@@ -182,7 +197,7 @@ public static class GarbageCollector
             removedBulkBytes += entry.Length;
         }
         var removedFolders = dryRun ? 0 : await RemoveEmptiedFoldersAsync(adapters, bulk.Candidates, folders, cancellationToken).ConfigureAwait(false);
-        return new GarbageReport(objects.Count, chunks.Count + plans.Count, removed, removedBytes, kept)
+        return new GarbageReport(objects.Count, chunks.Count + sidecars.Count + plans.Count, removed, removedBytes, kept)
         {
             BulkFiles = bulk.Seen,
             RemovedBulk = removedBulk,
@@ -268,13 +283,13 @@ public static class GarbageCollector
             }
         }
 
-        // The files holding rows (chunks, edit sidecars), each with the table folders whose objects reference it.
+        // The files holding rows or values (chunks, edit sidecars, dense edit chunks), each with the table folders whose
+        // objects reference it.
         var files = new Dictionary<string, List<Url>>(StringComparer.Ordinal);
         foreach (var (folder, table) in tables)
         {
             Reference(BulkReferences.ObjectStrings(table), [folder]);
-            var stored = table.Chunks.Select(c => c.Url).Concat(table.Edits?.Values.Select(e => e.Sidecar).OfType<string>() ?? []);
-            foreach (var file in stored)
+            foreach (var file in StoredFiles(table))
             {
                 Url url;
                 try
@@ -317,6 +332,30 @@ public static class GarbageCollector
                 continue;
             }
             Reference(values, readers);
+        }
+    }
+
+    /// <summary>The files an object file references in its folder or elsewhere: chunks, row map and edit sidecars, dense edit chunks.</summary>
+    private static IEnumerable<string> StoredFiles(TableObject table)
+    {
+        foreach (var chunk in table.Chunks)
+        {
+            yield return chunk.Url;
+        }
+        if (table.RowMap?.Sidecar is { } rowMap)
+        {
+            yield return rowMap;
+        }
+        foreach (var edits in table.Edits?.Values ?? Enumerable.Empty<ColumnEditsInfo>())
+        {
+            if (edits.Sidecar is { } sidecar)
+            {
+                yield return sidecar;
+            }
+            if (edits.Chunk is { } chunk)
+            {
+                yield return chunk.Url;
+            }
         }
     }
 

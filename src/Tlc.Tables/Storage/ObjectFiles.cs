@@ -146,6 +146,21 @@ public static class ObjectFiles
                 throw new FormatException($"{where}: chunk '{chunk.Url}' has {chunk.Rows} rows but its batches add up to {chunk.Batches.Sum(b => (long)b)}.");
             }
         }
+        foreach (var (column, edits) in table.Edits ?? [])
+        {
+            if (edits.Sidecar is { } sidecar)
+            {
+                Resolve(tableUrl, sidecar, $"edit sidecar of '{column}'");
+            }
+            if (edits.Chunk is { } chunk)
+            {
+                Resolve(tableUrl, chunk.Url, $"dense edit chunk of '{column}'");
+            }
+        }
+        if (table.RowMap?.Sidecar is { } rowMap)
+        {
+            Resolve(tableUrl, rowMap, "row map sidecar");
+        }
         if (LineageKinds.StoresRows(table.Lineage.Kind) && table.Chunks.Sum(c => c.Rows) != table.RowCount)
         {
             throw new FormatException($"{where}: row_count {table.RowCount} but the chunks hold {table.Chunks.Sum(c => c.Rows)} rows.");

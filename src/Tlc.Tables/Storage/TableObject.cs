@@ -9,15 +9,24 @@ namespace Tlc.Tables.Storage;
 /// </summary>
 public sealed class TableObject
 {
-    /// <summary>The current format version.</summary>
-    public const int CurrentFormatVersion = 1;
+    /// <summary>The newest format version this code reads and writes.</summary>
+    public const int CurrentFormatVersion = 2;
+
+    /// <summary>
+    /// The format version of an object that uses nothing added after version 1. A new object is written with the lowest
+    /// version that describes it, so readers of version 1 keep reading every object that does not need more.
+    /// </summary>
+    public const int BaseFormatVersion = 1;
+
+    /// <summary>The format version that added dense edit chunks (<see cref="ColumnEditsInfo.Chunk"/>).</summary>
+    public const int DenseEditsFormatVersion = 2;
 
     /// <summary>The object file's name inside a table folder.</summary>
     public const string FileName = "object.tlc.json";
 
-    /// <summary>The format version this object was written with.</summary>
+    /// <summary>The format version this object was written with (<see cref="BaseFormatVersion"/> unless it needs a newer one).</summary>
     [JsonPropertyName("format_version")]
-    public int FormatVersion { get; set; } = CurrentFormatVersion;
+    public int FormatVersion { get; set; } = BaseFormatVersion;
 
     /// <summary>Always "table".</summary>
     [JsonPropertyName("type")]
@@ -71,7 +80,10 @@ public sealed class TableObject
     [JsonPropertyName("row_map")]
     public RowMapInfo? RowMap { get; set; }
 
-    /// <summary>For revisions: sparse value edits per column in 3LC's <c>runs_and_values</c> form, over the parent's rows.</summary>
+    /// <summary>
+    /// For revisions: value edits per column over the parent's rows, in 3LC's <c>runs_and_values</c> form (inline or in
+    /// an Arrow sidecar of runs), or, for a column set on every row, a dense Arrow chunk of one value per parent row.
+    /// </summary>
     [JsonPropertyName("edits")]
     public Dictionary<string, ColumnEditsInfo>? Edits { get; set; }
 
@@ -196,7 +208,7 @@ public sealed class RowMapInfo
     public string? Sidecar { get; set; }
 }
 
-/// <summary>The sparse edits of one column.</summary>
+/// <summary>The edits of one column: exactly one of inline runs, a sidecar of runs or a dense chunk.</summary>
 public sealed class ColumnEditsInfo
 {
     /// <summary>3LC's <c>runs_and_values</c>: <c>[[rows...], value, [rows...], value, ...]</c>; a negative row closes a range.</summary>
@@ -206,4 +218,13 @@ public sealed class ColumnEditsInfo
     /// <summary>Instead of inline runs: an Arrow file (relative URL) with columns <c>start</c>, <c>end</c> (inclusive) and <c>value</c>.</summary>
     [JsonPropertyName("sidecar")]
     public string? Sidecar { get; set; }
+
+    /// <summary>
+    /// Instead of runs, for an edit that sets every row of the parent: an Arrow IPC file (its URL relative to the table
+    /// folder) with one column, named and typed as the table stores the edited column, holding one value per parent row
+    /// in row order; its rows and the rows of each record batch as for a table chunk. Needs format version
+    /// <see cref="TableObject.DenseEditsFormatVersion"/>.
+    /// </summary>
+    [JsonPropertyName("chunk")]
+    public ChunkInfo? Chunk { get; set; }
 }

@@ -59,6 +59,9 @@ public sealed class EmbeddingReducerTests : IDisposable
         Assert.Equal(n, revised.RowCount);
         Assert.True(revised.Schema["embeddings_synthetic_pca"] is EmbeddingSchema { Dimensions: 2, Nullable: false });
         Assert.False(table.Schema.Contains("embeddings_synthetic_pca"), "the reduced table is not changed");
+        // One point per row: a dense Arrow chunk beside the object file, not one JSON run per row.
+        Assert.Equal(n, revised.Object.Edits!["embeddings_synthetic_pca"].Chunk!.Rows);
+        Assert.Null(revised.Object.Edits["embeddings_synthetic_pca"].RunsAndValues);
         for (var i = 0; i < n; i++)
         {
             var point = (float[])revised.GetValue("embeddings_synthetic_pca", i)!;

@@ -140,4 +140,72 @@ public sealed class ArrowInteropTests : IDisposable
             Assert.Equal((i % 3, $"row {i}"), (labels[i], names[i]));
         }
     }
+
+    [Fact(Timeout = 120_000)]
+    public async Task DenseEditChunk_ReadByApacheArrowJs_OneValuePerRowInOrder()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        const int rows = 2_000;
+        await using var writer = await TableWriter.CreateAsync(new TableWriterOptions
+        {
+            Schema = new TableSchema { ["id"] = new Int64Schema(), ["bbs"] = BoundingBoxes2D.Schema(["a", "b", "c"]) },
+            Project = "p", Dataset = "d", Table = "edited", Root = _root.Url, Settings = _root.Settings, BatchRows = 512,
+        }, ct);
+        for (var i = 0; i < rows; i++)
+        {
+            writer.AddRow(new Dictionary<string, object?> { ["id"] = (long)i, ["bbs"] = new BoundingBoxes2D(1, 1, []) });
+        }
+        using var table = await writer.FinalizeAsync(ct);
+        static float[] Point(long i) => [(i * 0.25f) - 7, X((int)(i % 300))];
+        var all = Enumerable.Range(0, rows).Select(i => (long)i).ToArray();
+        var editor = table.Edit()
+            .AddColumn("xy", new EmbeddingSchema(2))
+            .SetEach("xy", all, all.Select(i => (object?)Point(i)).ToArray())
+            .SetEach("bbs", all, all.Select(i => (object?)Boxes((int)(i % 300))).ToArray());
+        editor.DenseBatchRows = 700;
+        using var revision = await editor.CommitAsync(ct);
+        var script = Path.Combine(Fixtures.RepositoryRoot, "tests", "Tlc.Tables.Tests", "Interop", "read_arrow.mjs");
+
+        var xy = revision.Object.Edits!["xy"].Chunk!;
+        Assert.Equal([700, 700, 600], xy.Batches);
+        var result = await Node.RunAsync(script, [revision.Url.Join(xy.Url).LocalPath, Fixtures.NodeModules], TimeSpan.FromSeconds(60));
+        Assert.True(result.ExitCode == 0, $"node failed ({result.ExitCode}): {result.Error}");
+        using (var json = JsonDocument.Parse(result.Output))
+        {
+            var root = json.RootElement;
+            Assert.Equal(rows, root.GetProperty("numRows").GetInt32());
+            var field = Assert.Single(root.GetProperty("fields").EnumerateArray());
+            Assert.Equal("xy", field.GetProperty("name").GetString());
+            Assert.Equal("FixedSizeList[2]<Float32>", field.GetProperty("type").GetString());
+            var values = root.GetProperty("columns").GetProperty("xy").EnumerateArray().ToArray();
+            for (var i = 0; i < rows; i++)
+            {
+                Assert.Equal(Point(i), values[i].EnumerateArray().Select(v => (float)v.GetDouble()));
+            }
+        }
+
+        var bbs = revision.Object.Edits["bbs"].Chunk!;
+        result = await Node.RunAsync(script, [revision.Url.Join(bbs.Url).LocalPath, Fixtures.NodeModules], TimeSpan.FromSeconds(60));
+        Assert.True(result.ExitCode == 0, $"node failed ({result.ExitCode}): {result.Error}");
+        using (var json = JsonDocument.Parse(result.Output))
+        {
+            var root = json.RootElement;
+            Assert.Equal(rows, root.GetProperty("numRows").GetInt32());
+            var field = Assert.Single(root.GetProperty("fields").EnumerateArray());
+            Assert.Equal("bbs", field.GetProperty("name").GetString());
+            Assert.StartsWith("Struct<{image_width:Float32, image_height:Float32, bb_list:List<Struct<{x0:Float32", field.GetProperty("type").GetString(), StringComparison.Ordinal);
+            var values = root.GetProperty("columns").GetProperty("bbs").EnumerateArray().ToArray();
+            foreach (var i in new[] { 0, 1, 2, 699, 700, 1_234, rows - 1 })
+            {
+                var expected = Boxes(i % 300);
+                var boxes = values[i].GetProperty("bb_list").EnumerateArray().ToArray();
+                Assert.Equal(expected.ImageWidth, (float)values[i].GetProperty("image_width").GetDouble());
+                Assert.Equal(expected.Boxes.Count, boxes.Length);
+                for (var k = 0; k < boxes.Length; k++)
+                {
+                    Assert.Equal((expected.Boxes[k].X1, expected.Boxes[k].Label), ((float)boxes[k].GetProperty("x1").GetDouble(), boxes[k].GetProperty("label").GetInt32()));
+                }
+            }
+        }
+    }
 }

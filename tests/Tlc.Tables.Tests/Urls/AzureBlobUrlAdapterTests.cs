@@ -78,6 +78,42 @@ public sealed class AzureBlobUrlAdapterTests : IAsyncDisposable
     }
 
     [Fact(Timeout = 120_000)]
+    public async Task DenseEdit_OnBlobStorage_ChunkBlobBesideTheObject_TheLosingEditLeavesNone()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var table = await WriteAsync(3_000, batchRows: 1_000);
+        var rows = Enumerable.Range(0, 3_000).Select(i => (long)i).ToArray();
+        TableEditor Points(float offset)
+        {
+            var editor = table.Edit()
+                .AddColumn("xy", new EmbeddingSchema(2))
+                .SetEach("xy", rows, rows.Select(r => (object?)new[] { r + offset, -r }).ToArray());
+            editor.DenseBatchRows = 1_024;
+            return editor;
+        }
+        var winner = Points(0.5f);
+        var loser = Points(0.25f);
+
+        using var revision = await winner.CommitAsync(ct);
+        await Assert.ThrowsAsync<StaleRevisionException>(() => loser.CommitAsync(ct));
+
+        var chunk = revision.Object.Edits!["xy"].Chunk!;
+        Assert.Equal([1_024, 1_024, 952], chunk.Batches);
+        var blobs = new List<string>();
+        await foreach (var entry in _registry.ListAsync(revision.Url, recursive: true, ct))
+        {
+            blobs.Add(entry.Url.Name);
+        }
+        Assert.Equal([chunk.Url, TableObject.FileName], blobs.Order(StringComparer.Ordinal));
+        using var reopened = await Table.OpenAsync(revision.Url, _registry, ct);
+        foreach (var i in new long[] { 2_999, 0, 1_024, 1_500 })
+        {
+            Assert.Equal([i + 0.5f, -i], (float[])reopened.GetValue("xy", i)!);
+        }
+        Assert.Equal(rows.Sum(), reopened.ScanBatches(ct).Sum(b => ((Apache.Arrow.Int64Array)b.Column(0)).Values.ToArray().Sum()));
+    }
+
+    [Fact(Timeout = 120_000)]
     public async Task CreateNew_TwoWritersRacingForOneBlob_ExactlyOneWins()
     {
         var ct = TestContext.Current.CancellationToken;
