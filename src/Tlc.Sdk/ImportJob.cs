@@ -101,9 +101,11 @@ public sealed class ImportJob
     /// on; cancel it with <see cref="CancelAsync"/>).
     /// </summary>
     /// <exception cref="ImportJobFailedException">The job failed or was cancelled.</exception>
+    /// <exception cref="ClusterUnavailableException">No silo was reached for <c>cluster.reconnect_timeout_seconds</c> (the job is kept).</exception>
     public async Task<Table> WaitAsync(IProgress<ImportProgress>? progress = null, TimeSpan? interval = null, CancellationToken cancellationToken = default)
     {
-        var current = await JobWaiting.UntilEndAsync(Grain.WaitForEndAsync, p => p.Status, progress, interval ?? TimeSpan.FromMilliseconds(250), cancellationToken)
+        var current = await JobWaiting.UntilEndAsync(Grain.WaitForEndAsync, p => p.Status, progress, interval ?? TimeSpan.FromMilliseconds(250), _context.Reachability,
+            cancellationToken)
             .ConfigureAwait(false);
         return current.Status == JobStatus.Completed
             ? await Table.OpenAsync(current.TableUrl!, _context.Adapters, cancellationToken).ConfigureAwait(false)

@@ -117,10 +117,11 @@ public sealed class MetricsJob
     /// goes on; cancel it with <see cref="CancelAsync"/>).
     /// </summary>
     /// <exception cref="MetricsJobFailedException">The job failed or was cancelled.</exception>
+    /// <exception cref="ClusterUnavailableException">No silo was reached for <c>cluster.reconnect_timeout_seconds</c> (the job is kept).</exception>
     public async Task<Table> WaitAsync(IProgress<JobProgress>? progress = null, TimeSpan? interval = null, CancellationToken cancellationToken = default)
     {
         var every = interval is { } i && i > MinimumInterval ? i : interval is null ? TimeSpan.FromMilliseconds(250) : MinimumInterval;
-        var current = await JobWaiting.UntilEndAsync(Grain.WaitForEndAsync, p => p.Status, progress, every, cancellationToken).ConfigureAwait(false);
+        var current = await JobWaiting.UntilEndAsync(Grain.WaitForEndAsync, p => p.Status, progress, every, _context.Reachability, cancellationToken).ConfigureAwait(false);
         return current.Status == JobStatus.Completed
             ? await Table.OpenAsync(current.MetricsTableUrl!, _context.Adapters, cancellationToken).ConfigureAwait(false)
             : throw new MetricsJobFailedException(current);

@@ -62,6 +62,7 @@ public static class WorkerProcess
             PollInterval = options.PollInterval,
             Device = device,
         }, loggers.CreateLogger<WorkerHost>());
+        using var outages = connection.Reachability.Subscribe(new WorkerOutageLog(loggers.CreateLogger<WorkerHost>(), host.Identity.Id));
 
         using var hardStop = new CancellationTokenSource();
         var run = host.RunAsync(hardStop.Token);
