@@ -129,10 +129,9 @@ public sealed class ClusterReachability
             }
             since = lostAt;
         }
-        var waited = _time.GetLocalNow() - since;
-        if (waited >= ReconnectTimeout)
+        if (_time.GetLocalNow() - since >= ReconnectTimeout)
         {
-            throw new ClusterUnavailableException(new ClusterOutage(Cluster, Embedded, NoSilo(), since), waited);
+            throw new ClusterUnavailableException(new ClusterOutage(Cluster, Embedded, NoSilo(), since), ReconnectTimeout);
         }
     }
 

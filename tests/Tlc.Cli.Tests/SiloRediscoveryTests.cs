@@ -137,7 +137,8 @@ public sealed partial class SiloRediscoveryTests : IDisposable
 
         Assert.Equal(1, await collect.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         var gaveUpAfter = killed.Elapsed;
-        Assert.InRange(gaveUpAfter, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(20));
+        // (The outage began as the silo's connection closed, a moment before the kill was seen here.)
+        Assert.InRange(gaveUpAfter, TimeSpan.FromSeconds(2.5), TimeSpan.FromSeconds(20));
         var stderr = collect.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(1, Count(collect.Stderr, "no silo serves"));
         Assert.Matches(
