@@ -191,7 +191,7 @@ internal static class CollectCommand
             }
             catch (Exception error) when (error is not ClusterUnavailableException)
             {
-                // (With no silo reached nothing can release the run: it reads as interrupted once this process ends.)
+                // (Not when no silo was reached: nothing could release the run then, and it reads as interrupted once this process ends.)
                 using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10));
                 await ReleaseAsync(theRun, existing, stop.Token);
                 throw;
