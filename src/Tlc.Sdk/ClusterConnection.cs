@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
+using Orleans.Messaging;
 using Tlc.Cluster;
 using Tlc.Silo.Hosting;
 using Tlc.Tables.Configuration;
@@ -14,23 +15,36 @@ namespace Tlc;
 /// <summary>
 /// A process's connection to the cluster: the configured Azure cluster, or the embedded silo of the root — connecting
 /// to the one another process runs, or starting it in this process when none does (a lock file in the root decides; two
-/// silos never share a root). The same grains serve either way.
+/// silos never share a root). The same grains serve either way. A client of the embedded silo reads the root's silo record
+/// again every <see cref="GatewayRefreshPeriod"/>, so it finds a restarted silo on its new ports by itself; while it
+/// reaches no silo, <see cref="Reachability"/> says since when.
 /// </summary>
 public sealed class ClusterConnection : IAsyncDisposable
 {
     private readonly IHost? _clientHost;
     private readonly EmbeddedSilo? _silo;
 
-    private ClusterConnection(IClusterClient client, TlcOptions settings, IHost? clientHost, EmbeddedSilo? silo)
+    private ClusterConnection(IClusterClient client, TlcOptions settings, IHost? clientHost, EmbeddedSilo? silo, ClusterReachability reachability)
     {
         Client = client;
         Settings = settings;
         _clientHost = clientHost;
         _silo = silo;
+        Reachability = reachability;
         Identity = new WorkerRef($"{Dns.GetHostName()}-{Environment.ProcessId}", Guid.NewGuid().ToString("N")[..12]);
         Adapters = new UrlAdapterRegistry();
         TlcConfiguration.Apply(settings, Adapters);
     }
+
+    /// <summary>How often a client of the embedded silo reads the root's silo record again (Orleans' gateway list refresh period).</summary>
+    public static TimeSpan GatewayRefreshPeriod { get; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Whether this process reaches a silo: outages (a silo died or restarts) are reported to its subscribers, and a client
+    /// waiting for a job gives up after <c>cluster.reconnect_timeout_seconds</c>. It never reports one when this process
+    /// hosts the silo.
+    /// </summary>
+    public ClusterReachability Reachability { get; }
 
     /// <summary>The Orleans client.</summary>
     public IClusterClient Client { get; }
@@ -45,7 +59,7 @@ public sealed class ClusterConnection : IAsyncDisposable
     public UrlAdapterRegistry Adapters { get; }
 
     /// <summary>The context client-side objects work with.</summary>
-    public ClusterContext Context => new(Client, Adapters, Settings.RootUrl, Identity, TimeProvider.System);
+    public ClusterContext Context => new(Client, Adapters, Settings.RootUrl, Identity, TimeProvider.System) { Reachability = Reachability };
 
     /// <summary>True when this process hosts the embedded silo.</summary>
     public bool HostsSilo => _silo is not null;
@@ -63,21 +77,25 @@ public sealed class ClusterConnection : IAsyncDisposable
     public static async Task<ClusterConnection> ConnectAsync(TlcOptions settings, bool startSiloIfNone, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        var reachability = ClusterReachability.For(settings);
         if (settings.Cluster.IsAzure)
         {
             var connection = settings.Cluster.ConnectionString ?? settings.Azure.ConnectionString!;
-            var host = await StartClientAsync(settings, c => c.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(connection)), cancellationToken)
+            var host = await StartClientAsync(settings, reachability, c => c.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(connection)), cancellationToken)
                 .ConfigureAwait(false);
-            return new ClusterConnection(host.Services.GetRequiredService<IClusterClient>(), settings, host, null);
+            return new ClusterConnection(host.Services.GetRequiredService<IClusterClient>(), settings, host, null, reachability);
         }
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (true)
         {
             if (EmbeddedSilo.FindRunning(settings.RootUrl) is { GatewayPort: > 0 } running && running.IsAlive)
             {
-                var host = await StartClientAsync(settings, c => c.UseLocalhostClustering(running.GatewayPort, settings.Cluster.ServiceId, settings.Cluster.ClusterId), cancellationToken)
+                var root = settings.RootUrl;
+                var host = await StartClientAsync(settings, reachability, c => c
+                        .Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = GatewayRefreshPeriod)
+                        .ConfigureServices(s => s.AddSingleton<IGatewayListProvider>(new EmbeddedSiloGatewayListProvider(root, GatewayRefreshPeriod))), cancellationToken)
                     .ConfigureAwait(false);
-                return new ClusterConnection(host.Services.GetRequiredService<IClusterClient>(), settings, host, null);
+                return new ClusterConnection(host.Services.GetRequiredService<IClusterClient>(), settings, host, null, reachability);
             }
             if (!startSiloIfNone && EmbeddedSilo.FindRunning(settings.RootUrl) is null)
             {
@@ -85,7 +103,7 @@ public sealed class ClusterConnection : IAsyncDisposable
             }
             if (startSiloIfNone && await EmbeddedSilo.TryStartAsync(settings, null, cancellationToken).ConfigureAwait(false) is { } silo)
             {
-                return new ClusterConnection(silo.Client, settings, null, silo);
+                return new ClusterConnection(silo.Client, settings, null, silo, reachability);
             }
             // Another process holds the root's lock but has not published its ports yet.
             if (DateTime.UtcNow > deadline)
@@ -96,7 +114,7 @@ public sealed class ClusterConnection : IAsyncDisposable
         }
     }
 
-    private static async Task<IHost> StartClientAsync(TlcOptions settings, Action<IClientBuilder> clustering, CancellationToken cancellationToken)
+    private static async Task<IHost> StartClientAsync(TlcOptions settings, ClusterReachability reachability, Action<IClientBuilder> clustering, CancellationToken cancellationToken)
     {
         var host = Host.CreateDefaultBuilder()
             .UseContentRoot(AppContext.BaseDirectory)
@@ -110,6 +128,17 @@ public sealed class ClusterConnection : IAsyncDisposable
                     o.ServiceId = settings.Cluster.ServiceId;
                 });
                 client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(settings.Cluster.ResponseTimeoutSeconds));
+                // Outages: the connection to the last gateway closing starts one (and fails the calls waiting on it at once),
+                // a gateway connection opening again ends it.
+                client.AddClusterConnectionLostHandler((_, _) => reachability.OnConnectionLost());
+                client.AddGatewayCountChangedHandler((_, e) =>
+                {
+                    if (e.ConnectionRecovered)
+                    {
+                        reachability.OnConnectionRecovered();
+                    }
+                });
+                client.AddOutgoingGrainCallFilter(new ConnectionLossCallFilter(reachability));
             })
             .Build();
         await host.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -119,6 +148,7 @@ public sealed class ClusterConnection : IAsyncDisposable
     /// <summary>Disconnects; stops the embedded silo when this process hosts it.</summary>
     public async ValueTask DisposeAsync()
     {
+        Reachability.Close();
         if (_clientHost is not null)
         {
             using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10));

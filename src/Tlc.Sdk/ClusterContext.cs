@@ -11,6 +11,13 @@ namespace Tlc;
 /// <param name="Time">The clock.</param>
 public sealed record ClusterContext(IClusterClient Client, UrlAdapterRegistry Adapters, Url Root, WorkerRef Identity, TimeProvider Time)
 {
+    /// <summary>
+    /// Whether this process reaches the cluster (a client waiting for a job gives up after
+    /// <see cref="ClusterReachability.ReconnectTimeout"/> without it). Default: none — a context made without a
+    /// <see cref="ClusterConnection"/> waits as long as it takes.
+    /// </summary>
+    public ClusterReachability? Reachability { get; init; }
+
     /// <summary>The cluster's table catalog: pass it to <c>table.Edit(catalog)</c> and <c>table.LatestAsync(catalog)</c>.</summary>
     public ClusterTableCatalog Catalog => new(this);
 

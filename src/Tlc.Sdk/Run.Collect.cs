@@ -13,12 +13,14 @@ public sealed partial class Run
     /// run is <see cref="RunStatus.Collecting"/> meanwhile; aggregates <c>&lt;split&gt;_&lt;column&gt;_avg</c> are logged.
     /// </summary>
     /// <exception cref="JobFailedException">A shard failed too often (the errors name it) or the job was cancelled.</exception>
+    /// <exception cref="ClusterUnavailableException">No silo was reached for <c>cluster.reconnect_timeout_seconds</c> (the job is kept).</exception>
     public async Task<Table> CollectMetricsAsync(Table table, ModelSpec model, IReadOnlyList<CollectorSpec> collectors, CollectOptions? options = null,
         CancellationToken cancellationToken = default)
     {
         options ??= new CollectOptions();
         var previous = (await GetInfoAsync(cancellationToken).ConfigureAwait(false)).Status;
         await SetStatusAsync(RunStatus.Collecting, cancellationToken).ConfigureAwait(false);
+        var reached = true;
         try
         {
             var job = await MetricsJob.SubmitAsync(this, table, model, collectors, options, cancellationToken).ConfigureAwait(false);
@@ -26,9 +28,18 @@ public sealed partial class Run
             await LogAggregatesAsync(metrics, options, cancellationToken).ConfigureAwait(false);
             return metrics;
         }
+        catch (ClusterUnavailableException)
+        {
+            // No silo to set the status with: the error says so, and the run reads as interrupted once its heartbeats stop.
+            reached = false;
+            throw;
+        }
         finally
         {
-            await SetStatusAsync(previous is RunStatus.Empty ? RunStatus.Running : previous, CancellationToken.None).ConfigureAwait(false);
+            if (reached)
+            {
+                await SetStatusAsync(previous is RunStatus.Empty ? RunStatus.Running : previous, CancellationToken.None).ConfigureAwait(false);
+            }
         }
     }
 

@@ -16,6 +16,7 @@ public static class ClusterImport
     /// <exception cref="Tlc.Tables.Import.ImportException">Bad input the planner read; nothing was submitted.</exception>
     /// <exception cref="JobFailedException">The job failed (every chunk's first bad row) or was cancelled.</exception>
     /// <exception cref="OperationCanceledException">The caller cancelled; the job was cancelled too (nothing published).</exception>
+    /// <exception cref="ClusterUnavailableException">No silo was reached for <c>cluster.reconnect_timeout_seconds</c> (the job is kept).</exception>
     public static async Task<Table> ImportAsync(ImportSource source, ClusterImportOptions? options = null, IProgress<JobProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
@@ -35,6 +36,7 @@ public static class ClusterImport
         var connection = await ClusterConnection.ConnectAsync(settings, cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
+            using var outages = options.Outages is { } observer ? connection.Reachability.Subscribe(observer) : null;
             var context = connection.Context;
             var registered = await context.Client.GetGrain<IWorkerRegistryGrain>(JobKeys.Registry).ListAsync(options.WorkerLiveness).WaitAsync(cancellationToken)
                 .ConfigureAwait(false);
@@ -93,6 +95,12 @@ public sealed record ClusterImportOptions
 
     /// <summary>Called once the job is submitted (e.g. to announce it or warn that no worker runs). Default: none.</summary>
     public Action<ImportJobSubmitted>? Submitted { get; init; }
+
+    /// <summary>
+    /// Told when the import reaches no silo (once the outage has lasted a second) and when a silo answers again
+    /// (<see cref="ClusterReachability.Subscribe"/>). Default: none.
+    /// </summary>
+    public IProgress<ClusterOutage>? Outages { get; init; }
 }
 
 /// <summary>An import job was submitted.</summary>

@@ -13,7 +13,8 @@ namespace Tlc.Workers;
 /// <see cref="MetricsShardExecutor"/> until asked to stop, logging one line per shard. A stop request drains: current
 /// shards finish and commit, no new leases are taken, and the process ends with 0. <c>tlc worker</c> and
 /// <c>dotnet Tlc.Workers.dll</c> both run this. It exports metrics while it runs when <c>observability</c> settings ask
-/// (<see cref="TlcTelemetry"/>).
+/// (<see cref="TlcTelemetry"/>). When its silo goes away the worker keeps running: it logs the outage once, finds the
+/// root's next silo by itself (on whatever ports it took) and logs once when a silo answers again.
 /// </summary>
 public static class WorkerProcess
 {
@@ -62,6 +63,7 @@ public static class WorkerProcess
             PollInterval = options.PollInterval,
             Device = device,
         }, loggers.CreateLogger<WorkerHost>());
+        using var outages = connection.Reachability.Subscribe(new WorkerOutageLog(loggers.CreateLogger<WorkerHost>(), host.Identity.Id));
 
         using var hardStop = new CancellationTokenSource();
         var run = host.RunAsync(hardStop.Token);

@@ -106,6 +106,8 @@ internal static class CollectCommand
             var jobId = Guid.NewGuid().ToString("N");
             var constants = parse.GetValue(epoch) is { } e ? new Dictionary<string, object?> { ["epoch"] = e } : null;
             var interactive = !json && !Console.IsOutputRedirected;
+            var outageLines = new OutageLines(connection.Reachability.ReconnectTimeout, interactive);
+            using var outages = connection.Reachability.Subscribe(outageLines);
             var options = new CollectOptions
             {
                 JobId = jobId,
@@ -155,6 +157,7 @@ internal static class CollectCommand
                         .StartAsync(async progressContext =>
                         {
                             var task = progressContext.AddTask($"job {jobId[..8]}: waiting for workers", maxValue: 1);
+                            outageLines.Status = waiting => task.Description = Markup.Escape($"job {jobId[..8]} {waiting ?? "reconnected"}");
                             var reporter = new Reporter(p =>
                             {
                                 task.MaxValue = Math.Max(1, p.Rows);
@@ -186,8 +189,9 @@ internal static class CollectCommand
                 await ReleaseAsync(theRun, existing, stop.Token);
                 throw;
             }
-            catch (Exception)
+            catch (Exception error) when (error is not ClusterUnavailableException)
             {
+                // (Not when no silo was reached: nothing could release the run then, and it reads as interrupted once this process ends.)
                 using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10));
                 await ReleaseAsync(theRun, existing, stop.Token);
                 throw;

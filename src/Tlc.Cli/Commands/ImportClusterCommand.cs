@@ -40,7 +40,10 @@ internal static class ImportClusterCommand
             },
             LocalWorkers = parse.GetValue(ImportCommand.Workers),
         };
-        if (json || Console.IsOutputRedirected)
+        var interactive = !json && !Console.IsOutputRedirected;
+        var outageLines = new OutageLines(TimeSpan.FromSeconds(settings.Cluster.ReconnectTimeoutSeconds), interactive);
+        options = options with { Outages = outageLines };
+        if (!interactive)
         {
             return await ClusterImport.ImportAsync(source, options with { Submitted = s => Announce(s, settings, json) }, cancellationToken: cancellationToken);
         }
@@ -50,6 +53,7 @@ internal static class ImportClusterCommand
             .StartAsync(async progress =>
             {
                 var task = progress.AddTask($"import {jobId[..Math.Min(8, jobId.Length)]}: planning", maxValue: 1);
+                outageLines.Status = waiting => task.Description = Markup.Escape($"import {jobId[..Math.Min(8, jobId.Length)]} {waiting ?? "reconnected"}");
                 return await ClusterImport.ImportAsync(source, options with
                 {
                     Submitted = s =>

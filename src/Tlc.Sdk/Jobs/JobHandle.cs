@@ -107,11 +107,13 @@ public sealed class JobHandle
     /// Waits for the job to end, reporting progress every <paramref name="interval"/> (default 250 ms); returns its final
     /// progress, whatever the end. Cancelling the token stops waiting (the job goes on; cancel it with <see cref="CancelAsync"/>).
     /// </summary>
+    /// <exception cref="ClusterUnavailableException">No silo was reached for <c>cluster.reconnect_timeout_seconds</c> (the job is kept).</exception>
     public Task<JobProgress> WaitForEndAsync(IProgress<JobProgress>? progress = null, TimeSpan? interval = null, CancellationToken cancellationToken = default) =>
-        JobWaiting.UntilEndAsync(Grain.WaitForEndAsync, p => p.Status, progress, Every(interval), cancellationToken);
+        JobWaiting.UntilEndAsync(Grain.WaitForEndAsync, p => p.Status, progress, Every(interval), _context.Reachability, cancellationToken);
 
     /// <summary>Waits for the job to end (see <see cref="WaitForEndAsync"/>) and returns the table it published.</summary>
     /// <exception cref="JobFailedException">The job failed or was cancelled.</exception>
+    /// <exception cref="ClusterUnavailableException">No silo was reached for <c>cluster.reconnect_timeout_seconds</c> (the job is kept).</exception>
     public async Task<Table> WaitAsync(IProgress<JobProgress>? progress = null, TimeSpan? interval = null, CancellationToken cancellationToken = default)
     {
         var final = await WaitForEndAsync(progress, interval, cancellationToken).ConfigureAwait(false);

@@ -8,10 +8,12 @@ internal static class JobWaiting
     /// <summary>
     /// Calls <paramref name="waitForEnd"/> (a long poll returning at once when the job ends, else after one interval with
     /// the progress so far) until the job's status is final, reporting each answer; a cluster that does not answer (a
-    /// silo went away) is asked again, since job state is durable.
+    /// silo went away) is asked again, since job state is durable — until <paramref name="reachability"/> has reached no
+    /// silo for its reconnect timeout.
     /// </summary>
+    /// <exception cref="ClusterUnavailableException">No silo was reached for <see cref="ClusterReachability.ReconnectTimeout"/>.</exception>
     public static async Task<T> UntilEndAsync<T>(Func<TimeSpan, Task<T>> waitForEnd, Func<T, JobStatus> status, IProgress<T>? progress, TimeSpan interval,
-        CancellationToken cancellationToken)
+        ClusterReachability? reachability, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -22,6 +24,7 @@ internal static class JobWaiting
             }
             catch (Exception e) when (TransientClusterErrors.IsTransient(e))
             {
+                reachability?.ThrowIfGivenUp();
                 await Task.Delay(interval, cancellationToken).ConfigureAwait(false);
                 continue;
             }

@@ -75,6 +75,23 @@ public sealed class EmbeddedSilo : IAsyncDisposable
     }
 
     /// <summary>
+    /// What <c>.silo/silo.json</c> says about the last silo that started on <paramref name="root"/>, without probing the lock
+    /// (a probe takes the lock for a moment, which a silo starting just then would find taken): null when there is no
+    /// record or it cannot be read. The process it names may have ended since (<see cref="RunningSilo.IsAlive"/>).
+    /// </summary>
+    public static RunningSilo? ReadRecord(Url root)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<RunningSilo>(File.ReadAllText(Path.Combine(SiloFolder(root), "silo.json")));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
     /// Starts the embedded silo for the settings' root, or returns null when another process holds the root's lock.
     /// With <c>observability.dashboard</c> it also serves the Orleans dashboard (an ASP.NET Core listener on
     /// <c>observability.dashboard_host</c>:<c>dashboard_port</c>).

@@ -110,6 +110,10 @@ public static class TlcConfiguration
         {
             throw new FormatException($"observability.dashboard_host must be an IP address, got '{observability.DashboardHost}'.");
         }
+        if (!(options.Cluster.ReconnectTimeoutSeconds > 0))
+        {
+            throw new FormatException($"cluster.reconnect_timeout_seconds must be positive, got {options.Cluster.ReconnectTimeoutSeconds}.");
+        }
         if (options.Cluster.GrainDirectory is not ("standard" or "distributed"))
         {
             throw new FormatException($"cluster.grain_directory must be standard or distributed, got '{options.Cluster.GrainDirectory}'.");

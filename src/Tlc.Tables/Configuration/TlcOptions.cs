@@ -131,6 +131,15 @@ public sealed class ClusterSettings
     public double ResponseTimeoutSeconds { get; set; } = 30;
 
     /// <summary>
+    /// Seconds a client waiting for a job (<c>tlc collect</c>, <c>tlc import … --cluster</c>, <c>MetricsJob.WaitAsync</c>,
+    /// <c>ImportJob.WaitAsync</c>) keeps waiting while it reaches no silo — none serves the root, or the cluster's gateways
+    /// are gone — before it fails with <c>ClusterUnavailableException</c>; the job itself is kept and goes on once a silo
+    /// serves again. Workers wait for the silo however long it takes. Default: 300 (5 minutes).
+    /// </summary>
+    [ConfigurationKeyName("reconnect_timeout_seconds")]
+    public double ReconnectTimeoutSeconds { get; set; } = 300;
+
+    /// <summary>
     /// The grain directory of the silos: <c>standard</c> (Orleans' default) or <c>distributed</c> (Orleans' experimental
     /// strongly consistent directory, for every grain). Default: <c>standard</c> — with Orleans 10.4.2 the distributed
     /// directory can stop serving lookups after silos join concurrently (docs/architecture.md), and Tlc's correctness

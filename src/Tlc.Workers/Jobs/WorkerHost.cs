@@ -431,9 +431,12 @@ public sealed partial class WorkerHost
             {
                 return await commit().WaitAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (attempt < _options.CommitAttempts && TransientClusterErrors.IsTransient(e) && !cancellationToken.IsCancellationRequested)
+            catch (Exception e) when ((attempt < _options.CommitAttempts || _context.Reachability?.Outage is not null) && TransientClusterErrors.IsTransient(e)
+                && !cancellationToken.IsCancellationRequested)
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), cancellationToken).ConfigureAwait(false);
+                // The cluster did not answer (a silo died?): the same operation id again has one effect. While no silo is
+                // reached at all (it restarts), the worker waits for it rather than giving the result up.
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * Math.Min(attempt, 5)), cancellationToken).ConfigureAwait(false);
             }
         }
     }
