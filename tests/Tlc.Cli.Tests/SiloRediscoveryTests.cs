@@ -90,7 +90,7 @@ public sealed partial class SiloRediscoveryTests : IDisposable
 
         await using var import = CliProcess.Start(["import", "csv", csv, "--root", _root.Path, "--dataset", "d", "--table", "job", "--cluster", "--workers", "0",
             "--chunk-mb", "0.1", "--lease-seconds", "3", "--job-id", "restartjob", "--json"]);
-        await w1.WaitForLineAsync("import restartjob chunk ");
+        await w1.WaitForLineAsync("job restartjob chunk ");
         await w1.KillAsync();
         await silo.KillAsync();
 
