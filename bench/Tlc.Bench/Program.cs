@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using Tlc.Bench;
 
-// tlc benchmarks: dotnet run -c Release --project bench/Tlc.Bench -- [all|scan|random|writer|csv|lease|collect|publish|metrics-writer|import-job|kernel-sim|import-csv [workers]|import-resume|import-profile] [--out docs/benchmarks.md]
+// tlc benchmarks: dotnet run -c Release --project bench/Tlc.Bench -- [all|scan|random|writer|csv|lease|collect|publish|metrics-writer|import-job|kernel-sim|shards|import-csv [workers]|import-resume|import-profile] [--out docs/benchmarks.md]
 if (args.Length >= 2 && args[0] == "writer-child")
 {
     return await TableBenchmarks.WriterChildAsync(long.Parse(args[1], CultureInfo.InvariantCulture));
@@ -52,6 +52,7 @@ await Run("writer", () => Task.FromResult(TableBenchmarks.WriterMemory()));
 await Run("csv", CsvBenchmark.RunAsync);
 await Run("lease", LeaseBenchmark.RunAsync);
 await Run("collect", CollectBenchmark.RunAsync);
+await Run("shards", ShardOverheadBenchmark.RunAsync);
 await Run("publish", MetricsBenchmarks.PublishAsync);
 await Run("metrics-writer", MetricsBenchmarks.WriterMemoryAsync);
 await RunMany("import-job", ImportJobBenchmark.RunAsync);
@@ -81,30 +82,6 @@ if (which == "collect-layouts")
     await CollectBenchmark.ExploreAsync();
 }
 
-if (which == "sizes")
-{
-    await using var silo = await Tlc.Testing.Cluster.Kernel.KernelSilo.StartAsync(Path.Combine(BenchContext.Scratch, "sizes"));
-    var serializer = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Orleans.Serialization.Serializer>(silo.Services);
-    var lease = new Tlc.Cluster.LeaseState { Status = Tlc.Cluster.WorkStatus.Committed, Attempt = 1, Holder = null, Token = null, Deadline = DateTimeOffset.UtcNow, CommittedOperation = "sim-1234#0/56789/1", CommittedAttempt = 1 };
-    var commit = new Tlc.Testing.Cluster.Kernel.ProbeCommit { Item = 56789, OperationId = "sim-1234#0/56789/1", Attempt = 1, Token = "0123456789abcdef", Rows = 1 };
-    var item = new Tlc.Grains.Jobs.SegmentItem { Lease = lease, Commit = commit };
-    Console.WriteLine($"lease {serializer.SerializeToArray(lease).Length} commit {serializer.SerializeToArray<Tlc.Cluster.ItemCommit>(commit).Length} item {serializer.SerializeToArray(item).Length}");
-    var snap = new Tlc.Grains.Jobs.SegmentSnapshot { Items = Enumerable.Range(0, 1024).Select(_ => item.Copy()).ToArray() };
-    Console.WriteLine($"snapshot of 1024: {serializer.SerializeToArray(snap).Length}");
-    var part = new Tlc.Cluster.PartCommit { Item = 5, OperationId = Guid.NewGuid().ToString("N"), Attempt = 1, Token = "0123456789abcdef", Rows = 64, ChunkUrl = "chunks/shard-00005-a1-01234567.arrow", Bytes = 12345, Batches = [64], Ids = Tlc.Cluster.IdSet.FromRuns([new Tlc.Cluster.IdRun(320, 64)]) };
-    Console.WriteLine($"part commit {serializer.SerializeToArray<Tlc.Cluster.ItemCommit>(part).Length}");
-    var id = "sizes-job";
-    await silo.Client.GetGrain<Tlc.Cluster.IJobGrain>(id).SubmitAsync(new Tlc.Testing.Cluster.Kernel.ProbeJobSpec { JobId = id, Items = 1024 });
-    var w = new Tlc.Cluster.WorkerRef("sim-1234", "0");
-    var grants = (await silo.Client.GetGrain<Tlc.Cluster.IJobGrain>(id).LeaseAsync(w, 1024)).Grants;
-    foreach (var g in grants.Take(512))
-    {
-        await silo.Client.GetGrain<Tlc.Cluster.IJobSegmentGrain>(Tlc.Cluster.JobKeys.Segment(id, 0)).CommitAsync(new Tlc.Testing.Cluster.Kernel.ProbeCommit { Item = g.Item, OperationId = $"{w}/{g.Item}/{g.Attempt}", Attempt = g.Attempt, Token = g.Token, Rows = 1 });
-    }
-    var items = await silo.Client.GetGrain<Tlc.Cluster.IJobSegmentGrain>(Tlc.Cluster.JobKeys.Segment(id, 0)).GetItemsAsync();
-    var real = new Tlc.Grains.Jobs.SegmentSnapshot { Items = items.Select(i => new Tlc.Grains.Jobs.SegmentItem { Lease = i.Lease, Commit = i.Commit }).ToArray() };
-    Console.WriteLine($"real snapshot of 1024 (512 committed, 512 leased): {serializer.SerializeToArray(real).Length}; storage says {string.Join(", ", silo.Storage.Statistics.LargestByState.Select(kv => $"{kv.Key}={kv.Value}"))}");
-}
 if (output is not null)
 {
     var md = new StringBuilder();

@@ -155,6 +155,20 @@ public sealed class ClusterVerbTests : IDisposable
     }
 
     [Fact(Timeout = 120_000)]
+    public async Task Collect_ModelFileMissing_FailsBeforeSubmitting_NoJobIsLeft()
+    {
+        var table = await ClusterCliSupport.ImportSubsetAsync(_root, 10, _root.Path);
+        var missing = Path.Combine(_root.Path, "no-such-model.onnx");
+
+        var result = await CliProcess.RunAsync(["collect", "--root", _root.Path, "--table", table, "--model", $"onnx:{missing}", "--collectors", "classification",
+            "--collector-args", $"classification={ClusterCliSupport.ClassesJson}", "--run", "fm/missing-model", "--workers", "1"]);
+
+        FailsWithOneLine(result, 1, $"{missing} does not exist; nothing was submitted");
+        using var jobs = Json(await Tlc("jobs", "--json"));
+        Assert.Equal(0, jobs.RootElement.GetArrayLength());
+    }
+
+    [Fact(Timeout = 120_000)]
     public async Task Worker_NoSiloRunning_FailsWithOneLineInsteadOfStartingOne()
     {
         FailsWithOneLine(await Tlc("worker"), 1, "No silo serves");

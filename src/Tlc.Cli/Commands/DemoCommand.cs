@@ -233,50 +233,12 @@ internal static class DemoCommand
             console.MarkupLine($"fashion-mnist/{split}: reusing {existing.RowCount:N0} rows");
             return existing;
         }
-        var images = Path.Combine(folder, $"{prefix}-images-idx3-ubyte.gz");
-        var labelsFile = Path.Combine(folder, $"{prefix}-labels-idx1-ubyte.gz");
-        if (!File.Exists(images) || !File.Exists(labelsFile))
-        {
-            throw new FileNotFoundException($"Fashion-MNIST is not in {folder} ({Path.GetFileName(images)} missing): install it with 'sudo apt-get install dataset-fashion-mnist' (./demo.sh does).");
-        }
-        var (count, rows, columns, pixels) = IdxReader.ReadImages(images);
-        var labels = IdxReader.ReadLabels(labelsFile);
-        if (labels.Length != count)
-        {
-            throw new FormatException($"{labelsFile} has {labels.Length} labels for {count} images.");
-        }
-        var schema = new TableSchema
-        {
-            ["image"] = new ImageSchema(ImageSampleType.Png),
-            ["label"] = new CategoricalLabelSchema(FashionMnist.Classes),
-        };
         Table? table = null;
         await console.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .StartAsync(async progress =>
             {
-                var task = progress.AddTask($"fashion-mnist/{split}: writing {count:N0} PNGs", maxValue: count);
-                await using var writer = await TableWriter.CreateAsync(options.ToWriterOptions(schema, new System.Text.Json.Nodes.JsonObject
-                {
-                    ["format"] = "idx",
-                    ["images"] = Url.FromLocalPath(images).Value,
-                    ["labels"] = Url.FromLocalPath(labelsFile).Value,
-                }), ct);
-                const int block = 2048;
-                for (var start = 0; start < count; start += block)
-                {
-                    ct.ThrowIfCancellationRequested();
-                    var n = Math.Min(block, count - start);
-                    // PNG encoding is the cost: encode a block in parallel, then add the rows in order.
-                    var encoded = new byte[n][];
-                    Parallel.For(0, n, i => encoded[i] = new ImageSample(columns, rows, ImageColorType.Gray8,
-                        pixels.AsSpan((start + i) * rows * columns, rows * columns).ToArray()).Encode(ImageEncoding.Png));
-                    for (var i = 0; i < n; i++)
-                    {
-                        writer.AddRow(new Dictionary<string, object?> { ["image"] = encoded[i], ["label"] = (int)labels[start + i] });
-                    }
-                    task.Increment(n);
-                }
-                table = await writer.FinalizeAsync(ct);
+                var task = progress.AddTask($"fashion-mnist/{split}: writing PNGs", maxValue: prefix == "train" ? 60_000 : 10_000);
+                table = await FashionMnist.ImportIdxAsync(folder, prefix, options, new InlineProgress<int>(n => task.Value = n), ct);
             });
         return table!;
     }
@@ -285,4 +247,10 @@ internal static class DemoCommand
 internal static class UrlDisplay
 {
     public static string LocalPathOrValue(this Url url) => url.IsFile ? url.LocalPath : url.Value;
+}
+
+/// <summary>Reports on the calling thread (the progress bar is updated in order).</summary>
+internal sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
 }

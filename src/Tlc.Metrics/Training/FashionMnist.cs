@@ -1,5 +1,8 @@
+using Tlc.DataTypes;
+using Tlc.Schemas;
 using Tlc.Tables;
 using Tlc.Tables.Import;
+using Tlc.Tables.Samples;
 using static TorchSharp.torch;
 
 namespace Tlc.Metrics;
@@ -63,5 +66,65 @@ public static class FashionMnist
             data[i] = pixels[i] / 255f;
         }
         return (tensor(data, [count, 1, rows, columns]), tensor(labels.Select(l => (long)l).ToArray()));
+    }
+
+    /// <summary>
+    /// Imports one split of Fashion-MNIST from its IDX files in <paramref name="folder"/> (Debian's
+    /// <c>dataset-fashion-mnist</c> installs them in <c>/usr/share/datasets/fashion-mnist</c>): a table of PNG images
+    /// (written as bulk data) and class labels, or the existing table under <see cref="IfExists.Reuse"/>.
+    /// </summary>
+    /// <param name="folder">The folder holding <c>&lt;prefix&gt;-images-idx3-ubyte.gz</c> and <c>&lt;prefix&gt;-labels-idx1-ubyte.gz</c>.</param>
+    /// <param name="prefix"><c>train</c> or <c>t10k</c>.</param>
+    /// <param name="options">Where the table goes.</param>
+    /// <param name="rowsWritten">Told how many rows were written so far.</param>
+    /// <param name="cancellationToken">Cancels the import (nothing is published).</param>
+    /// <exception cref="FileNotFoundException">The IDX files are not in <paramref name="folder"/>.</exception>
+    public static async Task<Table> ImportIdxAsync(string folder, string prefix, ImportOptions options, IProgress<int>? rowsWritten = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (await options.FindReusableAsync(cancellationToken).ConfigureAwait(false) is { } existing)
+        {
+            return existing;
+        }
+        var images = Path.Combine(folder, $"{prefix}-images-idx3-ubyte.gz");
+        var labelsFile = Path.Combine(folder, $"{prefix}-labels-idx1-ubyte.gz");
+        if (!File.Exists(images) || !File.Exists(labelsFile))
+        {
+            throw new FileNotFoundException($"Fashion-MNIST is not in {folder} ({Path.GetFileName(images)} missing): install it with 'sudo apt-get install dataset-fashion-mnist' (./demo.sh does).", images);
+        }
+        var (count, rows, columns, pixels) = IdxReader.ReadImages(images);
+        var labels = IdxReader.ReadLabels(labelsFile);
+        if (labels.Length != count)
+        {
+            throw new FormatException($"{labelsFile} has {labels.Length} labels for {count} images.");
+        }
+        var schema = new TableSchema
+        {
+            ["image"] = new ImageSchema(ImageSampleType.Png),
+            ["label"] = new CategoricalLabelSchema(Classes),
+        };
+        await using var writer = await TableWriter.CreateAsync(options.ToWriterOptions(schema, new System.Text.Json.Nodes.JsonObject
+        {
+            ["format"] = "idx",
+            ["images"] = Url.FromLocalPath(images).Value,
+            ["labels"] = Url.FromLocalPath(labelsFile).Value,
+        }), cancellationToken).ConfigureAwait(false);
+        const int block = 2048;
+        for (var start = 0; start < count; start += block)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var n = Math.Min(block, count - start);
+            // PNG encoding is the cost: encode a block in parallel, then add the rows in order.
+            var encoded = new byte[n][];
+            Parallel.For(0, n, i => encoded[i] = new ImageSample(columns, rows, ImageColorType.Gray8,
+                pixels.AsSpan((start + i) * rows * columns, rows * columns).ToArray()).Encode(ImageEncoding.Png));
+            for (var i = 0; i < n; i++)
+            {
+                writer.AddRow(new Dictionary<string, object?> { ["image"] = encoded[i], ["label"] = (int)labels[start + i] });
+            }
+            rowsWritten?.Report(start + n);
+        }
+        return await writer.FinalizeAsync(cancellationToken).ConfigureAwait(false);
     }
 }
