@@ -25,7 +25,7 @@ internal sealed partial class JobGrain : Grain, IJobGrain
     private readonly TimeProvider _time;
     private readonly ILogger<JobGrain> _logger;
     private readonly SegmentRouter _router = new();
-    private readonly Dictionary<int, Task<SegmentSummary>> _creating = [];
+    private readonly Dictionary<int, Task<SegmentSummary?>> _creating = [];
     private readonly GroupCommit _writes;
     private bool _publishing;
     private TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -58,10 +58,13 @@ internal sealed partial class JobGrain : Grain, IJobGrain
     {
         if (Job.Spec is { } spec)
         {
-            _router.Reset(spec.SegmentsFor(Job.Items), s => SizeOf(spec, s));
             if (Job.Status != JobStatus.Planning)
             {
-                await ReadSummariesAsync(spec, Enumerable.Range(0, _router.Segments));
+                await LoadSegmentsAsync(spec);
+            }
+            else
+            {
+                _router.Reset(spec.SegmentsFor(Job.Items), s => SizeOf(spec, s));
             }
             if (!spec.Leased && !HasEnded)
             {
@@ -123,7 +126,7 @@ internal sealed partial class JobGrain : Grain, IJobGrain
         {
             return Progress();
         }
-        _router.Apply(await Segment(spec, segment).InitAsync(spec, segment, plans[0].Index, plans.Length, plans));
+        Apply(spec, await Segment(spec, segment).InitAsync(spec, segment, plans[0].Index, plans.Length, plans));
         Job.MarkPlanned(segment);
         if (Job.PlannedCount == _router.Segments)
         {
@@ -183,11 +186,15 @@ internal sealed partial class JobGrain : Grain, IJobGrain
                     // Created on first use (its plans are implied); requests arriving meanwhile wait for the same creation.
                     if (!_creating.TryGetValue(route.Segment, out var creating))
                     {
-                        _creating[route.Segment] = creating = segment.InitAsync(spec, route.Segment, route.Segment * spec.ItemsPerSegment, SizeOf(spec, route.Segment), null);
+                        _creating[route.Segment] = creating = CreateSegmentAsync(spec, route.Segment);
                     }
                     try
                     {
-                        _router.Apply(await creating);
+                        if (await creating is not { } created)
+                        {
+                            return [];
+                        }
+                        Apply(spec, created);
                     }
                     finally
                     {
@@ -195,7 +202,7 @@ internal sealed partial class JobGrain : Grain, IJobGrain
                     }
                 }
                 var leases = await segment.LeaseAsync(worker, route.Count);
-                _router.Apply(leases.Summary);
+                Apply(spec, leases.Summary);
                 return leases.Grants;
             }
             catch (Exception e) when (e is TimeoutException or OrleansException)
@@ -209,6 +216,24 @@ internal sealed partial class JobGrain : Grain, IJobGrain
             }
         }));
         return [.. answers.SelectMany(a => a)];
+    }
+
+    /// <summary>
+    /// Creates a segment of implied plans: marked created in the job's state (durably) before the segment exists, so that
+    /// activation reads exactly the segments that exist. Null when the job ended meanwhile.
+    /// </summary>
+    private async Task<SegmentSummary?> CreateSegmentAsync(JobSpec spec, int segment)
+    {
+        if (Job.MarkCreated(segment))
+        {
+            _writes.Changed();
+            await _writes.DurableAsync();
+        }
+        if (Job.Status is not (JobStatus.Pending or JobStatus.Running))
+        {
+            return null;
+        }
+        return await Segment(spec, segment).InitAsync(spec, segment, segment * spec.ItemsPerSegment, SizeOf(spec, segment), null);
     }
 
     /// <summary>No lease now: when one held runs out (asking earlier cannot help, unless an item fails or is given back).</summary>
@@ -226,7 +251,10 @@ internal sealed partial class JobGrain : Grain, IJobGrain
         {
             return;
         }
-        _router.Apply(summary);
+        if (Apply(Job.Spec, summary))
+        {
+            await _writes.DurableAsync();
+        }
         await EvaluateAsync();
     }
 
@@ -311,7 +339,8 @@ internal sealed partial class JobGrain : Grain, IJobGrain
         Job.Finished = _time.GetUtcNow();
         _writes.Changed();
         await _writes.DurableAsync();
-        foreach (var batch in Enumerable.Range(0, _router.Segments).Chunk(ReadBatch))
+        // Sealed segments have nothing to cancel, segments never created nothing at all.
+        foreach (var batch in Enumerable.Range(0, _router.Segments).Where(s => Job.Exists(spec, s) && !Job.IsSealed(s)).Chunk(ReadBatch))
         {
             await Task.WhenAll(batch.Select(s => Segment(spec, s).CancelAsync()));
         }
@@ -330,7 +359,7 @@ internal sealed partial class JobGrain : Grain, IJobGrain
         {
             foreach (var summary in await Task.WhenAll(batch.Select(s => Segment(spec, s).ResetFailedAsync())))
             {
-                _router.Apply(summary);
+                Apply(spec, summary);
             }
         }
         Job.Status = _router.AllCommitted && spec.Leased ? JobStatus.Publishing : JobStatus.Running;
@@ -355,15 +384,42 @@ internal sealed partial class JobGrain : Grain, IJobGrain
         ? Math.Min(spec.ItemsPerSegment, spec.Items - segment * spec.ItemsPerSegment)
         : 0;
 
+    /// <summary>
+    /// Rebuilds the view of the segments: sealed ones from the job's own state, segments never created as all pending, and
+    /// one summary read per other segment — O(segments), never O(items).
+    /// </summary>
+    private async Task LoadSegmentsAsync(JobSpec spec)
+    {
+        var segments = spec.SegmentsFor(Job.Items);
+        _router.Reset(segments, s => SizeOf(spec, s));
+        _router.RestoreSealed(Enumerable.Range(0, segments).Where(Job.IsSealed), Job.SealedTotals);
+        await ReadSummariesAsync(spec, Enumerable.Range(0, segments).Where(s => Job.Exists(spec, s) && !Job.IsSealed(s)));
+    }
+
     private async Task ReadSummariesAsync(JobSpec spec, IEnumerable<int> segments)
     {
         foreach (var batch in segments.Chunk(ReadBatch))
         {
             foreach (var summary in await Task.WhenAll(batch.Select(s => Segment(spec, s).GetSummaryAsync())))
             {
-                _router.Apply(summary);
+                Apply(spec, summary);
             }
         }
+    }
+
+    /// <summary>
+    /// Takes a segment's report; seals the segment when every item of a leased job's segment is committed (nothing can change
+    /// there any more). True when it sealed it: the caller makes that durable.
+    /// </summary>
+    private bool Apply(JobSpec spec, SegmentSummary summary)
+    {
+        _router.Apply(summary);
+        if (!spec.Leased || !summary.Initialised || summary.Items == 0 || summary.Committed != summary.Items || summary.Segment >= _router.Segments || !Job.Seal(summary))
+        {
+            return false;
+        }
+        _writes.Changed();
+        return true;
     }
 
     private async Task<List<int>> UncommittedAsync(JobSpec spec, int max)
@@ -371,6 +427,10 @@ internal sealed partial class JobGrain : Grain, IJobGrain
         var missing = new List<int>();
         for (var s = 0; s < _router.Segments && missing.Count < max; s++)
         {
+            if (Job.IsSealed(s))
+            {
+                continue;
+            }
             var items = await Segment(spec, s).GetItemsAsync();
             missing.AddRange(items.Where(i => i.Lease.Status != WorkStatus.Committed).Select(i => i.Index).Take(max - missing.Count));
         }

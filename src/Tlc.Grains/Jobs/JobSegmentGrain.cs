@@ -331,7 +331,15 @@ internal sealed partial class JobSegmentGrain : Grain, IJobSegmentGrain
         await _commit.DurableAsync();
     }
 
-    public Task<SegmentSummary> GetSummaryAsync() => Task.FromResult(Summary());
+    public Task<SegmentSummary> GetSummaryAsync()
+    {
+        if (_spec is null || (_spec.Leased && _table.Count > 0 && _table.Committed == _table.Count && !_commit.Dirty))
+        {
+            // Read on a job's activation: a segment never created, or done, need not stay in memory.
+            DeactivateOnIdle();
+        }
+        return Task.FromResult(Summary());
+    }
 
     public async Task<ItemInfo[]> GetItemsAsync()
     {

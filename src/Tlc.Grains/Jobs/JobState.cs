@@ -4,7 +4,7 @@ namespace Tlc.Grains.Jobs;
 
 /// <summary>
 /// The durable state of a job grain: its spec, where it is and its result. Bounded whatever the job's size: items live in
-/// segments; the only per-segment bit here is whether an explicitly planned segment has its plans.
+/// segments; per segment only a few bits (planned, created, sealed) and the summed counts of the sealed ones.
 /// </summary>
 [GenerateSerializer]
 public sealed class JobState
@@ -45,14 +45,63 @@ public sealed class JobState
     /// <summary>True when the job failed in a way a retry cannot mend (bad rows, a refused publication).</summary>
     [Id(10)] public bool FailedForGood { get; set; }
 
+    /// <summary>
+    /// One bit per segment of a leased job with implied plans: the segment was created (marked durably before it is, so
+    /// that activation reads only the segments that exist).
+    /// </summary>
+    [Id(11)] public byte[] Created { get; set; } = [];
+
+    /// <summary>
+    /// One bit per segment of a leased job: every item of it is committed, and its counts are in <see cref="SealedTotals"/>.
+    /// Nothing can change there any more, so activation does not read it.
+    /// </summary>
+    [Id(12)] public byte[] Sealed { get; set; } = [];
+
+    /// <summary>The counts of the sealed segments, summed.</summary>
+    [Id(13)] public JobTotals SealedTotals { get; set; } = new();
+
     /// <summary>True when segment <paramref name="segment"/>'s plans arrived.</summary>
-    public bool IsPlanned(int segment) => segment < Planned.Length * 8 && (Planned[segment >> 3] & (1 << (segment & 7))) != 0;
+    public bool IsPlanned(int segment) => SegmentBitmap.Get(Planned, segment);
 
     /// <summary>Records that segment <paramref name="segment"/>'s plans arrived.</summary>
-    public void MarkPlanned(int segment) => Planned[segment >> 3] |= (byte)(1 << (segment & 7));
+    public void MarkPlanned(int segment)
+    {
+        var planned = Planned;
+        SegmentBitmap.Set(ref planned, segment);
+        Planned = planned;
+    }
 
     /// <summary>Segments whose plans arrived.</summary>
-    public int PlannedCount => Planned.Sum(b => System.Numerics.BitOperations.PopCount(b));
+    public int PlannedCount => SegmentBitmap.Count(Planned);
+
+    /// <summary>True when segment <paramref name="segment"/> of a job of <paramref name="spec"/> exists (was created, planned or written to).</summary>
+    public bool Exists(JobSpec spec, int segment) => !spec.Leased || (spec.ExplicitPlans ? IsPlanned(segment) : SegmentBitmap.Get(Created, segment));
+
+    /// <summary>Records that segment <paramref name="segment"/> is created; false when it was already.</summary>
+    public bool MarkCreated(int segment)
+    {
+        var created = Created;
+        var added = SegmentBitmap.Set(ref created, segment);
+        Created = created;
+        return added;
+    }
+
+    /// <summary>True when segment <paramref name="segment"/> is sealed.</summary>
+    public bool IsSealed(int segment) => SegmentBitmap.Get(Sealed, segment);
+
+    /// <summary>Seals the segment of <paramref name="summary"/> with its final counts; false when it was sealed already.</summary>
+    public bool Seal(SegmentSummary summary)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        var bits = Sealed;
+        if (!SegmentBitmap.Set(ref bits, summary.Segment))
+        {
+            return false;
+        }
+        Sealed = bits;
+        SealedTotals.Add(summary);
+        return true;
+    }
 
     /// <summary>Sets the errors (keeping at most <see cref="MaxErrors"/>, and saying how many more there were).</summary>
     public void SetErrors(IReadOnlyCollection<string> errors)
@@ -62,5 +111,44 @@ public sealed class JobState
         {
             Errors.Add($"… and {errors.Count - MaxErrors} more");
         }
+    }
+}
+
+/// <summary>Counts summed over segments (the sealed segments of a job).</summary>
+[GenerateSerializer]
+public sealed class JobTotals
+{
+    /// <summary>Segments counted.</summary>
+    [Id(0)] public int Segments { get; set; }
+
+    /// <summary>Items (all committed).</summary>
+    [Id(1)] public long Items { get; set; }
+
+    /// <summary>Rows of the items.</summary>
+    [Id(2)] public long Rows { get; set; }
+
+    /// <summary>Source bytes of the items.</summary>
+    [Id(3)] public long Bytes { get; set; }
+
+    /// <summary>Lease expirations.</summary>
+    [Id(4)] public long Expirations { get; set; }
+
+    /// <summary>Attempts beyond the first.</summary>
+    [Id(5)] public long Retries { get; set; }
+
+    /// <summary>Items whose commit reported a problem.</summary>
+    [Id(6)] public long Problems { get; set; }
+
+    /// <summary>Adds a segment's counts.</summary>
+    public void Add(SegmentSummary summary)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        Segments++;
+        Items += summary.Committed;
+        Rows += summary.RowsCommitted;
+        Bytes += summary.BytesCommitted;
+        Expirations += summary.Expirations;
+        Retries += summary.Retries;
+        Problems += summary.Problems;
     }
 }

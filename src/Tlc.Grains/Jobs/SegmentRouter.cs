@@ -69,6 +69,30 @@ internal sealed class SegmentRouter
         }
     }
 
+    /// <summary>
+    /// Counts sealed segments without reading them (on activation, after <see cref="Reset"/>): each is all committed, and
+    /// <paramref name="totals"/> holds their summed counts. A later report of a sealed segment is ignored.
+    /// </summary>
+    public void RestoreSealed(IEnumerable<int> sealedSegments, JobTotals totals)
+    {
+        ArgumentNullException.ThrowIfNull(sealedSegments);
+        ArgumentNullException.ThrowIfNull(totals);
+        foreach (var s in sealedSegments)
+        {
+            Count(s, -1);
+            _summaries[s] = new SegmentSummary
+            {
+                Segment = s, Version = long.MaxValue, Items = _sizes[s], Committed = _sizes[s], Initialised = true, EarliestDeadline = DateTimeOffset.MaxValue,
+            };
+            Count(s, +1);
+        }
+        Rows += totals.Rows;
+        Bytes += totals.Bytes;
+        Expirations += (int)totals.Expirations;
+        Retries += (int)totals.Retries;
+        Problems += (int)totals.Problems;
+    }
+
     /// <summary>Grows the view to <paramref name="segments"/> segments (items added by writers); new ones hold <paramref name="sizeOf"/> items.</summary>
     public void Grow(int segments, Func<int, int> sizeOf)
     {
@@ -103,19 +127,43 @@ internal sealed class SegmentRouter
     }
 
     /// <summary>
-    /// Routes a request for <paramref name="max"/> leases: segments with pending items first (lowest first), then segments
-    /// whose earliest lease ran out by <paramref name="now"/> (earliest first, each for at most its leased items). Each
-    /// routed count is reserved until <see cref="Release"/>.
+    /// Routes a request for <paramref name="max"/> leases: segments whose earliest lease ran out by <paramref name="now"/>
+    /// first (earliest first, each for at most its leased items), then segments with pending items (lowest first). Expired
+    /// leases go first so that a dead worker's items are leased again within about a lease whatever fresh work is left.
+    /// Each routed count is reserved until <see cref="Release"/>.
     /// </summary>
     public List<(int Segment, int Count)> Route(int max, DateTimeOffset now)
     {
         var routes = new List<(int, int)>();
         var left = max;
+        foreach (var (deadline, s) in _deadlines)
+        {
+            if (left <= 0 || deadline > now)
+            {
+                break;
+            }
+            // At most as many as it holds leased (some may still be alive: the segment grants what ran out), less what
+            // other requests in flight were routed there already.
+            var summary = _summaries[s];
+            var leased = summary?.Leased ?? 0;
+            var take = Math.Min(left, Math.Min(leased, leased + (summary?.Pending ?? _sizes[s]) - _reserved[s]));
+            if (take <= 0)
+            {
+                continue;
+            }
+            routes.Add((s, take));
+            left -= take;
+        }
+        var expired = routes.Count;
         foreach (var s in _withWork)
         {
             if (left <= 0)
             {
                 break;
+            }
+            if (expired > 0 && routes.Take(expired).Any(r => r.Item1 == s))
+            {
+                continue;
             }
             var take = Math.Min(left, Pending(s));
             if (take > 0)
@@ -123,21 +171,6 @@ internal sealed class SegmentRouter
                 routes.Add((s, take));
                 left -= take;
             }
-        }
-        foreach (var (deadline, s) in _deadlines)
-        {
-            if (left <= 0 || deadline > now)
-            {
-                break;
-            }
-            if (routes.Any(r => r.Item1 == s))
-            {
-                continue;
-            }
-            // At most as many as it holds leased (some may still be alive: the segment grants what ran out).
-            var take = Math.Min(left, Math.Max(1, (_summaries[s]?.Leased ?? 0) - _reserved[s]));
-            routes.Add((s, take));
-            left -= take;
         }
         foreach (var (s, count) in routes)
         {

@@ -7,7 +7,7 @@ namespace Tlc.Grains.Jobs;
 /// numbered deltas in a ring of <see cref="Slots"/> records. A write is one small delta (the items that changed), never the
 /// whole segment; a snapshot is written when the deltas since the last one hold as many items as it does, or when the ring
 /// is full, so writes stay within about twice their minimum and activation reads at most one snapshot and
-/// <see cref="Slots"/> deltas.
+/// <see cref="Slots"/> deltas. Records are kept in memory only as their numbers and ETags, never their items.
 /// Every record is written with its ETag (a new record only if absent), so of two activations writing the same segment the
 /// second fails with <see cref="InconsistentStateException"/> and is deactivated: the first writer wins.
 /// </summary>
@@ -44,6 +44,11 @@ internal sealed class SegmentStore(IGrainStorage storage, GrainId grain, int slo
     public async Task<(SegmentSnapshot Snapshot, List<SegmentDelta> Deltas)> ReadAsync()
     {
         await storage.ReadStateAsync(PlanName, grain, _plan).ConfigureAwait(false);
+        if (!_plan.RecordExists)
+        {
+            // Never created: nothing else was written.
+            return (_snapshot.State!, []);
+        }
         await storage.ReadStateAsync(SnapshotName, grain, _snapshot).ConfigureAwait(false);
         await Task.WhenAll(_slots.Select(s => storage.ReadStateAsync(SlotName(Array.IndexOf(_slots, s)), grain, s))).ConfigureAwait(false);
         var deltas = new List<SegmentDelta>();
@@ -58,9 +63,19 @@ internal sealed class SegmentStore(IGrainStorage storage, GrainId grain, int slo
             deltas.Add(slot.State!);
             next++;
         }
+        // The caller replays what was read; only the numbers and ETags stay here.
+        foreach (var slot in _slots)
+        {
+            if (slot.State is { Items.Length: > 0 } read)
+            {
+                slot.State = Slim(read);
+            }
+        }
+        var snapshot = _snapshot.State!;
+        _snapshot.State = new SegmentSnapshot { Through = snapshot.Through, Cancelled = snapshot.Cancelled };
         LastDelta = next - 1;
         _itemsSinceSnapshot = deltas.Sum(d => (long)d.Items.Length);
-        return (_snapshot.State!, deltas);
+        return (snapshot, deltas);
     }
 
     /// <summary>Writes the plan record (once, when the segment is created).</summary>
@@ -89,6 +104,7 @@ internal sealed class SegmentStore(IGrainStorage storage, GrainId grain, int slo
             slot.State = previous;
             throw;
         }
+        slot.State = Slim(delta);
         LastDelta = delta.Number;
         _itemsSinceSnapshot += delta.Items.Length;
     }
@@ -108,8 +124,12 @@ internal sealed class SegmentStore(IGrainStorage storage, GrainId grain, int slo
             _snapshot.State = previous;
             throw;
         }
+        _snapshot.State = new SegmentSnapshot { Through = snapshot.Through, Cancelled = cancelled };
         _itemsSinceSnapshot = 0;
     }
 
     private static string SlotName(int slot) => $"segment-d{slot}";
+
+    /// <summary>What is kept of a written or read delta: its number (the items live in the segment's table).</summary>
+    private static SegmentDelta Slim(SegmentDelta delta) => new() { Number = delta.Number, Count = delta.Count, Cancelled = delta.Cancelled };
 }

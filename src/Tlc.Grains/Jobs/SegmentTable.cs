@@ -3,8 +3,8 @@ using Tlc.Cluster;
 namespace Tlc.Grains.Jobs;
 
 /// <summary>
-/// A segment's items in memory with the indexes that keep every call O(log n): the pending items (leased first), the
-/// leased items by deadline (expired ones reclaimed first), the counts the segment reports, and the positions changed
+/// A segment's items in memory with the indexes that keep every call O(log n): the pending items, the leased items by
+/// deadline (expired ones handed out again before pending ones), the counts the segment reports, and the positions changed
 /// since the last write. Every change goes through <see cref="Change"/>, which takes the item out of the indexes and
 /// counts, lets the caller change it, and puts it back.
 /// </summary>
@@ -111,21 +111,24 @@ internal sealed class SegmentTable
         }
     }
 
-    /// <summary>Up to <paramref name="max"/> positions to lease: pending ones first, then ones whose lease ran out by <paramref name="now"/>.</summary>
+    /// <summary>
+    /// Up to <paramref name="max"/> positions to lease: ones whose lease ran out by <paramref name="now"/> first (a dead
+    /// worker's items go out again before fresh ones), then pending ones.
+    /// </summary>
     public List<int> Candidates(int max, DateTimeOffset now)
     {
         var picked = new List<int>(Math.Min(max, _pending.Count + 4));
-        foreach (var position in _pending)
-        {
-            if (picked.Count >= max)
-            {
-                return picked;
-            }
-            picked.Add(position);
-        }
         foreach (var (deadline, position) in _leased)
         {
             if (picked.Count >= max || deadline > now)
+            {
+                break;
+            }
+            picked.Add(position);
+        }
+        foreach (var position in _pending)
+        {
+            if (picked.Count >= max)
             {
                 break;
             }

@@ -50,6 +50,48 @@ public sealed class JobRestartTests : IDisposable
         Assert.Equal(3000, silo.Probes.Published[id]);
     }
 
+    [Fact(Timeout = 120_000)]
+    public async Task SiloRestarted_SegmentsFullyCommittedOrNeverCreated_JobActivatesWithoutReadingThem_CountsAsBefore()
+    {
+        await using var silo = await KernelSilo.StartAsync(Path.Combine(_root.Path, "state"));
+        var id = "sealed-job";
+        var spec = new ProbeJobSpec { JobId = id, Items = 500, ItemsPerSegment = 100 };
+        var job = silo.Client.GetGrain<IJobGrain>(id);
+        await job.SubmitAsync(spec);
+        var worker = new WorkerRef("w", "1");
+        // Segments 0 and 1 all committed, segment 2 half leased, segments 3 and 4 never created.
+        var grants = (await job.LeaseAsync(worker, 250)).Grants;
+        Assert.Equal(250, grants.Length);
+        await Task.WhenAll(grants.Where(g => g.Item < 200).Select(g => CommitAsync(silo, id, g, 100)));
+        var before = await job.GetProgressAsync();
+        for (var wait = 0; before.ItemsCommitted < 200 && wait < 200; wait++)
+        {
+            // Segments report after their write, without being waited for.
+            await Task.Delay(50);
+            before = await job.GetProgressAsync();
+        }
+        Assert.Equal((200, 50), (before.ItemsCommitted, before.ItemsLeased));
+
+        await silo.RestartAsync();
+        silo.Calls.Reset();
+        var after = await silo.Client.GetGrain<IJobGrain>(id).GetProgressAsync();
+
+        Assert.Equal(1, silo.Calls.Count(nameof(IJobSegmentGrain)));
+        Assert.Equal(
+            (before.Items, before.ItemsCommitted, before.ItemsLeased, before.RowsCommitted, before.Retries, before.LeaseExpirations),
+            (after.Items, after.ItemsCommitted, after.ItemsLeased, after.RowsCommitted, after.Retries, after.LeaseExpirations));
+        var rest = (await silo.Client.GetGrain<IJobGrain>(id).LeaseAsync(worker, 500)).Grants;
+        Assert.Equal(Enumerable.Range(250, 250), rest.Select(g => g.Item).Order());
+        await Task.WhenAll(rest.Concat(grants.Where(g => g.Item >= 200)).Select(g => CommitAsync(silo, id, g, 100)));
+        var done = await silo.Client.GetGrain<IJobGrain>(id).WaitForEndAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(JobStatus.Completed, done.Status);
+        Assert.Equal(500, silo.Probes.Published[id]);
+    }
+
+    private static Task<CommitResult> CommitAsync(KernelSilo silo, string id, LeaseGrant grant, int itemsPerSegment) =>
+        silo.Client.GetGrain<IJobSegmentGrain>(JobKeys.Segment(id, grant.Item / itemsPerSegment))
+            .CommitAsync(new ProbeCommit { Item = grant.Item, OperationId = $"op{grant.Item}", Attempt = grant.Attempt, Token = grant.Token, Rows = 1 });
+
     private static async Task<ItemInfo[]> ItemsAsync(KernelSilo silo, string id) =>
         [.. (await Task.WhenAll(Enumerable.Range(0, 3).Select(s => silo.Client.GetGrain<IJobSegmentGrain>(JobKeys.Segment(id, s)).GetItemsAsync()))).SelectMany(i => i)];
 }

@@ -35,4 +35,20 @@ public sealed class JobSimulationTests : IDisposable
         Assert.True(result.MessagesPerItem <= 4, $"{result.MessagesPerItem:F2} messages per item: {string.Join(", ", result.Calls.OrderByDescending(c => c.Value).Select(c => $"{c.Key} {c.Value}"))}");
         Assert.True(result.LargestState.Bytes <= 1 << 20, $"largest state: {result.LargestState}");
     }
+
+    [Fact(Timeout = 600_000)]
+    public async Task FreshWorkLeftAllAlong_DeadWorkersItems_LeasedAgainWithinTwoLeases()
+    {
+        // Few workers for many items: pending items remain until the end, and a dead worker's expired leases must still go
+        // out again within a lease or so, not wait until the fresh items run out.
+        var options = new SimulationOptions { Items = 50_000, Workers = 500, LeaseBatch = 4, DeathRate = 0.002, RestartAt = null, Seed = 5 };
+        var result = await JobSimulation.RunAsync(Path.Combine(_root.Path, "state"), options, null, TestContext.Current.CancellationToken);
+
+        TestContext.Current.SendDiagnosticMessage($"virtual {result.VirtualTime}, deaths {result.Deaths}, released {result.Released} " +
+            $"(longest {result.LongestDeathToRelease}, median {result.MedianDeathToRelease})");
+        Assert.Equal(JobStatus.Completed, result.Final.Status);
+        Assert.Equal(options.Items, result.ExactlyOnce);
+        Assert.True(result.Released > 20, $"{result.Released} items re-leased after deaths");
+        Assert.True(result.LongestDeathToRelease <= 2 * options.Lease, $"death to re-lease took {result.LongestDeathToRelease}");
+    }
 }

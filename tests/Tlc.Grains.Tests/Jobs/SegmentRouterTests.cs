@@ -25,7 +25,7 @@ public sealed class SegmentRouterTests
     }
 
     [Fact]
-    public void Route_PendingFirst_ReservedCountsSendTheNextRequestElsewhere()
+    public void Route_Pending_ReservedCountsSendTheNextRequestElsewhere()
     {
         var router = new SegmentRouter();
         router.Reset(3, _ => 10);
@@ -53,6 +53,21 @@ public sealed class SegmentRouterTests
         Assert.Empty(router.Route(4, Now.AddSeconds(-2)));
         router.Release(0, 3);
         Assert.Equal([(0, 3), (1, 7)], router.Route(10, Now.AddSeconds(6)));
+    }
+
+    [Fact]
+    public void Route_ExpiredLeasesAndPendingItems_ExpiredFirstThenPending()
+    {
+        var router = new SegmentRouter();
+        router.Reset(3, _ => 10);
+        router.Apply(Summary(0, 1, 10, pending: 6, leased: 4, deadline: Now.AddSeconds(5)));
+        router.Apply(Summary(1, 1, 10, pending: 8, leased: 2, deadline: Now.AddSeconds(-1)));
+
+        // Segment 1's expired leases before segment 0's fresh items; segment 0's live leases are not routed.
+        Assert.Equal([(1, 2), (0, 6), (2, 2)], router.Route(10, Now));
+        // What was routed is reserved: a second request goes to segment 1 for as many as its report still covers
+        // (8 pending + 2 expired − 2 routed, at most its 2 leased), then to segment 2's remaining 8.
+        Assert.Equal([(1, 2), (2, 6)], router.Route(8, Now));
     }
 
     [Fact]
