@@ -12,7 +12,8 @@ namespace Tlc.Workers;
 /// <summary>
 /// Computes metrics shards with the job's model and collectors — built from their specs through the model and collector
 /// registries (plugins included) and kept per job — using the same <see cref="MetricsRunner"/> as in-process collection,
-/// so both produce identical tables. The result chunk streams to its file as batches come (memory stays at a batch).
+/// so both produce identical tables. What a job's shards share (model, inference thread, schema, constants) is made once per
+/// job. The result chunk streams to its file as batches come (memory stays at a batch).
 /// </summary>
 public sealed class MetricsShardExecutor : IShardExecutor, IDisposable
 {
@@ -22,10 +23,18 @@ public sealed class MetricsShardExecutor : IShardExecutor, IDisposable
     private readonly int _decodeThreads;
     private readonly ConcurrentDictionary<string, Lazy<Loaded>> _jobs = new(StringComparer.Ordinal);
 
-    private sealed record Loaded(IPredictor Predictor, IReadOnlyList<IMetricsCollector> Collectors, Table Table) : IDisposable
+    /// <summary>What a job's shards share: the model, its inference thread, the collectors, the input table, the output schema and constants.</summary>
+    private sealed record Loaded(
+        IPredictor Predictor,
+        IReadOnlyList<IMetricsCollector> Collectors,
+        Table Table,
+        InferenceThread Inference,
+        Apache.Arrow.Schema Schema,
+        IReadOnlyDictionary<string, object?>? Constants) : IDisposable
     {
         public void Dispose()
         {
+            Inference.Dispose();
             Predictor.Dispose();
             Table.Dispose();
         }
@@ -55,11 +64,12 @@ public sealed class MetricsShardExecutor : IShardExecutor, IDisposable
         {
             BatchSize = task.Job.BatchSize,
             DecodeThreads = _decodeThreads,
-            Constants = Constants(task.Job.ConstantsJson),
+            Constants = loaded.Constants,
             ExcludeZeroWeights = task.Job.ExcludeZeroWeights,
+            Inference = loaded.Inference,
         };
-        var ids = new List<long>();
-        var schema = ArrowSchema(task.Job);
+        var ids = new List<long>(checked((int)(task.Shard.End - task.Shard.Start)));
+        var schema = loaded.Schema;
         var batches = Collect(MetricsRunner.RunAsync(loaded.Table, task.Shard.Start, task.Shard.End, loaded.Predictor, loaded.Collectors, options, cancellationToken), ids);
         var chunk = await ChunkFiles.WriteAsync(_adapters, task.ChunkUrl, schema, batches, cancellationToken: cancellationToken).ConfigureAwait(false);
         return new ShardOutput(chunk.Rows, chunk.Bytes, [.. chunk.Batches], [.. ids]);
@@ -80,6 +90,8 @@ public sealed class MetricsShardExecutor : IShardExecutor, IDisposable
 
     private Loaded Load(MetricsJobSpec job)
     {
+        var schema = ArrowSchema(job);
+        var constants = Constants(job.ConstantsJson);
         var table = Table.OpenAsync(job.TableUrl, _adapters).GetAwaiter().GetResult();
         if (table.Object.Id != job.TableObjectId)
         {
@@ -88,7 +100,7 @@ public sealed class MetricsShardExecutor : IShardExecutor, IDisposable
         var collectors = _collectors.Create(job.Collectors);
         var model = Device is null ? job.Model : job.Model with { Device = Device };
         var predictor = _models.CreatePredictor(model, ModelContext.For(collectors, _adapters));
-        return new Loaded(predictor, collectors, table);
+        return new Loaded(predictor, collectors, table, new InferenceThread($"Tlc inference {job.JobId}"), schema, constants);
     }
 
     private static Apache.Arrow.Schema ArrowSchema(MetricsJobSpec job) =>

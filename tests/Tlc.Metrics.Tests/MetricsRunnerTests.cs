@@ -157,6 +157,34 @@ public sealed class MetricsRunnerTests(FashionMnistTestSplit split) : IClassFixt
     }
 
     [Fact(Timeout = 120_000)]
+    public async Task RunAsync_ConcurrentRangesOnASharedInferenceThread_SameBytesAsOneRangeAtATime()
+    {
+        var collectors = Collectors();
+        using var predictor = new ModelRegistry().CreatePredictor(CnnSpec, ModelContext.For(collectors));
+        var alone = new MetricsRunOptions { BatchSize = 100, DecodeThreads = 2 };
+        var expected = new[] { await RunAsync(split.Table, 0, 1_000, predictor, collectors, alone), await RunAsync(split.Table, 1_000, 2_000, predictor, collectors, alone) };
+        using var inference = new InferenceThread();
+        var shared = new MetricsRunOptions { BatchSize = 100, DecodeThreads = 2, Inference = inference };
+
+        // Two ranges at once (as two worker slots would run two shards), their batches interleaved on one thread.
+        var actual = await Task.WhenAll(
+            Task.Run(() => RunAsync(split.Table, 0, 1_000, predictor, collectors, shared)),
+            Task.Run(() => RunAsync(split.Table, 1_000, 2_000, predictor, collectors, shared)));
+
+        for (var r = 0; r < 2; r++)
+        {
+            Assert.Equal(ExampleIds(expected[r]), ExampleIds(actual[r]));
+            for (var b = 0; b < expected[r].Count; b++)
+            {
+                for (var c = 0; c < expected[r][b].ColumnCount; c++)
+                {
+                    Assert.Equal(Bytes(expected[r][b].Column(c)), Bytes(actual[r][b].Column(c)));
+                }
+            }
+        }
+    }
+
+    [Fact(Timeout = 120_000)]
     public async Task RunAsync_ExcludeZeroWeights_SkipsZeroWeightRowsOnly()
     {
         using var table = await TestTables.FashionMnistAsync(_root, 40);

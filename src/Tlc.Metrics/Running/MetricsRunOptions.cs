@@ -14,4 +14,10 @@ public sealed class MetricsRunOptions
 
     /// <summary>Leave out rows whose sample weight is 0 (tables without a weight column keep every row).</summary>
     public bool ExcludeZeroWeights { get; init; }
+
+    /// <summary>
+    /// The thread to run inference on, shared by every range run with the same model (a worker keeps one per loaded model).
+    /// Default: null, a thread of its own for each run.
+    /// </summary>
+    public InferenceThread? Inference { get; init; }
 }

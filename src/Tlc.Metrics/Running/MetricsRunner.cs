@@ -16,7 +16,8 @@ namespace Tlc.Metrics;
 /// <summary>
 /// The batch loop of metrics collection, shared by in-process and cluster collection so that both produce the same
 /// values: rows in order, decoded and preprocessed on decode threads, stacked into batches in order, run through the
-/// model and the collectors on one dedicated inference thread, returned as Arrow record batches of
+/// model and the collectors on one dedicated inference thread (one per run, or a long-lived <see cref="InferenceThread"/>
+/// shared by the runs of one model), returned as Arrow record batches of
 /// <see cref="OutputSchema"/> (ready for <see cref="TableWriter.AddRecordBatch"/>).
 /// </summary>
 /// <remarks>
@@ -187,7 +188,9 @@ public static class MetricsRunner
         var results = Channel.CreateBounded<RecordBatch>(new BoundedChannelOptions(QueuedBatches) { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var decoding = Task.Run(() => Decode(plan.Table, rows, predictor, options, batches.Writer, stop.Token), CancellationToken.None);
-        var inference = StartInferenceThread(plan, predictor, collectors, batches.Reader, results.Writer, stop.Token);
+        var inference = options.Inference is { } shared
+            ? Task.Run(() => InferOnAsync(shared, plan, predictor, collectors, batches.Reader, results.Writer, stop.Token), CancellationToken.None)
+            : StartInferenceThread(plan, predictor, collectors, batches.Reader, results.Writer, stop.Token);
         try
         {
             await foreach (var batch in results.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
@@ -357,6 +360,36 @@ public static class MetricsRunner
         };
         thread.Start();
         return done.Task;
+    }
+
+    /// <summary>The same loop as <see cref="StartInferenceThread"/>, each batch handed to a shared inference thread.</summary>
+    private static async Task InferOnAsync(
+        InferenceThread thread,
+        Plan plan,
+        IPredictor predictor,
+        IReadOnlyList<IMetricsCollector> collectors,
+        ChannelReader<SampleBatch> batches,
+        ChannelWriter<RecordBatch> results,
+        CancellationToken token)
+    {
+        try
+        {
+            await foreach (var batch in batches.ReadAllAsync(token).ConfigureAwait(false))
+            {
+                RecordBatch result;
+                using (batch)
+                {
+                    // Completes only once the work ran or was skipped: the batch is not disposed under it.
+                    result = await thread.RunAsync(() => Infer(plan, predictor, collectors, batch), token).ConfigureAwait(false);
+                }
+                await results.WriteAsync(result, token).ConfigureAwait(false);
+            }
+            results.TryComplete();
+        }
+        catch (Exception e)
+        {
+            results.TryComplete(e);
+        }
     }
 
     private static RecordBatch Infer(Plan plan, IPredictor predictor, IReadOnlyList<IMetricsCollector> collectors, SampleBatch batch)
