@@ -19,7 +19,7 @@ internal static class ShardOverheadBenchmark
 {
     private const int BatchSize = 64;
     private static readonly int[] ShardSizes = [4096, 512, 64];
-    private static readonly int Rounds = int.Parse(Environment.GetEnvironmentVariable("BENCH_REPEATS") ?? "3", CultureInfo.InvariantCulture);
+    private static readonly int Rounds = int.Parse(Environment.GetEnvironmentVariable("BENCH_REPEATS") ?? "5", CultureInfo.InvariantCulture);
 
     public static async Task<BenchResult> RunAsync()
     {
