@@ -98,6 +98,36 @@ internal sealed partial class RunGrain(
         await SaveAsync(time.GetUtcNow());
     }
 
+    public async Task<Dictionary<string, double>?> LogRankAsync(RankLogEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        EnsureExists();
+        if (entry.WorldSize < 1 || entry.Rank < 0 || entry.Rank >= entry.WorldSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(entry), $"Rank {entry.Rank} is outside 0..{entry.WorldSize - 1}.");
+        }
+        var key = $"{entry.LaunchId}|{entry.WorldSize}|{entry.StepKey}={entry.Step.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}";
+        if (!Run.PendingRankLogs.TryGetValue(key, out var pending))
+        {
+            Run.PendingRankLogs[key] = pending = new PendingRankLog();
+        }
+        pending.Ranks[entry.Rank] = entry.Values;
+        Dictionary<string, double>? reduced = null;
+        if (pending.Ranks.Count == entry.WorldSize)
+        {
+            reduced = new Dictionary<string, double>(StringComparer.Ordinal) { [entry.StepKey] = entry.Step };
+            foreach (var name in pending.Ranks.Values.SelectMany(v => v.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+            {
+                var values = pending.Ranks.Values.Where(v => v.ContainsKey(name)).Select(v => v[name]).ToList();
+                reduced[name] = entry.Reduction == LogReduction.Sum ? values.Sum() : values.Average();
+                Run.LogReductions[name] = $"{(entry.Reduction == LogReduction.Sum ? "sum" : "mean")} of {values.Count} ranks";
+            }
+            Run.PendingRankLogs.Remove(key);
+        }
+        await SaveAsync(time.GetUtcNow());
+        return reduced;
+    }
+
     public async Task AddInputAsync(string tableUrl)
     {
         EnsureExists();
@@ -172,6 +202,7 @@ internal sealed partial class RunGrain(
             metrics = Run.MetricsTables.Select(m => new { url = m.Url, stream_name = m.StreamName, row_count = m.RowCount, file_size = m.FileSize, foreign_table_url = m.ForeignTableUrl }),
             aggregates = Run.LatestAggregates,
             log_segments = Run.LogSegments,
+            log_reductions = Run.LogReductions,
         }, SnapshotJson);
         await adapters.WriteAllBytesAsync(new Url(Run.Url).Join("object.tlc.json"), snapshot, WriteMode.Overwrite, CancellationToken.None);
     }

@@ -30,10 +30,12 @@ public sealed class MetricsTableWriter : IAsyncDisposable
     private readonly List<RecordBatch> _pending = [];
     private long _pendingRows;
     private readonly IJobGrain _job;
-    private readonly WorkerRef _writer;
+    private WorkerRef _writer;
     private int _partsPerSegment = MetricsStreamSpec.DefaultPartsPerSegment;
     private Table? _published;
     private bool _failed;
+    private RankInfo? _rank;
+    private bool _closed;
 
     private MetricsTableWriter(Run run, Table foreign, TableSchema schema, string sinkId, Url url, MetricsWriterOptions options,
         IReadOnlyDictionary<string, object?> constants, bool owner)
@@ -66,6 +68,15 @@ public sealed class MetricsTableWriter : IAsyncDisposable
     /// <summary>True for the writer that created the sink (it publishes); false for writers attached to it.</summary>
     public bool IsOwner { get; }
 
+    /// <summary>The rank this writer writes the share of, for a writer made by <see cref="Run.OpenRankWriterAsync"/>.</summary>
+    public RankInfo? Rank => _rank;
+
+    /// <summary>
+    /// True when this rank's share is closed: by <see cref="CloseAsync"/>, or already when it opened (an earlier attempt of
+    /// the rank closed it before the launch restarted: it is final, and rows added now are ignored).
+    /// </summary>
+    public bool IsClosed => _closed;
+
     internal static Task<MetricsTableWriter> CreateAsync(Run run, Table foreign, TableSchema columns, string streamName,
         IReadOnlyDictionary<string, object?>? constants, MetricsWriterOptions options, CancellationToken cancellationToken)
     {
@@ -82,7 +93,14 @@ public sealed class MetricsTableWriter : IAsyncDisposable
         var sinkId = Guid.NewGuid().ToString("N");
         var url = run.Url.Join($"metrics/{streamName}-{sinkId[..8]}");
         var writer = new MetricsTableWriter(run, foreign, schema, sinkId, url, options, constants ?? new Dictionary<string, object?>(), owner: true);
-        await JobHandle.SubmitAsync(run.Context, new MetricsStreamSpec
+        await JobHandle.SubmitAsync(run.Context, StreamSpec(run, foreign, sinkId, url, streamName, schema, constants, options), cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
+        await run.AddInputAsync(foreign, cancellationToken).ConfigureAwait(false);
+        return writer;
+    }
+
+    private static MetricsStreamSpec StreamSpec(Run run, Table foreign, string sinkId, Url url, string streamName, TableSchema schema,
+        IReadOnlyDictionary<string, object?>? constants, MetricsWriterOptions options) => new()
         {
             JobId = sinkId,
             ItemsPerSegment = MetricsStreamSpec.DefaultPartsPerSegment,
@@ -96,10 +114,7 @@ public sealed class MetricsTableWriter : IAsyncDisposable
             ConstantsJson = constants is { Count: > 0 } ? System.Text.Json.JsonSerializer.Serialize(constants) : null,
             RequireFullCoverage = options.RequireFullCoverage,
             Submitted = run.Context.Time.GetUtcNow(),
-        }, cancellationToken: cancellationToken).ConfigureAwait(false);
-        await run.AddInputAsync(foreign, cancellationToken).ConfigureAwait(false);
-        return writer;
-    }
+        };
 
     /// <summary>A writer feeding the existing sink <paramref name="sinkId"/> of <paramref name="run"/> (see <see cref="Run.AttachMetricsWriterAsync"/>).</summary>
     internal static async Task<MetricsTableWriter> AttachAsync(Run run, string sinkId, MetricsWriterOptions options, CancellationToken cancellationToken)
@@ -127,6 +142,82 @@ public sealed class MetricsTableWriter : IAsyncDisposable
         return new MetricsTableWriter(run, foreign, schema, sinkId, new Url(spec.MetricsTableUrl), options, ConstantValues(spec.ConstantsJson), owner: false)
         {
             _partsPerSegment = spec.ItemsPerSegment,
+        };
+    }
+
+    /// <summary>The job id of the stream of (run, stream, epoch, launch): the same in every rank's process.</summary>
+    internal static string RankStreamId(string runKey, string streamName, int epoch, string launchId)
+    {
+        var key = string.Join('\n', runKey, streamName, epoch.ToString(System.Globalization.CultureInfo.InvariantCulture), launchId);
+        return "ranks-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)))[..24];
+    }
+
+    /// <summary>Rank <paramref name="rank"/>'s writer of the (run, stream, epoch) table of its launch (see <see cref="Run.OpenRankWriterAsync"/>).</summary>
+    internal static async Task<MetricsTableWriter> OpenRankAsync(Run run, Table foreign, TableSchema columns, string streamName, int epoch, RankInfo rank,
+        MetricsWriterOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(foreign);
+        ArgumentNullException.ThrowIfNull(columns);
+        ArgumentNullException.ThrowIfNull(rank);
+        Names.Validate(streamName, "stream");
+        rank.Validate();
+        ArgumentOutOfRangeException.ThrowIfNegative(epoch);
+        var constants = new Dictionary<string, object?> { ["epoch"] = epoch };
+        var schema = MetricsSchemas.WithSystemColumns(columns, constants);
+        var sinkId = RankStreamId(run.Key, streamName, epoch, rank.LaunchId);
+        var url = run.Url.Join($"metrics/{streamName}-e{epoch}-{sinkId[6..14]}");
+        var spec = StreamSpec(run, foreign, sinkId, url, streamName, schema, constants, options) with
+        {
+            Writers = rank.WorldSize,
+            Epoch = epoch,
+            LaunchId = rank.LaunchId,
+        };
+        // Every rank submits the same job (the first one creates it); what the ranks must agree on is checked after.
+        var job = run.Context.Client.GetGrain<IJobGrain>(sinkId);
+        InvalidOperationException? refused = null;
+        try
+        {
+            await JobHandle.SubmitAsync(run.Context, spec, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException e)
+        {
+            // It exists as another job: say how the ranks disagree.
+            refused = e;
+        }
+        var existing = await job.GetSpecAsync().WaitAsync(cancellationToken).ConfigureAwait(false) as MetricsStreamSpec
+            ?? throw refused ?? new InvalidOperationException($"Job {sinkId} is not a metrics stream.");
+        var differs = new List<string>();
+        if (existing.OutputSchemaJson != spec.OutputSchemaJson)
+        {
+            differs.Add("its columns");
+        }
+        if (existing.TableObjectId != spec.TableObjectId)
+        {
+            differs.Add($"its input table ({existing.TableUrl} object {existing.TableObjectId}, this rank has {spec.TableUrl} object {spec.TableObjectId})");
+        }
+        if (existing.Writers != spec.Writers)
+        {
+            differs.Add($"the world size ({existing.Writers}, this rank says {spec.Writers})");
+        }
+        if (existing.RequireFullCoverage != spec.RequireFullCoverage)
+        {
+            differs.Add("full coverage");
+        }
+        if (differs.Count > 0)
+        {
+            throw new InvalidOperationException($"Rank {rank.Rank}: the '{streamName}' table of epoch {epoch} in run {run.Key} (launch {rank.LaunchId}) was opened by another rank with different {string.Join(", ", differs)}.");
+        }
+        if (refused is not null)
+        {
+            throw refused;
+        }
+        await run.AddInputAsync(foreign, cancellationToken).ConfigureAwait(false);
+        var opening = await job.OpenWriterAsync(rank.Rank, rank.Attempt).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return new MetricsTableWriter(run, foreign, schema, sinkId, url, options, constants, owner: false)
+        {
+            _rank = rank,
+            _closed = opening.Closed,
+            _writer = opening.Owner,
         };
     }
 
@@ -163,6 +254,11 @@ public sealed class MetricsTableWriter : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(columns);
         ThrowIfDone();
+        if (_closed && _rank is not null)
+        {
+            // This rank's share was closed by an earlier attempt: final.
+            return;
+        }
         int rows;
         try
         {
@@ -361,6 +457,49 @@ public sealed class MetricsTableWriter : IAsyncDisposable
         return _published;
     }
 
+    /// <summary>
+    /// Commits what is buffered and closes this rank's share (final; idempotent). The table is published by itself once every
+    /// rank of the launch has closed its share (<see cref="WaitForTableAsync"/>). Only for a rank's writer.
+    /// </summary>
+    public async Task CloseAsync(CancellationToken cancellationToken = default)
+    {
+        if (_rank is not { } rank)
+        {
+            throw new InvalidOperationException($"Metrics table {Url}: only a rank's writer (Run.OpenRankWriterAsync) closes a share; this one {(IsOwner ? "publishes" : "commits")}.");
+        }
+        ThrowIfDone();
+        if (_closed)
+        {
+            return;
+        }
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _job.CloseWriterAsync(rank.Rank, rank.Attempt).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException e)
+        {
+            _failed = true;
+            throw new InvalidOperationException($"Metrics table {Url}: {e.Message}", e);
+        }
+        _closed = true;
+    }
+
+    /// <summary>
+    /// Waits until the table this writer feeds is published (a rank's writer: once every rank closed) and returns it; throws
+    /// when its publication failed or it was cancelled.
+    /// </summary>
+    public async Task<Table> WaitForTableAsync(CancellationToken cancellationToken = default)
+    {
+        if (_published is not null)
+        {
+            return _published;
+        }
+        var handle = await JobHandle.AttachAsync(_run.Context, SinkId, cancellationToken).ConfigureAwait(false);
+        _published = await handle.WaitAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        return _published;
+    }
+
     private void ThrowIfDone()
     {
         if (_failed)
@@ -370,8 +509,8 @@ public sealed class MetricsTableWriter : IAsyncDisposable
     }
 
     /// <summary>
-    /// The owner publishes the table, an attached writer commits its buffered rows — unless the writer failed (a failed
-    /// writer publishes nothing).
+    /// The owner publishes the table, a rank's writer closes its share, an attached writer commits its buffered rows —
+    /// unless the writer failed (a failed writer publishes nothing, and a rank's share stays open for its next attempt).
     /// </summary>
     public async ValueTask DisposeAsync()
     {
@@ -381,13 +520,18 @@ public sealed class MetricsTableWriter : IAsyncDisposable
             {
                 await PublishAsync().ConfigureAwait(false);
             }
+            else if (_rank is not null)
+            {
+                await CloseAsync().ConfigureAwait(false);
+            }
             else
             {
                 await FlushAsync(CancellationToken.None).ConfigureAwait(false);
             }
         }
-        if (!IsOwner)
+        if (!IsOwner && _rank is null)
         {
+            // Opened by AttachAsync; a rank's writer was given its table.
             _foreign.Dispose();
         }
     }

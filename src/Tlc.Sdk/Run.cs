@@ -96,20 +96,7 @@ public sealed partial class Run : IAsyncDisposable
     public async Task LogAsync(IReadOnlyDictionary<string, object?> values, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(values);
-        var numbers = new Dictionary<string, double>(StringComparer.Ordinal);
-        foreach (var (key, value) in values)
-        {
-            numbers[key] = value switch
-            {
-                double d => d,
-                float f => f,
-                int i => i,
-                long l => l,
-                bool b => b ? 1 : 0,
-                IConvertible c when value is not string => c.ToDouble(CultureInfo.InvariantCulture),
-                _ => throw new ArgumentException($"Log value '{key}' is {value?.GetType().Name ?? "null"}; aggregates are numbers.", nameof(values)),
-            };
-        }
+        var numbers = Numbers(values);
         string segment;
         byte[] content;
         lock (_logGate)
@@ -125,6 +112,50 @@ public sealed partial class Run : IAsyncDisposable
         }
         await Context.Adapters.WriteAllBytesAsync(Url.Join(segment), content, WriteMode.Overwrite, cancellationToken).ConfigureAwait(false);
         await Grain.LogAsync(new LogUpdate(numbers, 1, segment)).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Logs one rank's aggregates of a step (the values must hold <c>epoch</c> or <c>iteration</c>): once every rank of
+    /// <paramref name="rank"/>'s world has logged that step, one entry is logged for the run — the step, then each key
+    /// reduced over the ranks by <paramref name="reduction"/> (the run states it per key: <see cref="RunInfo.LogReductions"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">No step key, or a value is not a number.</exception>
+    public async Task LogRankAsync(IReadOnlyDictionary<string, object?> values, RankInfo rank, LogReduction reduction = LogReduction.Mean,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        ArgumentNullException.ThrowIfNull(rank);
+        var numbers = Numbers(values);
+        var stepKey = numbers.ContainsKey("epoch") ? "epoch" : numbers.ContainsKey("iteration") ? "iteration"
+            : throw new ArgumentException($"Rank {rank.Rank}'s log entry needs 'epoch' or 'iteration' to line up with the other ranks' (keys: {string.Join(", ", numbers.Keys)}).", nameof(values));
+        var step = numbers[stepKey];
+        numbers.Remove(stepKey);
+        var reduced = await Grain.LogRankAsync(new RankLogEntry(rank.LaunchId, rank.Rank, rank.WorldSize, stepKey, step, numbers, reduction))
+            .WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (reduced is not null)
+        {
+            // The last rank of the step writes the one entry.
+            await LogAsync(reduced.ToDictionary(kv => kv.Key, kv => (object?)kv.Value), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static Dictionary<string, double> Numbers(IReadOnlyDictionary<string, object?> values)
+    {
+        var numbers = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var (key, value) in values)
+        {
+            numbers[key] = value switch
+            {
+                double d => d,
+                float f => f,
+                int i => i,
+                long l => l,
+                bool b => b ? 1 : 0,
+                IConvertible c when value is not string => c.ToDouble(CultureInfo.InvariantCulture),
+                _ => throw new ArgumentException($"Log value '{key}' is {value?.GetType().Name ?? "null"}; aggregates are numbers.", nameof(values)),
+            };
+        }
+        return numbers;
     }
 
     /// <summary>Every logged entry, in order (read from the segment files).</summary>
@@ -177,6 +208,21 @@ public sealed partial class Run : IAsyncDisposable
     public Task<MetricsTableWriter> CreateMetricsWriterAsync(Table foreignTable, TableSchema columns, string? streamName = null,
         IReadOnlyDictionary<string, object?>? constants = null, MetricsWriterOptions? options = null, CancellationToken cancellationToken = default) =>
         MetricsTableWriter.CreateAsync(this, foreignTable, columns, streamName ?? "metrics", constants, options ?? new MetricsWriterOptions(), cancellationToken);
+
+    /// <summary>
+    /// Rank <paramref name="rank"/>'s writer (default: <see cref="RankInfo.FromEnvironment"/>) of this run's
+    /// <paramref name="streamName"/> table of <paramref name="epoch"/> over <paramref name="foreignTable"/>, shared by every
+    /// rank of the launch: each writes its own share (batches with <c>example_id</c>, streamed into chunks as with
+    /// <see cref="CreateMetricsWriterAsync"/>), closes it with <see cref="MetricsTableWriter.CloseAsync"/> (or disposal), and
+    /// the table — every rank's rows, each <c>example_id</c> at most once (exactly once with full coverage), with an
+    /// <c>epoch</c> column — is published once every rank has closed. A restarted rank (a new attempt) replaces its
+    /// unfinished share; a closed share is final. A rank that never comes back leaves the table unpublished (its job says
+    /// which rank it waits for).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Another rank opened the table with different columns, input or world size.</exception>
+    public Task<MetricsTableWriter> OpenRankWriterAsync(Table foreignTable, TableSchema columns, string streamName, int epoch, RankInfo? rank = null,
+        MetricsWriterOptions? options = null, CancellationToken cancellationToken = default) =>
+        MetricsTableWriter.OpenRankAsync(this, foreignTable, columns, streamName, epoch, rank ?? RankInfo.FromEnvironment(), options ?? new MetricsWriterOptions(), cancellationToken);
 
     /// <summary>
     /// A writer feeding the metrics table another writer of this run created (its <see cref="MetricsTableWriter.SinkId"/>),

@@ -54,4 +54,53 @@ public sealed class SamplerTests
         var e = Assert.Throws<ArgumentException>(() => Samplers.Weighted([1, -1], 0));
         Assert.Contains("row 1", e.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(10, 3)]
+    [InlineData(9, 3)]
+    [InlineData(2, 3)]
+    [InlineData(1, 1)]
+    public void ExactEvaluation_AnyCount_EveryRowInExactlyOneRank_NoPadding(int rows, int world)
+    {
+        var shares = Enumerable.Range(0, world).Select(r => Samplers.ExactEvaluation(rows, r, world).ToArray()).ToArray();
+
+        Assert.Equal(Enumerable.Range(0, rows).Select(i => (long)i), shares.SelectMany(s => s).Order());
+        Assert.True(shares.Max(s => s.Length) - shares.Min(s => s.Length) <= 1);
+        Assert.All(shares.Select((s, r) => (s, r)), p => Assert.All(p.s, row => Assert.Equal(p.r, row % world)));
+    }
+
+    [Fact]
+    public void ForRank_Repeat_EqualLengthsLikeDistributedSampler_Drop_DropsTheTail()
+    {
+        var epoch = Samplers.Sequential(10);
+
+        // PyTorch: indices += indices[:2]; rank r takes indices[r:12:3].
+        Assert.Equal([0L, 3, 6, 9], Samplers.ForRank(epoch, 0, 3, RankPadding.Repeat));
+        Assert.Equal([1L, 4, 7, 0], Samplers.ForRank(epoch, 1, 3, RankPadding.Repeat));
+        Assert.Equal([2L, 5, 8, 1], Samplers.ForRank(epoch, 2, 3, RankPadding.Repeat));
+        Assert.Equal([2L, 5, 8], Samplers.ForRank(epoch, 2, 3, RankPadding.Drop));
+        Assert.Equal(3, Samplers.ForRank(epoch, 0, 3, RankPadding.Drop).Count);
+    }
+
+    [Fact]
+    public void ForRank_WeightedEpoch_SameSeedAndEpochOnEveryRank_SharesPartitionTheEpoch_NextEpochDiffers()
+    {
+        float[] weights = [0, 1, 3, 0, 6, 2, 2];
+        ISampler Epoch(int epoch) => Samplers.RepeatByWeight(weights, Samplers.EpochSeed(42, epoch));
+
+        var shares = Enumerable.Range(0, 3).Select(r => Samplers.ForRank(Epoch(5), r, 3).ToArray()).ToArray();
+
+        Assert.Equal(Epoch(5).Order(), shares.SelectMany(s => s).Order());
+        Assert.DoesNotContain(0L, shares.SelectMany(s => s));
+        Assert.DoesNotContain(3L, shares.SelectMany(s => s));
+        Assert.NotEqual(Epoch(5).ToArray(), Epoch(6).ToArray());
+    }
+
+    [Fact]
+    public void ForRank_RankOutsideTheWorld_ClearError()
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => Samplers.ForRank(Samplers.Sequential(4), 3, 3));
+
+        Assert.Contains("0..2", error.Message, StringComparison.Ordinal);
+    }
 }

@@ -23,6 +23,12 @@ public interface IRunGrain : IGrainWithStringKey
     /// <summary>Records a log call's summary.</summary>
     Task LogAsync(LogUpdate update);
 
+    /// <summary>
+    /// Takes one rank's entry of a step; once every rank of the world has reported that step, returns the reduced entry
+    /// (the step key, then each key reduced over the ranks) for the caller to log, and forgets the step. Null until then.
+    /// </summary>
+    Task<Dictionary<string, double>?> LogRankAsync(RankLogEntry entry);
+
     /// <summary>Adds an input table URL (once).</summary>
     Task AddInputAsync(string tableUrl);
 

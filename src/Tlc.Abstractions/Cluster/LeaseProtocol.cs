@@ -104,10 +104,11 @@ public static class LeaseProtocol
             // A failed item stays failed; an attempt that was never granted cannot commit.
             return CommitOutcome.Rejected;
         }
+        // A writer's own item keeps its owner (whose share it belongs to); a leased one forgets its holder.
+        state.Holder = state.Status == WorkStatus.Owned ? state.Holder : null;
         state.Status = WorkStatus.Committed;
         state.CommittedOperation = operationId;
         state.CommittedAttempt = attempt;
-        state.Holder = null;
         state.Token = null;
         return CommitOutcome.Accepted;
     }

@@ -92,6 +92,12 @@ public sealed class RunInfo
     /// <summary>Output URLs (models, exports).</summary>
     [Id(16)] public List<string> Outputs { get; set; } = [];
 
+    /// <summary>How logged keys were reduced across ranks (key → e.g. "mean of 3 ranks"), for keys logged by ranks.</summary>
+    [Id(17)] public Dictionary<string, string> LogReductions { get; set; } = [];
+
+    /// <summary>Ranks' log entries of steps some rank has not reported yet (key: launch and step), reduced once all have.</summary>
+    [Id(18)] public Dictionary<string, PendingRankLog> PendingRankLogs { get; set; } = [];
+
     /// <summary>A copy.</summary>
     public RunInfo Clone()
     {
@@ -101,6 +107,8 @@ public sealed class RunInfo
         copy.LatestAggregates = new Dictionary<string, double>(LatestAggregates);
         copy.LogSegments = [.. LogSegments];
         copy.Outputs = [.. Outputs];
+        copy.LogReductions = new Dictionary<string, string>(LogReductions);
+        copy.PendingRankLogs = PendingRankLogs.ToDictionary(kv => kv.Key, kv => kv.Value.Clone());
         return copy;
     }
 }
@@ -132,3 +140,42 @@ public sealed record LogUpdate(
     [property: Id(0)] Dictionary<string, double> Values,
     [property: Id(1)] long Entries,
     [property: Id(2)] string? Segment);
+
+/// <summary>How ranks' values of one log key become one value per step.</summary>
+public enum LogReduction
+{
+    /// <summary>The mean over the ranks (a loss averaged over equal shares).</summary>
+    Mean,
+
+    /// <summary>The sum over the ranks (counts).</summary>
+    Sum,
+}
+
+/// <summary>One rank's log entry of one step (<see cref="IRunGrain.LogRankAsync"/>).</summary>
+/// <param name="LaunchId">The launch the rank belongs to.</param>
+/// <param name="Rank">The rank.</param>
+/// <param name="WorldSize">The number of ranks that report each step.</param>
+/// <param name="StepKey">The step's key ("epoch" or "iteration").</param>
+/// <param name="Step">The step.</param>
+/// <param name="Values">The rank's values (the step key left out).</param>
+/// <param name="Reduction">How the ranks' values are reduced.</param>
+[GenerateSerializer, Immutable]
+public sealed record RankLogEntry(
+    [property: Id(0)] string LaunchId,
+    [property: Id(1)] int Rank,
+    [property: Id(2)] int WorldSize,
+    [property: Id(3)] string StepKey,
+    [property: Id(4)] double Step,
+    [property: Id(5)] Dictionary<string, double> Values,
+    [property: Id(6)] LogReduction Reduction);
+
+/// <summary>The ranks' entries of one step so far.</summary>
+[GenerateSerializer]
+public sealed class PendingRankLog
+{
+    /// <summary>Each rank's values (a rank that reports again replaces its values).</summary>
+    [Id(0)] public Dictionary<int, Dictionary<string, double>> Ranks { get; set; } = [];
+
+    /// <summary>A copy.</summary>
+    public PendingRankLog Clone() => new() { Ranks = Ranks.ToDictionary(kv => kv.Key, kv => new Dictionary<string, double>(kv.Value)) };
+}

@@ -22,4 +22,10 @@ internal sealed partial class JobGrain
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job}: could not delete what its items staged")]
     private static partial void LogCleanupFailed(ILogger logger, Exception error, string job);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {Job}: {Noun} {Writer} opened its share (attempt {Attempt}, replacing {Replaced})")]
+    private static partial void LogWriterOpened(ILogger logger, string job, string noun, int writer, string attempt, string? replaced);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {Job}: {Noun} {Writer} closed its share ({Closed} of {Writers} closed)")]
+    private static partial void LogWriterClosed(ILogger logger, string job, string noun, int writer, int closed, int writers);
 }

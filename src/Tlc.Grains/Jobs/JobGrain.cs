@@ -75,7 +75,8 @@ internal sealed partial class JobGrain : Grain, IJobGrain
             {
                 _ended.TrySetResult();
             }
-            else if (Job.Status == JobStatus.Publishing || (spec.Leased && Job.Status is JobStatus.Pending or JobStatus.Running && _router.AllCommitted))
+            else if (Job.Status == JobStatus.Publishing
+                || (Job.Status is JobStatus.Pending or JobStatus.Running && ((spec.Leased && _router.AllCommitted) || (spec.Writers > 0 && Job.Writers.All(w => w.Closed)))))
             {
                 SchedulePublish();
             }
@@ -101,6 +102,7 @@ internal sealed partial class JobGrain : Grain, IJobGrain
         Job.Items = spec.Items;
         Job.Status = spec.ExplicitPlans && spec.Leased ? JobStatus.Planning : JobStatus.Pending;
         Job.Planned = new byte[(segments + 7) / 8];
+        Job.Writers = [.. Enumerable.Range(0, spec.Writers).Select(_ => new WriterShare())];
         _writes.Changed();
         await _writes.DurableAsync();
         _router.Reset(segments, s => SizeOf(spec, s));
@@ -270,6 +272,10 @@ internal sealed partial class JobGrain : Grain, IJobGrain
         {
             throw new InvalidOperationException($"Job {spec.JobId} is {Job.Status.ToString().ToLowerInvariant()}: it takes no more {spec.ItemNoun}s.");
         }
+        if (spec.Writers > 0)
+        {
+            CheckWriter(spec, owner);
+        }
         var item = Job.Items;
         var segmentIndex = item / spec.ItemsPerSegment;
         var segment = Segment(spec, segmentIndex);
@@ -288,12 +294,114 @@ internal sealed partial class JobGrain : Grain, IJobGrain
         return item;
     }
 
+    public async Task<WriterOpening> OpenWriterAsync(int writer, string attempt)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(attempt);
+        var spec = Job.Spec ?? throw new KeyNotFoundException($"No job '{this.GetPrimaryKeyString()}'.");
+        var share = Share(spec, writer);
+        var owner = JobKeys.WriterOwner(writer, attempt);
+        if (share.Closed || share.Attempt == attempt)
+        {
+            return new WriterOpening(JobKeys.WriterOwner(writer, share.Attempt ?? attempt), share.Closed, null);
+        }
+        if (Job.Status is not (JobStatus.Pending or JobStatus.Running))
+        {
+            throw new InvalidOperationException($"Job {spec.JobId} is {Job.Status.ToString().ToLowerInvariant()}: it takes no more {spec.WriterNoun}s.");
+        }
+        var replaced = share.Attempt;
+        share.Attempt = attempt;
+        share.Attempts++;
+        Job.Started ??= _time.GetUtcNow();
+        Job.Status = JobStatus.Running;
+        _writes.Changed();
+        await _writes.DurableAsync();
+        LogWriterOpened(_logger, spec.JobId, spec.WriterNoun, writer, attempt, replaced);
+        return new WriterOpening(owner, false, replaced);
+    }
+
+    public async Task<JobProgress> CloseWriterAsync(int writer, string attempt)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(attempt);
+        var spec = Job.Spec ?? throw new KeyNotFoundException($"No job '{this.GetPrimaryKeyString()}'.");
+        var share = Share(spec, writer);
+        if (share.Attempt != attempt)
+        {
+            throw new InvalidOperationException(share.Attempt is null
+                ? $"Job {spec.JobId}: {spec.WriterNoun} {writer} never opened its share."
+                : $"Job {spec.JobId}: {spec.WriterNoun} {writer}'s attempt {attempt} was replaced by attempt {share.Attempt}; it cannot close the share.");
+        }
+        if (share.Closed)
+        {
+            return Progress();
+        }
+        if (Job.Status is not (JobStatus.Pending or JobStatus.Running))
+        {
+            throw new InvalidOperationException($"Job {spec.JobId} is {Job.Status.ToString().ToLowerInvariant()}: {spec.WriterNoun} {writer} cannot close its share.");
+        }
+        share.Closed = true;
+        _writes.Changed();
+        await _writes.DurableAsync();
+        LogWriterClosed(_logger, spec.JobId, spec.WriterNoun, writer, Job.Writers.Count(w => w.Closed), spec.Writers);
+        if (Job.Writers.All(w => w.Closed))
+        {
+            SchedulePublish();
+        }
+        return Progress();
+    }
+
+    private WriterShare Share(JobSpec spec, int writer)
+    {
+        if (spec.Writers == 0)
+        {
+            throw new InvalidOperationException($"Job {spec.JobId} has no {spec.WriterNoun}s' shares: its owner publishes it.");
+        }
+        if (writer < 0 || writer >= spec.Writers)
+        {
+            throw new ArgumentOutOfRangeException(nameof(writer), $"Job {spec.JobId}: {spec.WriterNoun} {writer} is not one of its {spec.Writers} (0..{spec.Writers - 1}).");
+        }
+        return Job.Writers[writer];
+    }
+
+    private void CheckWriter(JobSpec spec, WorkerRef owner)
+    {
+        if (JobKeys.WriterOf(owner) is not { } writer || writer >= spec.Writers)
+        {
+            throw new InvalidOperationException($"Job {spec.JobId}: {owner} is not one of its {spec.Writers} {spec.WriterNoun}s.");
+        }
+        var share = Job.Writers[writer];
+        if (share.Attempt != owner.Incarnation)
+        {
+            throw new InvalidOperationException(share.Attempt is null
+                ? $"Job {spec.JobId}: {spec.WriterNoun} {writer} must open its share before writing."
+                : $"Job {spec.JobId}: {spec.WriterNoun} {writer}'s attempt {owner.Incarnation} is stale (replaced by attempt {share.Attempt}); it can add nothing.");
+        }
+        if (share.Closed)
+        {
+            throw new InvalidOperationException($"Job {spec.JobId}: {spec.WriterNoun} {writer} closed its share; it is final.");
+        }
+    }
+
+    /// <summary>In a job of writers, an item counts when its owner is its writer's closing (current) attempt; else every item counts.</summary>
+    private Func<ItemInfo, bool>? Included(JobSpec spec)
+    {
+        if (spec.Writers == 0)
+        {
+            return null;
+        }
+        var attempts = Job.Writers.Select(w => w.Attempt).ToArray();
+        return item => JobKeys.WriterOf(item.Lease.Holder) is { } writer && writer < attempts.Length && attempts[writer] == item.Lease.Holder!.Incarnation;
+    }
+
     public async Task<JobProgress> PublishAsync()
     {
         var spec = Job.Spec ?? throw new KeyNotFoundException($"No job '{this.GetPrimaryKeyString()}'.");
         if (spec.Leased)
         {
             throw new InvalidOperationException($"Job {spec.JobId} publishes by itself once its workers have committed every {spec.ItemNoun}.");
+        }
+        if (spec.Writers > 0)
+        {
+            throw new InvalidOperationException($"Job {spec.JobId} publishes by itself once each of its {spec.Writers} {spec.WriterNoun}s has closed its share.");
         }
         if (Job.Status is JobStatus.Failed or JobStatus.Cancelled)
         {
@@ -560,7 +668,7 @@ internal sealed partial class JobGrain : Grain, IJobGrain
         LogFinished(_logger, spec.JobId, spec.Kind, status, Job.Errors.FirstOrDefault());
     }
 
-    private JobContext Context(JobSpec spec) => new(spec, Job.Items, GrainFactory, _adapters, _time, _logger);
+    private JobContext Context(JobSpec spec) => new(spec, Job.Items, Included(spec), GrainFactory, _adapters, _time, _logger);
 
     private JobProgress Progress()
     {
@@ -608,6 +716,10 @@ internal sealed partial class JobGrain : Grain, IJobGrain
             LeaseExpirations = _router.Expirations,
             Retries = _router.Retries,
             Description = spec?.Describe() ?? "",
+            Writers = spec?.Writers ?? 0,
+            WritersClosed = Job.Writers.Count(w => w.Closed),
+            WritersWaiting = [.. Job.Writers.Select((w, i) => (w, i)).Where(p => !p.w.Closed).Select(p => p.i).Take(16)],
+            WriterNoun = spec?.WriterNoun ?? "writer",
         };
     }
 }

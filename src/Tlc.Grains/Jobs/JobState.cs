@@ -60,6 +60,9 @@ public sealed class JobState
     /// <summary>The counts of the sealed segments, summed.</summary>
     [Id(13)] public JobTotals SealedTotals { get; set; } = new();
 
+    /// <summary>The writers' shares of a job of <see cref="JobSpec.Writers"/> (one entry per writer, made at submission).</summary>
+    [Id(14)] public List<WriterShare> Writers { get; set; } = [];
+
     /// <summary>True when segment <paramref name="segment"/>'s plans arrived.</summary>
     public bool IsPlanned(int segment) => SegmentBitmap.Get(Planned, segment);
 
@@ -151,4 +154,18 @@ public sealed class JobTotals
         Retries += summary.Retries;
         Problems += summary.Problems;
     }
+}
+
+/// <summary>One writer's share of a job of writers: its current attempt and whether it closed.</summary>
+[GenerateSerializer]
+public sealed class WriterShare
+{
+    /// <summary>The current attempt (null until the writer first opens its share).</summary>
+    [Id(0)] public string? Attempt { get; set; }
+
+    /// <summary>True once closed: final.</summary>
+    [Id(1)] public bool Closed { get; set; }
+
+    /// <summary>Attempts opened in all (a replaced one counts).</summary>
+    [Id(2)] public int Attempts { get; set; }
 }

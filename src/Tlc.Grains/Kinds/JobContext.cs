@@ -9,11 +9,13 @@ namespace Tlc.Grains.Kinds;
 public sealed class JobContext
 {
     private readonly int _items;
+    private readonly Func<ItemInfo, bool>? _included;
 
-    internal JobContext(JobSpec spec, int items, IGrainFactory grains, UrlAdapterRegistry adapters, TimeProvider time, ILogger logger)
+    internal JobContext(JobSpec spec, int items, Func<ItemInfo, bool>? included, IGrainFactory grains, UrlAdapterRegistry adapters, TimeProvider time, ILogger logger)
     {
         Spec = spec;
         _items = items;
+        _included = included;
         Grains = grains;
         Adapters = adapters;
         Time = time;
@@ -36,10 +38,39 @@ public sealed class JobContext
     public ILogger Logger { get; }
 
     /// <summary>
-    /// Every item's state and commit, in item order, read one segment at a time (memory stays at one segment whatever the
-    /// job's size).
+    /// The items that make the result, with state and commit, in item order, read one segment at a time (memory stays at one
+    /// segment whatever the job's size): every item, but in a job of writers (<see cref="JobSpec.Writers"/>) only those of
+    /// each writer's closing attempt (a replaced attempt's items are left out).
     /// </summary>
     public async IAsyncEnumerable<ItemInfo> ItemsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var item in AllItemsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (_included is null || _included(item))
+            {
+                yield return item;
+            }
+        }
+    }
+
+    /// <summary>The items of replaced attempts in a job of writers (none otherwise), in item order.</summary>
+    public async IAsyncEnumerable<ItemInfo> ReplacedItemsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        if (_included is null)
+        {
+            yield break;
+        }
+        await foreach (var item in AllItemsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (!_included(item))
+            {
+                yield return item;
+            }
+        }
+    }
+
+    /// <summary>Every item, those of replaced attempts included (what clean-up deletes), in item order, a segment at a time.</summary>
+    public async IAsyncEnumerable<ItemInfo> AllItemsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var segments = Spec.SegmentsFor(_items);
         // One segment ahead: its read overlaps the caller's work on the current one.

@@ -83,7 +83,20 @@ internal static class MetricsTablePublisher
     public static async Task DiscardAsync(JobContext job, CancellationToken cancellationToken)
     {
         var folder = new Url(((MetricsTableSpec)job.Spec).MetricsTableUrl);
-        await foreach (var item in job.ItemsAsync(cancellationToken).ConfigureAwait(false))
+        await foreach (var item in job.AllItemsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (item.Commit is PartCommit { ChunkUrl: { Length: > 0 } chunk })
+            {
+                await job.Adapters.DeleteAsync(folder.Join(chunk), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Deletes the chunk files of parts of replaced attempts (a writer that restarted), once the table is published without them.</summary>
+    public static async Task DiscardReplacedAsync(JobContext job, CancellationToken cancellationToken)
+    {
+        var folder = new Url(((MetricsTableSpec)job.Spec).MetricsTableUrl);
+        await foreach (var item in job.ReplacedItemsAsync(cancellationToken).ConfigureAwait(false))
         {
             if (item.Commit is PartCommit { ChunkUrl: { Length: > 0 } chunk })
             {

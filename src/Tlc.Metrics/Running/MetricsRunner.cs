@@ -16,8 +16,8 @@ namespace Tlc.Metrics;
 /// <summary>
 /// The batch loop of metrics collection, shared by in-process and cluster collection so that both produce the same
 /// values: rows in order, decoded and preprocessed on decode threads, stacked into batches in order, run through the
-/// model and the collectors on one dedicated inference thread (one per run, or a long-lived <see cref="InferenceThread"/>
-/// shared by the runs of one model), returned as Arrow record batches of
+/// model and the collectors on one dedicated inference thread (an <see cref="InferenceThread"/> of the run's own, or a
+/// long-lived one shared by the runs of one model), returned as Arrow record batches of
 /// <see cref="OutputSchema"/> (ready for <see cref="TableWriter.AddRecordBatch"/>).
 /// </summary>
 /// <remarks>
@@ -188,9 +188,10 @@ public static class MetricsRunner
         var results = Channel.CreateBounded<RecordBatch>(new BoundedChannelOptions(QueuedBatches) { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var decoding = Task.Run(() => Decode(plan.Table, rows, predictor, options, batches.Writer, stop.Token), CancellationToken.None);
-        var inference = options.Inference is { } shared
-            ? Task.Run(() => InferOnAsync(shared, plan, predictor, collectors, batches.Reader, results.Writer, stop.Token), CancellationToken.None)
-            : StartInferenceThread(plan, predictor, collectors, batches.Reader, results.Writer, stop.Token);
+        // A thread of the run's own unless the caller shares one (a worker keeps one per loaded model).
+        var own = options.Inference is null ? new InferenceThread() : null;
+        var thread = options.Inference ?? own!;
+        var inference = Task.Run(() => InferOnAsync(thread, plan, predictor, collectors, batches.Reader, results.Writer, stop.Token), CancellationToken.None);
         try
         {
             await foreach (var batch in results.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
@@ -202,6 +203,7 @@ public static class MetricsRunner
         {
             await stop.CancelAsync().ConfigureAwait(false);
             await Task.WhenAll(decoding, inference).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            own?.Dispose();
             while (batches.Reader.TryRead(out var left))
             {
                 left.Dispose();
@@ -316,53 +318,7 @@ public static class MetricsRunner
         return stack(inputs);
     }
 
-    private static Task StartInferenceThread(
-        Plan plan,
-        IPredictor predictor,
-        IReadOnlyList<IMetricsCollector> collectors,
-        ChannelReader<SampleBatch> batches,
-        ChannelWriter<RecordBatch> results,
-        CancellationToken token)
-    {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                using var noGrad = no_grad();
-                while (batches.WaitToReadAsync(token).AsTask().GetAwaiter().GetResult())
-                {
-                    while (batches.TryRead(out var batch))
-                    {
-                        RecordBatch result;
-                        using (batch)
-                        {
-                            token.ThrowIfCancellationRequested();
-                            result = Infer(plan, predictor, collectors, batch);
-                        }
-                        results.WriteAsync(result, token).AsTask().GetAwaiter().GetResult();
-                    }
-                }
-                results.TryComplete();
-            }
-            catch (Exception e)
-            {
-                results.TryComplete(e);
-            }
-            finally
-            {
-                done.TrySetResult();
-            }
-        })
-        {
-            IsBackground = true,
-            Name = "Tlc metrics inference",
-        };
-        thread.Start();
-        return done.Task;
-    }
-
-    /// <summary>The same loop as <see cref="StartInferenceThread"/>, each batch handed to a shared inference thread.</summary>
+    /// <summary>Runs each batch through the model and collectors on <paramref name="thread"/>, in order, and passes on the results.</summary>
     private static async Task InferOnAsync(
         InferenceThread thread,
         Plan plan,

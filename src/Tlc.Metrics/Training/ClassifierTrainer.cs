@@ -9,8 +9,8 @@ using static TorchSharp.torch;
 namespace Tlc.Metrics;
 
 /// <summary>
-/// Trains an image classifier with cross entropy on the CPU: on a table (rows decoded and preprocessed on decode
-/// threads, picked each epoch by a sampler over the table's <c>weight</c> column — 3LC's weighted and repeat-by-weight
+/// Trains an image classifier with cross entropy on the CPU: on a table (rows decoded and preprocessed by a
+/// <see cref="DataLoader{T, TBatch}"/> on decode threads while the previous batch trains, picked each epoch by a sampler over the table's <c>weight</c> column — 3LC's weighted and repeat-by-weight
 /// sampling) or on tensors in memory. Seeded: the same seed, data, options and torch thread count train the same model.
 /// Runs on the calling thread (dispose scopes are per thread); the model is left in eval mode.
 /// </summary>
@@ -34,29 +34,11 @@ public static class ClassifierTrainer
             throw new ArgumentException($"{table.Url} has no label column '{options.LabelColumn}' (columns: {string.Join(", ", table.Schema.Names)}).", nameof(options));
         }
         float[]? weights = options.Sampling is SamplingMode.Weighted or SamplingMode.RepeatByWeight ? Samplers.Weights(table) : null;
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.DecodeThreads), CancellationToken = cancellationToken };
-        return Run(model, table.RowCount, epoch => EpochRows(table.RowCount, weights, options, epoch), rows =>
-        {
-            var inputs = new Tensor[rows.Length];
-            var labels = new long[rows.Length];
-            try
-            {
-                Parallel.For(0, rows.Length, parallel, i =>
-                {
-                    var sample = table.Sample(rows[i]);
-                    labels[i] = LabelOf(sample, options.LabelColumn);
-                    inputs[i] = preprocess(sample);
-                });
-                return (stack(inputs), tensor(labels));
-            }
-            finally
-            {
-                foreach (var input in inputs)
-                {
-                    input?.Dispose();
-                }
-            }
-        }, options, onEpoch, cancellationToken);
+        var view = table.WithTransform(sample => (Input: preprocess(sample), Label: LabelOf(sample, options.LabelColumn)));
+        var loading = new DataLoaderOptions { BatchSize = Math.Max(1, options.BatchSize), DecodeThreads = Math.Max(1, options.DecodeThreads) };
+        // Decoding overlaps training: the loader makes the next batches while this one trains.
+        return Run(model, table.RowCount, epoch => new DataLoader<(Tensor Input, long Label), TensorBatch>(
+            view, EpochRows(table.RowCount, weights, options, epoch), Collate.Stack, loading), options, onEpoch, cancellationToken);
     }
 
     /// <summary>Trains on in-memory data: <paramref name="inputs"/> [N, ...] float and <paramref name="labels"/> [N] int64 class indices (shuffled or sequential sampling).</summary>
@@ -84,11 +66,7 @@ public static class ClassifierTrainer
         var targets = labels.to(ScalarType.Int64);
         try
         {
-            return Run(model, count, epoch => EpochRows(count, null, options, epoch), rows =>
-            {
-                using var index = tensor(rows);
-                return (inputs.index_select(0, index), targets.index_select(0, index));
-            }, options, onEpoch, cancellationToken);
+            return Run(model, count, epoch => InMemory(inputs, targets, EpochRows(count, null, options, epoch), Math.Max(1, options.BatchSize)), options, onEpoch, cancellationToken);
         }
         finally
         {
@@ -96,6 +74,15 @@ public static class ClassifierTrainer
             {
                 targets.Dispose();
             }
+        }
+    }
+
+    private static IEnumerable<TensorBatch> InMemory(Tensor inputs, Tensor targets, long[] rows, int batchSize)
+    {
+        for (var at = 0; at < rows.Length; at += batchSize)
+        {
+            using var index = tensor(rows.AsSpan(at, Math.Min(batchSize, rows.Length - at)).ToArray());
+            yield return new TensorBatch(inputs.index_select(0, index), targets.index_select(0, index));
         }
     }
 
@@ -129,8 +116,7 @@ public static class ClassifierTrainer
     private static IReadOnlyList<EpochResult> Run(
         nn.Module<Tensor, Tensor> model,
         long count,
-        Func<int, long[]> epochRows,
-        Func<long[], (Tensor Inputs, Tensor Labels)> load,
+        Func<int, IEnumerable<TensorBatch>> epochBatches,
         ClassifierTrainerOptions options,
         Action<EpochResult>? onEpoch,
         CancellationToken cancellationToken)
@@ -156,27 +142,29 @@ public static class ClassifierTrainer
             for (var epoch = 1; epoch <= options.Epochs; epoch++)
             {
                 var watch = Stopwatch.StartNew();
-                var rows = epochRows(epoch);
                 double lossSum = 0;
                 long correct = 0;
-                for (var at = 0; at < rows.Length; at += options.BatchSize)
+                long samples = 0;
+                foreach (var batch in epochBatches(epoch))
                 {
+                    using var batchTensors = batch;
                     cancellationToken.ThrowIfCancellationRequested();
                     using var scope = NewDisposeScope();
-                    var batchRows = rows.AsSpan(at, Math.Min(options.BatchSize, rows.Length - at)).ToArray();
-                    var (inputs, labels) = load(batchRows);
+                    var (inputs, labels) = (batch.Inputs, batch.Labels);
+                    var size = (int)batch.Count;
+                    samples += size;
                     optimizer.zero_grad();
                     var logits = model.call(inputs);
                     var loss = nn.functional.cross_entropy(logits, labels);
                     loss.backward();
                     optimizer.step();
-                    lossSum += loss.item<float>() * batchRows.Length;
+                    lossSum += loss.item<float>() * size;
                     using (no_grad())
                     {
                         correct += logits.argmax(1).eq(labels).sum().item<long>();
                     }
                 }
-                var result = new EpochResult(epoch, lossSum / Math.Max(1, rows.Length), (double)correct / Math.Max(1, rows.Length), rows.Length, watch.Elapsed);
+                var result = new EpochResult(epoch, lossSum / Math.Max(1, samples), (double)correct / Math.Max(1, samples), samples, watch.Elapsed);
                 results.Add(result);
                 onEpoch?.Invoke(result);
             }

@@ -12,7 +12,8 @@ public interface ISampler : IEnumerable<long>
 
 /// <summary>
 /// Samplers over a table's <c>weight</c> column (3LC's weighted sampling): a weight above 1 is sampled more often, 0 never.
-/// Every sampler is seeded: the same seed and epoch give the same indices.
+/// Every sampler is seeded: the same seed and epoch give the same indices. Under distributed training every rank builds
+/// the same epoch (seed <see cref="EpochSeed"/>) and takes its share with <see cref="ForRank"/>.
 /// </summary>
 public static class Samplers
 {
@@ -120,6 +121,54 @@ public static class Samplers
         random.Shuffle(array);
         return new IndexSampler(array);
     }
+
+    /// <summary>
+    /// The seed of an epoch: <paramref name="seed"/> + <paramref name="epoch"/> (as PyTorch's <c>DistributedSampler</c>), so
+    /// that every rank draws the same epoch from the same seed and each epoch differs.
+    /// </summary>
+    public static int EpochSeed(int seed, int epoch) => unchecked(seed + epoch);
+
+    /// <summary>
+    /// Rank <paramref name="rank"/>'s share of an epoch of <paramref name="epoch"/> (any sampler above, built the same on every
+    /// rank: same seed, same epoch): the indices at positions rank, rank + worldSize, … (PyTorch's
+    /// <c>DistributedSampler</c> order). <paramref name="padding"/> says what happens when the epoch does not divide evenly;
+    /// with <see cref="RankPadding.None"/> every index of the epoch is in exactly one rank's share.
+    /// </summary>
+    public static ISampler ForRank(ISampler epoch, int rank, int worldSize, RankPadding padding = RankPadding.None)
+    {
+        ArgumentNullException.ThrowIfNull(epoch);
+        if (worldSize < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(worldSize), worldSize, "The world size must be at least 1.");
+        }
+        if (rank < 0 || rank >= worldSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(rank), rank, $"The rank must be 0..{worldSize - 1}.");
+        }
+        var all = epoch.ToArray();
+        var length = padding switch
+        {
+            RankPadding.Repeat => (all.LongLength + worldSize - 1) / worldSize * worldSize,
+            RankPadding.Drop => all.LongLength / worldSize * worldSize,
+            _ => all.LongLength,
+        };
+        if (padding == RankPadding.Repeat && all.Length == 0)
+        {
+            length = 0;
+        }
+        var mine = new List<long>(checked((int)(length / worldSize + 1)));
+        for (long position = rank; position < length; position += worldSize)
+        {
+            mine.Add(all[position % all.LongLength]);
+        }
+        return new IndexSampler([.. mine]);
+    }
+
+    /// <summary>
+    /// Rank <paramref name="rank"/>'s share of an exact evaluation over <paramref name="count"/> rows: rows rank,
+    /// rank + worldSize, … in order — every row in exactly one rank's share, no padding, any count.
+    /// </summary>
+    public static ISampler ExactEvaluation(long count, int rank, int worldSize) => ForRank(Sequential(count), rank, worldSize, RankPadding.None);
 
     private sealed class IndexSampler(long[] rows) : ISampler
     {

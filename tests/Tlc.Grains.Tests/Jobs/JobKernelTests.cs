@@ -204,6 +204,45 @@ public sealed class JobKernelTests(KernelSiloFixture fixture) : IClassFixture<Ke
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task Writers_ReplacedAttemptLeftOut_StaleAttemptRefused_PublishedOnceEveryWriterClosed()
+    {
+        var id = NewId();
+        await Job(id).SubmitAsync(new ProbeJobSpec { JobId = id, Owned = true, Writers = 2, ItemsPerSegment = 2 });
+        async Task AddAndCommitAsync(WorkerRef owner, int count)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var item = await Job(id).AddOwnedItemAsync(owner);
+                Assert.Equal(CommitOutcome.Accepted, (await Segment(id, item / 2).CommitAsync(new ProbeCommit { Item = item, OperationId = $"p{item}", Attempt = 1, Rows = 10 })).Outcome);
+            }
+        }
+        var unopened = await Assert.ThrowsAsync<InvalidOperationException>(() => Job(id).AddOwnedItemAsync(JobKeys.WriterOwner(0, "a")));
+        Assert.Contains("writer 0 must open its share", unopened.Message, StringComparison.Ordinal);
+
+        var first = await Job(id).OpenWriterAsync(0, "a");
+        await AddAndCommitAsync(first.Owner, 2);
+        var closed = await Job(id).CloseWriterAsync(0, "a");
+        Assert.Equal((2, 1, JobStatus.Running), (closed.Writers, closed.WritersClosed, closed.Status));
+        Assert.Equal([1], closed.WritersWaiting);
+        var dead = await Job(id).OpenWriterAsync(1, "x");
+        await AddAndCommitAsync(dead.Owner, 1);
+        var again = await Job(id).OpenWriterAsync(1, "y");
+        Assert.Equal(("x", false), (again.Replaced, again.Closed));
+        var stale = await Assert.ThrowsAsync<InvalidOperationException>(() => Job(id).AddOwnedItemAsync(dead.Owner));
+        Assert.Contains("attempt x is stale (replaced by attempt y)", stale.Message, StringComparison.Ordinal);
+        await AddAndCommitAsync(again.Owner, 2);
+        var early = await Assert.ThrowsAsync<InvalidOperationException>(() => Job(id).PublishAsync());
+        Assert.Contains("publishes by itself", early.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => Job(id).CloseWriterAsync(1, "x"));
+        await Job(id).CloseWriterAsync(1, "y");
+        var done = await Job(id).WaitForEndAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(JobStatus.Completed, done.Status);
+        Assert.Equal(4, Silo.Probes.Published[id]);
+        Assert.True((await Job(id).OpenWriterAsync(0, "b")).Closed);
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task PublicationRefused_JobFailsForGood_NothingToRetry()
     {
         var id = NewId();

@@ -40,8 +40,24 @@ public interface IJobGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task SegmentChangedAsync(SegmentSummary summary);
 
-    /// <summary>Adds an item owned by <paramref name="owner"/> (a writer's next part); returns its index.</summary>
+    /// <summary>
+    /// Adds an item owned by <paramref name="owner"/> (a writer's next part); returns its index. In a job of
+    /// <see cref="JobSpec.Writers"/>, the owner must be the current attempt of a writer whose share is open.
+    /// </summary>
     Task<int> AddOwnedItemAsync(WorkerRef owner);
+
+    /// <summary>
+    /// Opens writer <paramref name="writer"/>'s share of a job of <see cref="JobSpec.Writers"/> for attempt
+    /// <paramref name="attempt"/> (idempotent per attempt). A new attempt replaces the share's unfinished earlier one: the
+    /// earlier attempt's items are never published and it can add no more. A closed share stays closed (final).
+    /// </summary>
+    Task<WriterOpening> OpenWriterAsync(int writer, string attempt);
+
+    /// <summary>
+    /// Closes writer <paramref name="writer"/>'s share (its items all committed; idempotent). When every writer has closed,
+    /// the job publishes by itself from the items of each writer's closing attempt.
+    /// </summary>
+    Task<JobProgress> CloseWriterAsync(int writer, string attempt);
 
     /// <summary>
     /// Publishes a job whose writers add its items, once every item is committed (idempotent: returns the progress with the

@@ -30,4 +30,12 @@ public static class JobKeys
 
     /// <summary>The segment holding item <paramref name="item"/> of a job with <paramref name="itemsPerSegment"/> items per segment.</summary>
     public static int SegmentOf(int item, int itemsPerSegment) => item / itemsPerSegment;
+
+    /// <summary>The owner of the items writer <paramref name="writer"/> of a job adds in attempt <paramref name="attempt"/>.</summary>
+    public static WorkerRef WriterOwner(int writer, string attempt) => new($"writer-{writer.ToString(System.Globalization.CultureInfo.InvariantCulture)}", attempt);
+
+    /// <summary>The writer an item owner made by <see cref="WriterOwner"/> stands for, or null for another owner.</summary>
+    public static int? WriterOf(WorkerRef? owner) =>
+        owner is { Id: { } id } && id.StartsWith("writer-", StringComparison.Ordinal)
+        && int.TryParse(id.AsSpan(7), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var writer) ? writer : null;
 }

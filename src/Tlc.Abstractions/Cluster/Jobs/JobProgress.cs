@@ -79,6 +79,18 @@ public sealed record JobProgress
     /// <summary>What the job does, in one line.</summary>
     [Id(24)] public string Description { get; init; } = "";
 
+    /// <summary>Writers the job expects (<see cref="JobSpec.Writers"/>; 0 when one owner publishes).</summary>
+    [Id(25)] public int Writers { get; init; }
+
+    /// <summary>Writers that closed their share.</summary>
+    [Id(26)] public int WritersClosed { get; init; }
+
+    /// <summary>The first writers (at most 16) that have not closed, e.g. a rank that never came back.</summary>
+    [Id(27)] public int[] WritersWaiting { get; init; } = [];
+
+    /// <summary>What one writer is called ("writer", "rank").</summary>
+    [Id(28)] public string WriterNoun { get; init; } = "writer";
+
     /// <summary>True when the job ended (completed, failed or cancelled).</summary>
     public bool IsFinished => Status is JobStatus.Completed or JobStatus.Failed or JobStatus.Cancelled;
 }
@@ -146,3 +158,10 @@ public sealed record SegmentLeases([property: Id(0)] LeaseGrant[] Grants, [prope
 /// <param name="Open">False once the job hands out no more leases (ended, publishing, still planning): ask the queue instead.</param>
 [GenerateSerializer, Immutable]
 public sealed record LeaseBatch([property: Id(0)] LeaseGrant[] Grants, [property: Id(1)] TimeSpan RetryAfter, [property: Id(2)] bool Open);
+
+/// <summary>What opening a writer's share of a job answered (<see cref="IJobGrain.OpenWriterAsync"/>).</summary>
+/// <param name="Owner">The owner to add items as (<see cref="JobKeys.WriterOwner"/>).</param>
+/// <param name="Closed">True when the share was closed already (by an earlier attempt): it is final, nothing more is added.</param>
+/// <param name="Replaced">The earlier attempt replaced (its items will not be published), if any.</param>
+[GenerateSerializer, Immutable]
+public sealed record WriterOpening([property: Id(0)] WorkerRef Owner, [property: Id(1)] bool Closed, [property: Id(2)] string? Replaced);

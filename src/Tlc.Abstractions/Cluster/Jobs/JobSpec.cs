@@ -35,6 +35,20 @@ public abstract record JobSpec
     /// <summary>Source bytes the items cover, when the kind reads a source (0 otherwise). Default: 0.</summary>
     [Id(7)] public long Bytes { get; init; }
 
+    /// <summary>
+    /// Writers expected by a job whose writers add its items (e.g. the ranks of a distributed training run, one writer
+    /// each): writer <c>w</c> opens its share with <see cref="IJobGrain.OpenWriterAsync"/> (a later attempt replaces an
+    /// unfinished earlier one) and closes it once; the job publishes by itself when every writer closed. 0: one owning
+    /// writer publishes when it chooses (<see cref="IJobGrain.PublishAsync"/>). Default: 0.
+    /// </summary>
+    [Id(8)] public int Writers { get; init; }
+
+    /// <summary>The most <see cref="Writers"/> a job has: 65,536.</summary>
+    public const int MaxWriters = 65_536;
+
+    /// <summary>What one of <see cref="Writers"/> is called ("writer", "rank").</summary>
+    public virtual string WriterNoun => "writer";
+
     /// <summary>The kind (<see cref="JobKinds"/>): which code validates, publishes and computes its items.</summary>
     public abstract string Kind { get; }
 
@@ -74,6 +88,10 @@ public abstract record JobSpec
         if (LeaseDuration <= TimeSpan.Zero)
         {
             throw new ArgumentException($"Job {JobId}: LeaseDuration must be positive ({LeaseDuration}).");
+        }
+        if (Writers < 0 || Writers > MaxWriters || (Writers > 0 && Leased))
+        {
+            throw new ArgumentException($"Job {JobId}: Writers must be 0..{MaxWriters}, and 0 for a job of leased items ({Writers}).");
         }
         if (ItemsPerSegment is < 1 or > 10_000)
         {

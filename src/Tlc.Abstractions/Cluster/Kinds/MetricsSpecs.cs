@@ -130,8 +130,19 @@ public sealed record MetricsStreamSpec : MetricsTableSpec
     /// <inheritdoc />
     public override bool ExplicitPlans => false;
 
+    /// <summary>The epoch of a stream of ranks (each epoch's table is a stream of its own), if any.</summary>
+    [Id(0)] public int? Epoch { get; init; }
+
+    /// <summary>The launch the ranks belong to (ranks of one launch, and its restarts, share the stream), if any.</summary>
+    [Id(1)] public string? LaunchId { get; init; }
+
     /// <inheritdoc />
-    public override string Describe() => $"stream '{StreamName}' of {RunKey} over {TableUrl}";
+    public override string WriterNoun => "rank";
+
+    /// <inheritdoc />
+    public override string Describe() => Writers > 0
+        ? $"stream '{StreamName}'{(Epoch is { } epoch ? $" epoch {epoch}" : "")} of {RunKey} over {TableUrl}, {Writers} ranks"
+        : $"stream '{StreamName}' of {RunKey} over {TableUrl}";
 }
 
 /// <summary>
