@@ -131,6 +131,13 @@ internal static class ClusterCli
             ["result_url"] = p.ResultUrl,
             ["errors"] = new JsonArray([.. p.Errors.Select(e => (JsonNode?)JsonValue.Create(e))]),
         };
+        if (p.Writers > 0)
+        {
+            json["writers"] = p.Writers;
+            json["writers_closed"] = p.WritersClosed;
+            json["waiting_for"] = new JsonArray([.. p.WritersWaiting.Select(w => (JsonNode?)w)]);
+            json["writer_noun"] = p.WriterNoun;
+        }
         if (p.Kind == JobKinds.Import)
         {
             json["table_url"] = p.ResultUrl;

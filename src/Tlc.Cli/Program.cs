@@ -70,6 +70,7 @@ public static class Program
         root.Add(ExportCommand.Create());
         root.Add(SiloCommand.Create());
         root.Add(WorkerCommand.Create());
+        root.Add(ApiCommand.Create());
         root.Add(CollectCommand.Create());
         root.Add(GcCommand.Create());
         root.Add(RunCommands.Runs());

@@ -25,7 +25,7 @@ internal static class ImportCommand
 
     public static Command Create()
     {
-        var import = new Command("import", "Import data into a table: csv, parquet, ndjson, coco, yolo, image-folder, hf.");
+        var import = new Command("import", "Import data into a table: csv, parquet, ndjson, coco, yolo, image-folder, hf, fashion-mnist.");
         import.Add(Format("csv", "a CSV file (header row; types inferred)", "tlc import csv flights.csv --project air --dataset flights --table raw",
             (source, c, parse, ct) => Table.FromCsvAsync(source, CsvOptions(c, parse), ct),
             (source, c, parse) => ImportSource.Csv(source, CsvOptions(c, parse)), Separator));
@@ -50,6 +50,12 @@ internal static class ImportCommand
         import.Add(Format("hf", "a Hugging Face dataset saved with save_to_disk", "tlc import hf ./mnist-saved --split test --dataset mnist",
             (source, c, parse, ct) => Table.FromHuggingFaceAsync(source, HuggingFaceOptions(c, parse), ct),
             (source, c, parse) => ImportSource.HuggingFace(source, HuggingFaceOptions(c, parse)), Split, Validate));
+        import.Add(Format("fashion-mnist", "the Fashion-MNIST IDX files of a folder (Debian's dataset-fashion-mnist: /usr/share/datasets/fashion-mnist)",
+            "tlc import fashion-mnist /usr/share/datasets/fashion-mnist --idx train --dataset fashion-mnist --table train",
+            (source, c, parse, ct) => Metrics.FashionMnist.ImportIdxAsync(source, parse.GetValue(IdxPrefix)!, new ImportOptions
+            {
+                Project = c.Project, Dataset = c.Dataset, Table = c.Table, IfExists = c.IfExists, Description = c.Description,
+            }, cancellationToken: ct), IdxPrefix));
         JobCommands.AddImportVerbs(import);
         return import;
     }
@@ -139,6 +145,7 @@ internal static class ImportCommand
         Description = "Check every box lies inside its image (COCO: within 1 pixel; YOLO: corners within [0, 1] ± 1e-3).",
     };
     private static readonly Option<string> CategoriesOption = new("--categories") { Description = "Class names in id order, comma-separated, or a file with one per line.", Required = true };
+    private static readonly Option<string> IdxPrefix = new("--idx") { Description = "Which IDX files: train or t10k (the test split).", DefaultValueFactory = _ => "train" };
     private static readonly Option<string> Split = new("--split") { Description = "The split of a DatasetDict.", DefaultValueFactory = _ => "train" };
 
     private static IReadOnlyList<string> Categories(ParseResult parse)

@@ -71,7 +71,7 @@ internal static class JobCommands
             foreach (var j in jobs)
             {
                 grid.AddRow(j.JobId, j.Kind, ClusterCli.Name(j.Status), Markup.Escape(j.Run ?? j.Description),
-                    $"{j.ItemsCommitted}/{j.Items} {j.ItemNoun}s" + (j.ItemsFailed > 0 ? $" ({j.ItemsFailed} failed)" : ""),
+                    $"{j.ItemsCommitted}/{j.Items} {j.ItemNoun}s" + (j.ItemsFailed > 0 ? $" ({j.ItemsFailed} failed)" : "") + Waiting(j),
                     j.Rows > 0 ? $"{ClusterCli.Number(j.RowsCommitted)}/{ClusterCli.Number(j.Rows)}" : ClusterCli.Number(j.RowsCommitted),
                     ClusterCli.Number(j.RowsPerSecond), j.Submitted.ToString("u", System.Globalization.CultureInfo.InvariantCulture));
             }
@@ -146,12 +146,21 @@ internal static class JobCommands
         return command;
     }
 
+    /// <summary>", waiting for ranks 2, 5" while a job of writers has shares open (e.g. a rank that never came back).</summary>
+    private static string Waiting(JobProgress p) => p.Writers > 0 && !p.IsFinished && p.WritersWaiting.Length > 0
+        ? $", waiting for {p.WriterNoun}{(p.WritersWaiting.Length > 1 ? "s" : "")} {string.Join(", ", p.WritersWaiting)}{(p.Writers - p.WritersClosed > p.WritersWaiting.Length ? ", …" : "")}"
+        : "";
+
     private static void Print(JobProgress p, JobSpec? spec)
     {
         Console.WriteLine($"Job {p.JobId} ({p.Kind}): {ClusterCli.Name(p.Status)}{(p.Run is { } run ? $", run {run}" : "")}");
         Console.WriteLine($"{p.ItemNoun}s: {p.ItemsCommitted}/{p.Items} committed, {p.ItemsLeased} leased, {p.ItemsFailed} failed; " +
             $"rows: {ClusterCli.Number(p.RowsCommitted)}{(p.Rows > 0 ? "/" + ClusterCli.Number(p.Rows) : "")}; {ClusterCli.Number(p.RowsPerSecond)} rows/s; ETA {ClusterCli.Duration(p.Eta)}; " +
             $"{p.Retries} retries, {p.LeaseExpirations} expired leases");
+        if (p.Writers > 0)
+        {
+            Console.WriteLine($"{p.WriterNoun}s: {p.WritersClosed}/{p.Writers} closed{Waiting(p)}");
+        }
         if (p.ResultUrl is { } url)
         {
             Console.WriteLine($"{(p.Kind == JobKinds.Import ? "table" : "metrics table")}: {url}");

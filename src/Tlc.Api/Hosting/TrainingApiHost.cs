@@ -1,0 +1,92 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Tlc.Api.Hosting;
+
+/// <summary>
+/// The training API served by this process (ASP.NET Core, Kestrel) over a cluster connection: trainers in any language
+/// open their rank's share of a metrics table, append rows, close it and log aggregates, through the SDK. Bound to
+/// loopback by default; bound to any other address it requires a bearer token on every request.
+/// </summary>
+public sealed class TrainingApiHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly RankSessions _sessions;
+
+    private TrainingApiHost(WebApplication app, RankSessions sessions, string url, string? token)
+    {
+        _app = app;
+        _sessions = sessions;
+        Url = url;
+        Token = token;
+    }
+
+    /// <summary>The API's base address (e.g. <c>http://127.0.0.1:8765</c>).</summary>
+    public string Url { get; }
+
+    /// <summary>The bearer token requests must carry, or null (loopback without one).</summary>
+    public string? Token { get; }
+
+    /// <summary>Starts serving <paramref name="context"/>'s cluster.</summary>
+    /// <exception cref="ArgumentException">The host is not an IP address.</exception>
+    public static async Task<TrainingApiHost> StartAsync(ClusterContext context, TrainingApiOptions options, ILoggerProvider? logging = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(options);
+        if (!IPAddress.TryParse(options.Host, out var address))
+        {
+            throw new ArgumentException($"api host must be an IP address, got '{options.Host}'.", nameof(options));
+        }
+        // Off this machine, nothing is served without a token: one is made up when none is given.
+        var token = options.Token ?? (IPAddress.IsLoopback(address) ? null : Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)));
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Logging.ClearProviders();
+        if (logging is not null)
+        {
+            builder.Logging.AddProvider(logging);
+        }
+        builder.WebHost.UseKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = options.MaxRequestBytes;
+            kestrel.Listen(address, options.Port);
+        });
+        var app = builder.Build();
+        if (token is not null)
+        {
+            var expected = Encoding.UTF8.GetBytes($"Bearer {token}");
+            app.Use(async (http, next) =>
+            {
+                var given = Encoding.UTF8.GetBytes(http.Request.Headers.Authorization.ToString());
+                if (!CryptographicOperations.FixedTimeEquals(given, expected))
+                {
+                    http.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                    await http.Response.WriteAsJsonAsync(new { error = "This API needs 'Authorization: Bearer <token>' (the token tlc api printed, or api.token in the settings)." });
+                    return;
+                }
+                await next(http);
+            });
+        }
+        var sessions = new RankSessions(context);
+        TrainingApi.Map(app, sessions, context);
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
+            ?? $"http://{options.Host}:{options.Port}";
+        return new TrainingApiHost(app, sessions, bound.Replace("[::]", "127.0.0.1", StringComparison.Ordinal), token);
+    }
+
+    /// <summary>Stops serving (open shares stay open: their ranks open them again).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+        await _sessions.DisposeAsync().ConfigureAwait(false);
+    }
+}
