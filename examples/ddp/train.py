@@ -38,7 +38,8 @@ class Net(nn.Module):
 
 def load(api, table, rows):
     data = api.samples(table, ["image", "label"], start=0, count=rows)
-    images = torch.from_numpy(data["image"].astype(np.float32) / 255.0).permute(0, 3, 1, 2).contiguous()
+    # [rows, height, width, channels] → [rows, channels, height, width], with the strides of a fresh tensor.
+    images = torch.from_numpy(data["image"].astype(np.float32) / 255.0).permute(0, 3, 1, 2).clone(memory_format=torch.contiguous_format)
     return data["example_id"], images, torch.from_numpy(data["label"].astype(np.int64))
 
 
