@@ -355,6 +355,12 @@ internal sealed partial class JobSegmentGrain : Grain, IJobSegmentGrain
             var item = _table[position];
             items[position] = new ItemInfo(_firstItem + position, LeaseStates.Copy(item.Lease), item.Commit);
         }
+        if (_table.Pending == 0 && _table.Leased == 0 && !_commit.Dirty)
+        {
+            // Read by publication or clean-up, a segment at a time: nothing will change here, so it need not stay in memory
+            // (a job of 10^7 items would otherwise hold all of them once published).
+            DeactivateOnIdle();
+        }
         return items;
     }
 
