@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using Tlc.Bench;
 
-// tlc benchmarks: dotnet run -c Release --project bench/Tlc.Bench -- [all|scan|random|writer|csv|lease|collect|publish|metrics-writer|import-job|kernel-sim|shards|import-csv [workers]|import-resume|import-profile] [--out docs/benchmarks.md]
+// tlc benchmarks: dotnet run -c Release --project bench/Tlc.Bench -- [all|scan|random|writer|csv|lease|collect|publish|metrics-writer|import-job|rank-ingest|kernel-sim|shards|import-csv [workers]|import-resume|import-profile] [--out docs/benchmarks.md]
 if (args.Length >= 2 && args[0] == "writer-child")
 {
     return await TableBenchmarks.WriterChildAsync(long.Parse(args[1], CultureInfo.InvariantCulture));
@@ -56,6 +56,7 @@ await Run("shards", ShardOverheadBenchmark.RunAsync);
 await Run("publish", MetricsBenchmarks.PublishAsync);
 await Run("metrics-writer", MetricsBenchmarks.WriterMemoryAsync);
 await RunMany("import-job", ImportJobBenchmark.RunAsync);
+await RunMany("rank-ingest", RankIngestBenchmark.RunAsync);
 await RunMany("kernel-sim", KernelSimulationBenchmark.RunAsync);
 if (which == "import-parquet-timeline")
 {
@@ -120,6 +121,10 @@ if (output is not null)
     md.AppendLine("  Fashion-MNIST train table in shards of 4,096, 512 and 64 rows, alternating in the same run; what a shard costs beyond");
     md.AppendLine("  its rows is the extra time of the 64-row shards over the 4,096-row ones, per extra shard, each round against its own");
     md.AppendLine("  baseline. A worker keeps one inference thread per loaded model and parses a job's schema once.");
+    md.AppendLine("- **rank-ingest**: a training rank's per-sample rows (example_id + float32 loss, batches of 65,536) through");
+    md.AppendLine("  `Run.OpenRankWriterAsync` and through `tlc api`'s HTTP endpoint in the binary form, each timed from opening the share to");
+    md.AppendLine("  the closed share, against the same rows written into a local table with no cluster. Memory per rank is the");
+    md.AppendLine("  metrics-writer figure (a rank's writer is a MetricsTableWriter).");
     md.AppendLine("- **kernel-sim**: the job kernel's real grains (one in-process silo on the embedded file grain storage) in virtual time:");
     md.AppendLine("  10^4 simulated workers lease, work a random number of 1-s steps, renew every 10 s and commit over one job of 10^7");
     md.AppendLine("  probe items; workers die holding leases (seeded) and are replaced 20 s later; the silo is restarted once at half way.");

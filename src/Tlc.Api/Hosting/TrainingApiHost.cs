@@ -68,7 +68,7 @@ public sealed class TrainingApiHost : IAsyncDisposable
                 if (!CryptographicOperations.FixedTimeEquals(given, expected))
                 {
                     http.Response.StatusCode = StatusCodes.Status401Unauthorized;
-                    await http.Response.WriteAsJsonAsync(new { error = "This API needs 'Authorization: Bearer <token>' (the token tlc api printed, or api.token in the settings)." });
+                    await http.Response.WriteAsJsonAsync(new { error = "This API needs 'Authorization: Bearer <token>' (the token tlc api printed, or its --token / TLC_API_TOKEN)." });
                     return;
                 }
                 await next(http);

@@ -15,7 +15,8 @@ internal static class ApiCommand
             "Serve the training API until Ctrl+C or SIGTERM: trainers in any language (e.g. PyTorch DDP ranks with clients/python/tlc_client.py)\n" +
             "open their rank's share of a run's metrics table per stream and epoch, append rows (JSON or binary columns), close it, and log\n" +
             "aggregates; a table is published once every rank closed its share. It joins the cluster like any client (the root's silo,\n" +
-            "started if none runs). Example: tlc api --root /data/tlc --port 8765")
+            "started if none runs).\n" +
+            "Example: tlc api --root /data/tlc --port 8765")
         {
             host, port, token,
         };
