@@ -1,7 +1,7 @@
 """PyTorch DDP training of a small Fashion-MNIST classifier read from Tlc tables, with every rank's per-sample metrics
 written into one Tlc run through the training API (clients/python/tlc_client.py).
 
-Each epoch every rank writes, for its own samples: the per-sample training loss (stream "train"; the padding a
+Each epoch every rank writes, for its own samples: the per-sample training loss with its step (stream "train"; the padding a
 DistributedSampler adds to even out the ranks is trained on but not written, so each example_id is there once) and, after
 the epoch, an exact evaluation of the test table (stream "eval": every row in exactly one rank, no padding). Rank 0 saves
 a checkpoint at the end of each epoch; a restarted group resumes from it, and each rank's new attempt replaces its
@@ -122,7 +122,9 @@ def main():
     for epoch in range(start_epoch, args.epochs):
         started = time.time()
         share, real = padded_share(len(train_ids), rank, world, args.seed, epoch)
-        writer = RankWriter(api, args.run, args.train_table, "train", epoch, {"loss": "float32"})
+        # Training-time values are a stream like any other: each sample's loss at the step it was trained in.
+        writer = RankWriter(api, args.run, args.train_table, "train", epoch, {"loss": "float32", "step": "int32"})
+        steps_per_epoch = -(-len(share) // args.batch)
         losses, batches = [], 0
         for start in range(0, len(share), args.batch):
             chosen, keep = share[start:start + args.batch], real[start:start + args.batch]
@@ -132,7 +134,9 @@ def main():
             per_sample.mean().backward()
             optimizer.step()
             if not writer.closed and keep.any():
-                writer.add(example_id=train_ids[chosen][keep], loss=per_sample.detach().numpy()[keep].astype(np.float32))
+                step = epoch * steps_per_epoch + start // args.batch
+                writer.add(example_id=train_ids[chosen][keep], loss=per_sample.detach().numpy()[keep].astype(np.float32),
+                           step=np.full(int(keep.sum()), step, dtype=np.int32))
             losses.append(per_sample.detach().mean().item())
             batches += 1
             if rank == args.kill_rank and epoch == args.kill_epoch and batches == args.kill_after_batches and not os.path.exists(args.checkpoint + ".killed"):

@@ -24,7 +24,7 @@ public sealed class DdpExampleTests : IDisposable
         {
             Assert.Fail("Fashion-MNIST is not installed (tests/fixtures/prepare.sh installs dataset-fashion-mnist).");
         }
-        var script = Path.Combine(RepositoryRoot(), "examples", "ddp", "run.sh");
+        var script = Path.Combine(Fixtures.RepositoryRoot, "examples", "ddp", "run.sh");
         var start = new ProcessStartInfo(script, ["--ranks", ranks.ToString(System.Globalization.CultureInfo.InvariantCulture), "--root", _root.Path,
             "--run", "ddp/fashion", "--epochs", "2", "--train-rows", "3000", "--kill-rank", (ranks - 1).ToString(System.Globalization.CultureInfo.InvariantCulture), "--kill-epoch", "1"])
         {
@@ -67,16 +67,4 @@ public sealed class DdpExampleTests : IDisposable
         Enumerable.Range(0, (int)table.RowCount).Select(r => table.Rows[r])
             .Select(row => ((long)row["example_id"]!, (int)row["predicted"]!, (float)row["loss"]!))
             .ToDictionary(t => t.Item1, t => t);
-
-    private static string RepositoryRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            if (File.Exists(Path.Combine(folder.FullName, "examples", "ddp", "run.sh")))
-            {
-                return folder.FullName;
-            }
-        }
-        throw new DirectoryNotFoundException($"No examples/ddp/run.sh above {AppContext.BaseDirectory}.");
-    }
 }

@@ -225,7 +225,7 @@ public sealed class TrainingApiTests(ApiFixture fixture) : IClassFixture<ApiFixt
     {
         const int rows = 101;
         using var foreign = await ForeignAsync(rows);
-        var script = Path.Combine(RepositoryRoot(), "clients", "python", "check_client.py");
+        var script = Path.Combine(Fixtures.RepositoryRoot, "clients", "python", "check_client.py");
         var start = new System.Diagnostics.ProcessStartInfo(Python, [script, fixture.Host.Url, "api/python", foreign.Url.Value, rows.ToString(System.Globalization.CultureInfo.InvariantCulture)])
         {
             RedirectStandardOutput = true,
@@ -250,18 +250,6 @@ public sealed class TrainingApiTests(ApiFixture fixture) : IClassFixture<ApiFixt
 
     /// <summary>Debian's Python, which has numpy (and torch) from Debian's packages; another python3 may lack them.</summary>
     private static string Python => File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
-
-    private static string RepositoryRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            if (File.Exists(Path.Combine(folder.FullName, "clients", "python", "tlc_client.py")))
-            {
-                return folder.FullName;
-            }
-        }
-        throw new DirectoryNotFoundException($"No clients/python/tlc_client.py above {AppContext.BaseDirectory}.");
-    }
 
     [Fact(Timeout = 60_000)]
     public async Task TokenRequired_RequestWithoutIt_401()

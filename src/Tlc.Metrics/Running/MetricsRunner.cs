@@ -286,15 +286,7 @@ public static class MetricsRunner
                         input?.Dispose();
                     }
                 }
-                try
-                {
-                    await writer.WriteAsync(batch, token).ConfigureAwait(false);
-                }
-                catch
-                {
-                    batch.Dispose();
-                    throw;
-                }
+                await writer.WriteOrDisposeAsync(batch, token).ConfigureAwait(false);
             }
             writer.TryComplete();
         }

@@ -149,15 +149,7 @@ public sealed class DataLoader<T, TBatch> : IEnumerable<TBatch>
                     }
                     throw;
                 }
-                try
-                {
-                    await writer.WriteAsync(batch, token).ConfigureAwait(false);
-                }
-                catch
-                {
-                    batch.Dispose();
-                    throw;
-                }
+                await writer.WriteOrDisposeAsync(batch, token).ConfigureAwait(false);
             }
             writer.TryComplete();
         }
