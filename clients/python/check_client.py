@@ -20,15 +20,17 @@ def main():
                           rank=r, world_size=2, launch_id="python-launch", require_full_coverage=True) for r in range(2)]
     assert writers[0].sink_id == writers[1].sink_id
     try:
+        # Rows are buffered and sent in the background: the API's answer comes with the flush.
         writers[0].add(example_id=np.array([0, rows + 5]), loss=np.zeros(2, "f4"), predicted=np.zeros(2, "i4"),
                        embedding=np.zeros((2, 2), "f4"))
+        writers[0].flush()
         raise AssertionError("an id outside the table was accepted")
     except TlcError as e:
         assert e.status == 400 and "Row 1, column 'example_id'" in e.message, e
     for r, writer in enumerate(writers):
         sampler = ExactSampler(rows, num_replicas=2, rank=r, shuffle=True, seed=3)
         ids = np.array(list(sampler), dtype=np.int64)
-        for chunk in np.array_split(ids, 4):
+        for chunk in np.array_split(ids, 40):
             writer.add(example_id=chunk, loss=(chunk * 0.25).astype(np.float32), predicted=(chunk % 10).astype(np.int32),
                        embedding=np.stack([chunk, -chunk], axis=1).astype(np.float32))
         log_rank(api, run, {"epoch": 1, "loss": 0.5 + r}, rank=r, world_size=2, launch_id="python-launch")

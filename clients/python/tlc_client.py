@@ -12,11 +12,13 @@ share; a closed share is final.
             w.add(example_id=ids, loss=loss, predicted=predicted)
 """
 
+import http.client
 import json
 import os
+import queue
 import struct
-import urllib.error
-import urllib.request
+import threading
+import urllib.parse
 import uuid
 
 import numpy as np
@@ -56,29 +58,49 @@ def rank_from_env(environ=None):
 
 
 class Api:
-    """The training API at `url` (what `tlc api` printed); `token` when it requires one (TLC_API_TOKEN by default)."""
+    """The training API at `url` (what `tlc api` printed); `token` when it requires one (TLC_API_TOKEN by default).
+    Keeps one HTTP connection per thread open (keep-alive)."""
 
     def __init__(self, url, token=None, timeout=120):
         self.url = url.rstrip("/")
+        parsed = urllib.parse.urlsplit(self.url)
+        self._host, self._port = parsed.hostname, parsed.port or 80
         self.token = token if token is not None else os.environ.get("TLC_API_TOKEN")
         self.timeout = timeout
+        self._local = threading.local()
+
+    def _connection(self, fresh=False):
+        connection = getattr(self._local, "connection", None)
+        if connection is None or fresh:
+            if connection is not None:
+                connection.close()
+            connection = http.client.HTTPConnection(self._host, self._port, timeout=self.timeout)
+            self._local.connection = connection
+        return connection
 
     def _request(self, method, path, body=None, content_type="application/json", raw=False):
         headers = {"Content-Type": content_type}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
-        request = urllib.request.Request(self.url + path, data=body, headers=headers, method=method)
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+        for attempt in (0, 1):
+            connection = self._connection(fresh=attempt > 0)
+            try:
+                connection.request(method, path, body=body, headers=headers)
+                response = connection.getresponse()
                 data = response.read()
-                return data if raw else json.loads(data or b"{}")
-        except urllib.error.HTTPError as e:
-            text = e.read().decode("utf-8", "replace")
+                break
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                # A kept-alive connection the server closed: once more on a new one.
+                if attempt:
+                    raise
+        if response.status >= 400:
+            text = data.decode("utf-8", "replace")
             try:
                 message = json.loads(text).get("error", text)
             except ValueError:
                 message = text
-            raise TlcError(e.code, message) from None
+            raise TlcError(response.status, message)
+        return data if raw else json.loads(data or b"{}")
 
     def post(self, path, obj):
         return self._request("POST", path, json.dumps(obj).encode("utf-8"))
@@ -172,17 +194,20 @@ def decode_columns(data):
 
 class RankWriter:
     """This rank's share of the (run, stream, epoch) metrics table of its launch. `columns` maps column names to types:
-    float32, float64, int32, int64, bool, string, float32[N]. Closing (or leaving a `with` block without an error) closes
-    the share; the table is published once every rank of the launch has closed its share."""
+    float32, float64, int32, int64, bool, string, float32[N]. Rows added are buffered and sent in the binary form by a
+    background thread once `buffer_rows` are buffered, so training does not wait for the network; an error the API
+    answers is raised by the next add, flush or close. Closing (or leaving a `with` block without an error) sends what is
+    buffered and closes the share; the table is published once every rank of the launch has closed its share."""
 
     def __init__(self, api, run, table, stream, epoch, columns, rank=None, world_size=None, launch_id=None, attempt=None,
-                 require_full_coverage=False):
+                 require_full_coverage=False, buffer_rows=16384):
         env_rank, env_world, _, env_launch = rank_from_env()
         self.api = api
         self.rank = env_rank if rank is None else rank
         self.world_size = env_world if world_size is None else world_size
         self.launch_id = env_launch if launch_id is None else launch_id
         self.attempt = attempt or os.environ.get("TLC_RANK_ATTEMPT") or uuid.uuid4().hex[:12]
+        self.buffer_rows = buffer_rows
         opened = api.post("/v1/ranks", {
             "run": run, "table": table, "stream": stream, "epoch": epoch, "columns": columns,
             "rank": self.rank, "world_size": self.world_size, "launch_id": self.launch_id, "attempt": self.attempt,
@@ -193,21 +218,74 @@ class RankWriter:
         self.url = opened["url"]
         # True when an earlier attempt of this rank closed the share: it is final, and rows added now are ignored.
         self.closed = opened["closed"]
+        self._buffer, self._buffered = {}, 0
+        self._queue = queue.Queue(maxsize=2)
+        self._error = None
+        self._sender = threading.Thread(target=self._send_loop, daemon=True)
+        self._sender.start()
+
+    def _send_loop(self):
+        while True:
+            body = self._queue.get()
+            try:
+                if body is None:
+                    return
+                if self._error is None:
+                    self.api.post_columns(f"/v1/ranks/{self.writer}/rows", body)
+            except Exception as e:  # noqa: BLE001 - raised on the caller's thread
+                self._error = e
+            finally:
+                self._queue.task_done()
+
+    def _raise_pending(self):
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
 
     def add(self, **columns):
         """Appends rows: example_id (row indices into the input table) and every column, as equally long arrays."""
+        self._raise_pending()
         if "example_id" not in columns:
             raise ValueError("each batch needs example_id")
-        return self.api.post_columns(f"/v1/ranks/{self.writer}/rows", columns)
+        if self.closed:
+            return
+        rows = len(columns["example_id"])
+        for name, values in columns.items():
+            if len(values) != rows:
+                raise ValueError(f"column '{name}' has {len(values)} rows, example_id has {rows}")
+            self._buffer.setdefault(name, []).append(np.asarray(values))
+        self._buffered += rows
+        if self._buffered >= self.buffer_rows:
+            self._send()
+
+    def _send(self):
+        if self._buffered:
+            body = {name: np.concatenate(parts) for name, parts in self._buffer.items()}
+            self._buffer, self._buffered = {}, 0
+            self._queue.put(body)
+
+    def flush(self):
+        """Sends what is buffered and waits until the API has taken every row added so far (raising its errors)."""
+        self._send()
+        self._queue.join()
+        self._raise_pending()
 
     def add_json(self, rows):
-        """Appends rows given as a dict of lists (for columns the binary form does not carry, e.g. strings)."""
+        """Appends rows given as a dict of lists at once (for columns the binary form does not carry, e.g. strings)."""
+        self.flush()
         return self.api.post(f"/v1/ranks/{self.writer}/rows", rows)
 
     def close(self):
         if not self.closed:
+            self.flush()
             self.api.post(f"/v1/ranks/{self.writer}/close", {})
             self.closed = True
+        self._stop()
+
+    def _stop(self):
+        if self._sender.is_alive():
+            self._queue.put(None)
+            self._sender.join()
 
     def __enter__(self):
         return self
@@ -215,6 +293,8 @@ class RankWriter:
     def __exit__(self, kind, value, traceback):
         if kind is None:
             self.close()
+        else:
+            self._stop()
         return False
 
 

@@ -88,6 +88,8 @@ def main():
     parser.add_argument("--kill-after-batches", type=int, default=10)
     parser.add_argument("--eval-only", action="store_true", help="evaluate the checkpoint's weights (no training)")
     parser.add_argument("--eval-stream", default="eval")
+    parser.add_argument("--no-stream", action="store_true", help="write no per-sample training losses (to measure what streaming costs)")
+    parser.add_argument("--skip-eval", action="store_true", help="no evaluation after each epoch")
     args = parser.parse_args()
 
     torch.set_num_threads(1)
@@ -123,7 +125,7 @@ def main():
         started = time.time()
         share, real = padded_share(len(train_ids), rank, world, args.seed, epoch)
         # Training-time values are a stream like any other: each sample's loss at the step it was trained in.
-        writer = RankWriter(api, args.run, args.train_table, "train", epoch, {"loss": "float32", "step": "int32"})
+        writer = None if args.no_stream else RankWriter(api, args.run, args.train_table, "train", epoch, {"loss": "float32", "step": "int32"})
         steps_per_epoch = -(-len(share) // args.batch)
         losses, batches = [], 0
         for start in range(0, len(share), args.batch):
@@ -133,7 +135,7 @@ def main():
             optimizer.zero_grad()
             per_sample.mean().backward()
             optimizer.step()
-            if not writer.closed and keep.any():
+            if writer is not None and not writer.closed and keep.any():
                 step = epoch * steps_per_epoch + start // args.batch
                 writer.add(example_id=train_ids[chosen][keep], loss=per_sample.detach().numpy()[keep].astype(np.float32),
                            step=np.full(int(keep.sum()), step, dtype=np.int32))
@@ -143,7 +145,12 @@ def main():
                 open(args.checkpoint + ".killed", "w").close()
                 print(f"rank {rank}: killing myself in epoch {epoch} after {batches} batches", flush=True)
                 os.kill(os.getpid(), signal.SIGKILL)
-        writer.close()
+        if writer is not None:
+            writer.close()
+        trained = time.time() - started
+        print(f"rank {rank}: epoch {epoch} trained in {trained:.3f} s", flush=True)
+        if args.skip_eval:
+            continue
         share_eval = ExactSampler(len(test_ids), num_replicas=world, rank=rank).indices()
         result = evaluate(model, test_images, test_labels, test_ids, share_eval)
         with RankWriter(api, args.run, args.test_table, "eval", epoch, columns, require_full_coverage=True) as w:
