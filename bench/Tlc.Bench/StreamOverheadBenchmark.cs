@@ -18,12 +18,12 @@ internal static partial class StreamOverheadBenchmark
 {
     private const int Ranks = 2;
     private const int Rows = 60_000;
-    private static readonly int Rounds = int.Parse(Environment.GetEnvironmentVariable("BENCH_REPEATS") ?? "3", CultureInfo.InvariantCulture);
+    private static readonly int Rounds = int.Parse(Environment.GetEnvironmentVariable("BENCH_REPEATS") ?? "5", CultureInfo.InvariantCulture);
 
     public static async Task<BenchResult> RunAsync()
     {
         var python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
-        var script = Script();
+        var script = Path.Combine(Tlc.Testing.Fixtures.RepositoryRoot, "examples", "ddp", "train.py");
         var root = Path.Combine(BenchContext.Scratch, "ddp");
         var settings = new TlcOptions { Root = root };
         var options = (string table) => new ImportOptions { Project = "bench", Dataset = "fashion-mnist", Table = table, Root = Url.FromLocalPath(root), Settings = settings };
@@ -100,19 +100,6 @@ internal static partial class StreamOverheadBenchmark
             $"(binary columns per batch, share closed at the epoch's end); rank 0's epoch time, {Rounds} alternating rounds after a warm-up: streaming " +
             $"{string.Join("/", streamed.Select(t => t.ToString("F2", CultureInfo.InvariantCulture)))} s, none {string.Join("/", plain.Select(t => t.ToString("F2", CultureInfo.InvariantCulture)))} s; " +
             "ratio = streaming ÷ none (lower is better)");
-    }
-
-    private static string Script()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            var path = Path.Combine(folder.FullName, "examples", "ddp", "train.py");
-            if (File.Exists(path))
-            {
-                return path;
-            }
-        }
-        throw new FileNotFoundException($"No examples/ddp/train.py above {AppContext.BaseDirectory}.");
     }
 
     private static int FreePort()

@@ -81,16 +81,16 @@ internal static class TrainingApi
         {
             var session = sessions.Get(writer);
             await session.Gate.WaitAsync(http.RequestAborted);
+            JobProgress progress;
             try
             {
-                await session.Writer.CloseAsync(http.RequestAborted);
+                progress = await session.Writer.CloseAsync(http.RequestAborted);
             }
             finally
             {
                 session.Gate.Release();
             }
             sessions.Remove(writer);
-            var progress = await (await JobHandle.AttachAsync(context, session.Writer.SinkId, http.RequestAborted)).GetProgressAsync(http.RequestAborted);
             return Results.Json(new { closed = true, rows = session.Writer.RowCount, ranks_closed = progress.WritersClosed, world_size = progress.Writers });
         }));
 

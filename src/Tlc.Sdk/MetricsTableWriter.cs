@@ -459,9 +459,10 @@ public sealed class MetricsTableWriter : IAsyncDisposable
 
     /// <summary>
     /// Commits what is buffered and closes this rank's share (final; idempotent). The table is published by itself once every
-    /// rank of the launch has closed its share (<see cref="WaitForTableAsync"/>). Only for a rank's writer.
+    /// rank of the launch has closed its share (<see cref="WaitForTableAsync"/>). Only for a rank's writer. Returns the job's
+    /// progress (which ranks it still waits for).
     /// </summary>
-    public async Task CloseAsync(CancellationToken cancellationToken = default)
+    public async Task<JobProgress> CloseAsync(CancellationToken cancellationToken = default)
     {
         if (_rank is not { } rank)
         {
@@ -470,12 +471,13 @@ public sealed class MetricsTableWriter : IAsyncDisposable
         ThrowIfDone();
         if (_closed)
         {
-            return;
+            return await _job.GetProgressAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         await FlushAsync(cancellationToken).ConfigureAwait(false);
+        JobProgress progress;
         try
         {
-            await _job.CloseWriterAsync(rank.Rank, rank.Attempt).WaitAsync(cancellationToken).ConfigureAwait(false);
+            progress = await _job.CloseWriterAsync(rank.Rank, rank.Attempt).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (InvalidOperationException e)
         {
@@ -483,6 +485,7 @@ public sealed class MetricsTableWriter : IAsyncDisposable
             throw new InvalidOperationException($"Metrics table {Url}: {e.Message}", e);
         }
         _closed = true;
+        return progress;
     }
 
     /// <summary>

@@ -76,7 +76,7 @@ internal sealed partial class JobGrain : Grain, IJobGrain
                 _ended.TrySetResult();
             }
             else if (Job.Status == JobStatus.Publishing
-                || (Job.Status is JobStatus.Pending or JobStatus.Running && ((spec.Leased && _router.AllCommitted) || (spec.Writers > 0 && Job.Writers.All(w => w.Closed)))))
+                || (Job.Status is JobStatus.Pending or JobStatus.Running && ((spec.Leased && _router.AllCommitted) || Job.AllWritersClosed)))
             {
                 SchedulePublish();
             }
@@ -310,7 +310,6 @@ internal sealed partial class JobGrain : Grain, IJobGrain
         }
         var replaced = share.Attempt;
         share.Attempt = attempt;
-        share.Attempts++;
         Job.Started ??= _time.GetUtcNow();
         Job.Status = JobStatus.Running;
         _writes.Changed();
@@ -342,7 +341,7 @@ internal sealed partial class JobGrain : Grain, IJobGrain
         _writes.Changed();
         await _writes.DurableAsync();
         LogWriterClosed(_logger, spec.JobId, spec.WriterNoun, writer, Job.Writers.Count(w => w.Closed), spec.Writers);
-        if (Job.Writers.All(w => w.Closed))
+        if (Job.AllWritersClosed)
         {
             SchedulePublish();
         }
@@ -448,7 +447,7 @@ internal sealed partial class JobGrain : Grain, IJobGrain
         _writes.Changed();
         await _writes.DurableAsync();
         // Sealed segments have nothing to cancel, segments never created nothing at all.
-        foreach (var batch in Enumerable.Range(0, _router.Segments).Where(s => Job.Exists(spec, s) && !Job.IsSealed(s)).Chunk(ReadBatch))
+        foreach (var batch in Job.LiveSegments(spec, _router.Segments).Chunk(ReadBatch))
         {
             await Task.WhenAll(batch.Select(s => Segment(spec, s).CancelAsync()));
         }
@@ -501,7 +500,7 @@ internal sealed partial class JobGrain : Grain, IJobGrain
         var segments = spec.SegmentsFor(Job.Items);
         _router.Reset(segments, s => SizeOf(spec, s));
         _router.RestoreSealed(Enumerable.Range(0, segments).Where(Job.IsSealed), Job.SealedTotals);
-        await ReadSummariesAsync(spec, Enumerable.Range(0, segments).Where(s => Job.Exists(spec, s) && !Job.IsSealed(s)));
+        await ReadSummariesAsync(spec, Job.LiveSegments(spec, segments));
     }
 
     private async Task ReadSummariesAsync(JobSpec spec, IEnumerable<int> segments)

@@ -80,6 +80,12 @@ public sealed class JobState
     /// <summary>True when segment <paramref name="segment"/> of a job of <paramref name="spec"/> exists (was created, planned or written to).</summary>
     public bool Exists(JobSpec spec, int segment) => !spec.Leased || (spec.ExplicitPlans ? IsPlanned(segment) : SegmentBitmap.Get(Created, segment));
 
+    /// <summary>The segments of a job of <paramref name="spec"/> with <paramref name="segments"/> segments that exist and are not sealed: those whose items can still change.</summary>
+    public IEnumerable<int> LiveSegments(JobSpec spec, int segments) => Enumerable.Range(0, segments).Where(s => Exists(spec, s) && !IsSealed(s));
+
+    /// <summary>True when a job of writers has them all closed.</summary>
+    public bool AllWritersClosed => Writers.Count > 0 && Writers.All(w => w.Closed);
+
     /// <summary>Records that segment <paramref name="segment"/> is created; false when it was already.</summary>
     public bool MarkCreated(int segment)
     {
@@ -165,7 +171,4 @@ public sealed class WriterShare
 
     /// <summary>True once closed: final.</summary>
     [Id(1)] public bool Closed { get; set; }
-
-    /// <summary>Attempts opened in all (a replaced one counts).</summary>
-    [Id(2)] public int Attempts { get; set; }
 }
