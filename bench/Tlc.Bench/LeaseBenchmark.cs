@@ -76,9 +76,12 @@ internal static class LeaseBenchmark
                     {
                         return;
                     }
+                    // As a worker does: one grain reference per segment a batch of grants comes from.
+                    var segments = grants.Select(g => JobKeys.SegmentOf(g.Item, spec.ItemsPerSegment)).Distinct()
+                        .ToDictionary(s => s, s => context.Client.GetGrain<IJobSegmentGrain>(JobKeys.Segment(jobId, s)));
                     await Task.WhenAll(grants.Select(async g =>
                     {
-                        var result = await context.Client.GetGrain<IJobSegmentGrain>(JobKeys.Segment(jobId, JobKeys.SegmentOf(g.Item, spec.ItemsPerSegment)))
+                        var result = await segments[JobKeys.SegmentOf(g.Item, spec.ItemsPerSegment)]
                             .CommitAsync(new PartCommit
                             {
                                 Item = g.Item, OperationId = Guid.NewGuid().ToString("N"), Attempt = g.Attempt, Token = g.Token, Rows = 1,

@@ -90,7 +90,7 @@ public sealed class LeaseProtocolTests
             Assert.True(LeaseProtocol.ReportFailure(state, grant.Token, $"boom {attempt}", 3));
         }
         Assert.Equal(WorkStatus.Failed, state.Status);
-        Assert.Equal(3, state.Errors.Count);
+        Assert.Equal(3, state.Errors.Length);
         Assert.Contains("boom 3", state.Errors[2], StringComparison.Ordinal);
         Assert.Null(LeaseProtocol.TryLease(state, 0, A, T0, Lease, 3));
         Assert.Equal(CommitOutcome.Rejected, LeaseProtocol.Commit(state, "late", 3));

@@ -84,5 +84,5 @@ public static class ExampleIds
 /// <summary>A run of consecutive example ids.</summary>
 /// <param name="Start">The first id.</param>
 /// <param name="Count">How many.</param>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, SuppressReferenceTracking]
 public sealed record IdRun([property: Id(0)] long Start, [property: Id(1)] long Count);

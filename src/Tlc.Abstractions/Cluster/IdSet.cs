@@ -5,7 +5,7 @@ namespace Tlc.Cluster;
 /// whatever their order was: ascending runs (contiguous shards: one run), a bitmap over [<see cref="Min"/>, max] (dense
 /// scattered ids), or varint gaps (sparse scattered ids, e.g. a training rank's shuffled share). Never one run per row.
 /// </summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, SuppressReferenceTracking]
 public sealed record IdSet
 {
     /// <summary>The empty set.</summary>

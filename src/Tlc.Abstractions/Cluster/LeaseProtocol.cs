@@ -35,7 +35,7 @@ public static class LeaseProtocol
         if (state.Status == WorkStatus.Leased)
         {
             state.Expirations++;
-            state.Errors.Add($"attempt {state.Attempt} by {state.Holder}: lease expired at {state.Deadline:O}");
+            state.Errors = [.. state.Errors, $"attempt {state.Attempt} by {state.Holder}: lease expired at {state.Deadline:O}"];
             if (state.Attempt >= maxAttempts)
             {
                 Fail(state);
@@ -45,7 +45,9 @@ public static class LeaseProtocol
         state.Status = WorkStatus.Leased;
         state.Attempt++;
         state.Holder = worker;
-        state.Token = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
+        Span<byte> token = stackalloc byte[8];
+        System.Security.Cryptography.RandomNumberGenerator.Fill(token);
+        state.Token = Convert.ToHexStringLower(token);
         state.Deadline = now + duration;
         return new LeaseGrant(item, state.Attempt, state.Token, state.Deadline);
     }
@@ -125,7 +127,7 @@ public static class LeaseProtocol
         {
             return false;
         }
-        state.Errors.Add($"attempt {state.Attempt} by {state.Holder}: {error}");
+        state.Errors = [.. state.Errors, $"attempt {state.Attempt} by {state.Holder}: {error}"];
         if (permanent || state.Attempt >= maxAttempts)
         {
             Fail(state);
@@ -170,7 +172,7 @@ public static class LeaseProtocol
         state.Attempt = 0;
         state.Holder = null;
         state.Token = null;
-        state.Errors.Clear();
+        state.Errors = [];
         state.Expirations = 0;
     }
 

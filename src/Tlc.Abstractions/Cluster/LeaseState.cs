@@ -19,7 +19,7 @@ public enum WorkStatus
 /// The durable state of one work item under the lease/commit protocol (<see cref="LeaseProtocol"/>). Small and
 /// independent of the item's size: it never holds rows.
 /// </summary>
-[GenerateSerializer]
+[GenerateSerializer, SuppressReferenceTracking]
 public sealed class LeaseState
 {
     /// <summary>Where the item is.</summary>
@@ -43,8 +43,11 @@ public sealed class LeaseState
     /// <summary>The attempt whose result was committed.</summary>
     [Id(6)] public int CommittedAttempt { get; set; }
 
-    /// <summary>Failures reported so far (one per failed attempt), most recent last.</summary>
-    [Id(7)] public List<string> Errors { get; set; } = [];
+    /// <summary>
+    /// Failures reported so far (one per failed attempt), most recent last. Replaced, never changed in place, so copies
+    /// share it (most items never fail: they all share the one empty array).
+    /// </summary>
+    [Id(7)] public string[] Errors { get; set; } = [];
 
     /// <summary>Leases that expired without a commit or a failure report.</summary>
     [Id(8)] public int Expirations { get; set; }

@@ -15,7 +15,7 @@ internal static class LeaseStates
         Deadline = lease.Deadline,
         CommittedOperation = lease.CommittedOperation,
         CommittedAttempt = lease.CommittedAttempt,
-        Errors = [.. lease.Errors],
+        Errors = lease.Errors,
         Expirations = lease.Expirations,
     };
 }

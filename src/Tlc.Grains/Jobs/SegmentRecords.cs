@@ -3,7 +3,7 @@ using Tlc.Cluster;
 namespace Tlc.Grains.Jobs;
 
 /// <summary>One item of a segment as it is stored: its lease state and its accepted commit.</summary>
-[GenerateSerializer]
+[GenerateSerializer, SuppressReferenceTracking]
 public sealed class SegmentItem
 {
     /// <summary>The lease state.</summary>
@@ -37,7 +37,7 @@ public sealed class SegmentPlanRecord
 /// The full state of a segment's items at one point: written when the deltas since the last snapshot grow as large as a
 /// snapshot, or when the ring of delta slots is full. <see cref="Through"/> is the last delta it includes.
 /// </summary>
-[GenerateSerializer]
+[GenerateSerializer, SuppressReferenceTracking]
 public sealed class SegmentSnapshot
 {
     /// <summary>The last delta number it includes (0: none).</summary>
@@ -54,7 +54,7 @@ public sealed class SegmentSnapshot
 /// The items that changed in one group commit (their whole new state, so replaying is overwriting), numbered; stored in
 /// slot <c>Number % slots</c>. Items past the snapshot's count are new (owned items added by writers).
 /// </summary>
-[GenerateSerializer]
+[GenerateSerializer, SuppressReferenceTracking]
 public sealed class SegmentDelta
 {
     /// <summary>The delta's number (the first after a snapshot is its <see cref="SegmentSnapshot.Through"/> + 1).</summary>

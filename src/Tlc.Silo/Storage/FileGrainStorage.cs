@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.IO.Hashing;
@@ -27,6 +28,7 @@ public sealed class FileGrainStorage : IGrainStorage, IDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private FileStream _log;
     private long _liveBytes;
+    private long _end;
     private long _writes;
     private long _bytesWritten;
     private readonly Dictionary<string, long> _largest = new(StringComparer.Ordinal);
@@ -74,14 +76,16 @@ public sealed class FileGrainStorage : IGrainStorage, IDisposable
     {
         var key = Key(stateName, grainId);
         byte[]? payload = null;
+        var length = 0;
         long version = 0;
         await _gate.WaitAsync().ConfigureAwait(false);
         try
         {
             if (_index.TryGetValue(key, out var entry) && entry.PayloadLength >= 0)
             {
-                payload = new byte[entry.PayloadLength];
-                RandomAccess.Read(_log.SafeFileHandle, payload, entry.Offset + HeaderSize + entry.KeyLength);
+                length = entry.PayloadLength;
+                payload = ArrayPool<byte>.Shared.Rent(length);
+                RandomAccess.Read(_log.SafeFileHandle, payload.AsSpan(0, length), entry.Offset + HeaderSize + entry.KeyLength);
                 version = entry.Version;
             }
         }
@@ -96,7 +100,16 @@ public sealed class FileGrainStorage : IGrainStorage, IDisposable
             grainState.RecordExists = false;
             return;
         }
-        grainState.State = _options.GrainStorageSerializer.Deserialize<T>(new BinaryData(payload))!;
+        try
+        {
+            grainState.State = (_options.GrainStorageSerializer is TlcGrainStorageSerializer tlc
+                ? tlc.Deserialize<T>(payload.AsMemory(0, length))
+                : _options.GrainStorageSerializer.Deserialize<T>(new BinaryData(payload.AsMemory(0, length).ToArray())))!;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(payload);
+        }
         grainState.ETag = version.ToString(CultureInfo.InvariantCulture);
         grainState.RecordExists = true;
     }
@@ -105,17 +118,32 @@ public sealed class FileGrainStorage : IGrainStorage, IDisposable
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         var key = Key(stateName, grainId);
-        var payload = _options.GrainStorageSerializer.Serialize(grainState.State).ToMemory();
+        // The record is built in one pooled buffer: header space, the key, then the state serialised in place.
+        using var record = new PooledBufferWriter(HeaderSize + key.Length * 3 + 256);
+        record.Advance(HeaderSize);
+        var keyLength = Encoding.UTF8.GetBytes(key, record.GetSpan(Encoding.UTF8.GetMaxByteCount(key.Length)));
+        record.Advance(keyLength);
+        if (_options.GrainStorageSerializer is TlcGrainStorageSerializer tlc)
+        {
+            tlc.Serialize(grainState.State, record);
+        }
+        else
+        {
+            var bytes = _options.GrainStorageSerializer.Serialize(grainState.State).ToMemory().Span;
+            bytes.CopyTo(record.GetSpan(bytes.Length));
+            record.Advance(bytes.Length);
+        }
+        var payloadLength = record.WrittenCount - HeaderSize - keyLength;
         await _gate.WaitAsync().ConfigureAwait(false);
         try
         {
             var stored = _index.TryGetValue(key, out var entry) && entry.PayloadLength >= 0 ? entry.Version : (long?)null;
             CheckETag(stateName, grainId, grainState.ETag, stored);
             var version = (_index.TryGetValue(key, out var any) ? any.Version : 0) + 1;
-            Append(key, version, payload.Span, cleared: false);
+            Append(key, version, record.WrittenSpan, keyLength, cleared: false);
             _writes++;
-            _bytesWritten += payload.Length;
-            _largest[stateName] = Math.Max(_largest.GetValueOrDefault(stateName), payload.Length);
+            _bytesWritten += payloadLength;
+            _largest[stateName] = Math.Max(_largest.GetValueOrDefault(stateName), payloadLength);
             grainState.ETag = version.ToString(CultureInfo.InvariantCulture);
             grainState.RecordExists = true;
             CompactIfWorthIt();
@@ -136,7 +164,10 @@ public sealed class FileGrainStorage : IGrainStorage, IDisposable
             if (_index.TryGetValue(key, out var entry) && entry.PayloadLength >= 0)
             {
                 CheckETag(stateName, grainId, grainState.ETag, entry.Version);
-                Append(key, entry.Version + 1, [], cleared: true);
+                var keyBytes = Encoding.UTF8.GetBytes(key);
+                var record = new byte[HeaderSize + keyBytes.Length];
+                keyBytes.CopyTo(record, HeaderSize);
+                Append(key, entry.Version + 1, record, keyBytes.Length, cleared: true);
             }
             grainState.ETag = null;
             grainState.RecordExists = false;
@@ -164,27 +195,28 @@ public sealed class FileGrainStorage : IGrainStorage, IDisposable
         }
     }
 
-    private void Append(string key, long version, ReadOnlySpan<byte> payload, bool cleared)
+    /// <summary>
+    /// Appends <paramref name="record"/>: its first <see cref="HeaderSize"/> bytes are filled in here (magic, CRC, version,
+    /// lengths), then the key's <paramref name="keyLength"/> bytes and the payload follow as given.
+    /// </summary>
+    private void Append(string key, long version, Span<byte> record, int keyLength, bool cleared)
     {
-        var keyBytes = Encoding.UTF8.GetBytes(key);
-        var record = new byte[HeaderSize + keyBytes.Length + payload.Length];
-        var span = record.AsSpan();
-        BinaryPrimitives.WriteUInt32LittleEndian(span, Magic);
-        BinaryPrimitives.WriteInt64LittleEndian(span[8..], version);
-        BinaryPrimitives.WriteInt32LittleEndian(span[16..], keyBytes.Length);
-        BinaryPrimitives.WriteInt32LittleEndian(span[20..], cleared ? -1 : payload.Length);
-        keyBytes.CopyTo(span[HeaderSize..]);
-        payload.CopyTo(span[(HeaderSize + keyBytes.Length)..]);
-        BinaryPrimitives.WriteUInt32LittleEndian(span[4..], Crc32.HashToUInt32(span[8..]));
-        var offset = _log.Length;
-        _log.Position = offset;
-        _log.Write(record);
-        _log.Flush(flushToDisk: false);
+        var payloadLength = record.Length - HeaderSize - keyLength;
+        BinaryPrimitives.WriteUInt32LittleEndian(record, Magic);
+        BinaryPrimitives.WriteInt64LittleEndian(record[8..], version);
+        BinaryPrimitives.WriteInt32LittleEndian(record[16..], keyLength);
+        BinaryPrimitives.WriteInt32LittleEndian(record[20..], cleared ? -1 : payloadLength);
+        BinaryPrimitives.WriteUInt32LittleEndian(record[4..], Crc32.HashToUInt32(record[8..]));
+        // One positioned write at the end the log is known to have (no seek, no size query): handed to the operating
+        // system before this returns, so the record survives a killed process.
+        var offset = _end;
+        RandomAccess.Write(_log.SafeFileHandle, record, offset);
+        _end = offset + record.Length;
         if (_index.TryGetValue(key, out var previous) && previous.PayloadLength >= 0)
         {
             _liveBytes -= HeaderSize + previous.KeyLength + previous.PayloadLength;
         }
-        _index[key] = new Entry(version, offset, keyBytes.Length, cleared ? -1 : payload.Length);
+        _index[key] = new Entry(version, offset, keyLength, cleared ? -1 : payloadLength);
         if (!cleared)
         {
             _liveBytes += record.Length;
@@ -196,6 +228,7 @@ public sealed class FileGrainStorage : IGrainStorage, IDisposable
     {
         var length = _log.Length;
         var header = new byte[HeaderSize];
+        var buffer = ArrayPool<byte>.Shared.Rent(1 << 16);
         long offset = 0;
         while (offset + HeaderSize <= length)
         {
@@ -207,14 +240,19 @@ public sealed class FileGrainStorage : IGrainStorage, IDisposable
             {
                 break;
             }
-            var record = new byte[size];
+            if (size > buffer.Length)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = ArrayPool<byte>.Shared.Rent((int)size);
+            }
+            var record = buffer.AsSpan(0, (int)size);
             RandomAccess.Read(_log.SafeFileHandle, record, offset);
-            if (Crc32.HashToUInt32(record.AsSpan(8)) != BinaryPrimitives.ReadUInt32LittleEndian(record.AsSpan(4)))
+            if (Crc32.HashToUInt32(record[8..]) != BinaryPrimitives.ReadUInt32LittleEndian(record[4..]))
             {
                 break;
             }
-            var key = Encoding.UTF8.GetString(record, HeaderSize, keyLength);
-            var version = BinaryPrimitives.ReadInt64LittleEndian(record.AsSpan(8));
+            var key = Encoding.UTF8.GetString(record.Slice(HeaderSize, keyLength));
+            var version = BinaryPrimitives.ReadInt64LittleEndian(record[8..]);
             if (_index.TryGetValue(key, out var previous) && previous.PayloadLength >= 0)
             {
                 _liveBytes -= HeaderSize + previous.KeyLength + previous.PayloadLength;
@@ -226,17 +264,19 @@ public sealed class FileGrainStorage : IGrainStorage, IDisposable
             }
             offset += size;
         }
+        ArrayPool<byte>.Shared.Return(buffer);
         if (offset < length)
         {
             // A crash left a partial record: drop it so appends continue from a clean end.
             _log.SetLength(offset);
         }
+        _end = offset;
     }
 
     /// <summary>Rewrites the log with only the latest records when it is large and mostly superseded.</summary>
     private void CompactIfWorthIt()
     {
-        if (_log.Length < _options.CompactAboveBytes || _liveBytes * 2 > _log.Length)
+        if (_end < _options.CompactAboveBytes || _liveBytes * 2 > _end)
         {
             return;
         }
@@ -266,6 +306,7 @@ public sealed class FileGrainStorage : IGrainStorage, IDisposable
             _index[key] = entry;
         }
         _liveBytes = _log.Length;
+        _end = _log.Length;
     }
 
     private static FileStream Open(string path) =>

@@ -20,16 +20,26 @@ public sealed class TlcGrainStorageSerializer(Serializer serializer, IGrainStora
     public BinaryData Serialize<T>(T? value)
     {
         var buffer = new ArrayBufferWriter<byte>();
-        buffer.Write(Mark);
-        serializer.Serialize(value, buffer);
+        Serialize(value, buffer);
         return new BinaryData(buffer.WrittenMemory);
+    }
+
+    /// <summary>Writes <paramref name="value"/> to <paramref name="output"/> (no intermediate copy).</summary>
+    public void Serialize<T>(T? value, IBufferWriter<byte> output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        output.Write(Mark);
+        serializer.Serialize(value, output);
     }
 
     /// <inheritdoc />
     public T? Deserialize<T>(BinaryData input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var bytes = input.ToMemory();
-        return bytes.Span.StartsWith(Mark) ? serializer.Deserialize<T>(bytes[Mark.Length..]) : legacy.Deserialize<T>(input);
+        return Deserialize<T>(input.ToMemory());
     }
+
+    /// <summary>Reads a value from <paramref name="bytes"/>, which may be reused once this returns.</summary>
+    public T? Deserialize<T>(ReadOnlyMemory<byte> bytes) =>
+        bytes.Span.StartsWith(Mark) ? serializer.Deserialize<T>(bytes[Mark.Length..]) : legacy.Deserialize<T>(new BinaryData(bytes.ToArray()));
 }

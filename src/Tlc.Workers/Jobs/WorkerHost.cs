@@ -253,11 +253,18 @@ public sealed partial class WorkerHost
             _notBefore.Remove(jobId);
             _emptyAnswers.Remove(jobId);
         }
+        // Grants come in runs from one segment: one grain reference per run (making one costs more than the commit's call).
+        (int Index, IJobSegmentGrain Grain)? segment = null;
         foreach (var grant in grants)
         {
             var plan = grant.Plan ?? spec.ImpliedPlan(grant.Item);
             var work = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var run = new ItemRun(new ItemTask(spec, plan!, grant), Segment(spec, grant.Item), work);
+            var index = JobKeys.SegmentOf(grant.Item, spec.ItemsPerSegment);
+            if (segment?.Index != index)
+            {
+                segment = (index, _context.Client.GetGrain<IJobSegmentGrain>(JobKeys.Segment(spec.JobId, index)));
+            }
+            var run = new ItemRun(new ItemTask(spec, plan!, grant), segment.Value.Grain, work);
             run.Renewal = RenewLoopAsync(run);
             Interlocked.Increment(ref lane.Held);
             if (plan is null)
@@ -270,9 +277,6 @@ public sealed partial class WorkerHost
         }
         return grants.Length;
     }
-
-    private IJobSegmentGrain Segment(JobSpec spec, int item) =>
-        _context.Client.GetGrain<IJobSegmentGrain>(JobKeys.Segment(spec.JobId, JobKeys.SegmentOf(item, spec.ItemsPerSegment)));
 
     /// <summary>One of a lane's slots: takes leased items in turn, works on each, and leaves its commit running.</summary>
     private async Task RunnerAsync(Lane lane, CancellationToken cancellationToken)

@@ -8,6 +8,7 @@ namespace Tlc.Cluster;
 /// of at most <see cref="JobSpec.ItemsPerSegment"/> items each, so activating it reads one summary per segment. Progress
 /// queries are read-only and interleaved; expired leases are reclaimed when workers ask for more.
 /// </summary>
+[GrainInterfaceType("tlc.job")] // named, so a reference costs no type-name formatting (calls on every lease and commit)
 public interface IJobGrain : IGrainWithStringKey
 {
     /// <summary>
@@ -88,6 +89,7 @@ public interface IJobGrain : IGrainWithStringKey
 /// delta (never the whole segment) before any of its callers is answered. Workers renew, commit and report failures here
 /// directly; leases come through the job, which knows which segments have work.
 /// </summary>
+[GrainInterfaceType("tlc.job-segment")]
 public interface IJobSegmentGrain : IGrainWithStringKey
 {
     /// <summary>Creates the segment with its items' plans (null entries: implied by the spec); idempotent.</summary>

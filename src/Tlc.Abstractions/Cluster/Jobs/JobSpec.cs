@@ -117,7 +117,7 @@ public abstract record WorkItemPlan([property: Id(0)] int Index)
 /// it produced (rows, files), and under what operation id (a retried commit carries the same id and has one effect).
 /// Kinds derive from it with what their publication needs. Small: files hold the rows.
 /// </summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, SuppressReferenceTracking]
 public abstract record ItemCommit
 {
     /// <summary>The item's index in its job.</summary>

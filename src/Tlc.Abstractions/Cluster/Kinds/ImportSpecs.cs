@@ -73,7 +73,7 @@ public sealed record ImportChunkPlan(int Index, [property: Id(0)] string Descrip
 /// schema it was written with, under the fail policy the error that stopped it (<see cref="ItemCommit.Error"/>), under
 /// skip its quarantined rows.
 /// </summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, SuppressReferenceTracking]
 public sealed record ImportChunkCommit : ItemCommit
 {
     /// <summary>The chunk file relative to the table folder (null when the chunk has no rows or failed).</summary>

@@ -166,7 +166,7 @@ public sealed record PartPlan(
 /// A result chunk of a metrics table: an Arrow file in the metrics table's folder, unique to (item, attempt), with the
 /// example ids it holds.
 /// </summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, SuppressReferenceTracking]
 public sealed record PartCommit : ItemCommit
 {
     /// <summary>The chunk file, relative to the metrics table folder.</summary>
