@@ -5,9 +5,9 @@ namespace Tlc.Grains.Jobs;
 /// <summary>
 /// A segment's durable state as a journal over any Orleans grain storage: a plan record written once, a snapshot, and
 /// numbered deltas in a ring of <see cref="Slots"/> records. A write is one small delta (the items that changed), never the
-/// whole segment; a snapshot is written when the deltas since the last one hold as many items as it does, or when the ring
-/// is full, so writes stay within about twice their minimum and activation reads at most one snapshot and
-/// <see cref="Slots"/> deltas. Records are kept in memory only as their numbers and ETags, never their items.
+/// whole segment; a snapshot is written when the deltas since the last one hold twice as many items as it does (an item
+/// is usually in two deltas: its lease and its commit), or when the ring is full, so each item change is serialised about
+/// 1.5 times and activation reads at most one snapshot and <see cref="Slots"/> deltas. Records are kept in memory only as their numbers and ETags, never their items.
 /// Every record is written with its ETag (a new record only if absent), so of two activations writing the same segment the
 /// second fails with <see cref="InconsistentStateException"/> and is deactivated: the first writer wins.
 /// </summary>
@@ -85,8 +85,8 @@ internal sealed class SegmentStore(IGrainStorage storage, GrainId grain, int slo
         await storage.WriteStateAsync(PlanName, grain, _plan).ConfigureAwait(false);
     }
 
-    /// <summary>True when the next write should be a snapshot of <paramref name="items"/> items (the deltas hold as many, or the ring is full).</summary>
-    public bool SnapshotDue(int items) => DeltasSinceSnapshot >= slots - 1 || _itemsSinceSnapshot >= Math.Max(8, items);
+    /// <summary>True when the next write should be a snapshot of <paramref name="items"/> items (the deltas hold twice as many, or the ring is full).</summary>
+    public bool SnapshotDue(int items) => DeltasSinceSnapshot >= slots - 1 || _itemsSinceSnapshot >= 2L * Math.Max(8, items);
 
     /// <summary>Appends the next delta (its number is set here).</summary>
     public async Task WriteDeltaAsync(SegmentDelta delta)
