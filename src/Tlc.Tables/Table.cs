@@ -67,7 +67,12 @@ public sealed partial class Table : IReadOnlyList<TableRow>, IDisposable
         var schema = TableSchema.FromJson(table.Schema, $"{where}: schema");
         if (LineageKinds.StoresRows(table.Lineage.Kind))
         {
-            return new Table(url, table, new ChunkedData(url, table, schema, adapters, DefaultCacheBytes), [], adapters, sampleTypes);
+            TableData rows = new ChunkedData(url, table, schema, adapters, DefaultCacheBytes);
+            if (table.Properties?.GetValueOrDefault(TableObject.RowOrderProperty) is { } orderBy)
+            {
+                rows = new OrderedData(rows, orderBy, where);
+            }
+            return new Table(url, table, rows, [], adapters, sampleTypes);
         }
         if (table.Lineage.Parents.Count == 0)
         {

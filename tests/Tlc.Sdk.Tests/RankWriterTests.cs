@@ -39,7 +39,7 @@ public sealed class RankWriterTests(EmbeddedClusterFixture fixture) : IClassFixt
         Enumerable.Range(0, rows).Where(i => i % world == rank).Select(i => (long)i).ToArray().Shuffled(seed);
 
     [Fact(Timeout = 90_000)]
-    public async Task ThreeRanks_ShuffledIds_PublishedOnceEveryRankClosed_EachIdOnce_WithTheEpoch()
+    public async Task ThreeRanks_ShuffledIds_PublishedOnceEveryRankClosed_EachIdOnceSortedOnRead_WithTheEpoch()
     {
         const int rows = 600;
         using var foreign = await ForeignAsync(rows);
@@ -69,8 +69,10 @@ public sealed class RankWriterTests(EmbeddedClusterFixture fixture) : IClassFixt
         using var table = await writers[2].WaitForTableAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal(rows, table.RowCount);
+        // Each rank wrote its shuffled share (r, r+3, …): read back, the rows come by example_id.
         var ids = Enumerable.Range(0, rows).Select(r => (long)table.Rows[r]["example_id"]!).ToArray();
-        Assert.Equal(Enumerable.Range(0, rows).Select(i => (long)i), ids.Order());
+        Assert.Equal(Enumerable.Range(0, rows).Select(i => (long)i), ids);
+        Assert.Equal("example_id", table.Object.Properties?[TableObject.RowOrderProperty]);
         Assert.All(Enumerable.Range(0, rows), r => Assert.Equal(ids[r] * 0.5f, (float)table.Rows[r]["loss"]!));
         Assert.All(Enumerable.Range(0, rows), r => Assert.Equal(4, table.Rows[r]["epoch"]));
         Assert.Contains((await run.GetInfoAsync()).MetricsTables, m => m.Url == table.Url.Value && m.StreamName == "eval");
@@ -111,8 +113,10 @@ public sealed class RankWriterTests(EmbeddedClusterFixture fixture) : IClassFixt
         using var table = await rank1.WaitForTableAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal(rows, table.RowCount);
+        // Each rank wrote its shuffled share (r, r+3, …): read back, the rows come by example_id.
         var ids = Enumerable.Range(0, rows).Select(r => (long)table.Rows[r]["example_id"]!).ToArray();
-        Assert.Equal(Enumerable.Range(0, rows).Select(i => (long)i), ids.Order());
+        Assert.Equal(Enumerable.Range(0, rows).Select(i => (long)i), ids);
+        Assert.Equal("example_id", table.Object.Properties?[TableObject.RowOrderProperty]);
         Assert.All(Enumerable.Range(0, rows), r => Assert.Equal(ids[r] * 0.5f, (float)table.Rows[r]["loss"]!));
         // The replaced attempt's chunk files are deleted once the table is published without them.
         var listed = table.Object.Chunks.Select(c => Path.GetFileName(c.Url)).ToHashSet();

@@ -9,8 +9,8 @@ namespace Tlc.Grains.Kinds;
 /// <summary>
 /// Publishes a metrics table from committed parts, for every kind that makes one (collect jobs, writers' streams):
 /// metadata only — the parts' chunk files are already final Arrow files — so publishing writes the object file
-/// (create-if-absent at the name fixed for the job) listing the chunks in item order, then registers the table with its
-/// run. Also what the kinds share to check a part's commit and to delete parts that will never be published.
+/// (create-if-absent at the name fixed for the job) listing the chunks (in item order; writers' parts by their smallest
+/// example_id, with rows read in example_id order), then registers the table with its run. Also what the kinds share to check a part's commit and to delete parts that will never be published.
 /// </summary>
 internal static class MetricsTablePublisher
 {
@@ -60,7 +60,13 @@ internal static class MetricsTablePublisher
             throw new JobRefusedException([$"the parts hold {parts.Sum(p => p.Commit.Rows)} rows, not the {spec.TableRows} of {spec.TableUrl}; nothing is published"]);
         }
         var url = new Url(spec.MetricsTableUrl);
-        var table = BuildObject(spec, url, parts.Select(p => p.Commit).ToList(), job.Time.GetUtcNow());
+        // Parts cut from a plan come in example_id order. Writers' parts (ranks) may interleave: they are listed by their
+        // smallest id, and readers put the rows in example_id order (a reader finds them in order already when no two
+        // parts interleave and each writer wrote its ids ascending).
+        var commits = checkOverlaps
+            ? parts.Select(p => p.Commit).Where(c => c.Rows > 0).OrderBy(c => c.Ids.Min).ToList()
+            : parts.Select(p => p.Commit).ToList();
+        var table = BuildObject(spec, url, commits, orderOnRead: checkOverlaps, job.Time.GetUtcNow());
         try
         {
             await ObjectFiles.PublishAsync(job.Adapters, url, table, WriteMode.CreateNew, cancellationToken).ConfigureAwait(false);
@@ -138,7 +144,7 @@ internal static class MetricsTablePublisher
         return null;
     }
 
-    private static TableObject BuildObject(MetricsTableSpec spec, Url url, List<PartCommit> parts, DateTimeOffset now)
+    private static TableObject BuildObject(MetricsTableSpec spec, Url url, List<PartCommit> parts, bool orderOnRead, DateTimeOffset now)
     {
         var schema = TableSchema.FromJson(JsonNode.Parse(spec.OutputSchemaJson), $"job {spec.JobId} schema");
         var layout = TableLayout.Parse(url);
@@ -153,6 +159,10 @@ internal static class MetricsTablePublisher
         if (spec.ConstantsJson is { } constants)
         {
             properties["constants"] = constants;
+        }
+        if (orderOnRead)
+        {
+            properties[TableObject.RowOrderProperty] = "example_id";
         }
         return new TableObject
         {

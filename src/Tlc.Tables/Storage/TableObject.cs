@@ -98,6 +98,12 @@ public sealed class TableObject
     /// <summary>Free-form properties (e.g. the URL of an import's quarantine table).</summary>
     [JsonPropertyName("properties")]
     public Dictionary<string, string>? Properties { get; set; }
+
+    /// <summary>
+    /// The property naming the int64 column a table's rows are read in ascending order of, when its chunks hold them in
+    /// another order (a metrics table written by several ranks at once: <c>"row_order": "example_id"</c>).
+    /// </summary>
+    public const string RowOrderProperty = "row_order";
 }
 
 /// <summary>How a table's rows were made.</summary>
