@@ -127,8 +127,12 @@ internal static class MetricsBenchmarks
             $"best of {PublishRepeats} ({string.Join(", ", publish.Select(t => (t * 1000).ToString("F0", CultureInfo.InvariantCulture)))} ms); baseline = the least a data-moving publication costs");
     }
 
-    /// <summary>Writes <paramref name="rows"/> metrics rows with a MetricsTableWriter in this process and prints the peak RSS (a child of the memory benchmark).</summary>
-    public static async Task<int> WriterChildAsync(string root, string foreignUrl, long rows)
+    /// <summary>
+    /// Writes <paramref name="rows"/> metrics rows with a MetricsTableWriter in this process and prints the peak RSS (a child
+    /// of the memory benchmarks). With <paramref name="rank"/>, as a training rank does: a rank's writer
+    /// (Run.OpenRankWriterAsync) given the ids in a shuffled order, as a shuffling sampler hands them out.
+    /// </summary>
+    public static async Task<int> WriterChildAsync(string root, string foreignUrl, long rows, bool rank = false)
     {
         var settings = new TlcOptions { Root = root };
         await using (var connection = await ClusterConnection.ConnectAsync(settings))
@@ -136,19 +140,41 @@ internal static class MetricsBenchmarks
             using var foreign = await Table.OpenAsync(new Url(foreignUrl), connection.Adapters);
             await using var run = await Runs.InitAsync(connection.Context, "bench", $"rss-{rows}", ifExists: RunIfExists.Overwrite);
             Table published;
-            await using (var writer = await run.CreateMetricsWriterAsync(foreign, Columns(), "rss", new Dictionary<string, object?> { ["epoch"] = 1 },
-                new MetricsWriterOptions { RequireFullCoverage = true }))
+            await using (var writer = rank
+                ? await run.OpenRankWriterAsync(foreign, Columns(), "rss", 1, new RankInfo(0, 1, 0, "bench-rss", Guid.NewGuid().ToString("N")[..12]),
+                    new MetricsWriterOptions { RequireFullCoverage = true })
+                : await run.CreateMetricsWriterAsync(foreign, Columns(), "rss", new Dictionary<string, object?> { ["epoch"] = 1 },
+                    new MetricsWriterOptions { RequireFullCoverage = true }))
             {
+                var shuffle = rank ? Shuffle(rows) : null;
                 for (long at = 0; at < rows; at += WriterBatch)
                 {
-                    await writer.AddBatchAsync(Batch(at, (int)Math.Min(WriterBatch, rows - at)));
+                    var batch = Batch(at, (int)Math.Min(WriterBatch, rows - at));
+                    if (shuffle is { } permute)
+                    {
+                        var ids = (long[])batch["example_id"];
+                        for (var i = 0; i < ids.Length; i++)
+                        {
+                            ids[i] = permute(ids[i]);
+                        }
+                    }
+                    await writer.AddBatchAsync(batch);
                     if (Environment.GetEnvironmentVariable("BENCH_DEBUG") is not null && at % 1_000_000 == 0)
                     {
                         var gc = GC.GetGCMemoryInfo();
                         Console.Error.WriteLine($"{at}: rss {BenchContext.MiB(Environment.WorkingSet)} hwm {BenchContext.MiB(BenchContext.PeakRss())} heap {BenchContext.MiB(gc.HeapSizeBytes)} committed {BenchContext.MiB(gc.TotalCommittedBytes)} gen0 {GC.CollectionCount(0)} gen2 {GC.CollectionCount(2)}");
                     }
                 }
-                published = await writer.PublishAsync();
+                if (rank)
+                {
+                    // A rank closes its share; the kernel publishes once every rank has (here the only one).
+                    await writer.CloseAsync();
+                    published = await writer.WaitForTableAsync(CancellationToken.None);
+                }
+                else
+                {
+                    published = await writer.PublishAsync();
+                }
             }
             using (published)
             {
@@ -162,8 +188,29 @@ internal static class MetricsBenchmarks
         return 0;
     }
 
+    /// <summary>
+    /// A bijection of [0, <paramref name="rows"/>) that scatters consecutive positions over the whole range (i ↦ a·i + c mod
+    /// n, a coprime to n): a shuffled order with nothing stored, so it adds nothing to the peak it measures.
+    /// </summary>
+    private static Func<long, long> Shuffle(long rows)
+    {
+        var a = 2_654_435_761L % rows;
+        while (a < 2 || GreatestCommonDivisor(a, rows) != 1)
+        {
+            a++;
+        }
+        return i => (long)((((UInt128)(ulong)a * (ulong)i) + 12_345) % (ulong)rows);
+    }
+
+    private static long GreatestCommonDivisor(long a, long b) => b == 0 ? a : GreatestCommonDivisor(b, a % b);
+
     /// <summary>MetricsTableWriter peak RSS at 10^5 and 10^7 rows, each in a fresh process (with its embedded silo).</summary>
-    public static async Task<BenchResult> WriterMemoryAsync()
+    public static Task<BenchResult> WriterMemoryAsync() => MemoryAsync(rank: false);
+
+    /// <summary>A training rank's writer peak RSS at 10^5 and 10^7 rows of shuffled ids, each in a fresh process (with its embedded silo).</summary>
+    public static Task<BenchResult> RankWriterMemoryAsync() => MemoryAsync(rank: true);
+
+    private static async Task<BenchResult> MemoryAsync(bool rank)
     {
         async Task<long> Child(long rows)
         {
@@ -182,6 +229,10 @@ internal static class MetricsBenchmarks
             info.ArgumentList.Add(root);
             info.ArgumentList.Add(foreignUrl);
             info.ArgumentList.Add(rows.ToString(CultureInfo.InvariantCulture));
+            if (rank)
+            {
+                info.ArgumentList.Add("rank");
+            }
             using var process = Process.Start(info)!;
             var output = await process.StandardOutput.ReadToEndAsync();
             await process.WaitForExitAsync();
@@ -198,8 +249,12 @@ internal static class MetricsBenchmarks
         var largeRows = long.Parse(Environment.GetEnvironmentVariable("BENCH_RSS_LARGE") ?? "10000000", CultureInfo.InvariantCulture);
         var large = Math.Min(await Child(largeRows), await Child(largeRows));
         var growth = large - small;
-        return new BenchResult("MetricsTableWriter peak RSS, 10^5 vs 10^7 rows", $"10^7: {BenchContext.MiB(large)}", $"10^5: {BenchContext.MiB(small)}",
-            (double)large / small, "flat: ≤ +64 MiB", growth <= 64L << 20,
-            $"growth {BenchContext.MiB(growth)}; example_id + 3 columns + a constant in batches of {WriterBatch:N0}, chunks of 65,536, full coverage checked; each in a fresh process hosting its embedded silo, the lower peak of two runs per size; ratio = 10^7 ÷ 10^5 peak (lower is better)");
+        return rank
+            ? new BenchResult("Training rank's writer peak RSS, 10^5 vs 10^7 rows of shuffled ids", $"10^7: {BenchContext.MiB(large)}", $"10^5: {BenchContext.MiB(small)}",
+                (double)large / small, "flat: ≤ +64 MiB", growth <= 64L << 20,
+                $"growth {BenchContext.MiB(growth)}; Run.OpenRankWriterAsync (rank 0 of 1), example_id + 3 columns in batches of {WriterBatch:N0} with the ids in a shuffled order (a·i + c mod n), chunks of 65,536, each id once checked at publication; each in a fresh process hosting its embedded silo, the lower peak of two runs per size; ratio = 10^7 ÷ 10^5 peak (lower is better)")
+            : new BenchResult("MetricsTableWriter peak RSS, 10^5 vs 10^7 rows", $"10^7: {BenchContext.MiB(large)}", $"10^5: {BenchContext.MiB(small)}",
+                (double)large / small, "flat: ≤ +64 MiB", growth <= 64L << 20,
+                $"growth {BenchContext.MiB(growth)}; example_id + 3 columns + a constant in batches of {WriterBatch:N0}, chunks of 65,536, full coverage checked; each in a fresh process hosting its embedded silo, the lower peak of two runs per size; ratio = 10^7 ÷ 10^5 peak (lower is better)");
     }
 }

@@ -2,14 +2,14 @@ using System.Globalization;
 using System.Text;
 using Tlc.Bench;
 
-// tlc benchmarks: dotnet run -c Release --project bench/Tlc.Bench -- [all|scan|random|writer|csv|lease|collect|publish|metrics-writer|import-job|rank-ingest|ddp-stream|kernel-sim|shards|import-csv [workers]|import-resume|import-profile] [--out docs/benchmarks.md]
+// tlc benchmarks: dotnet run -c Release --project bench/Tlc.Bench -- [all|scan|random|writer|csv|lease|collect|publish|metrics-writer|rank-memory|import-job|rank-ingest|ddp-stream|kernel-sim|shards|import-csv [workers]|import-resume|import-profile] [--out docs/benchmarks.md]
 if (args.Length >= 2 && args[0] == "writer-child")
 {
     return await TableBenchmarks.WriterChildAsync(long.Parse(args[1], CultureInfo.InvariantCulture));
 }
 if (args.Length >= 4 && args[0] == "metrics-writer-child")
 {
-    return await MetricsBenchmarks.WriterChildAsync(args[1], args[2], long.Parse(args[3], CultureInfo.InvariantCulture));
+    return await MetricsBenchmarks.WriterChildAsync(args[1], args[2], long.Parse(args[3], CultureInfo.InvariantCulture), rank: args.Length >= 5 && args[4] == "rank");
 }
 if (args.Length >= 3 && args[0] == "import-job-child")
 {
@@ -55,6 +55,7 @@ await Run("collect", CollectBenchmark.RunAsync);
 await Run("shards", ShardOverheadBenchmark.RunAsync);
 await Run("publish", MetricsBenchmarks.PublishAsync);
 await Run("metrics-writer", MetricsBenchmarks.WriterMemoryAsync);
+await Run("rank-memory", MetricsBenchmarks.RankWriterMemoryAsync);
 await RunMany("import-job", ImportJobBenchmark.RunAsync);
 await RunMany("rank-ingest", RankIngestBenchmark.RunAsync);
 await Run("ddp-stream", StreamOverheadBenchmark.RunAsync);
@@ -150,8 +151,9 @@ if (output is not null)
     md.AppendLine("  baseline. A worker keeps one inference thread per loaded model and parses a job's schema once.");
     md.AppendLine("- **rank-ingest**: a training rank's per-sample rows (example_id + float32 loss, batches of 65,536) through");
     md.AppendLine("  `Run.OpenRankWriterAsync` and through `tlc api`'s HTTP endpoint in the binary form, each timed from opening the share to");
-    md.AppendLine("  the closed share, against the same rows written into a local table with no cluster. Memory per rank is the");
-    md.AppendLine("  metrics-writer figure (a rank's writer is a MetricsTableWriter).");
+    md.AppendLine("  the closed share, against the same rows written into a local table with no cluster.");
+    md.AppendLine("- **rank-memory**: peak RSS of a fresh process (hosting its embedded silo) whose rank writer writes 10^5 or 10^7 rows");
+    md.AppendLine("  with the ids in a shuffled order (coverage kept as a bitmap, not one run per row).");
     md.AppendLine("- **ddp-stream**: the DDP example's trainer with 2 PyTorch rank processes (gloo, CPU) trains one epoch of Fashion-MNIST");
     md.AppendLine("  rows read through the training API, with and without writing each sample's loss and step, alternating.");
     md.AppendLine("- **kernel-sim**: the job kernel's real grains (one in-process silo on the embedded file grain storage) in virtual time:");
