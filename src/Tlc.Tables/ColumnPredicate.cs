@@ -104,35 +104,18 @@ public sealed record ColumnPredicate(string Column, PredicateOperator Operator, 
         var values = Values?.Select(Resolve).ToArray() ?? [];
         return Operator switch
         {
-            PredicateOperator.Equal => v => Compare(v, value) == 0,
-            PredicateOperator.NotEqual => v => Compare(v, value) != 0,
-            PredicateOperator.LessThan => v => v is not null && Compare(v, value) < 0,
-            PredicateOperator.LessOrEqual => v => v is not null && Compare(v, value) <= 0,
-            PredicateOperator.GreaterThan => v => v is not null && Compare(v, value) > 0,
-            PredicateOperator.GreaterOrEqual => v => v is not null && Compare(v, value) >= 0,
-            PredicateOperator.In => v => values.Any(x => Compare(v, x) == 0),
-            PredicateOperator.NotIn => v => values.All(x => Compare(v, x) != 0),
+            PredicateOperator.Equal => v => ValueOrder.Compare(v, value) == 0,
+            PredicateOperator.NotEqual => v => ValueOrder.Compare(v, value) != 0,
+            PredicateOperator.LessThan => v => v is not null && ValueOrder.Compare(v, value) < 0,
+            PredicateOperator.LessOrEqual => v => v is not null && ValueOrder.Compare(v, value) <= 0,
+            PredicateOperator.GreaterThan => v => v is not null && ValueOrder.Compare(v, value) > 0,
+            PredicateOperator.GreaterOrEqual => v => v is not null && ValueOrder.Compare(v, value) >= 0,
+            PredicateOperator.In => v => values.Any(x => ValueOrder.Compare(v, x) == 0),
+            PredicateOperator.NotIn => v => values.All(x => ValueOrder.Compare(v, x) != 0),
             PredicateOperator.IsNull => v => v is null,
             PredicateOperator.IsNotNull => v => v is not null,
             PredicateOperator.Contains => v => v is string s && value is string part && s.Contains(part, StringComparison.Ordinal),
             _ => throw new NotSupportedException(Operator.ToString()),
         };
-    }
-
-    private static int Compare(object? a, object? b)
-    {
-        if (a is null || b is null)
-        {
-            return a is null && b is null ? 0 : a is null ? -1 : 1;
-        }
-        if (ValueConversions.TryFloat(a, out var x) && ValueConversions.TryFloat(b, out var y) && a is not string && b is not string)
-        {
-            return x.CompareTo(y);
-        }
-        if (a is bool ba && b is bool bb)
-        {
-            return ba.CompareTo(bb);
-        }
-        return string.CompareOrdinal(Convert.ToString(a, CultureInfo.InvariantCulture), Convert.ToString(b, CultureInfo.InvariantCulture));
     }
 }

@@ -1,3 +1,4 @@
+using Tlc.Tables.Storage;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
@@ -25,8 +26,8 @@ internal static class RunCommands
         {
             var settings = CliContext.Settings(parse);
             await using var connection = await ClusterCli.ConnectAsync(settings, ct);
-            var runs = new List<(Listed Listed, RunInfo? Info)>();
-            foreach (var listed in await ListAsync(connection.Adapters, settings.RootUrl, parse.GetValue(project), ct))
+            var runs = new List<(ListedRun Listed, RunInfo? Info)>();
+            foreach (var listed in await RootCatalog.ListRunsAsync(connection.Adapters, settings.RootUrl, parse.GetValue(project), ct))
             {
                 var info = await connection.Context.RunGrain(listed.Project, listed.Name).GetAsync().WaitAsync(ct);
                 runs.Add((listed, info.Exists ? info : null));
@@ -225,7 +226,7 @@ internal static class RunCommands
     /// One run of the listing: the cluster's view when the run grain knows it (status fresh from the grain), else the run
     /// folder's snapshot (e.g. a root whose cluster state was deleted), marked so by <c>status_source</c>.
     /// </summary>
-    private static JsonObject Summary(Listed listed, RunInfo? info)
+    private static JsonObject Summary(ListedRun listed, RunInfo? info)
     {
         if (info is not null)
         {
@@ -259,39 +260,5 @@ internal static class RunCommands
             ["inputs"] = (snapshot["inputs"] as JsonArray)?.Count ?? 0,
             ["aggregates"] = snapshot["aggregates"] is JsonObject a ? a.DeepClone() : new JsonObject(),
         };
-    }
-
-    private sealed record Listed(Url Url, string Project, string Name, JsonObject Snapshot);
-
-    /// <summary>Run folders (<c>projects/P/runs/R/object.tlc.json</c>) under the root, sorted by project and name.</summary>
-    private static async Task<List<Listed>> ListAsync(UrlAdapterRegistry adapters, Url root, string? project, CancellationToken ct)
-    {
-        var result = new List<Listed>();
-        await foreach (var p in adapters.ListAsync(root.Join("projects"), recursive: false, ct))
-        {
-            if (!p.IsFolder || (project is not null && p.Url.Name != project))
-            {
-                continue;
-            }
-            await foreach (var r in adapters.ListAsync(p.Url.Join("runs"), recursive: false, ct))
-            {
-                var objectFile = r.Url.Join("object.tlc.json");
-                if (!r.IsFolder || !await adapters.ExistsAsync(objectFile, ct))
-                {
-                    continue;
-                }
-                JsonObject snapshot;
-                try
-                {
-                    snapshot = JsonNode.Parse(await adapters.ReadAllBytesAsync(objectFile, ct)) as JsonObject ?? [];
-                }
-                catch (JsonException)
-                {
-                    snapshot = [];
-                }
-                result.Add(new Listed(r.Url, p.Url.Name, r.Url.Name, snapshot));
-            }
-        }
-        return [.. result.OrderBy(r => r.Project, StringComparer.Ordinal).ThenBy(r => r.Name, StringComparer.Ordinal)];
     }
 }

@@ -21,7 +21,7 @@ internal static class TablesCommand
         command.SetAction(CliRunner.Wrap(async (parse, ct) =>
         {
             var settings = CliContext.Settings(parse);
-            var tables = await ListAsync(CliContext.Adapters, settings.RootUrl, parse.GetValue(project), parse.GetValue(dataset), ct);
+            var tables = await RootCatalog.ListTablesAsync(CliContext.Adapters, settings.RootUrl, parse.GetValue(project), parse.GetValue(dataset), ct);
             if (parse.GetValue(CliContext.Json))
             {
                 JsonOutput.Write(new JsonArray(tables.Select(t => (JsonNode)new JsonObject
@@ -52,36 +52,5 @@ internal static class TablesCommand
             return CliRunner.Ok;
         }));
         return command;
-    }
-
-    internal sealed record Listed(Url Url, string Project, string Dataset, TableObject Object);
-
-    internal static async Task<List<Listed>> ListAsync(UrlAdapterRegistry adapters, Url root, string? project, string? dataset, CancellationToken ct)
-    {
-        var result = new List<Listed>();
-        await foreach (var p in adapters.ListAsync(root.Join("projects"), recursive: false, ct))
-        {
-            if (!p.IsFolder || (project is not null && p.Url.Name != project))
-            {
-                continue;
-            }
-            await foreach (var d in adapters.ListAsync(p.Url.Join("datasets"), recursive: false, ct))
-            {
-                if (!d.IsFolder || (dataset is not null && d.Url.Name != dataset))
-                {
-                    continue;
-                }
-                await foreach (var t in adapters.ListAsync(d.Url.Join("tables"), recursive: false, ct))
-                {
-                    if (!t.IsFolder || !await adapters.ExistsAsync(TableLayout.ObjectFile(t.Url), ct))
-                    {
-                        continue;
-                    }
-                    result.Add(new Listed(t.Url, p.Url.Name, d.Url.Name, await ObjectFiles.ReadAsync(adapters, t.Url, ct)));
-                }
-            }
-        }
-        return result.OrderBy(t => t.Project, StringComparer.Ordinal).ThenBy(t => t.Dataset, StringComparer.Ordinal)
-            .ThenBy(t => t.Object.Name, StringComparer.Ordinal).ToList();
     }
 }
