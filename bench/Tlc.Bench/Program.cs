@@ -142,8 +142,8 @@ if (output is not null)
     md.AppendLine("  inference), where one worker with two decode threads leaves the cores partly idle at every shard boundary");
     md.AppendLine("  (`-- collect-layouts` measures the alternatives). Waiting is by long polls: workers hear of a new job and the");
     md.AppendLine("  client of the job's end at once instead of after a polling interval.");
-    md.AppendLine("- **lease**: lease + commit of 1-row shards by 32 concurrent callers through the job grain and its segment grains of one");
-    md.AppendLine("  embedded silo (leases in batches, commits group-committed); each commit is appended to the grain-state log and flushed");
+    md.AppendLine("- **lease**: lease + commit of 1-row shards by 16 concurrent callers through the job grain and its segment grains of one");
+    md.AppendLine("  embedded silo (leases in batches of 64, one segment reference per batch as a worker keeps, commits group-committed); each commit is appended to the grain-state log and flushed");
     md.AppendLine("  to the OS before the call returns.");
     md.AppendLine("- **shards**: `tlc collect`'s code path (`Run.CollectMetricsAsync`, embedded silo, one in-process worker) over the 60,000-row");
     md.AppendLine("  Fashion-MNIST train table in shards of 4,096, 512 and 64 rows, alternating in the same run; what a shard costs beyond");
