@@ -46,12 +46,8 @@ public static class RootCatalog
     {
         ArgumentNullException.ThrowIfNull(adapters);
         var result = new List<ListedTable>();
-        foreach (var p in await ListProjectsAsync(adapters, root, cancellationToken).ConfigureAwait(false))
+        foreach (var p in await ProjectsAsync(adapters, root, project, cancellationToken).ConfigureAwait(false))
         {
-            if (project is not null && p != project)
-            {
-                continue;
-            }
             await foreach (var d in adapters.ListAsync(root.Join($"projects/{p}/datasets"), recursive: false, cancellationToken).ConfigureAwait(false))
             {
                 if (!d.IsFolder || (dataset is not null && d.Url.Name != dataset))
@@ -78,12 +74,8 @@ public static class RootCatalog
     {
         ArgumentNullException.ThrowIfNull(adapters);
         var result = new List<ListedRun>();
-        foreach (var p in await ListProjectsAsync(adapters, root, cancellationToken).ConfigureAwait(false))
+        foreach (var p in await ProjectsAsync(adapters, root, project, cancellationToken).ConfigureAwait(false))
         {
-            if (project is not null && p != project)
-            {
-                continue;
-            }
             await foreach (var r in adapters.ListAsync(root.Join($"projects/{p}/runs"), recursive: false, cancellationToken).ConfigureAwait(false))
             {
                 var objectFile = r.Url.Join(TableObject.FileName);
@@ -105,4 +97,8 @@ public static class RootCatalog
         }
         return [.. result.OrderBy(r => r.Project, StringComparer.Ordinal).ThenBy(r => r.Name, StringComparer.Ordinal)];
     }
+
+    /// <summary>The projects to look in: all of them, or the one asked for.</summary>
+    private static async Task<IEnumerable<string>> ProjectsAsync(UrlAdapterRegistry adapters, Url root, string? project, CancellationToken cancellationToken) =>
+        (await ListProjectsAsync(adapters, root, cancellationToken).ConfigureAwait(false)).Where(p => project is null || p == project);
 }
