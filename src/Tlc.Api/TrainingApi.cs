@@ -27,7 +27,7 @@ internal static class TrainingApi
 {
     public static void Map(IEndpointRouteBuilder app, RankSessions sessions, ClusterContext context)
     {
-        app.MapPost("/v1/ranks", (Func<HttpContext, Task<IResult>>)(http => Handle(http, async () =>
+        app.MapPost("/v1/ranks", (Func<HttpContext, Task<IResult>>)(http => ApiHandling.Handle(http, async () =>
         {
             var body = await ReadObjectAsync(http);
             var rank = new RankInfo(Int(body, "rank"), Int(body, "world_size"), Int(body, "rank"), Text(body, "launch_id"), Text(body, "attempt"));
@@ -58,7 +58,7 @@ internal static class TrainingApi
             return Results.Json(new { writer = id, sink_id = writer.SinkId, url = writer.Url.Value, closed = writer.IsClosed });
         })));
 
-        app.MapPost("/v1/ranks/{writer}/rows", (HttpContext http, string writer) => Handle(http, async () =>
+        app.MapPost("/v1/ranks/{writer}/rows", (HttpContext http, string writer) => ApiHandling.Handle(http, async () =>
         {
             var session = sessions.Get(writer);
             var bytes = await ReadBytesAsync(http);
@@ -77,7 +77,7 @@ internal static class TrainingApi
             }
         }));
 
-        app.MapPost("/v1/ranks/{writer}/close", (HttpContext http, string writer) => Handle(http, async () =>
+        app.MapPost("/v1/ranks/{writer}/close", (HttpContext http, string writer) => ApiHandling.Handle(http, async () =>
         {
             var session = sessions.Get(writer);
             await session.Gate.WaitAsync(http.RequestAborted);
@@ -94,7 +94,7 @@ internal static class TrainingApi
             return Results.Json(new { closed = true, rows = session.Writer.RowCount, ranks_closed = progress.WritersClosed, world_size = progress.Writers });
         }));
 
-        app.MapPost("/v1/runs/log", (Func<HttpContext, Task<IResult>>)(http => Handle(http, async () =>
+        app.MapPost("/v1/runs/log", (Func<HttpContext, Task<IResult>>)(http => ApiHandling.Handle(http, async () =>
         {
             var body = await ReadObjectAsync(http);
             var rank = new RankInfo(Int(body, "rank"), Int(body, "world_size"), Int(body, "rank"), Text(body, "launch_id"), "log");
@@ -115,7 +115,7 @@ internal static class TrainingApi
             return Results.Json(new { logged = true });
         })));
 
-        app.MapPost("/v1/tables/samples", (Func<HttpContext, Task<IResult>>)(http => Handle(http, async () =>
+        app.MapPost("/v1/tables/samples", (Func<HttpContext, Task<IResult>>)(http => ApiHandling.Handle(http, async () =>
         {
             var body = await ReadObjectAsync(http);
             var table = await sessions.TableAsync(Text(body, "table"));
@@ -138,7 +138,7 @@ internal static class TrainingApi
             return Results.Bytes(ColumnBatchWriter.Samples(table, rows, columns), ColumnBatchReader.BinaryMediaType);
         })));
 
-        app.MapGet("/v1/jobs/{id}", (HttpContext http, string id) => Handle(http, async () =>
+        app.MapGet("/v1/jobs/{id}", (HttpContext http, string id) => ApiHandling.Handle(http, async () =>
         {
             var progress = await (await JobHandle.AttachAsync(context, id, http.RequestAborted)).GetProgressAsync(http.RequestAborted);
             return Results.Json(new
@@ -156,37 +156,6 @@ internal static class TrainingApi
     }
 
     /// <summary>Runs a handler, answering refusals as 4xx with the message.</summary>
-    private static async Task<IResult> Handle(HttpContext http, Func<Task<IResult>> handler)
-    {
-        try
-        {
-            return await handler();
-        }
-        catch (ApiException e)
-        {
-            return Error(e.Status, e.Message);
-        }
-        catch (KeyNotFoundException e)
-        {
-            return Error(404, e.Message);
-        }
-        catch (Exception e) when (e is ArgumentException or FormatException or JsonException)
-        {
-            return Error(400, e.Message);
-        }
-        catch (InvalidOperationException e)
-        {
-            // A stale attempt, a closed or failed share, ranks that disagree: the request conflicts with the table's state.
-            return Error(409, e.Message);
-        }
-        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
-        {
-            return Error(499, "The request was cancelled.");
-        }
-    }
-
-    private static IResult Error(int status, string message) => Results.Json(new { error = message }, statusCode: status);
-
     private static async Task<byte[]> ReadBytesAsync(HttpContext http)
     {
         using var buffer = new MemoryStream();

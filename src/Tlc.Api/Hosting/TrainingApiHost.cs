@@ -76,6 +76,7 @@ public sealed class TrainingApiHost : IAsyncDisposable
         }
         var sessions = new RankSessions(context);
         TrainingApi.Map(app, sessions, context);
+        DashboardApi.Map(app, sessions, context);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
             ?? $"http://{options.Host}:{options.Port}";

@@ -9,8 +9,9 @@ namespace Tlc.Tables.Export;
 /// Writes raw table values as JSON: numbers as numbers (floats round-trippable; NaN and infinities as the strings "NaN",
 /// "Infinity", "-Infinity"), strings, booleans, bytes as base64, timestamps as ISO 8601, lists as arrays and structs as objects.
 /// </summary>
-internal static class JsonValues
+public static class JsonValues
 {
+    /// <summary>Writes <paramref name="value"/> (a value as a table returns it) to <paramref name="writer"/>.</summary>
     public static void Write(Utf8JsonWriter writer, object? value)
     {
         switch (value)

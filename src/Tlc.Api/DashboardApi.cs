@@ -1,0 +1,218 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Primitives;
+using Tlc.Schemas;
+using Tlc.Tables;
+using Tlc.Tables.Export;
+using Tlc.Tables.Querying;
+using Tlc.Tables.Storage;
+
+namespace Tlc.Api;
+
+/// <summary>
+/// The endpoints the dashboard reads (JSON; errors as in <see cref="ApiHandling"/>), for any script as well:
+/// <list type="bullet">
+/// <item><c>GET /v1/projects</c>: the project names under the root.</item>
+/// <item><c>GET /v1/tables?project=&amp;dataset=</c>: every table with its rows, lineage (kind, parents) and revision.</item>
+/// <item><c>GET /v1/runs?project=</c>: every run with its status, parameters, aggregates and metrics tables.</item>
+/// <item><c>GET /v1/rows?table=URL&amp;filter=…&amp;sort=&amp;desc=&amp;offset=&amp;limit=</c>: one page of a table's rows,
+/// filtered and sorted server-side (<see cref="RowQueries"/>); <c>filter</c> repeats, each as <c>tlc table filter</c>
+/// writes it (<c>label==dog</c>, <c>loss&gt;0.5</c>, <c>name~abc</c>); categorical values come with their class names.</item>
+/// <item><c>GET /v1/histogram?table=URL&amp;column=&amp;bins=&amp;filter=…</c>: a numeric column's histogram.</item>
+/// <item><c>GET /v1/values?table=URL&amp;column=&amp;max=&amp;filter=…</c>: a column's most frequent values with their counts.</item>
+/// </list>
+/// Tables are served only from under the root the API was started for.
+/// </summary>
+internal static class DashboardApi
+{
+    /// <summary>The most rows one page may ask for.</summary>
+    public const int MaxPageRows = 10_000;
+
+    public static void Map(IEndpointRouteBuilder app, RankSessions sessions, ClusterContext context)
+    {
+        Get(app, "/v1/projects", http => ApiHandling.Handle(http, async () =>
+            Results.Json(new { projects = await RootCatalog.ListProjectsAsync(context.Adapters, context.Root, http.RequestAborted) })));
+
+        Get(app, "/v1/tables", http => ApiHandling.Handle(http, async () =>
+        {
+            var tables = await RootCatalog.ListTablesAsync(context.Adapters, context.Root, Optional(http, "project"), Optional(http, "dataset"), http.RequestAborted);
+            return Results.Json(new
+            {
+                tables = tables.Select(t => new
+                {
+                    url = t.Url.Value, project = t.Project, dataset = t.Dataset, name = t.Object.Name, rows = t.Object.RowCount,
+                    lineage = t.Object.Lineage.Kind, parents = t.Object.Lineage.Parents.Select(p => p.Url), revision = t.Object.Revision.Number,
+                    created = t.Object.Created, description = t.Object.Description,
+                }),
+            });
+        }));
+
+        Get(app, "/v1/runs", http => ApiHandling.Handle(http, async () =>
+        {
+            var runs = await RootCatalog.ListRunsAsync(context.Adapters, context.Root, Optional(http, "project"), http.RequestAborted);
+            return Results.Json(new
+            {
+                runs = runs.Select(r => new
+                {
+                    project = r.Project, name = r.Name, url = r.Url.Value, status = r.Snapshot["status"], created = r.Snapshot["created"], updated = r.Snapshot["updated"],
+                    parameters = r.Snapshot["parameters"], aggregates = r.Snapshot["aggregates"], metrics = r.Snapshot["metrics"],
+                }),
+            });
+        }));
+
+        Get(app, "/v1/rows", http => ApiHandling.Handle(http, async () =>
+        {
+            var table = await TableAsync(http, sessions, context);
+            var query = new RowQuery
+            {
+                Filters = Filters(http),
+                SortBy = Optional(http, "sort"),
+                Descending = Flag(http, "desc"),
+                Offset = Number(http, "offset", 0, 0, long.MaxValue),
+                Limit = (int)Number(http, "limit", 100, 0, MaxPageRows),
+            };
+            var page = RowQueries.Run(table, query, http.RequestAborted);
+            using var buffer = new MemoryStream();
+            using (var json = new Utf8JsonWriter(buffer))
+            {
+                json.WriteStartObject();
+                json.WriteString("table", table.Url.Value);
+                json.WriteNumber("rows", table.RowCount);
+                json.WriteNumber("matched", page.Matched);
+                json.WriteNumber("offset", page.Offset);
+                json.WriteStartArray("columns");
+                foreach (var (name, schema) in table.Schema)
+                {
+                    json.WriteStartObject();
+                    json.WriteString("name", name);
+                    json.WriteString("type", schema.Type);
+                    if (Classes(schema) is { } map)
+                    {
+                        json.WriteStartObject("classes");
+                        foreach (var (value, element) in map)
+                        {
+                            json.WriteString(value.ToString(System.Globalization.CultureInfo.InvariantCulture), element.InternalName);
+                        }
+                        json.WriteEndObject();
+                    }
+                    json.WriteEndObject();
+                }
+                json.WriteEndArray();
+                json.WriteStartArray("items");
+                foreach (var row in page.Rows)
+                {
+                    json.WriteStartObject();
+                    json.WriteNumber("row", row);
+                    json.WriteStartObject("values");
+                    foreach (var name in table.Schema.Names)
+                    {
+                        json.WritePropertyName(name);
+                        JsonValues.Write(json, table.GetValue(name, row));
+                    }
+                    json.WriteEndObject();
+                    json.WriteEndObject();
+                }
+                json.WriteEndArray();
+                json.WriteEndObject();
+            }
+            return Results.Bytes(buffer.ToArray(), "application/json");
+        }));
+
+        Get(app, "/v1/histogram", http => ApiHandling.Handle(http, async () =>
+        {
+            var table = await TableAsync(http, sessions, context);
+            var histogram = RowQueries.Histogram(table, Required(http, "column"), (int)Number(http, "bins", 20, 1, 1000), Filters(http), http.RequestAborted);
+            return Results.Json(new { min = histogram.Min, max = histogram.Max, counts = histogram.Counts, nulls = histogram.Nulls });
+        }));
+
+        Get(app, "/v1/values", http => ApiHandling.Handle(http, async () =>
+        {
+            var table = await TableAsync(http, sessions, context);
+            var column = Required(http, "column");
+            var counts = RowQueries.ValueCounts(table, column, Filters(http), (int)Number(http, "max", 100, 1, 10_000), http.RequestAborted);
+            var map = Classes(table.Schema[column]);
+            return Results.Json(new
+            {
+                values = counts.Select(c => new
+                {
+                    value = c.Value,
+                    label = map is not null && c.Value is not null && map.TryGetValue(Convert.ToInt64(c.Value, System.Globalization.CultureInfo.InvariantCulture), out var element)
+                        ? element.InternalName : null,
+                    count = c.Count,
+                }),
+            });
+        }));
+    }
+
+    /// <summary>Maps a GET endpoint whose handler answers an <see cref="IResult"/>.</summary>
+    private static void Get(IEndpointRouteBuilder app, string pattern, Func<HttpContext, Task<IResult>> handler) => app.MapGet(pattern, handler);
+
+    /// <summary>The table a request names, if it lies under the root.</summary>
+    private static async Task<Table> TableAsync(HttpContext http, RankSessions sessions, ClusterContext context)
+    {
+        var text = Required(http, "table");
+        var url = context.Adapters.Expand(new Url(text));
+        if (!IsUnder(url, context.Root))
+        {
+            throw new ApiException(403, $"table: {text} is not under this API's root {context.Root}; only tables under the root are served.");
+        }
+        if (!await context.Adapters.ExistsAsync(TableLayout.ObjectFile(url), http.RequestAborted))
+        {
+            throw new ApiException(404, $"table: there is no table at {text} (no {TableObject.FileName}).");
+        }
+        return await sessions.TableAsync(url.Value);
+    }
+
+    private static bool IsUnder(Url url, Url root)
+    {
+        var prefix = root.Value.TrimEnd('/') + "/";
+        return url.Value.StartsWith(prefix, StringComparison.Ordinal) && !url.Value.Split('/').Contains("..");
+    }
+
+    private static ValueMap? Classes(ColumnSchema schema) => schema is ScalarSchema { ValueMap: { } map } ? map : null;
+
+    private static List<ColumnPredicate> Filters(HttpContext http)
+    {
+        var filters = new List<ColumnPredicate>();
+        foreach (var text in http.Request.Query["filter"])
+        {
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                continue;
+            }
+            try
+            {
+                filters.Add(ColumnPredicate.Parse(text));
+            }
+            catch (Exception e) when (e is ArgumentException or FormatException)
+            {
+                throw new ApiException(400, $"filter '{text}': {e.Message}");
+            }
+        }
+        return filters;
+    }
+
+    private static string? Optional(HttpContext http, string name) =>
+        http.Request.Query.TryGetValue(name, out var values) && !StringValues.IsNullOrEmpty(values) ? values.ToString() : null;
+
+    private static string Required(HttpContext http, string name) =>
+        Optional(http, name) ?? throw new ApiException(400, $"{name}: this query parameter is required.");
+
+    private static bool Flag(HttpContext http, string name) => Optional(http, name) is { } text
+        && (bool.TryParse(text, out var flag) ? flag : text == "1" ? true : text == "0" ? false : throw new ApiException(400, $"{name}: expected true or false (got '{text}')."));
+
+    private static long Number(HttpContext http, string name, long fallback, long min, long max)
+    {
+        if (Optional(http, name) is not { } text)
+        {
+            return fallback;
+        }
+        if (!long.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var value) || value < min || value > max)
+        {
+            throw new ApiException(400, $"{name}: expected an integer in [{min}, {max}] (got '{text}').");
+        }
+        return value;
+    }
+}

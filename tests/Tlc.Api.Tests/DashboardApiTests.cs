@@ -1,0 +1,127 @@
+using System.Collections;
+using System.Net;
+using System.Text.Json.Nodes;
+using Tlc.Schemas;
+using Tlc.Tables.Import;
+
+namespace Tlc.Api.Tests;
+
+/// <summary>
+/// The dashboard's read API over HTTP on a real root: browse projects, tables and runs; page, sort and filter a table's
+/// rows server-side with class names; histograms and value counts; clear 4xx errors naming the parameter or column;
+/// nothing served from outside the root.
+/// </summary>
+public sealed class DashboardApiTests(ApiFixture fixture) : IClassFixture<ApiFixture>
+{
+    private static int _tables;
+
+    private async Task<Tables.Table> TableAsync(int rows)
+    {
+        var name = $"grid-{Interlocked.Increment(ref _tables)}";
+        return await Tables.Table.FromDictAsync(new Dictionary<string, IEnumerable>
+        {
+            ["label"] = Enumerable.Range(0, rows).Select(i => i % 3).ToArray(),
+            ["loss"] = Enumerable.Range(0, rows).Select(i => (i * 7 % rows) / (float)rows).ToArray(),
+            ["name"] = Enumerable.Range(0, rows).Select(i => i == 3 ? "<img src=x onerror=alert(1)>" : $"sample {i}").ToArray(),
+        }, new ImportOptions
+        {
+            Project = "dash", Dataset = "data", Table = name, Root = fixture.Root.Url, Settings = fixture.Root.Settings,
+            Schema = new Dictionary<string, ColumnSchema> { ["label"] = new CategoricalLabelSchema(["cat", "dog", "bird"]) },
+        });
+    }
+
+    private async Task<(HttpStatusCode Status, JsonObject Body)> GetAsync(string path)
+    {
+        using var response = await fixture.Http.GetAsync(path, TestContext.Current.CancellationToken);
+        var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        return (response.StatusCode, (JsonObject)JsonNode.Parse(text)!);
+    }
+
+    private static string Q(string text) => Uri.EscapeDataString(text);
+
+    [Fact(Timeout = 60_000)]
+    public async Task Browse_ProjectsTablesRuns_ListWhatTheRootHolds()
+    {
+        using var table = await TableAsync(10);
+        await using (var run = await Runs.InitAsync(fixture.Context, "dash", "browse", ifExists: RunIfExists.Overwrite, parameters: new Dictionary<string, object?> { ["lr"] = 0.01 }))
+        {
+            await run.LogAsync(new Dictionary<string, object?> { ["epoch"] = 1, ["val_loss"] = 0.5 });
+        }
+
+        var projects = await GetAsync("/v1/projects");
+        var tables = await GetAsync("/v1/tables?project=dash");
+        var runs = await GetAsync("/v1/runs?project=dash");
+
+        Assert.Contains("dash", projects.Body["projects"]!.AsArray().Select(p => (string)p!));
+        var listed = tables.Body["tables"]!.AsArray().Single(t => (string)t!["url"]! == table.Url.Value)!;
+        Assert.Equal((10, "data", table.Name), ((long)listed["rows"]!, (string)listed["dataset"]!, (string)listed["name"]!));
+        var browse = runs.Body["runs"]!.AsArray().Single(r => (string)r!["name"]! == "browse")!;
+        Assert.Equal(0.01, (double)browse["parameters"]!["lr"]!);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Rows_FilterByClassNameSortDescendingPage_ServerSideWithClassNames()
+    {
+        using var table = await TableAsync(300);
+
+        var (status, page) = await GetAsync($"/v1/rows?table={Q(table.Url.Value)}&filter={Q("label==dog")}&filter={Q("loss>=0.5")}&sort=loss&desc=true&offset=2&limit=5");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        var expected = Enumerable.Range(0, 300).Where(i => i % 3 == 1 && i * 7 % 300 / 300f >= 0.5f).OrderByDescending(i => i * 7 % 300).ThenBy(i => i).ToList();
+        Assert.Equal(expected.Count, (long)page["matched"]!);
+        Assert.Equal(expected.Skip(2).Take(5).Select(i => (long)i), page["items"]!.AsArray().Select(r => (long)r!["row"]!));
+        Assert.All(page["items"]!.AsArray(), r => Assert.Equal(1, (int)r!["values"]!["label"]!));
+        var label = page["columns"]!.AsArray().Single(c => (string)c!["name"]! == "label")!;
+        Assert.Equal("dog", (string)label["classes"]!["1"]!);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Rows_MarkupInStrings_ComesBackAsTheSameText()
+    {
+        using var table = await TableAsync(10);
+
+        var (_, page) = await GetAsync($"/v1/rows?table={Q(table.Url.Value)}&filter={Q("name~onerror")}");
+
+        Assert.Equal("<img src=x onerror=alert(1)>", (string)page["items"]![0]!["values"]!["name"]!);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task HistogramAndValues_CountEveryMatchingRow()
+    {
+        using var table = await TableAsync(300);
+
+        var (_, histogram) = await GetAsync($"/v1/histogram?table={Q(table.Url.Value)}&column=loss&bins=10&filter={Q("label in cat,bird")}");
+        var (_, values) = await GetAsync($"/v1/values?table={Q(table.Url.Value)}&column=label");
+
+        Assert.Equal(200, histogram["counts"]!.AsArray().Sum(c => (long)c!));
+        Assert.Equal(10, histogram["counts"]!.AsArray().Count);
+        Assert.Equal([("cat", 100L), ("dog", 100L), ("bird", 100L)], values["values"]!.AsArray().Select(v => ((string)v!["label"]!, (long)v["count"]!)));
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task BadRequests_4xxNamingTheParameterOrColumn()
+    {
+        using var table = await TableAsync(10);
+        var url = Q(table.Url.Value);
+        var outside = Q(Url.FromLocalPath(Path.GetTempPath()).Join("elsewhere/t").Value);
+
+        var cases = new (string Path, HttpStatusCode Status, string Says)[]
+        {
+            ("/v1/rows", HttpStatusCode.BadRequest, "table: this query parameter is required"),
+            ($"/v1/rows?table={url}&sort=los", HttpStatusCode.NotFound, "no column 'los'"),
+            ($"/v1/rows?table={url}&limit=100000", HttpStatusCode.BadRequest, "limit: expected an integer in [0, 10000]"),
+            ($"/v1/rows?table={url}&desc=maybe", HttpStatusCode.BadRequest, "desc: expected true or false"),
+            ($"/v1/rows?table={url}&filter={Q("loss")}", HttpStatusCode.BadRequest, "filter 'loss'"),
+            ($"/v1/histogram?table={url}&column=name", HttpStatusCode.BadRequest, "'name' is not numeric"),
+            ($"/v1/rows?table={outside}", HttpStatusCode.Forbidden, "not under this API's root"),
+            ($"/v1/rows?table={Q(table.Url.Value + "/../../../../../../../../x")}", HttpStatusCode.Forbidden, "not under this API's root"),
+            ($"/v1/rows?table={Q(fixture.Root.Url.Join("projects/dash/datasets/data/tables/none").Value)}", HttpStatusCode.NotFound, "no table at"),
+        };
+        foreach (var (path, expected, says) in cases)
+        {
+            var (status, body) = await GetAsync(path);
+            Assert.True(status == expected, $"{path}: {(int)status} {body.ToJsonString()}");
+            Assert.Contains(says, (string)body["error"]!, StringComparison.Ordinal);
+        }
+    }
+}
