@@ -71,6 +71,7 @@ public static class Program
         root.Add(SiloCommand.Create());
         root.Add(WorkerCommand.Create());
         root.Add(ApiCommand.Create());
+        root.Add(ApiCommand.CreateDashboard());
         root.Add(CollectCommand.Create());
         root.Add(GcCommand.Create());
         root.Add(RunCommands.Runs());

@@ -62,10 +62,21 @@ public sealed class TrainingApiHost : IAsyncDisposable
         if (token is not null)
         {
             var expected = Encoding.UTF8.GetBytes($"Bearer {token}");
+            var expectedToken = Encoding.UTF8.GetBytes(token);
             app.Use(async (http, next) =>
             {
                 var given = Encoding.UTF8.GetBytes(http.Request.Headers.Authorization.ToString());
-                if (!CryptographicOperations.FixedTimeEquals(given, expected))
+                // A browser cannot send a header on page loads: the dashboard's URL carries the token once
+                // (?token=…), which becomes an HTTP-only, same-site cookie; later requests present the cookie.
+                var cookie = Encoding.UTF8.GetBytes(http.Request.Cookies[DashboardAssets.TokenCookie] ?? "");
+                var query = Encoding.UTF8.GetBytes(http.Request.Query["token"].ToString());
+                if (CryptographicOperations.FixedTimeEquals(query, expectedToken) && HttpMethods.IsGet(http.Request.Method))
+                {
+                    http.Response.Cookies.Append(DashboardAssets.TokenCookie, token, new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Strict, Path = "/" });
+                    http.Response.Redirect(http.Request.Path);
+                    return;
+                }
+                if (!CryptographicOperations.FixedTimeEquals(given, expected) && !CryptographicOperations.FixedTimeEquals(cookie, expectedToken))
                 {
                     http.Response.StatusCode = StatusCodes.Status401Unauthorized;
                     await http.Response.WriteAsJsonAsync(new { error = "This API needs 'Authorization: Bearer <token>' (the token tlc api printed, or its --token / TLC_API_TOKEN)." });
@@ -77,6 +88,7 @@ public sealed class TrainingApiHost : IAsyncDisposable
         var sessions = new RankSessions(context);
         TrainingApi.Map(app, sessions, context);
         DashboardApi.Map(app, sessions, context);
+        DashboardAssets.Map(app);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
             ?? $"http://{options.Host}:{options.Port}";

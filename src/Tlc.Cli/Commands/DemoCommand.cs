@@ -218,6 +218,7 @@ internal static class DemoCommand
             {
                 console.MarkupLine(Markup.Escape($"  {next}"));
             }
+            console.MarkupLine(Markup.Escape($"Look at it in a browser: {tlc} dashboard{rootArg}"));
             return CliRunner.Ok;
         }));
         return command;

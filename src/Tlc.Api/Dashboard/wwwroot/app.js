@@ -1,0 +1,198 @@
+// The Tlc dashboard: browse a root's projects, tables and runs; page, sort and filter a table's rows server-side; a
+// histogram or value counts of any column; one sample's values. Every value from a table is set as text (textContent),
+// never parsed as HTML.
+
+const app = document.getElementById('app');
+const crumbs = document.getElementById('crumbs');
+
+/** Creates an element with attributes and children (strings become text nodes). */
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === 'class') node.className = value;
+    else if (key === 'style') Object.assign(node.style, value); // CSSOM: the page's policy refuses inline style attributes
+    else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
+    else if (value !== undefined && value !== null) node.setAttribute(key, value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+async function api(path, params = {}) {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    for (const v of Array.isArray(value) ? value : [value]) {
+      if (v !== undefined && v !== null && v !== '') query.append(key, v);
+    }
+  }
+  const response = await fetch(`${path}${query.size ? `?${query}` : ''}`, { credentials: 'same-origin' });
+  const body = await response.json();
+  if (!response.ok) throw new Error(body.error ?? `${response.status} ${response.statusText}`);
+  return body;
+}
+
+function route() {
+  const hash = location.hash.slice(1) || '/';
+  const [path, query = ''] = hash.split('?');
+  return { path, params: new URLSearchParams(query) };
+}
+
+function link(path, params, text) {
+  return el('a', { href: `#${path}?${new URLSearchParams(params)}` }, text);
+}
+
+function showError(error) {
+  app.replaceChildren(el('p', { class: 'error', 'data-testid': 'error' }, error.message ?? String(error)));
+}
+
+/** A value as the grid shows it: class names for labels, numbers shortened, lists and structs as JSON. */
+function display(value, column) {
+  if (value === null || value === undefined) return '';
+  if (column?.classes && typeof value === 'number' && column.classes[String(value)] !== undefined) return column.classes[String(value)];
+  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : value.toPrecision(6).replace(/\.?0+$/, '');
+  if (typeof value === 'object') return JSON.stringify(value).slice(0, 200);
+  return String(value);
+}
+
+async function browse() {
+  crumbs.replaceChildren();
+  const [{ tables }, { runs }] = await Promise.all([api('/v1/tables'), api('/v1/runs')]);
+  const projects = [...new Set([...tables.map(t => t.project), ...runs.map(r => r.project)])].sort();
+  const page = [el('h1', {}, 'Projects')];
+  if (projects.length === 0) page.push(el('p', { class: 'muted' }, 'Nothing under this root yet. Try: tlc demo'));
+  for (const project of projects) {
+    page.push(el('h2', { 'data-testid': `project-${project}` }, project));
+    const own = tables.filter(t => t.project === project);
+    if (own.length) {
+      page.push(el('table', { class: 'list', 'data-testid': 'tables' },
+        el('tr', {}, el('th', {}, 'dataset'), el('th', {}, 'table'), el('th', {}, 'rows'), el('th', {}, 'lineage'), el('th', {}, 'revision'), el('th', {}, 'created')),
+        own.map(t => el('tr', {},
+          el('td', {}, t.dataset),
+          el('td', {}, link('/table', { url: t.url }, t.name)),
+          el('td', { class: 'num' }, t.rows.toLocaleString()),
+          el('td', {}, t.lineage + (t.parents.length ? ` of ${t.parents.join(', ')}` : '')),
+          el('td', {}, t.revision ?? ''),
+          el('td', {}, t.created)))));
+    }
+    const ownRuns = runs.filter(r => r.project === project);
+    if (ownRuns.length) {
+      page.push(el('h2', {}, `Runs of ${project}`));
+      page.push(el('table', { class: 'list', 'data-testid': 'runs' },
+        el('tr', {}, el('th', {}, 'run'), el('th', {}, 'status'), el('th', {}, 'parameters'), el('th', {}, 'metrics tables')),
+        ownRuns.map(r => el('tr', {},
+          el('td', {}, r.name),
+          el('td', {}, r.status ?? ''),
+          el('td', {}, r.parameters ? JSON.stringify(r.parameters) : ''),
+          el('td', {}, (r.metrics ?? []).map(m => el('div', {}, link('/table', { url: m.url }, `${m.stream_name} (${m.row_count} rows)`))))))));
+    }
+  }
+  app.replaceChildren(...page);
+}
+
+async function tablePage(params) {
+  const url = params.get('url');
+  const filters = params.getAll('filter');
+  const sort = params.get('sort') ?? '';
+  const desc = params.get('desc') === 'true';
+  const offset = Number(params.get('offset') ?? 0);
+  const limit = 50;
+  const page = await api('/v1/rows', { table: url, filter: filters, sort, desc, offset, limit });
+  crumbs.replaceChildren(link('/', {}, 'projects'), ' / ', el('span', {}, url.split('/').slice(-1)[0]));
+  const go = changes => {
+    const next = new URLSearchParams({ url });
+    for (const f of changes.filter ?? filters) next.append('filter', f);
+    const s = changes.sort ?? sort;
+    if (s) next.set('sort', s);
+    if (changes.desc ?? desc) next.set('desc', 'true');
+    next.set('offset', String(changes.offset ?? 0));
+    location.hash = `#/table?${next}`;
+  };
+  const filterBox = el('input', { type: 'text', value: filters.join('; '), placeholder: 'label==Dress; loss>0.5; name~abc', 'data-testid': 'filter' });
+  const toolbar = el('form', { class: 'toolbar', onsubmit: e => { e.preventDefault(); go({ filter: filterBox.value.split(';').map(s => s.trim()).filter(Boolean) }); } },
+    filterBox, el('button', { type: 'submit' }, 'Filter'),
+    el('span', { class: 'muted', 'data-testid': 'matched' }, `${page.matched.toLocaleString()} of ${page.rows.toLocaleString()} rows`),
+    el('button', { type: 'button', disabled: offset <= 0 ? '' : null, onclick: () => go({ offset: Math.max(0, offset - limit) }) }, '‹ prev'),
+    el('span', { class: 'muted' }, page.matched ? `${offset + 1}–${Math.min(offset + limit, page.matched)}` : '0'),
+    el('button', { type: 'button', disabled: offset + limit >= page.matched ? '' : null, onclick: () => go({ offset: offset + limit }) }, 'next ›'));
+  const columns = page.columns;
+  const head = el('tr', {}, el('th', {}, '#'), columns.map(c => el('th', {
+    class: c.name === sort ? `sorted${desc ? ' desc' : ''}` : '',
+    title: `${c.type}: click to sort`,
+    'data-column': c.name,
+    onclick: () => go({ sort: c.name, desc: c.name === sort ? !desc : false }),
+  }, c.name)));
+  const body = page.items.map(item => el('tr', { 'data-row': item.row },
+    el('td', { class: 'num' }, link('/sample', { url, row: item.row }, String(item.row))),
+    columns.map(c => {
+      const value = item.values[c.name];
+      return el('td', { class: typeof value === 'number' && !c.classes ? 'num' : '', 'data-column': c.name }, display(value, c));
+    })));
+  const chartColumn = el('select', { 'data-testid': 'chart-column' }, columns.map(c => el('option', { value: c.name }, c.name)));
+  const chart = el('div', { class: 'chart', 'data-testid': 'chart' });
+  chartColumn.addEventListener('change', () => drawChart(url, filters, columns.find(c => c.name === chartColumn.value), chart));
+  const numeric = columns.find(c => !c.classes && /^(float|int|confidence|loss)/.test(c.type) && c.name !== 'example_id') ?? columns.find(c => c.classes) ?? columns[0];
+  if (numeric) chartColumn.value = numeric.name;
+  app.replaceChildren(el('h1', {}, url.split('/').slice(-1)[0]), toolbar,
+    el('div', { class: 'charts' }, el('div', {}, el('label', {}, 'Chart of ', chartColumn), chart)),
+    el('table', { class: 'grid', 'data-testid': 'grid' }, head, body));
+  if (numeric) await drawChart(url, filters, numeric, chart);
+}
+
+async function drawChart(url, filters, column, target) {
+  target.replaceChildren(el('span', { class: 'muted' }, '…'));
+  try {
+    if (column.classes || column.type === 'string' || column.type === 'bool') {
+      const { values } = await api('/v1/values', { table: url, column: column.name, filter: filters, max: 20 });
+      const top = Math.max(1, ...values.map(v => v.count));
+      target.replaceChildren(...values.map(v => el('div', { class: 'bar-row', 'data-value': v.label ?? v.value },
+        el('span', { style: { width: '140px' } }, v.label ?? display(v.value)), el('div', { class: 'bar', style: { width: `${Math.round(200 * v.count / top)}px` } }), el('span', { class: 'muted' }, String(v.count)))));
+      return;
+    }
+    const histogram = await api('/v1/histogram', { table: url, column: column.name, filter: filters, bins: 30 });
+    const canvas = el('canvas', { width: 420, height: 140, 'data-testid': 'histogram', 'data-total': histogram.counts.reduce((a, b) => a + b, 0) });
+    const g = canvas.getContext('2d');
+    const top = Math.max(1, ...histogram.counts);
+    const width = canvas.width / histogram.counts.length;
+    g.fillStyle = '#2f6fde';
+    histogram.counts.forEach((count, i) => {
+      const h = (canvas.height - 16) * count / top;
+      g.fillRect(i * width + 1, canvas.height - 14 - h, width - 2, h);
+    });
+    g.fillStyle = '#6b7385';
+    g.font = '11px system-ui';
+    g.fillText(display(histogram.min), 2, canvas.height - 2);
+    const max = display(histogram.max);
+    g.fillText(max, canvas.width - g.measureText(max).width - 2, canvas.height - 2);
+    target.replaceChildren(canvas, el('div', { class: 'muted' }, `${column.name}: ${histogram.nulls} without a value`));
+  } catch (error) {
+    target.replaceChildren(el('span', { class: 'error' }, error.message));
+  }
+}
+
+async function samplePage(params) {
+  const url = params.get('url');
+  const row = Number(params.get('row'));
+  const page = await api('/v1/rows', { table: url, offset: row, limit: 1 });
+  crumbs.replaceChildren(link('/', {}, 'projects'), ' / ', link('/table', { url }, url.split('/').slice(-1)[0]), ' / ', el('span', {}, `row ${row}`));
+  const item = page.items[0];
+  if (!item) throw new Error(`Row ${row} is outside the table's ${page.rows} rows.`);
+  app.replaceChildren(el('h1', {}, `Row ${row}`), el('dl', { class: 'sample', 'data-testid': 'sample' },
+    page.columns.flatMap(c => [el('dt', {}, c.name), el('dd', { 'data-column': c.name }, display(item.values[c.name], c))])));
+}
+
+async function render() {
+  const { path, params } = route();
+  try {
+    if (path === '/table') await tablePage(params);
+    else if (path === '/sample') await samplePage(params);
+    else await browse();
+  } catch (error) {
+    showError(error);
+  }
+}
+
+window.addEventListener('hashchange', render);
+render();

@@ -1,0 +1,94 @@
+using System.Collections;
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using Tlc.Schemas;
+using Tlc.Tables.Import;
+
+namespace Tlc.Api.Tests;
+
+/// <summary>
+/// The dashboard page in a real browser (Debian's Chromium, headless, through Playwright): browse to a table, page it,
+/// sort by a column, filter by a class name, chart a column, open a sample — checked against the table; a label written
+/// as markup stays text. Screenshots of each page go to <c>TestResults/dashboard</c> beside the test assembly.
+/// </summary>
+public sealed class DashboardBrowserTests(ApiFixture fixture) : IClassFixture<ApiFixture>
+{
+    private const int Rows = 300;
+
+    private static string Chromium => Environment.GetEnvironmentVariable("TLC_TEST_CHROMIUM") is { Length: > 0 } path ? path
+        : File.Exists("/usr/bin/chromium") ? "/usr/bin/chromium"
+        : throw new InvalidOperationException("The dashboard's browser tests need Chromium: apt-get install chromium (tests/fixtures/prepare.sh does), or set TLC_TEST_CHROMIUM.");
+
+    private static string Screenshots { get; } = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "TestResults", "dashboard")).FullName;
+
+    private static float Loss(int i) => (i * 7 % Rows) / (float)Rows;
+
+    [Fact(Timeout = 180_000)]
+    public async Task Dashboard_BrowseSortFilterChartSample_MatchesTheTable_MarkupStaysText()
+    {
+        using var table = await Tables.Table.FromDictAsync(new Dictionary<string, IEnumerable>
+        {
+            ["label"] = Enumerable.Range(0, Rows).Select(i => i % 3).ToArray(),
+            ["loss"] = Enumerable.Range(0, Rows).Select(Loss).ToArray(),
+            ["name"] = Enumerable.Range(0, Rows).Select(i => i == 3 ? "<img src=x onerror=\"document.title='pwned'\">" : $"sample {i}").ToArray(),
+        }, new ImportOptions
+        {
+            Project = "browser", Dataset = "data", Table = "grid", Root = fixture.Root.Url, Settings = fixture.Root.Settings, IfExists = Tables.IfExists.Overwrite,
+            Schema = new Dictionary<string, ColumnSchema> { ["label"] = new CategoricalLabelSchema(["cat", "dog", "bird"]) },
+        });
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+        var errors = new List<string>();
+        page.PageError += (_, error) => errors.Add(error);
+
+        // Browse: the project and its table.
+        await page.GotoAsync(fixture.Host.Url + "/");
+        await Assertions.Expect(page.GetByTestId("project-browser")).ToBeVisibleAsync();
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, "1-browse.png"), FullPage = true });
+        await page.GetByRole(AriaRole.Link, new PageGetByRoleOptions { Name = "grid", Exact = true }).ClickAsync();
+
+        // The grid: the first page of 50 rows in table order, labels by class name, the markup as text.
+        var grid = page.GetByTestId("grid");
+        await Assertions.Expect(page.GetByTestId("matched")).ToHaveTextAsync($"{Rows} of {Rows} rows");
+        Assert.Equal(50, await grid.Locator("tr[data-row]").CountAsync());
+        Assert.Equal("dog", await grid.Locator("tr[data-row='1'] td[data-column='label']").TextContentAsync());
+        Assert.Equal("<img src=x onerror=\"document.title='pwned'\">", await grid.Locator("tr[data-row='3'] td[data-column='name']").TextContentAsync());
+        Assert.Equal(0, await page.Locator("main img").CountAsync());
+        await Assertions.Expect(page.GetByTestId("histogram")).ToHaveAttributeAsync("data-total", Rows.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, "2-grid.png"), FullPage = true });
+
+        // Sort by loss (click the header twice: descending).
+        await grid.Locator("th[data-column='loss']").ClickAsync();
+        await Assertions.Expect(grid.Locator("th[data-column='loss']")).ToHaveClassAsync(new Regex("sorted"));
+        await grid.Locator("th[data-column='loss']").ClickAsync();
+        await Assertions.Expect(grid.Locator("th[data-column='loss']")).ToHaveClassAsync(new Regex("desc"));
+        var expectedTop = Enumerable.Range(0, Rows).OrderByDescending(Loss).ThenBy(i => i).Take(5).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(expectedTop, (await grid.Locator("tr[data-row]").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.row)")).Take(5));
+
+        // Filter by a class name: a third of the rows, every one a dog; the chart counts only them.
+        await page.GetByTestId("filter").FillAsync("label==dog");
+        await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Filter" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("matched")).ToHaveTextAsync($"{Rows / 3} of {Rows} rows");
+        Assert.All(await grid.Locator("td[data-column='label']").AllTextContentsAsync(), label => Assert.Equal("dog", label));
+        await Assertions.Expect(page.GetByTestId("histogram")).ToHaveAttributeAsync("data-total", (Rows / 3).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await page.GetByTestId("chart-column").SelectOptionAsync("label");
+        await Assertions.Expect(page.Locator(".bar-row[data-value='dog']")).ToContainTextAsync((Rows / 3).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(200, (await page.Locator(".bar-row[data-value='dog'] .bar").BoundingBoxAsync())!.Width, 1);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, "3-filtered.png"), FullPage = true });
+
+        // A sample: every value of its row.
+        var first = await grid.Locator("tr[data-row]").First.GetAttributeAsync("data-row");
+        await grid.Locator("tr[data-row]").First.Locator("a").ClickAsync();
+        var sample = page.GetByTestId("sample");
+        await Assertions.Expect(sample).ToBeVisibleAsync();
+        var row = int.Parse(first!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal("dog", await sample.Locator("dd[data-column='label']").TextContentAsync());
+        Assert.Equal($"sample {row}", await sample.Locator("dd[data-column='name']").TextContentAsync());
+        Assert.Equal(Loss(row), float.Parse((await sample.Locator("dd[data-column='loss']").TextContentAsync())!, System.Globalization.CultureInfo.InvariantCulture), 5);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, "4-sample.png"), FullPage = true });
+
+        Assert.NotEqual("pwned", await page.TitleAsync());
+        Assert.Empty(errors);
+    }
+}
