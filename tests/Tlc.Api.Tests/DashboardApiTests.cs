@@ -124,4 +124,29 @@ public sealed class DashboardApiTests(ApiFixture fixture) : IClassFixture<ApiFix
             Assert.Contains(says, (string)body["error"]!, StringComparison.Ordinal);
         }
     }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Token_DashboardUrlSetsCookie_PageAndApiNeedTokenOrCookie_401Otherwise()
+    {
+        await using var guarded = await Hosting.TrainingApiHost.StartAsync(fixture.Context, new Hosting.TrainingApiOptions { Port = 0, Token = "s3cret" });
+        var cookies = new CookieContainer();
+        using var browser = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = new Uri(guarded.Url) };
+        using var stranger = new HttpClient { BaseAddress = new Uri(guarded.Url) };
+        var ct = TestContext.Current.CancellationToken;
+
+        using var page = await stranger.GetAsync("/", ct);
+        using var wrong = await stranger.GetAsync("/?token=guess", ct);
+        using var entry = await browser.GetAsync("/?token=s3cret", ct);
+        using var after = await browser.GetAsync("/v1/projects", ct);
+        using var script = await browser.GetAsync("/app.js", ct);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, page.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, entry.StatusCode);
+        Assert.Equal("/", entry.Headers.Location?.OriginalString);
+        Assert.Contains("httponly", string.Join(";", entry.Headers.GetValues("Set-Cookie")), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, script.StatusCode);
+        Assert.Contains("default-src 'self'", script.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+    }
 }
