@@ -7,6 +7,7 @@ using Tlc.Schemas;
 using Tlc.Tables;
 using Tlc.Tables.Export;
 using Tlc.Tables.Querying;
+using Tlc.Tables.Samples;
 using Tlc.Tables.Storage;
 
 namespace Tlc.Api;
@@ -22,6 +23,8 @@ namespace Tlc.Api;
 /// writes it (<c>label==dog</c>, <c>loss&gt;0.5</c>, <c>name~abc</c>); categorical values come with their class names.</item>
 /// <item><c>GET /v1/histogram?table=URL&amp;column=&amp;bins=&amp;filter=…</c>: a numeric column's histogram.</item>
 /// <item><c>GET /v1/values?table=URL&amp;column=&amp;max=&amp;filter=…</c>: a column's most frequent values with their counts.</item>
+/// <item><c>GET /v1/image?table=URL&amp;row=&amp;column=&amp;size=</c>: a row's image as PNG, scaled to fit size × size (0: full
+/// size); cached by table revision.</item>
 /// </list>
 /// Tables are served only from under the root the API was started for.
 /// </summary>
@@ -30,7 +33,7 @@ internal static class DashboardApi
     /// <summary>The most rows one page may ask for.</summary>
     public const int MaxPageRows = 10_000;
 
-    public static void Map(IEndpointRouteBuilder app, RankSessions sessions, ClusterContext context)
+    public static void Map(IEndpointRouteBuilder app, RankSessions sessions, ClusterContext context, ThumbnailCache thumbnails)
     {
         Get(app, "/v1/projects", http => ApiHandling.Handle(http, async () =>
             Results.Json(new { projects = await RootCatalog.ListProjectsAsync(context.Adapters, context.Root, http.RequestAborted) })));
@@ -125,6 +128,23 @@ internal static class DashboardApi
             var table = await TableAsync(http, sessions, context);
             var histogram = RowQueries.Histogram(table, Required(http, "column"), (int)Number(http, "bins", 20, 1, 1000), Filters(http), http.RequestAborted);
             return Results.Json(new { min = histogram.Min, max = histogram.Max, counts = histogram.Counts, nulls = histogram.Nulls });
+        }));
+
+        Get(app, "/v1/image", http => ApiHandling.Handle(http, async () =>
+        {
+            // Only images a table under the root references: the URL comes from the table, never from the request.
+            var table = await TableAsync(http, sessions, context);
+            var column = Required(http, "column");
+            var row = Number(http, "row", 0, 0, Math.Max(0, table.RowCount - 1));
+            var size = (int)Number(http, "size", 0, 0, 4096);
+            var bytes = thumbnails.GetOrAdd($"{table.Url.Value}|{table.Object.Id}|{row}|{column}|{size}", () =>
+            {
+                var image = table.SampleValue(column, row) as ImageSample
+                    ?? throw new ApiException(400, $"column: '{column}' of row {row} holds no image ({table.Schema[column].Type}).");
+                return (size > 0 ? image.Thumbnail(size) : image).Encode(ImageEncoding.Png);
+            });
+            http.Response.Headers.CacheControl = "private, max-age=3600";
+            return Results.Bytes(bytes, "image/png");
         }));
 
         Get(app, "/v1/values", http => ApiHandling.Handle(http, async () =>

@@ -142,6 +142,22 @@ public sealed partial class Table : IReadOnlyList<TableRow>, IDisposable
         return new TableRow(row, _sampleNames, values);
     }
 
+    /// <summary>The decoded sample value of one column of row <paramref name="row"/> (an image, without decoding the rest of the row).</summary>
+    /// <exception cref="KeyNotFoundException">The table has no such column (or it is hidden from samples).</exception>
+    public object? SampleValue(string column, long row)
+    {
+        var i = System.Array.FindIndex(_sampleColumns, c => _names[c] == column);
+        if (i < 0)
+        {
+            throw new KeyNotFoundException($"{Url} has no sample column '{column}'. Columns: {string.Join(", ", _sampleNames)}.");
+        }
+        var c = _sampleColumns[i];
+        var raw = _data.GetValue(c, row);
+        return _sampleDecoders[i] is { } decoder && raw is not null
+            ? decoder.Decode(raw, new SampleReadContext(_names[c], Schema[_names[c]], row, Url, Adapters))
+            : raw;
+    }
+
     internal TableRow RawRow(long row) => new(row, _names, _data.GetRow(row));
 
     /// <summary>The stored value of <paramref name="column"/> at <paramref name="row"/>.</summary>

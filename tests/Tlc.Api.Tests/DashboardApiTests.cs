@@ -149,4 +149,58 @@ public sealed class DashboardApiTests(ApiFixture fixture) : IClassFixture<ApiFix
         Assert.Equal(HttpStatusCode.OK, script.StatusCode);
         Assert.Contains("default-src 'self'", script.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
     }
+
+    /// <summary>A table of <paramref name="rows"/> 40×20 RGBA images whose red channel is the row and green the column.</summary>
+    internal static async Task<Tables.Table> ImagesAsync(ApiFixture fixture, int rows, string name)
+    {
+        await using var writer = await Tables.TableWriter.CreateAsync(new Tables.TableWriterOptions
+        {
+            Schema = new TableSchema { ["image"] = new ImageSchema(), ["label"] = new CategoricalLabelSchema(["even", "odd"]) },
+            Project = "dash", Dataset = "images", Table = name, Root = fixture.Root.Url, Settings = fixture.Root.Settings, IfExists = Tables.IfExists.Overwrite,
+        }, TestContext.Current.CancellationToken);
+        for (var r = 0; r < rows; r++)
+        {
+            var pixels = new byte[40 * 20 * 4];
+            for (var y = 0; y < 20; y++)
+            {
+                for (var x = 0; x < 40; x++)
+                {
+                    var at = ((y * 40) + x) * 4;
+                    (pixels[at], pixels[at + 1], pixels[at + 2], pixels[at + 3]) = ((byte)(r * 10), (byte)(x * 6), 128, 255);
+                }
+            }
+            writer.AddRow(new Dictionary<string, object?> { ["image"] = new Tables.Samples.ImageSample(40, 20, Tables.Samples.ImageColorType.Rgba8888, pixels), ["label"] = r % 2 });
+        }
+        return await writer.FinalizeAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Image_FullAndThumbnail_FromTheTablesOwnFile_BadColumnOrRowClearError()
+    {
+        using var table = await ImagesAsync(fixture, 5, "pictures");
+        var url = Q(table.Url.Value);
+        var ct = TestContext.Current.CancellationToken;
+
+        using var full = await fixture.Http.GetAsync($"/v1/image?table={url}&row=3&column=image", ct);
+        using var thumb = await fixture.Http.GetAsync($"/v1/image?table={url}&row=3&column=image&size=10", ct);
+        var fullImage = Tables.Samples.ImageSample.Decode(await full.Content.ReadAsByteArrayAsync(ct));
+        var thumbImage = Tables.Samples.ImageSample.Decode(await thumb.Content.ReadAsByteArrayAsync(ct));
+
+        Assert.Equal("image/png", full.Content.Headers.ContentType?.MediaType);
+        Assert.Equal((40, 20), (fullImage.Width, fullImage.Height));
+        Assert.Equal(((Tables.Samples.ImageSample)table.SampleValue("image", 3)!).Pixels, fullImage.Pixels);
+        Assert.Equal((10, 5), (thumbImage.Width, thumbImage.Height));
+        Assert.InRange(thumbImage.Pixels[0], 28, 32); // red = row 3 × 10, kept through the scaling
+        foreach (var (path, expected, says) in new (string, HttpStatusCode, string)[]
+        {
+            ($"/v1/image?table={url}&row=3&column=label", HttpStatusCode.BadRequest, "holds no image"),
+            ($"/v1/image?table={url}&row=5&column=image", HttpStatusCode.BadRequest, "row: expected an integer in [0, 4]"),
+            ($"/v1/image?table={url}&row=0&column=nope", HttpStatusCode.NotFound, "no sample column 'nope'"),
+        })
+        {
+            var (status, body) = await GetAsync(path);
+            Assert.True(status == expected, $"{path}: {(int)status} {body.ToJsonString()}");
+            Assert.Contains(says, (string)body["error"]!, StringComparison.Ordinal);
+        }
+    }
 }

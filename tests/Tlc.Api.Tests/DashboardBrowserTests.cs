@@ -91,4 +91,29 @@ public sealed class DashboardBrowserTests(ApiFixture fixture) : IClassFixture<Ap
         Assert.NotEqual("pwned", await page.TitleAsync());
         Assert.Empty(errors);
     }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Dashboard_ImageTable_ThumbnailsInTheGridAndTheImageOfASample()
+    {
+        using var table = await DashboardApiTests.ImagesAsync(fixture, 12, "thumbs");
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
+        var page = await browser.NewPageAsync();
+
+        await page.GotoAsync($"{fixture.Host.Url}/#/table?url={Uri.EscapeDataString(table.Url.Value)}");
+        var thumbs = page.Locator("table.grid img.thumb");
+        await Assertions.Expect(thumbs).ToHaveCountAsync(12);
+        await page.WaitForFunctionAsync("() => [...document.querySelectorAll('table.grid img.thumb')].every(i => i.complete && i.naturalWidth > 0)");
+        var size = await thumbs.First.EvaluateAsync<int[]>("i => [i.naturalWidth, i.naturalHeight]");
+        Assert.Equal(new[] { 40, 20 }, size); // fits 64 × 64 already: never scaled up
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, "5-thumbnails.png"), FullPage = true });
+
+        await page.Locator("tr[data-row='7'] a").ClickAsync();
+        var large = page.Locator("dl.sample img.thumb");
+        await Assertions.Expect(large).ToBeVisibleAsync();
+        await page.WaitForFunctionAsync("() => { const i = document.querySelector('dl.sample img.thumb'); return i && i.complete && i.naturalWidth > 0; }");
+        var largeSize = await large.EvaluateAsync<int[]>("i => [i.naturalWidth, i.naturalHeight]");
+        Assert.Equal(new[] { 40, 20 }, largeSize);
+        Assert.Equal("odd", await page.Locator("dd[data-column='label']").TextContentAsync());
+    }
 }

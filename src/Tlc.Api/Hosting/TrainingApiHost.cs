@@ -87,7 +87,7 @@ public sealed class TrainingApiHost : IAsyncDisposable
         }
         var sessions = new RankSessions(context);
         TrainingApi.Map(app, sessions, context);
-        DashboardApi.Map(app, sessions, context);
+        DashboardApi.Map(app, sessions, context, new ThumbnailCache(256L << 20));
         DashboardAssets.Map(app);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()

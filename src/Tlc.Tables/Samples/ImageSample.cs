@@ -112,6 +112,32 @@ public sealed class ImageSample
         return encoded.ToArray();
     }
 
+    /// <summary>
+    /// The image scaled down (never up) to fit a <paramref name="maxSide"/> × <paramref name="maxSide"/> box, keeping its
+    /// aspect ratio (a thumbnail); itself when it fits already.
+    /// </summary>
+    public ImageSample Thumbnail(int maxSide)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxSide, 1);
+        if (Width <= maxSide && Height <= maxSide)
+        {
+            return this;
+        }
+        var scale = (double)maxSide / Math.Max(Width, Height);
+        var width = Math.Max(1, (int)Math.Round(Width * scale));
+        var height = Math.Max(1, (int)Math.Round(Height * scale));
+        using var source = ToSKBitmap();
+        using var scaled = source.Resize(new SKImageInfo(width, height, source.ColorType, source.AlphaType), new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear))
+            ?? throw new InvalidOperationException($"SkiaSharp could not scale a {Width}x{Height} image to {width}x{height}.");
+        var rowBytes = width * Channels;
+        var pixels = new byte[rowBytes * height];
+        for (var y = 0; y < height; y++)
+        {
+            Marshal.Copy(scaled.GetPixels() + (y * scaled.RowBytes), pixels, y * rowBytes, rowBytes);
+        }
+        return new ImageSample(width, height, ColorType, pixels);
+    }
+
     /// <summary>Copies the image into a new SkiaSharp bitmap (the caller disposes it).</summary>
     public SKBitmap ToSKBitmap()
     {

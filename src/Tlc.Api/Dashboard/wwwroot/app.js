@@ -57,6 +57,14 @@ function display(value, column) {
   return String(value);
 }
 
+/** Whether a column holds images the API can render (its values are image file URLs). */
+const isImage = column => column.type === 'image';
+
+/** An image of a row, scaled server-side to fit size × size. */
+function image(url, row, column, size) {
+  return el('img', { src: `/v1/image?${new URLSearchParams({ table: url, row, column: column.name, size })}`, loading: 'lazy', alt: `${column.name} of row ${row}`, class: 'thumb' });
+}
+
 async function browse() {
   crumbs.replaceChildren();
   const [{ tables }, { runs }] = await Promise.all([api('/v1/tables'), api('/v1/runs')]);
@@ -128,6 +136,7 @@ async function tablePage(params) {
     el('td', { class: 'num' }, link('/sample', { url, row: item.row }, String(item.row))),
     columns.map(c => {
       const value = item.values[c.name];
+      if (isImage(c) && value) return el('td', { 'data-column': c.name }, image(url, item.row, c, 64));
       return el('td', { class: typeof value === 'number' && !c.classes ? 'num' : '', 'data-column': c.name }, display(value, c));
     })));
   const chartColumn = el('select', { 'data-testid': 'chart-column' }, columns.map(c => el('option', { value: c.name }, c.name)));
@@ -180,7 +189,8 @@ async function samplePage(params) {
   const item = page.items[0];
   if (!item) throw new Error(`Row ${row} is outside the table's ${page.rows} rows.`);
   app.replaceChildren(el('h1', {}, `Row ${row}`), el('dl', { class: 'sample', 'data-testid': 'sample' },
-    page.columns.flatMap(c => [el('dt', {}, c.name), el('dd', { 'data-column': c.name }, display(item.values[c.name], c))])));
+    page.columns.flatMap(c => [el('dt', {}, c.name), el('dd', { 'data-column': c.name },
+      isImage(c) && item.values[c.name] ? [image(url, row, c, 480), el('div', { class: 'muted' }, display(item.values[c.name], c))] : display(item.values[c.name], c))])));
 }
 
 async function render() {
