@@ -22,6 +22,8 @@ namespace Tlc.Api;
 /// filtered and sorted server-side (<see cref="RowQueries"/>); <c>filter</c> repeats, each as <c>tlc table filter</c>
 /// writes it (<c>label==dog</c>, <c>loss&gt;0.5</c>, <c>name~abc</c>); categorical values come with their class names.</item>
 /// <item><c>GET /v1/histogram?table=URL&amp;column=&amp;bins=&amp;filter=…</c>: a numeric column's histogram.</item>
+/// <item>With <c>join=input</c>, <c>rows</c>, <c>histogram</c> and <c>values</c> of a metrics table run over its rows joined to
+/// the input rows they describe (<see cref="MetricsJoin"/>); each item then carries its <c>input_row</c>.</item>
 /// <item><c>GET /v1/values?table=URL&amp;column=&amp;max=&amp;filter=…</c>: a column's most frequent values with their counts.</item>
 /// <item><c>GET /v1/image?table=URL&amp;row=&amp;column=&amp;size=</c>: a row's image as PNG, scaled to fit size × size (0: full
 /// size); cached by table revision.</item>
@@ -67,7 +69,8 @@ internal static class DashboardApi
 
         Get(app, "/v1/rows", http => ApiHandling.Handle(http, async () =>
         {
-            var table = await TableAsync(http, sessions, context);
+            var (table, join) = await SourceAsync(http, sessions, context);
+            IRowSource source = join is null ? table : join;
             var query = new RowQuery
             {
                 Filters = Filters(http),
@@ -76,21 +79,31 @@ internal static class DashboardApi
                 Offset = Number(http, "offset", 0, 0, long.MaxValue),
                 Limit = (int)Number(http, "limit", 100, 0, MaxPageRows),
             };
-            var page = RowQueries.Run(table, query, http.RequestAborted);
+            var page = RowQueries.Run(source, query, http.RequestAborted);
             using var buffer = new MemoryStream();
             using (var json = new Utf8JsonWriter(buffer))
             {
                 json.WriteStartObject();
                 json.WriteString("table", table.Url.Value);
                 json.WriteNumber("rows", table.RowCount);
+                if (join is not null)
+                {
+                    json.WriteString("input_table", join.Input.Url.Value);
+                }
                 json.WriteNumber("matched", page.Matched);
                 json.WriteNumber("offset", page.Offset);
                 json.WriteStartArray("columns");
-                foreach (var (name, schema) in table.Schema)
+                foreach (var (name, schema) in source.Schema)
                 {
                     json.WriteStartObject();
                     json.WriteString("name", name);
                     json.WriteString("type", schema.Type);
+                    if (join is not null)
+                    {
+                        var (input, column) = join.Source(name);
+                        json.WriteString("source", input ? "input" : "metrics");
+                        json.WriteString("column", column);
+                    }
                     if (Classes(schema) is { } map)
                     {
                         json.WriteStartObject("classes");
@@ -108,11 +121,15 @@ internal static class DashboardApi
                 {
                     json.WriteStartObject();
                     json.WriteNumber("row", row);
+                    if (join is not null)
+                    {
+                        json.WriteNumber("input_row", join.InputRow(row));
+                    }
                     json.WriteStartObject("values");
-                    foreach (var name in table.Schema.Names)
+                    foreach (var name in source.Schema.Names)
                     {
                         json.WritePropertyName(name);
-                        JsonValues.Write(json, table.GetValue(name, row));
+                        JsonValues.Write(json, source.GetValue(name, row));
                     }
                     json.WriteEndObject();
                     json.WriteEndObject();
@@ -125,8 +142,8 @@ internal static class DashboardApi
 
         Get(app, "/v1/histogram", http => ApiHandling.Handle(http, async () =>
         {
-            var table = await TableAsync(http, sessions, context);
-            var histogram = RowQueries.Histogram(table, Required(http, "column"), (int)Number(http, "bins", 20, 1, 1000), Filters(http), http.RequestAborted);
+            var (table, join) = await SourceAsync(http, sessions, context);
+            var histogram = RowQueries.Histogram(join is null ? table : join, Required(http, "column"), (int)Number(http, "bins", 20, 1, 1000), Filters(http), http.RequestAborted);
             return Results.Json(new { min = histogram.Min, max = histogram.Max, counts = histogram.Counts, nulls = histogram.Nulls });
         }));
 
@@ -149,10 +166,11 @@ internal static class DashboardApi
 
         Get(app, "/v1/values", http => ApiHandling.Handle(http, async () =>
         {
-            var table = await TableAsync(http, sessions, context);
+            var (table, join) = await SourceAsync(http, sessions, context);
+            IRowSource source = join is null ? table : join;
             var column = Required(http, "column");
-            var counts = RowQueries.ValueCounts(table, column, Filters(http), (int)Number(http, "max", 100, 1, 10_000), http.RequestAborted);
-            var map = Classes(table.Schema[column]);
+            var counts = RowQueries.ValueCounts(source, column, Filters(http), (int)Number(http, "max", 100, 1, 10_000), http.RequestAborted);
+            var map = Classes(source.Schema[column]);
             return Results.Json(new
             {
                 values = counts.Select(c => new
@@ -169,18 +187,40 @@ internal static class DashboardApi
     /// <summary>Maps a GET endpoint whose handler answers an <see cref="IResult"/>.</summary>
     private static void Get(IEndpointRouteBuilder app, string pattern, Func<HttpContext, Task<IResult>> handler) => app.MapGet(pattern, handler);
 
-    /// <summary>The table a request names, if it lies under the root.</summary>
-    private static async Task<Table> TableAsync(HttpContext http, RankSessions sessions, ClusterContext context)
+    /// <summary>
+    /// The table a request names and, with <c>join=input</c> on a metrics table, the join to its input rows (the input must
+    /// lie under the root as well).
+    /// </summary>
+    private static async Task<(Table Table, MetricsJoin? Join)> SourceAsync(HttpContext http, RankSessions sessions, ClusterContext context)
     {
-        var text = Required(http, "table");
+        var table = await TableAsync(http, sessions, context);
+        switch (Optional(http, "join"))
+        {
+            case null:
+                return (table, null);
+            case "input":
+                var foreign = table.Object.Properties?.GetValueOrDefault("foreign_table_url")
+                    ?? throw new ApiException(400, $"join: {table.Url} is not a metrics table (it names no input table).");
+                return (table, MetricsJoin.Of(table, await TableAsync(foreign, sessions, context, "join", http.RequestAborted)));
+            case var other:
+                throw new ApiException(400, $"join: 'input' is the only join (got '{other}').");
+        }
+    }
+
+    /// <summary>The table a request names, if it lies under the root.</summary>
+    private static Task<Table> TableAsync(HttpContext http, RankSessions sessions, ClusterContext context) =>
+        TableAsync(Required(http, "table"), sessions, context, "table", http.RequestAborted);
+
+    private static async Task<Table> TableAsync(string text, RankSessions sessions, ClusterContext context, string parameter, CancellationToken cancellationToken)
+    {
         var url = context.Adapters.Expand(new Url(text));
         if (!IsUnder(url, context.Root))
         {
-            throw new ApiException(403, $"table: {text} is not under this API's root {context.Root}; only tables under the root are served.");
+            throw new ApiException(403, $"{parameter}: {text} is not under this API's root {context.Root}; only tables under the root are served.");
         }
-        if (!await context.Adapters.ExistsAsync(TableLayout.ObjectFile(url), http.RequestAborted))
+        if (!await context.Adapters.ExistsAsync(TableLayout.ObjectFile(url), cancellationToken))
         {
-            throw new ApiException(404, $"table: there is no table at {text} (no {TableObject.FileName}).");
+            throw new ApiException(404, $"{parameter}: there is no table at {text} (no {TableObject.FileName}).");
         }
         return await sessions.TableAsync(url.Value);
     }

@@ -16,7 +16,7 @@ namespace Tlc.Tables;
 /// <see cref="Column"/> a column as Arrow arrays. Random access reads only the record batch holding the row.
 /// Edits (<see cref="Edit"/>) never change a table: they publish a new revision.
 /// </summary>
-public sealed partial class Table : IReadOnlyList<TableRow>, IDisposable
+public sealed partial class Table : IReadOnlyList<TableRow>, Querying.IRowSource, IDisposable
 {
     /// <summary>The bytes of decoded record batches a table keeps cached for random access: 256 MiB.</summary>
     public const long DefaultCacheBytes = 256L << 20;

@@ -1,4 +1,5 @@
 using System.Collections;
+using Tlc.Cluster;
 using System.Net;
 using System.Text.Json.Nodes;
 using Tlc.Schemas;
@@ -202,5 +203,56 @@ public sealed class DashboardApiTests(ApiFixture fixture) : IClassFixture<ApiFix
             Assert.True(status == expected, $"{path}: {(int)status} {body.ToJsonString()}");
             Assert.Contains(says, (string)body["error"]!, StringComparison.Ordinal);
         }
+    }
+
+    /// <summary>A run's metrics table over <paramref name="input"/>: loss = (7·id mod n) / n and a predicted class for every row.</summary>
+    internal static async Task<Tables.Table> MetricsAsync(ApiFixture fixture, Tables.Table input, string runName)
+    {
+        await using var run = await Runs.InitAsync(fixture.Context, "dash", runName, ifExists: RunIfExists.Overwrite);
+        var n = (int)input.RowCount;
+        await using var writer = await run.CreateMetricsWriterAsync(input, new TableSchema { ["loss"] = new Float32Schema(), ["predicted"] = new Int32Schema() }, "eval",
+            new Dictionary<string, object?> { ["epoch"] = 1 }, new MetricsWriterOptions { RequireFullCoverage = true }, TestContext.Current.CancellationToken);
+        await writer.AddBatchAsync(new Dictionary<string, IList>
+        {
+            ["example_id"] = Enumerable.Range(0, n).Select(i => (long)i).ToArray(),
+            ["loss"] = Enumerable.Range(0, n).Select(i => (i * 7 % n) / (float)n).ToArray(),
+            ["predicted"] = Enumerable.Range(0, n).Select(i => i % 3 == 0 ? 1 : 0).ToArray(),
+        }, TestContext.Current.CancellationToken);
+        return await writer.PublishAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact(Timeout = 90_000)]
+    public async Task Rows_MetricsJoinedToInput_FilterOnInputSortOnMetrics_EachItemItsInputRow()
+    {
+        using var input = await ImagesAsync(fixture, 30, "joined-input");
+        using var metrics = await MetricsAsync(fixture, input, "joined");
+        var url = Q(metrics.Url.Value);
+
+        var (status, page) = await GetAsync($"/v1/rows?table={url}&join=input&filter={Q("label==odd")}&sort=loss&desc=true&limit=5");
+        var (_, values) = await GetAsync($"/v1/values?table={url}&join=input&column=label&filter={Q("predicted==1")}");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(input.Url.Value, (string)page["input_table"]!);
+        var expected = Enumerable.Range(0, 30).Where(i => i % 2 == 1).OrderByDescending(i => i * 7 % 30).ThenBy(i => i).Take(5).ToList();
+        Assert.Equal(15, (long)page["matched"]!);
+        Assert.Equal(expected.Select(i => (long)i), page["items"]!.AsArray().Select(r => (long)r!["input_row"]!));
+        Assert.All(page["items"]!.AsArray(), r =>
+        {
+            Assert.Equal(1, (int)r!["values"]!["label"]!);
+            Assert.Equal((long)r["input_row"]!, (long)r["values"]!["example_id"]!);
+            Assert.Equal(((long)r["input_row"]! * 7 % 30) / 30f, (float)r["values"]!["loss"]!, 5);
+        });
+        var columns = page["columns"]!.AsArray();
+        Assert.Equal(("input", "image"), ((string)columns.Single(c => (string)c!["name"]! == "image")!["source"]!, (string)columns.Single(c => (string)c!["name"]! == "image")!["column"]!));
+        Assert.Equal("input", (string)columns.Single(c => (string)c!["name"]! == "weight")!["source"]!);
+        Assert.Equal("metrics", (string)columns.Single(c => (string)c!["name"]! == "epoch")!["source"]!);
+        Assert.Equal([("even", 5L), ("odd", 5L)], values["values"]!.AsArray().Select(v => ((string)v!["label"]!, (long)v["count"]!)));
+
+        var (notMetrics, error) = await GetAsync($"/v1/rows?table={Q(input.Url.Value)}&join=input");
+        var (otherJoin, other) = await GetAsync($"/v1/rows?table={url}&join=run");
+        Assert.Equal(HttpStatusCode.BadRequest, notMetrics);
+        Assert.Contains("is not a metrics table", (string)error["error"]!, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, otherJoin);
+        Assert.Contains("'input' is the only join", (string)other["error"]!, StringComparison.Ordinal);
     }
 }

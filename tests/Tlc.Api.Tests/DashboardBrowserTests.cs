@@ -116,4 +116,29 @@ public sealed class DashboardBrowserTests(ApiFixture fixture) : IClassFixture<Ap
         Assert.Equal(new[] { 40, 20 }, largeSize);
         Assert.Equal("odd", await page.Locator("dd[data-column='label']").TextContentAsync());
     }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Dashboard_RunMetricsTable_JoinedToItsInput_ImagesAndLabelsBesideLoss_FilterOnTheInput()
+    {
+        using var input = await DashboardApiTests.ImagesAsync(fixture, 30, "drill-input");
+        using var metrics = await DashboardApiTests.MetricsAsync(fixture, input, "drill");
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+
+        // From the run's list of metrics tables to the joined grid.
+        await page.GotoAsync(fixture.Host.Url + "/");
+        await page.GetByTestId("runs").GetByRole(AriaRole.Link, new LocatorGetByRoleOptions { Name = "eval (30 rows)" }).ClickAsync();
+        var grid = page.GetByTestId("grid");
+        await Assertions.Expect(page.GetByTestId("matched")).ToHaveTextAsync("30 of 30 rows");
+        await Assertions.Expect(grid.Locator("img.thumb")).ToHaveCountAsync(30);
+
+        await page.GetByTestId("filter").FillAsync("label==odd; loss>=0.5");
+        await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Filter" }).ClickAsync();
+        var expected = Enumerable.Range(0, 30).Count(i => i % 2 == 1 && (i * 7 % 30) / 30f >= 0.5f);
+        await Assertions.Expect(page.GetByTestId("matched")).ToHaveTextAsync($"{expected} of 30 rows");
+        Assert.All(await grid.Locator("td[data-column='label']").AllTextContentsAsync(), label => Assert.Equal("odd", label));
+        await page.WaitForFunctionAsync("() => [...document.querySelectorAll('table.grid img.thumb')].every(i => i.complete && i.naturalWidth > 0)");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, "6-metrics-joined.png"), FullPage = true });
+    }
 }

@@ -11,7 +11,7 @@ public static class RowQueries
 {
     /// <summary>The page of rows <paramref name="query"/> asks for.</summary>
     /// <exception cref="KeyNotFoundException">A filter or the sort names a column the table does not have (named, with the columns it has).</exception>
-    public static RowPage Run(Table table, RowQuery query, CancellationToken cancellationToken = default)
+    public static RowPage Run(IRowSource table, RowQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(query);
@@ -43,7 +43,7 @@ public static class RowQueries
     }
 
     /// <summary>A histogram of numeric column <paramref name="column"/> in <paramref name="bins"/> equal bins, over the rows matching <paramref name="filters"/>.</summary>
-    public static Histogram Histogram(Table table, string column, int bins, IReadOnlyList<ColumnPredicate>? filters = null, CancellationToken cancellationToken = default)
+    public static Histogram Histogram(IRowSource table, string column, int bins, IReadOnlyList<ColumnPredicate>? filters = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentOutOfRangeException.ThrowIfLessThan(bins, 1);
@@ -82,7 +82,7 @@ public static class RowQueries
     }
 
     /// <summary>The <paramref name="max"/> most frequent values of <paramref name="column"/> over the rows matching <paramref name="filters"/>, most frequent first (ties by value).</summary>
-    public static IReadOnlyList<ValueCount> ValueCounts(Table table, string column, IReadOnlyList<ColumnPredicate>? filters = null, int max = 100,
+    public static IReadOnlyList<ValueCount> ValueCounts(IRowSource table, string column, IReadOnlyList<ColumnPredicate>? filters = null, int max = 100,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(table);
@@ -109,7 +109,7 @@ public static class RowQueries
     }
 
     /// <summary>The rows matching every filter, in table order.</summary>
-    private static List<long> Matching(Table table, IReadOnlyList<ColumnPredicate> filters, CancellationToken cancellationToken)
+    private static List<long> Matching(IRowSource table, IReadOnlyList<ColumnPredicate> filters, CancellationToken cancellationToken)
     {
         var compiled = filters.Select(f => (Column: f.Column, Test: f.Compile(table.Schema[Name(table, f.Column)]))).ToList();
         var rows = new List<long>();
@@ -136,7 +136,7 @@ public static class RowQueries
         return rows;
     }
 
-    private static string Name(Table table, string column) => table.Schema.IndexOf(column) >= 0 ? column
+    private static string Name(IRowSource table, string column) => table.Schema.IndexOf(column) >= 0 ? column
         : throw new KeyNotFoundException($"{table.Url} has no column '{column}'. Columns: {string.Join(", ", table.Schema.Names)}.");
 
     private static int Clamp(long offset) => (int)Math.Min(offset, int.MaxValue);

@@ -65,6 +65,13 @@ function image(url, row, column, size) {
   return el('img', { src: `/v1/image?${new URLSearchParams({ table: url, row, column: column.name, size })}`, loading: 'lazy', alt: `${column.name} of row ${row}`, class: 'thumb' });
 }
 
+/** The image of a grid item: from the input table when the column comes from it (a metrics table joined to its input). */
+function imageOf(page, item, column, url, size) {
+  return column.source === 'input'
+    ? image(page.input_table, item.input_row, { name: column.column }, size)
+    : image(url, item.row, column, size);
+}
+
 async function browse() {
   crumbs.replaceChildren();
   const [{ tables }, { runs }] = await Promise.all([api('/v1/tables'), api('/v1/runs')]);
@@ -79,7 +86,7 @@ async function browse() {
         el('tr', {}, el('th', {}, 'dataset'), el('th', {}, 'table'), el('th', {}, 'rows'), el('th', {}, 'lineage'), el('th', {}, 'revision'), el('th', {}, 'created')),
         own.map(t => el('tr', {},
           el('td', {}, t.dataset),
-          el('td', {}, link('/table', { url: t.url }, t.name)),
+          el('td', {}, link('/table', t.lineage === 'metrics' ? { url: t.url, join: 'input' } : { url: t.url }, t.name)),
           el('td', { class: 'num' }, t.rows.toLocaleString()),
           el('td', {}, t.lineage + (t.parents.length ? ` of ${t.parents.join(', ')}` : '')),
           el('td', {}, t.revision ?? ''),
@@ -94,7 +101,7 @@ async function browse() {
           el('td', {}, r.name),
           el('td', {}, r.status ?? ''),
           el('td', {}, r.parameters ? JSON.stringify(r.parameters) : ''),
-          el('td', {}, (r.metrics ?? []).map(m => el('div', {}, link('/table', { url: m.url }, `${m.stream_name} (${m.row_count} rows)`))))))));
+          el('td', {}, (r.metrics ?? []).map(m => el('div', {}, link('/table', { url: m.url, join: 'input' }, `${m.stream_name} (${m.row_count} rows)`))))))));
     }
   }
   app.replaceChildren(...page);
@@ -102,15 +109,17 @@ async function browse() {
 
 async function tablePage(params) {
   const url = params.get('url');
+  const join = params.get('join') ?? '';
   const filters = params.getAll('filter');
   const sort = params.get('sort') ?? '';
   const desc = params.get('desc') === 'true';
   const offset = Number(params.get('offset') ?? 0);
   const limit = 50;
-  const page = await api('/v1/rows', { table: url, filter: filters, sort, desc, offset, limit });
+  const page = await api('/v1/rows', { table: url, join, filter: filters, sort, desc, offset, limit });
   crumbs.replaceChildren(link('/', {}, 'projects'), ' / ', el('span', {}, url.split('/').slice(-1)[0]));
   const go = changes => {
     const next = new URLSearchParams({ url });
+    if (join) next.set('join', join);
     for (const f of changes.filter ?? filters) next.append('filter', f);
     const s = changes.sort ?? sort;
     if (s) next.set('sort', s);
@@ -133,34 +142,34 @@ async function tablePage(params) {
     onclick: () => go({ sort: c.name, desc: c.name === sort ? !desc : false }),
   }, c.name)));
   const body = page.items.map(item => el('tr', { 'data-row': item.row },
-    el('td', { class: 'num' }, link('/sample', { url, row: item.row }, String(item.row))),
+    el('td', { class: 'num' }, link('/sample', join ? { url, join, row: item.row } : { url, row: item.row }, String(item.row))),
     columns.map(c => {
       const value = item.values[c.name];
-      if (isImage(c) && value) return el('td', { 'data-column': c.name }, image(url, item.row, c, 64));
+      if (isImage(c) && value) return el('td', { 'data-column': c.name }, imageOf(page, item, c, url, 64));
       return el('td', { class: typeof value === 'number' && !c.classes ? 'num' : '', 'data-column': c.name }, display(value, c));
     })));
   const chartColumn = el('select', { 'data-testid': 'chart-column' }, columns.map(c => el('option', { value: c.name }, c.name)));
   const chart = el('div', { class: 'chart', 'data-testid': 'chart' });
-  chartColumn.addEventListener('change', () => drawChart(url, filters, columns.find(c => c.name === chartColumn.value), chart));
+  chartColumn.addEventListener('change', () => drawChart(url, join, filters, columns.find(c => c.name === chartColumn.value), chart));
   const numeric = columns.find(c => !c.classes && /^(float|int|confidence|loss)/.test(c.type) && c.name !== 'example_id') ?? columns.find(c => c.classes) ?? columns[0];
   if (numeric) chartColumn.value = numeric.name;
   app.replaceChildren(el('h1', {}, url.split('/').slice(-1)[0]), toolbar,
     el('div', { class: 'charts' }, el('div', {}, el('label', {}, 'Chart of ', chartColumn), chart)),
     el('table', { class: 'grid', 'data-testid': 'grid' }, head, body));
-  if (numeric) await drawChart(url, filters, numeric, chart);
+  if (numeric) await drawChart(url, join, filters, numeric, chart);
 }
 
-async function drawChart(url, filters, column, target) {
+async function drawChart(url, join, filters, column, target) {
   target.replaceChildren(el('span', { class: 'muted' }, '…'));
   try {
     if (column.classes || column.type === 'string' || column.type === 'bool') {
-      const { values } = await api('/v1/values', { table: url, column: column.name, filter: filters, max: 20 });
+      const { values } = await api('/v1/values', { table: url, join, column: column.name, filter: filters, max: 20 });
       const top = Math.max(1, ...values.map(v => v.count));
       target.replaceChildren(...values.map(v => el('div', { class: 'bar-row', 'data-value': v.label ?? v.value },
         el('span', { style: { width: '140px' } }, v.label ?? display(v.value)), el('div', { class: 'bar', style: { width: `${Math.round(200 * v.count / top)}px` } }), el('span', { class: 'muted' }, String(v.count)))));
       return;
     }
-    const histogram = await api('/v1/histogram', { table: url, column: column.name, filter: filters, bins: 30 });
+    const histogram = await api('/v1/histogram', { table: url, join, column: column.name, filter: filters, bins: 30 });
     const canvas = el('canvas', { width: 420, height: 140, 'data-testid': 'histogram', 'data-total': histogram.counts.reduce((a, b) => a + b, 0) });
     const g = canvas.getContext('2d');
     const top = Math.max(1, ...histogram.counts);
@@ -183,14 +192,15 @@ async function drawChart(url, filters, column, target) {
 
 async function samplePage(params) {
   const url = params.get('url');
+  const join = params.get('join') ?? '';
   const row = Number(params.get('row'));
-  const page = await api('/v1/rows', { table: url, offset: row, limit: 1 });
-  crumbs.replaceChildren(link('/', {}, 'projects'), ' / ', link('/table', { url }, url.split('/').slice(-1)[0]), ' / ', el('span', {}, `row ${row}`));
+  const page = await api('/v1/rows', { table: url, join, offset: row, limit: 1 });
+  crumbs.replaceChildren(link('/', {}, 'projects'), ' / ', link('/table', join ? { url, join } : { url }, url.split('/').slice(-1)[0]), ' / ', el('span', {}, `row ${row}`));
   const item = page.items[0];
   if (!item) throw new Error(`Row ${row} is outside the table's ${page.rows} rows.`);
   app.replaceChildren(el('h1', {}, `Row ${row}`), el('dl', { class: 'sample', 'data-testid': 'sample' },
     page.columns.flatMap(c => [el('dt', {}, c.name), el('dd', { 'data-column': c.name },
-      isImage(c) && item.values[c.name] ? [image(url, row, c, 480), el('div', { class: 'muted' }, display(item.values[c.name], c))] : display(item.values[c.name], c))])));
+      isImage(c) && item.values[c.name] ? [imageOf(page, item, c, url, 480), el('div', { class: 'muted' }, display(item.values[c.name], c))] : display(item.values[c.name], c))])));
 }
 
 async function render() {
