@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -25,6 +26,9 @@ namespace Tlc.Api;
 /// <item>With <c>join=input</c>, <c>rows</c>, <c>histogram</c> and <c>values</c> of a metrics table run over its rows joined to
 /// the input rows they describe (<see cref="MetricsJoin"/>); each item then carries its <c>input_row</c>.</item>
 /// <item><c>GET /v1/values?table=URL&amp;column=&amp;max=&amp;filter=…</c>: a column's most frequent values with their counts.</item>
+/// <item><c>POST /v1/edits</c> (JSON: <c>table</c>, <c>rows</c>, and <c>weight</c>, <c>set</c> {column: value} and/or
+/// <c>delete</c>) publishes a revision of the table with the rows edited; 409 with the <c>head</c> when the table is no
+/// longer its lineage's head.</item>
 /// <item><c>GET /v1/image?table=URL&amp;row=&amp;column=&amp;size=</c>: a row's image as PNG, scaled to fit size × size (0: full
 /// size); cached by table revision.</item>
 /// </list>
@@ -147,6 +151,65 @@ internal static class DashboardApi
             return Results.Json(new { min = histogram.Min, max = histogram.Max, counts = histogram.Counts, nulls = histogram.Nulls });
         }));
 
+        app.MapPost("/v1/edits", (Func<HttpContext, Task<IResult>>)(http => ApiHandling.Handle(http, async () =>
+        {
+            // JSON only: a cross-site form cannot send it (and the token cookie is same-site).
+            if (http.Request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) != true)
+            {
+                throw new ApiException(415, "An edit is a JSON body (Content-Type: application/json).");
+            }
+            var body = await JsonNode.ParseAsync(http.Request.Body, cancellationToken: http.RequestAborted) as JsonObject
+                ?? throw new ApiException(400, "The body must be a JSON object.");
+            var table = await TableAsync(body["table"] is JsonValue t && t.TryGetValue<string>(out var text) ? text : throw new ApiException(400, "table: a table URL is required."),
+                sessions, context, "table", http.RequestAborted);
+            var rows = (body["rows"] as JsonArray ?? throw new ApiException(400, "rows: an array of row numbers is required.")).Select((r, i) =>
+                r is JsonValue v && v.TryGetValue<long>(out var row) && row >= 0 && row < table.RowCount ? row
+                    : throw new ApiException(400, $"rows[{i}]: {r?.ToJsonString() ?? "null"} is not a row of {table.Url} (0..{table.RowCount - 1}).")).ToList();
+            if (rows.Count == 0)
+            {
+                throw new ApiException(400, "rows: select at least one row.");
+            }
+            var editor = table.Edit(context.Catalog);
+            var summary = new List<string>();
+            if (body["weight"] is { } weight)
+            {
+                var w = weight is JsonValue wv && wv.TryGetValue<double>(out var number) && number >= 0 && double.IsFinite(number) ? (float)number
+                    : throw new ApiException(400, $"weight: a number ≥ 0 is required (0 excludes the rows), got {weight.ToJsonString()}.");
+                editor.SetWeights(rows, w);
+                summary.Add($"weight {w}");
+            }
+            foreach (var (column, value) in body["set"] as JsonObject ?? [])
+            {
+                editor.SetValues(column, rows, EditValue(column, value));
+                summary.Add($"{column} = {value?.ToJsonString() ?? "null"}");
+            }
+            if (body["delete"] is { } delete && (delete is JsonValue dv && dv.TryGetValue<bool>(out var flag) ? flag
+                    : throw new ApiException(400, $"delete: true or false, got {delete.ToJsonString()}.")))
+            {
+                editor.DeleteRows(rows);
+                summary.Add("delete");
+            }
+            if (editor.IsEmpty)
+            {
+                throw new ApiException(400, "Nothing to edit: give weight, set or delete.");
+            }
+            editor.Describe(body["description"] is JsonValue dd && dd.TryGetValue<string>(out var d) && d.Length > 0 ? d
+                : $"Dashboard edit of {rows.Count} row(s): {string.Join(", ", summary)}");
+            Table revision;
+            try
+            {
+                revision = await editor.CommitAsync(http.RequestAborted);
+            }
+            catch (StaleRevisionException e)
+            {
+                return Results.Json(new { error = e.Message, head = e.Head.Value }, statusCode: 409);
+            }
+            using (revision)
+            {
+                return Results.Json(new { url = revision.Url.Value, revision = revision.Object.Revision.Number, rows = revision.RowCount, parent = table.Url.Value });
+            }
+        })));
+
         Get(app, "/v1/image", http => ApiHandling.Handle(http, async () =>
         {
             // Only images a table under the root references: the URL comes from the table, never from the request.
@@ -183,6 +246,17 @@ internal static class DashboardApi
             });
         }));
     }
+
+    /// <summary>A value of an edit as the table editor takes it (class names stay names: the editor resolves them).</summary>
+    private static object? EditValue(string column, JsonNode? value) => value switch
+    {
+        null => null,
+        JsonValue v when v.TryGetValue<string>(out var text) => text,
+        JsonValue v when v.TryGetValue<long>(out var whole) => whole,
+        JsonValue v when v.TryGetValue<double>(out var number) => number,
+        JsonValue v when v.TryGetValue<bool>(out var flag) => flag,
+        _ => throw new ApiException(400, $"set.{column}: a string, number, boolean or null is required, got {value.ToJsonString()}."),
+    };
 
     /// <summary>Maps a GET endpoint whose handler answers an <see cref="IResult"/>.</summary>
     private static void Get(IEndpointRouteBuilder app, string pattern, Func<HttpContext, Task<IResult>> handler) => app.MapGet(pattern, handler);

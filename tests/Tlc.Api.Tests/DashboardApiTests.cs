@@ -255,4 +255,54 @@ public sealed class DashboardApiTests(ApiFixture fixture) : IClassFixture<ApiFix
         Assert.Equal(HttpStatusCode.BadRequest, otherJoin);
         Assert.Contains("'input' is the only join", (string)other["error"]!, StringComparison.Ordinal);
     }
+
+    private async Task<(HttpStatusCode Status, JsonObject Body)> PostAsync(string path, string json, string contentType = "application/json")
+    {
+        using var content = new StringContent(json, System.Text.Encoding.UTF8, contentType);
+        using var response = await fixture.Http.PostAsync(path, content, TestContext.Current.CancellationToken);
+        var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        return (response.StatusCode, (JsonObject)JsonNode.Parse(text)!);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Edits_WeightAndClassName_PublishARevision_StaleBaseConflictNamesTheHead_BadInputNothingPublished()
+    {
+        using var table = await TableAsync(12);
+        var url = System.Text.Json.JsonSerializer.Serialize(table.Url.Value);
+
+        var (status, revision) = await PostAsync("/v1/edits", $$$"""{"table": {{{url}}}, "rows": [1, 4], "weight": 0, "set": {"label": "bird"}}""");
+        var (stale, conflict) = await PostAsync("/v1/edits", $$"""{"table": {{url}}, "rows": [2], "weight": 3}""");
+
+        Assert.True(status == HttpStatusCode.OK, revision.ToJsonString());
+        Assert.Equal(1, (int)revision["revision"]!);
+        using (var edited = await Tables.Table.OpenAsync((string)revision["url"]!, cancellationToken: TestContext.Current.CancellationToken))
+        {
+            Assert.Equal(12, edited.RowCount);
+            Assert.Equal(new[] { 1f, 0f, 1f, 1f, 0f }, Enumerable.Range(0, 5).Select(r => (float)edited.GetValue("weight", r)!));
+            Assert.Equal(new object?[] { 0, 2, 2, 0, 2 }, Enumerable.Range(0, 5).Select(r => edited.GetValue("label", r)));
+        }
+        Assert.Equal(HttpStatusCode.Conflict, stale);
+        Assert.Equal((string)revision["url"]!, (string)conflict["head"]!);
+
+        var head = System.Text.Json.JsonSerializer.Serialize((string)revision["url"]!);
+        foreach (var (body, expected, says) in new (string, HttpStatusCode, string)[]
+        {
+            ($$"""{"table": {{head}}, "rows": [12], "weight": 0}""", HttpStatusCode.BadRequest, "rows[0]: 12 is not a row"),
+            ($$"""{"table": {{head}}, "rows": [], "weight": 0}""", HttpStatusCode.BadRequest, "select at least one row"),
+            ($$"""{"table": {{head}}, "rows": [0], "weight": -1}""", HttpStatusCode.BadRequest, "weight: a number ≥ 0"),
+            ($$$"""{"table": {{{head}}}, "rows": [0], "set": {"label": "horse"}}""", HttpStatusCode.BadRequest, "horse"),
+            ($$$"""{"table": {{{head}}}, "rows": [0], "set": {"nope": 1}}""", HttpStatusCode.NotFound, "no column 'nope'"),
+            ($$"""{"table": {{head}}, "rows": [0]}""", HttpStatusCode.BadRequest, "Nothing to edit"),
+        })
+        {
+            var (code, error) = await PostAsync("/v1/edits", body);
+            Assert.True(code == expected, $"{body}: {(int)code} {error.ToJsonString()}");
+            Assert.Contains(says, (string)error["error"]!, StringComparison.Ordinal);
+        }
+        var (form, refused) = await PostAsync("/v1/edits", "table=x", "application/x-www-form-urlencoded");
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, form);
+        Assert.Contains("JSON body", (string)refused["error"]!, StringComparison.Ordinal);
+        var (_, tables) = await GetAsync("/v1/tables?project=dash&dataset=data");
+        Assert.DoesNotContain(tables["tables"]!.AsArray(), t => (int?)t!["revision"] >= 2); // no refused edit published a revision
+    }
 }

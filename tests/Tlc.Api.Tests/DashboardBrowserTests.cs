@@ -141,4 +141,44 @@ public sealed class DashboardBrowserTests(ApiFixture fixture) : IClassFixture<Ap
         await page.WaitForFunctionAsync("() => [...document.querySelectorAll('table.grid img.thumb')].every(i => i.complete && i.naturalWidth > 0)");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, "6-metrics-joined.png"), FullPage = true });
     }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Dashboard_SelectRowsSetWeight_RevisionOnDisk_StaleBaseShowsTheConflictAndTheHead()
+    {
+        using var table = await DashboardApiTests.ImagesAsync(fixture, 10, "curate");
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+        var baseUrl = $"{fixture.Host.Url}/#/table?url={Uri.EscapeDataString(table.Url.Value)}";
+
+        await page.GotoAsync(baseUrl);
+        await page.Locator("input[data-select='2']").CheckAsync();
+        await page.Locator("input[data-select='5']").CheckAsync();
+        await Assertions.Expect(page.GetByTestId("selected")).ToHaveTextAsync("2 selected");
+        await Assertions.Expect(page.GetByTestId("edit-label")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByTestId("editbar")).Not.ToContainTextAsync("[object");
+        await page.GetByTestId("edit-weight").FillAsync("0");
+        await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Set weight" }).ClickAsync();
+
+        // The page moves to the new revision; on disk, rows 2 and 5 weigh 0 and the rest 1.
+        await page.WaitForFunctionAsync("() => decodeURIComponent(location.hash).includes('curate') && !decodeURIComponent(location.hash).endsWith('curate')");
+        var revisionUrl = new Uri("http://x/?" + (await page.EvaluateAsync<string>("() => location.hash.split('?')[1]"))).Query.TrimStart('?').Split('&')
+            .Select(p => p.Split('=')).Single(p => p[0] == "url")[1];
+        using (var revision = await Tables.Table.OpenAsync(Uri.UnescapeDataString(revisionUrl), cancellationToken: TestContext.Current.CancellationToken))
+        {
+            Assert.Equal(1, revision.Object.Revision.Number);
+            Assert.Equal(Enumerable.Range(0, 10).Select(r => r is 2 or 5 ? 0f : 1f), Enumerable.Range(0, 10).Select(r => (float)revision.GetValue("weight", r)!));
+        }
+        await Assertions.Expect(page.Locator("tr[data-row='5'] td[data-column='weight']")).ToHaveTextAsync("0");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, "7-edited.png"), FullPage = true });
+
+        // Editing the old base again: a clear conflict naming the head, with a link to it; nothing published.
+        await page.GotoAsync(baseUrl);
+        await page.ReloadAsync();
+        await page.Locator("input[data-select='1']").CheckAsync();
+        await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Set weight" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("edit-error")).ToContainTextAsync("the head of its lineage is now");
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new PageGetByRoleOptions { Name = "open the current head" })).ToBeVisibleAsync();
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, "8-conflict.png"), FullPage = true });
+    }
 }

@@ -21,6 +21,13 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+async function post(path, body) {
+  const response = await fetch(path, { method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const answer = await response.json();
+  if (!response.ok) throw Object.assign(new Error(answer.error ?? `${response.status} ${response.statusText}`), { status: response.status, head: answer.head });
+  return answer;
+}
+
 async function api(path, params = {}) {
   const query = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) {
@@ -135,13 +142,50 @@ async function tablePage(params) {
     el('span', { class: 'muted' }, page.matched ? `${offset + 1}–${Math.min(offset + limit, page.matched)}` : '0'),
     el('button', { type: 'button', disabled: offset + limit >= page.matched ? '' : null, onclick: () => go({ offset: offset + limit }) }, 'next ›'));
   const columns = page.columns;
-  const head = el('tr', {}, el('th', {}, '#'), columns.map(c => el('th', {
+  // Edits go to the table the rows are stored in: the input table when a metrics table is shown joined to it.
+  const target = join ? page.input_table : url;
+  const targetRow = item => join ? item.input_row : item.row;
+  const selected = new Set();
+  const editBar = el('div', { class: 'toolbar editbar', 'data-testid': 'editbar', hidden: '' });
+  const renderEditBar = () => {
+    editBar.hidden = selected.size === 0;
+    if (selected.size === 0) return;
+    const weight = el('input', { type: 'number', min: '0', step: 'any', value: '0', 'data-testid': 'edit-weight', style: { width: '80px' } });
+    const labelColumn = columns.find(c => c.classes && (!join || c.source === 'input'));
+    const label = labelColumn && el('select', { 'data-testid': 'edit-label' }, Object.entries(labelColumn.classes).map(([value, name]) => el('option', { value: name }, name)));
+    const status = el('span', { class: 'muted', 'data-testid': 'edit-status' });
+    const edit = async change => {
+      status.textContent = 'publishing…';
+      try {
+        const revision = await post('/v1/edits', { table: target, rows: [...selected], ...change });
+        status.textContent = `revision ${revision.revision} published (${revision.rows} rows)`;
+        location.hash = `#/table?${new URLSearchParams({ url: revision.url })}`;
+      } catch (error) {
+        status.replaceChildren(el('span', { class: 'error', 'data-testid': 'edit-error' }, error.message),
+          ...(error.head ? [' ', link('/table', { url: error.head }, 'open the current head')] : []));
+      }
+    };
+    editBar.replaceChildren(el('strong', { 'data-testid': 'selected' }, `${selected.size} selected`),
+      weight, el('button', { type: 'button', onclick: () => edit({ weight: Number(weight.value) }) }, 'Set weight'),
+      ...(label ? [label, el('button', { type: 'button', onclick: () => edit({ set: { [labelColumn.column ?? labelColumn.name]: label.value } }) }, `Set ${labelColumn.column ?? labelColumn.name}`)] : []),
+      el('button', { type: 'button', onclick: () => edit({ delete: true }) }, 'Delete'),
+      status);
+  };
+  const pick = (item, on) => {
+    if (on) selected.add(targetRow(item));
+    else selected.delete(targetRow(item));
+    renderEditBar();
+  };
+  const head = el('tr', {}, el('th', {}, el('input', { type: 'checkbox', title: 'select the page', 'data-testid': 'select-page', onchange: e => {
+    for (const box of app.querySelectorAll('input[data-select]')) { box.checked = e.target.checked; box.dispatchEvent(new Event('change')); }
+  } })), el('th', {}, '#'), columns.map(c => el('th', {
     class: c.name === sort ? `sorted${desc ? ' desc' : ''}` : '',
     title: `${c.type}: click to sort`,
     'data-column': c.name,
     onclick: () => go({ sort: c.name, desc: c.name === sort ? !desc : false }),
   }, c.name)));
   const body = page.items.map(item => el('tr', { 'data-row': item.row },
+    el('td', {}, el('input', { type: 'checkbox', 'data-select': item.row, onchange: e => pick(item, e.target.checked) })),
     el('td', { class: 'num' }, link('/sample', join ? { url, join, row: item.row } : { url, row: item.row }, String(item.row))),
     columns.map(c => {
       const value = item.values[c.name];
@@ -153,7 +197,7 @@ async function tablePage(params) {
   chartColumn.addEventListener('change', () => drawChart(url, join, filters, columns.find(c => c.name === chartColumn.value), chart));
   const numeric = columns.find(c => !c.classes && /^(float|int|confidence|loss)/.test(c.type) && c.name !== 'example_id') ?? columns.find(c => c.classes) ?? columns[0];
   if (numeric) chartColumn.value = numeric.name;
-  app.replaceChildren(el('h1', {}, url.split('/').slice(-1)[0]), toolbar,
+  app.replaceChildren(el('h1', {}, url.split('/').slice(-1)[0]), toolbar, editBar,
     el('div', { class: 'charts' }, el('div', {}, el('label', {}, 'Chart of ', chartColumn), chart)),
     el('table', { class: 'grid', 'data-testid': 'grid' }, head, body));
   if (numeric) await drawChart(url, join, filters, numeric, chart);
