@@ -19,6 +19,7 @@ namespace Tlc.Api;
 /// <item><c>GET /v1/projects</c>: the project names under the root.</item>
 /// <item><c>GET /v1/tables?project=&amp;dataset=</c>: every table with its rows, lineage (kind, parents) and revision.</item>
 /// <item><c>GET /v1/runs?project=</c>: every run with its status, parameters, aggregates and metrics tables.</item>
+/// <item><c>GET /v1/runs/log?project=&amp;run=</c>: every entry a run logged (epoch, step and aggregates), in order.</item>
 /// <item><c>GET /v1/rows?table=URL&amp;filter=…&amp;sort=&amp;desc=&amp;offset=&amp;limit=</c>: one page of a table's rows,
 /// filtered and sorted server-side (<see cref="RowQueries"/>); <c>filter</c> repeats, each as <c>tlc table filter</c>
 /// writes it (<c>label==dog</c>, <c>loss&gt;0.5</c>, <c>name~abc</c>); categorical values come with their class names.</item>
@@ -69,6 +70,19 @@ internal static class DashboardApi
                     parameters = r.Snapshot["parameters"], aggregates = r.Snapshot["aggregates"], metrics = r.Snapshot["metrics"],
                 }),
             });
+        }));
+
+        Get(app, "/v1/runs/log", http => ApiHandling.Handle(http, async () =>
+        {
+            var project = Required(http, "project");
+            var name = Required(http, "run");
+            var info = await context.RunGrain(project, name).GetAsync().WaitAsync(http.RequestAborted);
+            if (string.IsNullOrEmpty(info.Url))
+            {
+                throw new ApiException(404, $"run: there is no run {project}/{name} under this root.");
+            }
+            var entries = await Run.ReadLogAsync(context.Adapters, new Url(info.Url), info.LogSegments, http.RequestAborted);
+            return Results.Json(new { project, run = name, status = info.Status.ToString(), entries });
         }));
 
         Get(app, "/v1/rows", http => ApiHandling.Handle(http, async () =>

@@ -305,4 +305,25 @@ public sealed class DashboardApiTests(ApiFixture fixture) : IClassFixture<ApiFix
         var (_, tables) = await GetAsync("/v1/tables?project=dash&dataset=data");
         Assert.DoesNotContain(tables["tables"]!.AsArray(), t => (int?)t!["revision"] >= 2); // no refused edit published a revision
     }
+
+    [Fact(Timeout = 60_000)]
+    public async Task RunLog_EveryEntryInOrder_MissingRun404()
+    {
+        await using (var run = await Runs.InitAsync(fixture.Context, "dash", "logged", ifExists: RunIfExists.Overwrite))
+        {
+            for (var epoch = 0; epoch < 3; epoch++)
+            {
+                await run.LogAsync(new Dictionary<string, object?> { ["epoch"] = epoch, ["train_loss"] = 1.0 / (epoch + 1), ["val_loss"] = 1.5 / (epoch + 1) });
+            }
+        }
+
+        var (status, log) = await GetAsync("/v1/runs/log?project=dash&run=logged");
+        var (missing, error) = await GetAsync("/v1/runs/log?project=dash&run=never");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal([0.0, 1.0, 2.0], log["entries"]!.AsArray().Select(e => (double)e!["epoch"]!));
+        Assert.Equal([1.5, 0.75, 0.5], log["entries"]!.AsArray().Select(e => (double)e!["val_loss"]!));
+        Assert.Equal(HttpStatusCode.NotFound, missing);
+        Assert.Contains("no run dash/never", (string)error["error"]!, StringComparison.Ordinal);
+    }
 }

@@ -181,4 +181,30 @@ public sealed class DashboardBrowserTests(ApiFixture fixture) : IClassFixture<Ap
         await Assertions.Expect(page.GetByRole(AriaRole.Link, new PageGetByRoleOptions { Name = "open the current head" })).ToBeVisibleAsync();
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, "8-conflict.png"), FullPage = true });
     }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Dashboard_RunPage_ParametersAndOneChartPerQuantityWithItsSplits()
+    {
+        await using (var run = await Runs.InitAsync(fixture.Context, "charts", "trained", ifExists: RunIfExists.Overwrite,
+            parameters: new Dictionary<string, object?> { ["lr"] = 0.05, ["epochs"] = 4 }))
+        {
+            for (var epoch = 0; epoch < 4; epoch++)
+            {
+                await run.LogAsync(new Dictionary<string, object?> { ["epoch"] = epoch, ["train_loss"] = 2.0 / (epoch + 1), ["val_loss"] = 2.5 / (epoch + 1), ["val_accuracy"] = 0.5 + (epoch * 0.1) });
+            }
+        }
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
+        var page = await browser.NewPageAsync();
+
+        await page.GotoAsync(fixture.Host.Url + "/");
+        await page.GetByTestId("runs").GetByRole(AriaRole.Link, new LocatorGetByRoleOptions { Name = "trained" }).ClickAsync();
+
+        await Assertions.Expect(page.GetByTestId("run-status")).ToContainTextAsync("4 log entries");
+        await Assertions.Expect(page.GetByTestId("run-parameters")).ToContainTextAsync("\"lr\": 0.05");
+        await Assertions.Expect(page.GetByTestId("chart-loss")).ToHaveAttributeAsync("data-series", "train_loss,val_loss");
+        await Assertions.Expect(page.GetByTestId("chart-loss")).ToHaveAttributeAsync("data-points", "8");
+        await Assertions.Expect(page.GetByTestId("chart-accuracy")).ToHaveAttributeAsync("data-series", "val_accuracy");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, "9-run.png"), FullPage = true });
+    }
 }

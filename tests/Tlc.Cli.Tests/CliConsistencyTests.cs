@@ -10,7 +10,7 @@ public sealed class CliConsistencyTests
     /// <summary>Verbs that act rather than print data (a long-running process, a job with its own progress view, a script).</summary>
     private static readonly HashSet<string> WithoutJson =
     [
-        "tlc demo", "tlc silo", "tlc worker", "tlc api", "tlc completion",
+        "tlc demo", "tlc silo", "tlc worker", "tlc api", "tlc dashboard", "tlc completion",
     ];
 
     public static IEnumerable<(string Path, Command Command)> Verbs()

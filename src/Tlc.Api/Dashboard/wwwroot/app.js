@@ -105,7 +105,7 @@ async function browse() {
       page.push(el('table', { class: 'list', 'data-testid': 'runs' },
         el('tr', {}, el('th', {}, 'run'), el('th', {}, 'status'), el('th', {}, 'parameters'), el('th', {}, 'metrics tables')),
         ownRuns.map(r => el('tr', {},
-          el('td', {}, r.name),
+          el('td', {}, link('/run', { project: r.project, run: r.name }, r.name)),
           el('td', {}, r.status ?? ''),
           el('td', {}, r.parameters ? JSON.stringify(r.parameters) : ''),
           el('td', {}, (r.metrics ?? []).map(m => el('div', {}, link('/table', { url: m.url, join: 'input' }, `${m.stream_name} (${m.row_count} rows)`))))))));
@@ -234,6 +234,64 @@ async function drawChart(url, join, filters, column, target) {
   }
 }
 
+/** The series of a run's log to chart: one chart per quantity, its train/val/test splits as lines on it. */
+function logCharts(entries) {
+  const x = entries.some(e => 'epoch' in e) ? 'epoch' : entries.some(e => 'step' in e) ? 'step' : null;
+  const charts = new Map();
+  for (const key of new Set(entries.flatMap(e => Object.keys(e)))) {
+    if (key === 'epoch' || key === 'step') continue;
+    const match = /^(train|val|validation|test)_(.+)$/.exec(key);
+    const quantity = match ? match[2] : key;
+    if (!charts.has(quantity)) charts.set(quantity, []);
+    charts.get(quantity).push({ name: key, points: entries.map((e, i) => [x ? e[x] : i, e[key]]).filter(([a, b]) => a !== undefined && b !== undefined) });
+  }
+  return { x: x ?? 'entry', charts };
+}
+
+function lineChart(title, xName, series) {
+  const colors = ['#2f6fde', '#d9480f', '#2b8a3e', '#862e9c', '#e67700'];
+  const canvas = el('canvas', { width: 360, height: 180, 'data-testid': `chart-${title}`, 'data-series': series.map(s => s.name).join(','), 'data-points': series.reduce((n, s) => n + s.points.length, 0) });
+  const g = canvas.getContext('2d');
+  const all = series.flatMap(s => s.points);
+  const [x0, x1] = [Math.min(...all.map(p => p[0])), Math.max(...all.map(p => p[0]))];
+  const [y0, y1] = [Math.min(...all.map(p => p[1])), Math.max(...all.map(p => p[1]))];
+  const px = v => 30 + (canvas.width - 40) * (x1 > x0 ? (v - x0) / (x1 - x0) : 0.5);
+  const py = v => canvas.height - 20 - (canvas.height - 30) * (y1 > y0 ? (v - y0) / (y1 - y0) : 0.5);
+  g.strokeStyle = '#dde1e8';
+  g.strokeRect(30, 10, canvas.width - 40, canvas.height - 30);
+  series.forEach((s, i) => {
+    g.strokeStyle = g.fillStyle = colors[i % colors.length];
+    g.beginPath();
+    s.points.forEach(([a, b], j) => (j ? g.lineTo(px(a), py(b)) : g.moveTo(px(a), py(b))));
+    g.stroke();
+    s.points.forEach(([a, b]) => g.fillRect(px(a) - 2, py(b) - 2, 4, 4));
+  });
+  g.fillStyle = '#6b7385';
+  g.font = '10px system-ui';
+  g.fillText(display(y1), 2, 14);
+  g.fillText(display(y0), 2, canvas.height - 20);
+  g.fillText(`${xName} ${display(x0)}–${display(x1)}`, 32, canvas.height - 4);
+  return el('div', { class: 'chart' }, el('div', {}, el('strong', {}, title), ' ',
+    series.map((s, i) => el('span', { class: 'legend', style: { color: colors[i % colors.length] } }, ` ${s.name}`))), canvas);
+}
+
+async function runPage(params) {
+  const project = params.get('project');
+  const run = params.get('run');
+  const [{ entries, status }, { runs }] = await Promise.all([api('/v1/runs/log', { project, run }), api('/v1/runs', { project })]);
+  const info = runs.find(r => r.name === run) ?? {};
+  crumbs.replaceChildren(link('/', {}, 'projects'), ' / ', el('span', {}, `${project}/${run}`));
+  const { x, charts } = logCharts(entries);
+  app.replaceChildren(el('h1', {}, `${project}/${run}`),
+    el('p', { 'data-testid': 'run-status' }, `${status} · ${entries.length} log entries`),
+    el('h2', {}, 'Parameters'), el('pre', { 'data-testid': 'run-parameters' }, JSON.stringify(info.parameters ?? {}, null, 2)),
+    el('h2', {}, 'Logged values'),
+    charts.size ? el('div', { class: 'charts', 'data-testid': 'run-charts' }, [...charts].map(([title, series]) => lineChart(title, x, series)))
+      : el('p', { class: 'muted' }, 'Nothing logged yet.'),
+    el('h2', {}, 'Metrics tables'),
+    el('ul', {}, (info.metrics ?? []).map(m => el('li', {}, link('/table', { url: m.url, join: 'input' }, `${m.stream_name} (${m.row_count} rows)`)))));
+}
+
 async function samplePage(params) {
   const url = params.get('url');
   const join = params.get('join') ?? '';
@@ -251,6 +309,7 @@ async function render() {
   const { path, params } = route();
   try {
     if (path === '/table') await tablePage(params);
+    else if (path === '/run') await runPage(params);
     else if (path === '/sample') await samplePage(params);
     else await browse();
   } catch (error) {
