@@ -27,6 +27,8 @@ namespace Tlc.Api;
 /// <item>With <c>join=input</c>, <c>rows</c>, <c>histogram</c> and <c>values</c> of a metrics table run over its rows joined to
 /// the input rows they describe (<see cref="MetricsJoin"/>); each item then carries its <c>input_row</c>.</item>
 /// <item><c>GET /v1/values?table=URL&amp;column=&amp;max=&amp;filter=…</c>: a column's most frequent values with their counts.</item>
+/// <item><c>GET /v1/confusion?table=URL&amp;actual=&amp;predicted=&amp;filter=…</c>: how often each pair of an actual and a
+/// predicted class occurs (a confusion matrix), with the class names.</item>
 /// <item><c>POST /v1/edits</c> (JSON: <c>table</c>, <c>rows</c>, and <c>weight</c>, <c>set</c> {column: value} and/or
 /// <c>delete</c>) publishes a revision of the table with the rows edited; 409 with the <c>head</c> when the table is no
 /// longer its lineage's head.</item>
@@ -223,6 +225,23 @@ internal static class DashboardApi
                 return Results.Json(new { url = revision.Url.Value, revision = revision.Object.Revision.Number, rows = revision.RowCount, parent = table.Url.Value });
             }
         })));
+
+        Get(app, "/v1/confusion", http => ApiHandling.Handle(http, async () =>
+        {
+            var (table, join) = await SourceAsync(http, sessions, context);
+            IRowSource source = join is null ? table : join;
+            var actual = Required(http, "actual");
+            var predicted = Required(http, "predicted");
+            var cells = RowQueries.CrossCounts(source, actual, predicted, Filters(http), http.RequestAborted);
+            var classes = Classes(source.Schema[actual]) ?? Classes(source.Schema[predicted]);
+            return Results.Json(new
+            {
+                actual, predicted,
+                classes = classes?.ToDictionary(kv => kv.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), kv => kv.Value.InternalName),
+                total = cells.Sum(c => c.Count),
+                cells = cells.Select(c => new { actual = c.First, predicted = c.Second, count = c.Count }),
+            });
+        }));
 
         Get(app, "/v1/image", http => ApiHandling.Handle(http, async () =>
         {

@@ -210,7 +210,7 @@ public sealed class DashboardApiTests(ApiFixture fixture) : IClassFixture<ApiFix
     {
         await using var run = await Runs.InitAsync(fixture.Context, "dash", runName, ifExists: RunIfExists.Overwrite);
         var n = (int)input.RowCount;
-        await using var writer = await run.CreateMetricsWriterAsync(input, new TableSchema { ["loss"] = new Float32Schema(), ["predicted"] = new Int32Schema() }, "eval",
+        await using var writer = await run.CreateMetricsWriterAsync(input, new TableSchema { ["loss"] = new Float32Schema(), ["predicted"] = new CategoricalLabelSchema(["even", "odd"]) }, "eval",
             new Dictionary<string, object?> { ["epoch"] = 1 }, new MetricsWriterOptions { RequireFullCoverage = true }, TestContext.Current.CancellationToken);
         await writer.AddBatchAsync(new Dictionary<string, IList>
         {
@@ -325,5 +325,25 @@ public sealed class DashboardApiTests(ApiFixture fixture) : IClassFixture<ApiFix
         Assert.Equal([1.5, 0.75, 0.5], log["entries"]!.AsArray().Select(e => (double)e!["val_loss"]!));
         Assert.Equal(HttpStatusCode.NotFound, missing);
         Assert.Contains("no run dash/never", (string)error["error"]!, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 90_000)]
+    public async Task Confusion_LabelOfTheInputByPrediction_EveryRowInOneCell_WithClassNames()
+    {
+        using var input = await ImagesAsync(fixture, 30, "confusion-input");
+        using var metrics = await MetricsAsync(fixture, input, "confusion");
+
+        var (status, confusion) = await GetAsync($"/v1/confusion?table={Q(metrics.Url.Value)}&join=input&actual=label&predicted=predicted");
+        var (_, filtered) = await GetAsync($"/v1/confusion?table={Q(metrics.Url.Value)}&join=input&actual=label&predicted=predicted&filter={Q("loss<0.5")}");
+        var (missing, error) = await GetAsync($"/v1/confusion?table={Q(metrics.Url.Value)}&join=input&actual=label&predicted=guess");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(30, (long)confusion["total"]!);
+        var cells = confusion["cells"]!.AsArray().ToDictionary(c => ((int)c!["actual"]!, (int)c["predicted"]!), c => (long)c!["count"]!);
+        Assert.Equal(new Dictionary<(int, int), long> { [(0, 0)] = 10, [(0, 1)] = 5, [(1, 0)] = 10, [(1, 1)] = 5 }, cells);
+        Assert.Equal("odd", (string)confusion["classes"]!["1"]!);
+        Assert.Equal(Enumerable.Range(0, 30).Count(i => (i * 7 % 30) / 30f < 0.5f), (long)filtered["total"]!);
+        Assert.Equal(HttpStatusCode.NotFound, missing);
+        Assert.Contains("'guess'", (string)error["error"]!, StringComparison.Ordinal);
     }
 }

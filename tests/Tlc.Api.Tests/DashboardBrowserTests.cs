@@ -133,6 +133,17 @@ public sealed class DashboardBrowserTests(ApiFixture fixture) : IClassFixture<Ap
         await Assertions.Expect(page.GetByTestId("matched")).ToHaveTextAsync("30 of 30 rows");
         await Assertions.Expect(grid.Locator("img.thumb")).ToHaveCountAsync(30);
 
+        // The confusion matrix of the input's label by the prediction: a cell opens its samples.
+        var cell = page.GetByTestId("confusion").Locator("td[data-actual='1'][data-predicted='0']");
+        await Assertions.Expect(cell).ToHaveTextAsync("10");
+        await cell.ClickAsync();
+        await Assertions.Expect(page.GetByTestId("matched")).ToHaveTextAsync("10 of 30 rows");
+        Assert.All(await grid.Locator("td[data-column='label']").AllTextContentsAsync(), label => Assert.Equal("odd", label));
+        Assert.All(await grid.Locator("td[data-column='predicted']").AllTextContentsAsync(), predicted => Assert.Equal("even", predicted));
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, "6a-confusion-cell.png"), FullPage = true });
+        await page.GoBackAsync();
+        await Assertions.Expect(page.GetByTestId("matched")).ToHaveTextAsync("30 of 30 rows");
+
         await page.GetByTestId("filter").FillAsync("label==odd; loss>=0.5");
         await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Filter" }).ClickAsync();
         var expected = Enumerable.Range(0, 30).Count(i => i % 2 == 1 && (i * 7 % 30) / 30f >= 0.5f);

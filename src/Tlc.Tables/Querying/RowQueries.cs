@@ -108,6 +108,27 @@ public static class RowQueries
         return [.. result.OrderByDescending(v => v.Count).ThenBy(v => v.Value, Comparer<object?>.Create(ValueOrder.Compare)).Take(max)];
     }
 
+    /// <summary>
+    /// How often each pair of values of <paramref name="first"/> and <paramref name="second"/> occurs over the rows matching
+    /// <paramref name="filters"/> (a confusion matrix when they are a label and a prediction), most frequent first.
+    /// </summary>
+    public static IReadOnlyList<PairCount> CrossCounts(IRowSource table, string first, string second, IReadOnlyList<ColumnPredicate>? filters = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        Name(table, first);
+        Name(table, second);
+        var counts = new Dictionary<(object? First, object? Second), long>();
+        foreach (var row in Matching(table, filters ?? [], cancellationToken))
+        {
+            var key = (table.GetValue(first, row), table.GetValue(second, row));
+            counts[key] = counts.GetValueOrDefault(key) + 1;
+        }
+        var order = Comparer<object?>.Create(ValueOrder.Compare);
+        return [.. counts.Select(kv => new PairCount(kv.Key.First, kv.Key.Second, kv.Value))
+            .OrderByDescending(c => c.Count).ThenBy(c => c.First, order).ThenBy(c => c.Second, order)];
+    }
+
     /// <summary>The rows matching every filter, in table order.</summary>
     private static List<long> Matching(IRowSource table, IReadOnlyList<ColumnPredicate> filters, CancellationToken cancellationToken)
     {

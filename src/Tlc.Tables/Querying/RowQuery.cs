@@ -39,3 +39,9 @@ public sealed record Histogram(double Min, double Max, long[] Counts, long Nulls
 /// <param name="Value">The value (null for rows without one).</param>
 /// <param name="Count">The rows holding it.</param>
 public sealed record ValueCount(object? Value, long Count);
+
+/// <summary>How often a pair of values occurs in two columns (a cell of a confusion matrix).</summary>
+/// <param name="First">The first column's value.</param>
+/// <param name="Second">The second column's value.</param>
+/// <param name="Count">The rows holding both.</param>
+public sealed record PairCount(object? First, object? Second, long Count);

@@ -197,10 +197,38 @@ async function tablePage(params) {
   chartColumn.addEventListener('change', () => drawChart(url, join, filters, columns.find(c => c.name === chartColumn.value), chart));
   const numeric = columns.find(c => !c.classes && /^(float|int|confidence|loss)/.test(c.type) && c.name !== 'example_id') ?? columns.find(c => c.classes) ?? columns[0];
   if (numeric) chartColumn.value = numeric.name;
+  // A confusion matrix when two columns are labels of the same classes (a label and a prediction).
+  const labels = columns.filter(c => c.classes);
+  const actual = labels.find(c => c.name === 'label') ?? labels[0];
+  const predictedColumn = labels.find(c => c.name === 'predicted' && c !== actual) ?? labels.find(c => c !== actual);
+  const matrix = el('div', { class: 'chart', 'data-testid': 'confusion' });
   app.replaceChildren(el('h1', {}, url.split('/').slice(-1)[0]), toolbar, editBar,
-    el('div', { class: 'charts' }, el('div', {}, el('label', {}, 'Chart of ', chartColumn), chart)),
+    el('div', { class: 'charts' }, el('div', {}, el('label', {}, 'Chart of ', chartColumn), chart),
+      actual && predictedColumn ? el('div', {}, el('div', {}, `Confusion: ${actual.name} (rows) × ${predictedColumn.name} (columns)`), matrix) : null),
     el('table', { class: 'grid', 'data-testid': 'grid' }, head, body));
+  if (actual && predictedColumn) drawConfusion(url, join, filters, actual, predictedColumn, matrix, go);
   if (numeric) await drawChart(url, join, filters, numeric, chart);
+}
+
+async function drawConfusion(url, join, filters, actual, predicted, target, go) {
+  try {
+    const confusion = await api('/v1/confusion', { table: url, join, actual: actual.name, predicted: predicted.name, filter: filters });
+    const classes = Object.entries(actual.classes);
+    const counts = new Map(confusion.cells.map(c => [`${c.actual}|${c.predicted}`, c.count]));
+    const top = Math.max(1, ...confusion.cells.map(c => c.count));
+    target.replaceChildren(el('table', { class: 'list confusion' },
+      el('tr', {}, el('th', {}, ''), classes.map(([, name]) => el('th', {}, name))),
+      classes.map(([a, aName]) => el('tr', {}, el('th', {}, aName), classes.map(([p]) => {
+        const count = counts.get(`${a}|${p}`) ?? 0;
+        const cell = el('td', { class: `num${a === p ? ' diagonal' : ''}`, 'data-actual': a, 'data-predicted': p, title: `${aName} predicted as ${actual.classes[p]}` },
+          count ? String(count) : '');
+        cell.style.background = count ? `rgba(47, 111, 222, ${0.08 + 0.6 * count / top})` : '';
+        if (count) cell.addEventListener('click', () => go({ filter: [...filters, `${actual.name}==${a}`, `${predicted.name}==${p}`] }));
+        return cell;
+      })))));
+  } catch (error) {
+    target.replaceChildren(el('span', { class: 'error' }, error.message));
+  }
 }
 
 async function drawChart(url, join, filters, column, target) {
