@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using Tlc.Bench;
 
-// tlc benchmarks: dotnet run -c Release --project bench/Tlc.Bench -- [all|scan|random|writer|csv|lease|collect|publish|metrics-writer|rank-memory|import-job|rank-ingest|ddp-stream|kernel-sim|shards|import-csv [workers]|import-resume|import-profile] [--out docs/benchmarks.md]
+// tlc benchmarks: dotnet run -c Release --project bench/Tlc.Bench -- [all|scan|random|writer|csv|lease|collect|publish|metrics-writer|rank-memory|import-job|rank-ingest|ddp-stream|dashboard|kernel-sim|shards|import-csv [workers]|import-resume|import-profile] [--out docs/benchmarks.md]
 if (args.Length >= 2 && args[0] == "writer-child")
 {
     return await TableBenchmarks.WriterChildAsync(long.Parse(args[1], CultureInfo.InvariantCulture));
@@ -59,6 +59,7 @@ await Run("rank-memory", MetricsBenchmarks.RankWriterMemoryAsync);
 await RunMany("import-job", ImportJobBenchmark.RunAsync);
 await RunMany("rank-ingest", RankIngestBenchmark.RunAsync);
 await Run("ddp-stream", StreamOverheadBenchmark.RunAsync);
+await Run("dashboard", DashboardBenchmark.RunAsync);
 await RunMany("kernel-sim", KernelSimulationBenchmark.RunAsync);
 if (which == "import-parquet-timeline")
 {
@@ -156,6 +157,8 @@ if (output is not null)
     md.AppendLine("  with the ids in a shuffled order (coverage kept as a bitmap, not one run per row).");
     md.AppendLine("- **ddp-stream**: the DDP example's trainer with 2 PyTorch rank processes (gloo, CPU) trains one epoch of Fashion-MNIST");
     md.AppendLine("  rows read through the training API, with and without writing each sample's loss and step, alternating.");
+    md.AppendLine("- **dashboard**: the dashboard grid's query (filter by the input's class and a metric, sort by the metric, one");
+    md.AppendLine("  50-row page) over a 10^6-row metrics table joined to its input, through `tlc dashboard`'s HTTP API on loopback.");
     md.AppendLine("- **kernel-sim**: the job kernel's real grains (one in-process silo on the embedded file grain storage) in virtual time:");
     md.AppendLine("  10^4 simulated workers lease, work a random number of 1-s steps, renew every 10 s and commit over one job of 10^7");
     md.AppendLine("  probe items; workers die holding leases (seeded) and are replaced 20 s later; the silo is restarted once at half way.");
