@@ -64,6 +64,24 @@ public sealed class MetricsJoin : IRowSource
         : throw new KeyNotFoundException($"{Metrics.Url} joined to {Input.Url} has no column '{column}'. Columns: {string.Join(", ", Schema.Names)}.");
 
     /// <inheritdoc />
+    public object?[] ReadColumn(string column)
+    {
+        var (input, name) = Source(column);
+        if (!input)
+        {
+            return Metrics.ReadColumn(name);
+        }
+        var ids = Metrics.ReadColumn("example_id");
+        var values = Input.ReadColumn(name);
+        var joined = new object?[ids.Length];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            joined[i] = ids[i] is long id ? values[id] : throw new InvalidOperationException($"{Metrics.Url}: row {i} has no example_id.");
+        }
+        return joined;
+    }
+
+    /// <inheritdoc />
     public object? GetValue(string column, long row)
     {
         var (input, name) = Source(column);

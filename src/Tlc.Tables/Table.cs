@@ -158,6 +158,50 @@ public sealed partial class Table : IReadOnlyList<TableRow>, Querying.IRowSource
             : raw;
     }
 
+    /// <summary>
+    /// Every stored value of <paramref name="column"/>, in row order, read in one scan and kept (the last
+    /// <see cref="KeptColumns"/> columns asked for): repeated queries over a table (the dashboard's grid) scan arrays.
+    /// </summary>
+    public object?[] ReadColumn(string column)
+    {
+        var c = Schema.IndexOf(column);
+        if (c < 0)
+        {
+            throw new KeyNotFoundException($"{Url} has no column '{column}'. Columns: {string.Join(", ", _names)}.");
+        }
+        lock (_columns)
+        {
+            if (_columns.TryGetValue(column, out var kept))
+            {
+                return kept;
+            }
+        }
+        var values = new object?[RowCount];
+        long at = 0;
+        foreach (var batch in _data.ScanBatches(_arrowSchema, 65_536, CancellationToken.None))
+        {
+            var array = batch.Column(c);
+            for (var i = 0; i < batch.Length; i++)
+            {
+                values[at++] = ArrowValues.GetValue(array, i);
+            }
+        }
+        lock (_columns)
+        {
+            if (_columns.Count >= KeptColumns)
+            {
+                _columns.Clear();
+            }
+            _columns[column] = values;
+        }
+        return values;
+    }
+
+    /// <summary>How many columns <see cref="ReadColumn"/> keeps: 8.</summary>
+    public const int KeptColumns = 8;
+
+    private readonly Dictionary<string, object?[]> _columns = new(StringComparer.Ordinal);
+
     internal TableRow RawRow(long row) => new(row, _names, _data.GetRow(row));
 
     /// <summary>The stored value of <paramref name="column"/> at <paramref name="row"/>.</summary>

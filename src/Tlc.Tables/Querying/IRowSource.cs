@@ -19,4 +19,10 @@ public interface IRowSource
 
     /// <summary>The stored value of <paramref name="column"/> at <paramref name="row"/>.</summary>
     object? GetValue(string column, long row);
+
+    /// <summary>
+    /// Every stored value of <paramref name="column"/>, in row order: what queries scan. A source may keep it between calls
+    /// (a table keeps the columns it was last asked for), so the caller must not change it.
+    /// </summary>
+    object?[] ReadColumn(string column);
 }

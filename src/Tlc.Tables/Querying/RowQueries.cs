@@ -5,7 +5,8 @@ namespace Tlc.Tables.Querying;
 
 /// <summary>
 /// Evaluates <see cref="RowQuery"/>, histograms and value counts over a table (any table: stored, derived, a revision,
-/// a metrics table read by example_id). Each reads the columns it needs once; nothing is kept between calls.
+/// a metrics table read by example_id). Each scans the values of the columns it needs (<see cref="IRowSource.ReadColumn"/>:
+/// a table keeps them, so repeated queries over one table scan arrays).
 /// </summary>
 public static class RowQueries
 {
@@ -22,12 +23,11 @@ public static class RowQueries
         var matching = Matching(table, query.Filters, cancellationToken);
         if (query.SortBy is { } sortBy)
         {
-            Name(table, sortBy);
+            var column = table.ReadColumn(Name(table, sortBy));
             var keys = new object?[matching.Count];
             for (var i = 0; i < keys.Length; i++)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                keys[i] = table.GetValue(sortBy, matching[i]);
+                keys[i] = column[matching[i]];
             }
             var order = Enumerable.Range(0, keys.Length).ToArray();
             var comparer = Comparer<int>.Create((a, b) =>
@@ -54,9 +54,10 @@ public static class RowQueries
         }
         var values = new List<double>();
         long nulls = 0;
+        var read = table.ReadColumn(column);
         foreach (var row in Matching(table, filters ?? [], cancellationToken))
         {
-            if (table.GetValue(column, row) is { } value && ValueConversions.TryFloat(value, out var v) && !double.IsNaN(v))
+            if (read[row] is { } value && ValueConversions.TryFloat(value, out var v) && !double.IsNaN(v))
             {
                 values.Add(v);
             }
@@ -89,9 +90,10 @@ public static class RowQueries
         Name(table, column);
         var counts = new Dictionary<object, long>();
         long nulls = 0;
+        var read = table.ReadColumn(column);
         foreach (var row in Matching(table, filters ?? [], cancellationToken))
         {
-            if (table.GetValue(column, row) is { } value)
+            if (read[row] is { } value)
             {
                 counts[value] = counts.GetValueOrDefault(value) + 1;
             }
@@ -119,9 +121,11 @@ public static class RowQueries
         Name(table, first);
         Name(table, second);
         var counts = new Dictionary<(object? First, object? Second), long>();
+        var firstValues = table.ReadColumn(first);
+        var secondValues = table.ReadColumn(second);
         foreach (var row in Matching(table, filters ?? [], cancellationToken))
         {
-            var key = (table.GetValue(first, row), table.GetValue(second, row));
+            var key = (firstValues[row], secondValues[row]);
             counts[key] = counts.GetValueOrDefault(key) + 1;
         }
         var order = Comparer<object?>.Create(ValueOrder.Compare);
@@ -132,24 +136,43 @@ public static class RowQueries
     /// <summary>The rows matching every filter, in table order.</summary>
     private static List<long> Matching(IRowSource table, IReadOnlyList<ColumnPredicate> filters, CancellationToken cancellationToken)
     {
-        var compiled = filters.Select(f => (Column: f.Column, Test: f.Compile(table.Schema[Name(table, f.Column)]))).ToList();
-        var rows = new List<long>();
-        for (long row = 0; row < table.RowCount; row++)
+        // One predicate at a time over its column's values, each over the rows the ones before kept.
+        List<long>? rows = null;
+        foreach (var filter in filters)
         {
-            if ((row & 0xFFF) == 0)
+            var test = filter.Compile(table.Schema[Name(table, filter.Column)]);
+            var values = table.ReadColumn(filter.Column);
+            var kept = new List<long>();
+            if (rows is null)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-            }
-            var keep = true;
-            foreach (var (column, test) in compiled)
-            {
-                if (!test(table.GetValue(column, row)))
+                for (long row = 0; row < values.LongLength; row++)
                 {
-                    keep = false;
-                    break;
+                    if ((row & 0xFFFF) == 0)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                    }
+                    if (test(values[row]))
+                    {
+                        kept.Add(row);
+                    }
                 }
             }
-            if (keep)
+            else
+            {
+                foreach (var row in rows)
+                {
+                    if (test(values[row]))
+                    {
+                        kept.Add(row);
+                    }
+                }
+            }
+            rows = kept;
+        }
+        if (rows is null)
+        {
+            rows = new List<long>((int)Math.Min(table.RowCount, int.MaxValue));
+            for (long row = 0; row < table.RowCount; row++)
             {
                 rows.Add(row);
             }
