@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using Tlc.Bench;
 
-// tlc benchmarks: dotnet run -c Release --project bench/Tlc.Bench -- [all|scan|random|writer|csv|lease|collect|publish|metrics-writer|rank-memory|import-job|rank-ingest|ddp-stream|dashboard|kernel-sim|shards|import-csv [workers]|import-resume|import-profile] [--out docs/benchmarks.md]
+// tlc benchmarks: dotnet run -c Release --project bench/Tlc.Bench -- [all|scan|random|writer|csv|lease|collect|publish|metrics-writer|rank-memory|import-job|rank-ingest|ddp-stream|dashboard|thumbnails|kernel-sim|shards|import-csv [workers]|import-resume|import-profile] [--out docs/benchmarks.md]
 if (args.Length >= 2 && args[0] == "writer-child")
 {
     return await TableBenchmarks.WriterChildAsync(long.Parse(args[1], CultureInfo.InvariantCulture));
@@ -60,6 +60,7 @@ await RunMany("import-job", ImportJobBenchmark.RunAsync);
 await RunMany("rank-ingest", RankIngestBenchmark.RunAsync);
 await Run("ddp-stream", StreamOverheadBenchmark.RunAsync);
 await Run("dashboard", DashboardBenchmark.RunAsync);
+await Run("thumbnails", ThumbnailBenchmark.RunAsync);
 await RunMany("kernel-sim", KernelSimulationBenchmark.RunAsync);
 if (which == "import-parquet-timeline")
 {
@@ -159,6 +160,8 @@ if (output is not null)
     md.AppendLine("  rows read through the training API, with and without writing each sample's loss and step, alternating.");
     md.AppendLine("- **dashboard**: the dashboard grid's query (filter by the input's class and a metric, sort by the metric, one");
     md.AppendLine("  50-row page) over a 10^6-row metrics table joined to its input, through `tlc dashboard`'s HTTP API on loopback.");
+    md.AppendLine("- **thumbnails**: distinct Fashion-MNIST thumbnails through `GET /v1/image?size=64` from a cold cache with 6 concurrent");
+    md.AppendLine("  requests (a browser's connections to one host), against decoding the same PNGs in process.");
     md.AppendLine("- **kernel-sim**: the job kernel's real grains (one in-process silo on the embedded file grain storage) in virtual time:");
     md.AppendLine("  10^4 simulated workers lease, work a random number of 1-s steps, renew every 10 s and commit over one job of 10^7");
     md.AppendLine("  probe items; workers die holding leases (seeded) and are replaced 20 s later; the silo is restarted once at half way.");
