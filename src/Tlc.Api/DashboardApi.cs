@@ -89,8 +89,9 @@ internal static class DashboardApi
 
         Get(app, "/v1/rows", http => ApiHandling.Handle(http, async () =>
         {
-            var (table, join) = await SourceAsync(http, sessions, context);
-            IRowSource source = join is null ? table : join;
+            var read = await SourceAsync(http, sessions);
+            var (table, join) = read;
+            var source = read.Rows;
             var query = new RowQuery
             {
                 Filters = Filters(http),
@@ -162,8 +163,8 @@ internal static class DashboardApi
 
         Get(app, "/v1/histogram", http => ApiHandling.Handle(http, async () =>
         {
-            var (table, join) = await SourceAsync(http, sessions, context);
-            var histogram = RowQueries.Histogram(join is null ? table : join, Required(http, "column"), (int)Number(http, "bins", 20, 1, 1000), Filters(http), http.RequestAborted);
+            var source = (await SourceAsync(http, sessions)).Rows;
+            var histogram = RowQueries.Histogram(source, Required(http, "column"), (int)Number(http, "bins", 20, 1, 1000), Filters(http), http.RequestAborted);
             return Results.Json(new { min = histogram.Min, max = histogram.Max, counts = histogram.Counts, nulls = histogram.Nulls });
         }));
 
@@ -176,8 +177,8 @@ internal static class DashboardApi
             }
             var body = await JsonNode.ParseAsync(http.Request.Body, cancellationToken: http.RequestAborted) as JsonObject
                 ?? throw new ApiException(400, "The body must be a JSON object.");
-            var table = await TableAsync(body["table"] is JsonValue t && t.TryGetValue<string>(out var text) ? text : throw new ApiException(400, "table: a table URL is required."),
-                sessions, context, "table", http.RequestAborted);
+            var table = await sessions.TableAsync(body["table"] is JsonValue t && t.TryGetValue<string>(out var text) ? text : throw new ApiException(400, "table: a table URL is required."),
+                "table", http.RequestAborted);
             var rows = (body["rows"] as JsonArray ?? throw new ApiException(400, "rows: an array of row numbers is required.")).Select((r, i) =>
                 r is JsonValue v && v.TryGetValue<long>(out var row) && row >= 0 && row < table.RowCount ? row
                     : throw new ApiException(400, $"rows[{i}]: {r?.ToJsonString() ?? "null"} is not a row of {table.Url} (0..{table.RowCount - 1}).")).ToList();
@@ -228,8 +229,7 @@ internal static class DashboardApi
 
         Get(app, "/v1/confusion", http => ApiHandling.Handle(http, async () =>
         {
-            var (table, join) = await SourceAsync(http, sessions, context);
-            IRowSource source = join is null ? table : join;
+            var source = (await SourceAsync(http, sessions)).Rows;
             var actual = Required(http, "actual");
             var predicted = Required(http, "predicted");
             var cells = RowQueries.CrossCounts(source, actual, predicted, Filters(http), http.RequestAborted);
@@ -246,7 +246,7 @@ internal static class DashboardApi
         Get(app, "/v1/image", http => ApiHandling.Handle(http, async () =>
         {
             // Only images a table under the root references: the URL comes from the table, never from the request.
-            var table = await TableAsync(http, sessions, context);
+            var table = await TableAsync(http, sessions);
             var column = Required(http, "column");
             var row = Number(http, "row", 0, 0, Math.Max(0, table.RowCount - 1));
             var size = (int)Number(http, "size", 0, 0, 4096);
@@ -262,8 +262,7 @@ internal static class DashboardApi
 
         Get(app, "/v1/values", http => ApiHandling.Handle(http, async () =>
         {
-            var (table, join) = await SourceAsync(http, sessions, context);
-            IRowSource source = join is null ? table : join;
+            var source = (await SourceAsync(http, sessions)).Rows;
             var column = Required(http, "column");
             var counts = RowQueries.ValueCounts(source, column, Filters(http), (int)Number(http, "max", 100, 1, 10_000), http.RequestAborted);
             var map = Classes(source.Schema[column]);
@@ -298,45 +297,37 @@ internal static class DashboardApi
     /// The table a request names and, with <c>join=input</c> on a metrics table, the join to its input rows (the input must
     /// lie under the root as well).
     /// </summary>
-    private static async Task<(Table Table, MetricsJoin? Join)> SourceAsync(HttpContext http, RankSessions sessions, ClusterContext context)
+    /// <summary>The rows a request reads: its table, or with <c>join=input</c> a metrics table beside its input rows.</summary>
+    /// <param name="Table">The table the request names.</param>
+    /// <param name="Join">The join to its input rows, when asked.</param>
+    private sealed record Source(Table Table, MetricsJoin? Join)
     {
-        var table = await TableAsync(http, sessions, context);
+        /// <summary>What queries run over.</summary>
+        public IRowSource Rows => Join is null ? Table : Join;
+    }
+
+    /// <summary>
+    /// The table a request names and, with <c>join=input</c> on a metrics table, the join to its input rows (the input must
+    /// lie under the root as well).
+    /// </summary>
+    private static async Task<Source> SourceAsync(HttpContext http, RankSessions sessions)
+    {
+        var table = await TableAsync(http, sessions);
         switch (Optional(http, "join"))
         {
             case null:
-                return (table, null);
+                return new Source(table, null);
             case "input":
-                var foreign = table.Object.Properties?.GetValueOrDefault("foreign_table_url")
+                var foreign = table.Object.Properties?.GetValueOrDefault(TableObject.ForeignTableUrlProperty)
                     ?? throw new ApiException(400, $"join: {table.Url} is not a metrics table (it names no input table).");
-                return (table, MetricsJoin.Of(table, await TableAsync(foreign, sessions, context, "join", http.RequestAborted)));
+                return new Source(table, MetricsJoin.Of(table, await sessions.TableAsync(foreign, "join", http.RequestAborted)));
             case var other:
                 throw new ApiException(400, $"join: 'input' is the only join (got '{other}').");
         }
     }
 
     /// <summary>The table a request names, if it lies under the root.</summary>
-    private static Task<Table> TableAsync(HttpContext http, RankSessions sessions, ClusterContext context) =>
-        TableAsync(Required(http, "table"), sessions, context, "table", http.RequestAborted);
-
-    private static async Task<Table> TableAsync(string text, RankSessions sessions, ClusterContext context, string parameter, CancellationToken cancellationToken)
-    {
-        var url = context.Adapters.Expand(new Url(text));
-        if (!IsUnder(url, context.Root))
-        {
-            throw new ApiException(403, $"{parameter}: {text} is not under this API's root {context.Root}; only tables under the root are served.");
-        }
-        if (!await context.Adapters.ExistsAsync(TableLayout.ObjectFile(url), cancellationToken))
-        {
-            throw new ApiException(404, $"{parameter}: there is no table at {text} (no {TableObject.FileName}).");
-        }
-        return await sessions.TableAsync(url.Value);
-    }
-
-    private static bool IsUnder(Url url, Url root)
-    {
-        var prefix = root.Value.TrimEnd('/') + "/";
-        return url.Value.StartsWith(prefix, StringComparison.Ordinal) && !url.Value.Split('/').Contains("..");
-    }
+    private static Task<Table> TableAsync(HttpContext http, RankSessions sessions) => sessions.TableAsync(Required(http, "table"), "table", http.RequestAborted);
 
     private static ValueMap? Classes(ColumnSchema schema) => schema is ScalarSchema { ValueMap: { } map } ? map : null;
 

@@ -1,12 +1,14 @@
 using System.Collections.Concurrent;
 using Tlc.Schemas;
+using Tlc.Tables;
+using Tlc.Tables.Storage;
 using Table = Tlc.Tables.Table;
 
 namespace Tlc.Api;
 
 /// <summary>
-/// The ranks' writers open in this API process (by writer id), the runs they write into and the input tables they read,
-/// each opened once and shared. A writer's requests run one at a time (a rank sends its batches in order).
+/// The ranks' writers open in this API process (by writer id), the runs they write into and the tables requests read
+/// (only from under the root), each opened once and shared. A writer's requests run one at a time (a rank sends its batches in order).
 /// </summary>
 internal sealed class RankSessions(ClusterContext context) : IAsyncDisposable
 {
@@ -41,9 +43,53 @@ internal sealed class RankSessions(ClusterContext context) : IAsyncDisposable
         return _runs.GetOrAdd(key, _ => new Lazy<Task<Run>>(() => Runs.InitAsync(context, parts[0], parts[1], ifExists: RunIfExists.Reuse))).Value;
     }
 
-    /// <summary>The input table at <paramref name="url"/>, opened once.</summary>
-    public Task<Table> TableAsync(string url) =>
-        _tables.GetOrAdd(url, u => new Lazy<Task<Table>>(() => Table.OpenAsync(new Url(u), context.Adapters))).Value;
+    /// <summary>
+    /// The table a request names in <paramref name="parameter"/>, if it lies under the root (403 otherwise, 404 when there is
+    /// none): opened once and shared, and opened again when the table at that URL was overwritten since (its object file's
+    /// id changed) or its opening failed.
+    /// </summary>
+    public async Task<Table> TableAsync(string text, string parameter, CancellationToken cancellationToken)
+    {
+        var url = context.Adapters.Expand(new Url(text));
+        if (!IsUnder(url, context.Root))
+        {
+            throw new ApiException(403, $"{parameter}: {text} is not under this API's root {context.Root}; only tables under the root are served.");
+        }
+        string current;
+        try
+        {
+            current = (await ObjectFiles.ReadAsync(context.Adapters, url, cancellationToken).ConfigureAwait(false)).Id;
+        }
+        catch (TableNotFoundException)
+        {
+            throw new ApiException(404, $"{parameter}: there is no table at {text} (no {TableObject.FileName}).");
+        }
+        var entry = _tables.GetOrAdd(url.Value, u => new Lazy<Task<Table>>(() => Table.OpenAsync(new Url(u), context.Adapters)));
+        Table table;
+        try
+        {
+            table = await entry.Value.ConfigureAwait(false);
+        }
+        catch
+        {
+            _tables.TryRemove(KeyValuePair.Create(url.Value, entry));
+            throw;
+        }
+        if (table.Object.Id == current)
+        {
+            return table;
+        }
+        // Overwritten since it was opened: requests still reading the old table finish with it; new ones get the new one.
+        var fresh = new Lazy<Task<Table>>(() => Table.OpenAsync(url, context.Adapters));
+        _tables.TryUpdate(url.Value, fresh, entry);
+        return await _tables[url.Value].Value.ConfigureAwait(false);
+    }
+
+    private static bool IsUnder(Url url, Url root)
+    {
+        var prefix = root.Value.TrimEnd('/') + "/";
+        return url.Value.StartsWith(prefix, StringComparison.Ordinal) && !url.Value.Split('/').Contains("..");
+    }
 
     /// <summary>Keeps an opened writer; returns its id.</summary>
     public string Add(Session session)

@@ -46,7 +46,7 @@ internal static class TrainingApi
                 schema.Add(name, ColumnTypes.Parse(name, type is JsonValue v && v.TryGetValue<string>(out var t) ? t : throw new ApiException(400, $"columns.{name}: expected a type name.")));
             }
             var run = await sessions.RunAsync(Text(body, "run"));
-            var table = await sessions.TableAsync(Text(body, "table"));
+            var table = await sessions.TableAsync(Text(body, "table"), "table", http.RequestAborted);
             var writer = await run.OpenRankWriterAsync(table, schema, Text(body, "stream"), Int(body, "epoch"), rank,
                 new MetricsWriterOptions { RequireFullCoverage = body["require_full_coverage"]?.GetValue<bool>() ?? false }, http.RequestAborted);
             var accepted = new Dictionary<string, ColumnSchema>(StringComparer.Ordinal) { ["example_id"] = new ExampleIdSchema() };
@@ -118,7 +118,7 @@ internal static class TrainingApi
         app.MapPost("/v1/tables/samples", (Func<HttpContext, Task<IResult>>)(http => ApiHandling.Handle(http, async () =>
         {
             var body = await ReadObjectAsync(http);
-            var table = await sessions.TableAsync(Text(body, "table"));
+            var table = await sessions.TableAsync(Text(body, "table"), "table", http.RequestAborted);
             long[] rows;
             if (body["rows"] is JsonArray list)
             {
@@ -155,7 +155,6 @@ internal static class TrainingApi
         }));
     }
 
-    /// <summary>Runs a handler, answering refusals as 4xx with the message.</summary>
     private static async Task<byte[]> ReadBytesAsync(HttpContext http)
     {
         using var buffer = new MemoryStream();

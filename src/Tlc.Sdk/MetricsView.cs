@@ -1,4 +1,5 @@
 using Tlc.Tables;
+using Tlc.Tables.Storage;
 
 namespace Tlc;
 
@@ -20,7 +21,7 @@ public static class MetricsView
     public static async Task<Table> ForeignTableAsync(Table metrics, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(metrics);
-        var url = metrics.Object.Properties?.GetValueOrDefault("foreign_table_url")
+        var url = metrics.Object.Properties?.GetValueOrDefault(TableObject.ForeignTableUrlProperty)
             ?? throw new InvalidOperationException($"{metrics.Url} is not a metrics table (no foreign_table_url).");
         return await Table.OpenAsync(url, metrics.Adapters, cancellationToken).ConfigureAwait(false);
     }

@@ -346,4 +346,24 @@ public sealed class DashboardApiTests(ApiFixture fixture) : IClassFixture<ApiFix
         Assert.Equal(HttpStatusCode.NotFound, missing);
         Assert.Contains("'guess'", (string)error["error"]!, StringComparison.Ordinal);
     }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Rows_TableOverwrittenAtItsUrl_NextRequestReadsTheNewTable()
+    {
+        async Task<Tables.Table> WriteAsync(int rows) => await Tables.Table.FromDictAsync(new Dictionary<string, IEnumerable>
+        {
+            ["x"] = Enumerable.Range(0, rows).Select(i => (long)i).ToArray(),
+        }, new ImportOptions { Project = "dash", Dataset = "data", Table = "rewritten", Root = fixture.Root.Url, Settings = fixture.Root.Settings, IfExists = Tables.IfExists.Overwrite });
+        using (var first = await WriteAsync(5))
+        {
+            var (_, before) = await GetAsync($"/v1/rows?table={Q(first.Url.Value)}");
+            Assert.Equal(5, (long)before["rows"]!);
+        }
+
+        using var second = await WriteAsync(7);
+        var (_, after) = await GetAsync($"/v1/rows?table={Q(second.Url.Value)}");
+
+        Assert.Equal(7, (long)after["rows"]!);
+        Assert.Equal(7, after["items"]!.AsArray().Count);
+    }
 }

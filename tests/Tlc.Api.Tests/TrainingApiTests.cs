@@ -265,4 +265,16 @@ public sealed class TrainingApiTests(ApiFixture fixture) : IClassFixture<ApiFixt
         Assert.Contains("Authorization: Bearer", await without.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NotFound, with.StatusCode);
     }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Samples_TableOutsideTheRoot_403_NothingRead()
+    {
+        using var outside = new Tlc.Testing.TempRoot("elsewhere");
+        using var table = await Tables.Table.FromDictAsync(new Dictionary<string, IEnumerable> { ["x"] = new long[] { 1, 2 } },
+            new ImportOptions { Project = "p", Dataset = "d", Table = "t", Root = outside.Url, Settings = outside.Settings });
+
+        var refused = await PostAsync("/v1/tables/samples", new Dictionary<string, object> { ["table"] = table.Url.Value, ["columns"] = new[] { "x" } }, HttpStatusCode.Forbidden);
+
+        Assert.Contains("not under this API's root", (string)refused["error"]!, StringComparison.Ordinal);
+    }
 }

@@ -104,6 +104,9 @@ public sealed class TableObject
     /// another order (a metrics table written by several ranks at once: <c>"row_order": "example_id"</c>).
     /// </summary>
     public const string RowOrderProperty = "row_order";
+
+    /// <summary>The property of a metrics table naming the exact input table revision its <c>example_id</c>s index.</summary>
+    public const string ForeignTableUrlProperty = "foreign_table_url";
 }
 
 /// <summary>How a table's rows were made.</summary>
