@@ -32,13 +32,21 @@ internal static class ColumnBatchWriter
                 throw new ApiException(400, $"rows: {row} is outside 0..{table.RowCount - 1} of {table.Url}.");
             }
         }
-        var samples = new TableRow[rows.Length];
-        Parallel.For(0, rows.Length, i => samples[i] = table.Sample(rows[i]));
+        // Only the asked columns are decoded (a table's other image columns are not).
+        var values = columns.Select(_ => new object?[rows.Length]).ToArray();
+        Parallel.For(0, rows.Length, i =>
+        {
+            for (var c = 0; c < columns.Count; c++)
+            {
+                values[c][i] = table.SampleValue(columns[c], rows[i]);
+            }
+        });
         var described = new JsonArray { new JsonObject { ["name"] = "example_id", ["type"] = "int64" } };
         var data = new List<byte[]> { MemoryMarshal.AsBytes(rows.AsSpan()).ToArray() };
-        foreach (var column in columns)
+        for (var c = 0; c < columns.Count; c++)
         {
-            var (type, shape, bytes) = Column(column, samples);
+            var column = columns[c];
+            var (type, shape, bytes) = Column(column, values[c], rows);
             var entry = new JsonObject { ["name"] = column, ["type"] = type };
             if (shape is not null)
             {
@@ -65,37 +73,37 @@ internal static class ColumnBatchWriter
         return body.ToArray();
     }
 
-    private static (string Type, int[]? Shape, byte[] Bytes) Column(string column, TableRow[] samples)
+    private static (string Type, int[]? Shape, byte[] Bytes) Column(string column, object?[] values, long[] rows)
     {
-        if (samples.Length == 0)
+        if (values.Length == 0)
         {
             return ("int64", null, []);
         }
-        var first = samples[0][column];
+        var first = values[0];
         switch (first)
         {
             case ImageSample image:
                 var channels = image.ColorType == ImageColorType.Gray8 ? 1 : 4;
                 var size = image.Width * image.Height * channels;
-                var pixels = new byte[(long)size * samples.Length];
-                for (var i = 0; i < samples.Length; i++)
+                var pixels = new byte[(long)size * values.Length];
+                for (var i = 0; i < values.Length; i++)
                 {
-                    var next = samples[i][column] as ImageSample ?? throw new ApiException(409, $"Row {samples[i].Index}, column '{column}': no image.");
+                    var next = values[i] as ImageSample ?? throw new ApiException(409, $"Row {rows[i]}, column '{column}': no image.");
                     if (next.Width != image.Width || next.Height != image.Height || next.ColorType != image.ColorType)
                     {
-                        throw new ApiException(409, $"Row {samples[i].Index}, column '{column}': a {next.Width}x{next.Height} image among {image.Width}x{image.Height} ones; ask for rows of one size.");
+                        throw new ApiException(409, $"Row {rows[i]}, column '{column}': a {next.Width}x{next.Height} image among {image.Width}x{image.Height} ones; ask for rows of one size.");
                     }
                     next.Pixels.CopyTo(pixels, (long)i * size);
                 }
                 return ($"uint8[{size}]", [image.Height, image.Width, channels], pixels);
             case long or int or short or sbyte or byte or ushort or uint:
-                return ("int64", null, MemoryMarshal.AsBytes(samples.Select(s => Convert.ToInt64(s[column], System.Globalization.CultureInfo.InvariantCulture)).ToArray().AsSpan()).ToArray());
+                return ("int64", null, MemoryMarshal.AsBytes(values.Select(v => Convert.ToInt64(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray().AsSpan()).ToArray());
             case float:
-                return ("float32", null, MemoryMarshal.AsBytes(samples.Select(s => s[column] is float f ? f : float.NaN).ToArray().AsSpan()).ToArray());
+                return ("float32", null, MemoryMarshal.AsBytes(values.Select(v => v is float f ? f : float.NaN).ToArray().AsSpan()).ToArray());
             case double:
-                return ("float64", null, MemoryMarshal.AsBytes(samples.Select(s => s[column] is double d ? d : double.NaN).ToArray().AsSpan()).ToArray());
+                return ("float64", null, MemoryMarshal.AsBytes(values.Select(v => v is double d ? d : double.NaN).ToArray().AsSpan()).ToArray());
             case bool:
-                return ("bool", null, samples.Select(s => s[column] is true ? (byte)1 : (byte)0).ToArray());
+                return ("bool", null, values.Select(v => v is true ? (byte)1 : (byte)0).ToArray());
             default:
                 throw new ApiException(400, $"columns: '{column}' holds {first?.GetType().Name ?? "nothing"}, which the binary form does not carry (numbers, bools and images).");
         }

@@ -134,10 +134,7 @@ public sealed partial class Table : IReadOnlyList<TableRow>, Querying.IRowSource
         var values = new object?[_sampleColumns.Length];
         for (var i = 0; i < values.Length; i++)
         {
-            var c = _sampleColumns[i];
-            values[i] = _sampleDecoders[i] is { } decoder && raw[c] is not null
-                ? decoder.Decode(raw[c], new SampleReadContext(_names[c], Schema[_names[c]], row, Url, Adapters))
-                : raw[c];
+            values[i] = Decode(i, raw[_sampleColumns[i]], row);
         }
         return new TableRow(row, _sampleNames, values);
     }
@@ -151,8 +148,13 @@ public sealed partial class Table : IReadOnlyList<TableRow>, Querying.IRowSource
         {
             throw new KeyNotFoundException($"{Url} has no sample column '{column}'. Columns: {string.Join(", ", _sampleNames)}.");
         }
+        return Decode(i, _data.GetValue(_sampleColumns[i], row), row);
+    }
+
+    /// <summary>Sample column <paramref name="i"/>'s stored value <paramref name="raw"/> of <paramref name="row"/>, decoded by its sample type.</summary>
+    private object? Decode(int i, object? raw, long row)
+    {
         var c = _sampleColumns[i];
-        var raw = _data.GetValue(c, row);
         return _sampleDecoders[i] is { } decoder && raw is not null
             ? decoder.Decode(raw, new SampleReadContext(_names[c], Schema[_names[c]], row, Url, Adapters))
             : raw;

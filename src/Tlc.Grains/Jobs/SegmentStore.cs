@@ -7,7 +7,8 @@ namespace Tlc.Grains.Jobs;
 /// numbered deltas in a ring of <see cref="Slots"/> records. A write is one small delta (the items that changed), never the
 /// whole segment; a snapshot is written when the deltas since the last one hold twice as many items as it does (an item
 /// is usually in two deltas: its lease and its commit), or when the ring is full, so each item change is serialised about
-/// 1.5 times and activation reads at most one snapshot and <see cref="Slots"/> deltas. Records are kept in memory only as their numbers and ETags, never their items.
+/// 1.5 times and activation reads at most one snapshot and <see cref="Slots"/> deltas. Records are kept in memory only as
+/// their numbers and ETags, never their items.
 /// Every record is written with its ETag (a new record only if absent), so of two activations writing the same segment the
 /// second fails with <see cref="InconsistentStateException"/> and is deactivated: the first writer wins.
 /// </summary>

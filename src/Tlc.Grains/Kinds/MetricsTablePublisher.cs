@@ -10,7 +10,8 @@ namespace Tlc.Grains.Kinds;
 /// Publishes a metrics table from committed parts, for every kind that makes one (collect jobs, writers' streams):
 /// metadata only — the parts' chunk files are already final Arrow files — so publishing writes the object file
 /// (create-if-absent at the name fixed for the job) listing the chunks (in item order; writers' parts by their smallest
-/// example_id, with rows read in example_id order), then registers the table with its run. Also what the kinds share to check a part's commit and to delete parts that will never be published.
+/// example_id, with rows read in example_id order), then registers the table with its run. Also what the kinds share to
+/// check a part's commit and to delete parts that will never be published.
 /// </summary>
 internal static class MetricsTablePublisher
 {
@@ -86,23 +87,17 @@ internal static class MetricsTablePublisher
     }
 
     /// <summary>Deletes the chunk files of committed parts (the job will never publish them).</summary>
-    public static async Task DiscardAsync(JobContext job, CancellationToken cancellationToken)
-    {
-        var folder = new Url(((MetricsTableSpec)job.Spec).MetricsTableUrl);
-        await foreach (var item in job.AllItemsAsync(cancellationToken).ConfigureAwait(false))
-        {
-            if (item.Commit is PartCommit { ChunkUrl: { Length: > 0 } chunk })
-            {
-                await job.Adapters.DeleteAsync(folder.Join(chunk), cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
+    public static Task DiscardAsync(JobContext job, CancellationToken cancellationToken) =>
+        DeleteChunksAsync(job, job.AllItemsAsync(cancellationToken), cancellationToken);
 
     /// <summary>Deletes the chunk files of parts of replaced attempts (a writer that restarted), once the table is published without them.</summary>
-    public static async Task DiscardReplacedAsync(JobContext job, CancellationToken cancellationToken)
+    public static Task DiscardReplacedAsync(JobContext job, CancellationToken cancellationToken) =>
+        DeleteChunksAsync(job, job.ReplacedItemsAsync(cancellationToken), cancellationToken);
+
+    private static async Task DeleteChunksAsync(JobContext job, IAsyncEnumerable<ItemInfo> items, CancellationToken cancellationToken)
     {
         var folder = new Url(((MetricsTableSpec)job.Spec).MetricsTableUrl);
-        await foreach (var item in job.ReplacedItemsAsync(cancellationToken).ConfigureAwait(false))
+        await foreach (var item in items.ConfigureAwait(false))
         {
             if (item.Commit is PartCommit { ChunkUrl: { Length: > 0 } chunk })
             {
@@ -150,7 +145,7 @@ internal static class MetricsTablePublisher
         var layout = TableLayout.Parse(url);
         var properties = new Dictionary<string, string>
         {
-            ["foreign_table_url"] = spec.TableUrl,
+            [TableObject.ForeignTableUrlProperty] = spec.TableUrl,
             ["foreign_table_id"] = spec.TableObjectId,
             ["run"] = spec.RunKey,
             ["stream_name"] = spec.StreamName,

@@ -129,10 +129,7 @@ public sealed class DataLoader<T, TBatch> : IEnumerable<TBatch>
                 }
                 catch (AggregateException e) when (e.InnerExceptions.Count > 0)
                 {
-                    foreach (var item in items)
-                    {
-                        (item as IDisposable)?.Dispose();
-                    }
+                    DisposeAll(items);
                     throw e.InnerExceptions.OrderBy(x => x.Message, StringComparer.Ordinal).First();
                 }
                 TBatch batch;
@@ -143,10 +140,7 @@ public sealed class DataLoader<T, TBatch> : IEnumerable<TBatch>
                 }
                 catch
                 {
-                    foreach (var item in items)
-                    {
-                        (item as IDisposable)?.Dispose();
-                    }
+                    DisposeAll(items);
                     throw;
                 }
                 await writer.WriteOrDisposeAsync(batch, token).ConfigureAwait(false);
@@ -156,6 +150,14 @@ public sealed class DataLoader<T, TBatch> : IEnumerable<TBatch>
         catch (Exception e)
         {
             writer.TryComplete(e is OperationCanceledException && token.IsCancellationRequested ? null : e);
+        }
+    }
+
+    private static void DisposeAll(T[] items)
+    {
+        foreach (var item in items)
+        {
+            (item as IDisposable)?.Dispose();
         }
     }
 

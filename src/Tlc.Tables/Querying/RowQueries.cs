@@ -37,9 +37,9 @@ public static class RowQueries
                 return c != 0 ? c : matching[a].CompareTo(matching[b]); // stable: ties keep table order
             });
             System.Array.Sort(order, comparer);
-            return new RowPage(matching.Count, query.Offset, [.. order.Skip(Clamp(query.Offset)).Take(query.Limit).Select(i => matching[i])]);
+            return new RowPage(matching.Count, query.Offset, [.. Window(order.Length, query).Select(i => matching[order[i]])]);
         }
-        return new RowPage(matching.Count, query.Offset, [.. matching.Skip(Clamp(query.Offset)).Take(query.Limit)]);
+        return new RowPage(matching.Count, query.Offset, [.. Window(matching.Count, query).Select(i => matching[i])]);
     }
 
     /// <summary>A histogram of numeric column <paramref name="column"/> in <paramref name="bins"/> equal bins, over the rows matching <paramref name="filters"/>.</summary>
@@ -133,55 +133,56 @@ public static class RowQueries
             .OrderByDescending(c => c.Count).ThenBy(c => c.First, order).ThenBy(c => c.Second, order)];
     }
 
-    /// <summary>The rows matching every filter, in table order.</summary>
-    private static List<long> Matching(IRowSource table, IReadOnlyList<ColumnPredicate> filters, CancellationToken cancellationToken)
+    /// <summary>The rows matching every filter, in table order: one predicate at a time over its column's values, each over the rows the ones before kept.</summary>
+    private static IReadOnlyList<long> Matching(IRowSource table, IReadOnlyList<ColumnPredicate> filters, CancellationToken cancellationToken)
     {
-        // One predicate at a time over its column's values, each over the rows the ones before kept.
-        List<long>? rows = null;
+        IReadOnlyList<long> rows = new AllRows(table.RowCount);
         foreach (var filter in filters)
         {
             var test = filter.Compile(table.Schema[Name(table, filter.Column)]);
             var values = table.ReadColumn(filter.Column);
             var kept = new List<long>();
-            if (rows is null)
+            for (var i = 0; i < rows.Count; i++)
             {
-                for (long row = 0; row < values.LongLength; row++)
+                if ((i & 0xFFFF) == 0)
                 {
-                    if ((row & 0xFFFF) == 0)
-                    {
-                        cancellationToken.ThrowIfCancellationRequested();
-                    }
-                    if (test(values[row]))
-                    {
-                        kept.Add(row);
-                    }
+                    cancellationToken.ThrowIfCancellationRequested();
                 }
-            }
-            else
-            {
-                foreach (var row in rows)
+                if (test(values[rows[i]]))
                 {
-                    if (test(values[row]))
-                    {
-                        kept.Add(row);
-                    }
+                    kept.Add(rows[i]);
                 }
             }
             rows = kept;
         }
-        if (rows is null)
+        return rows;
+    }
+
+    /// <summary>Every row of a table, without a list of them (no filter).</summary>
+    private sealed class AllRows(long count) : IReadOnlyList<long>
+    {
+        public int Count { get; } = checked((int)count);
+
+        public long this[int index] => index;
+
+        public IEnumerator<long> GetEnumerator()
         {
-            rows = new List<long>((int)Math.Min(table.RowCount, int.MaxValue));
-            for (long row = 0; row < table.RowCount; row++)
+            for (long row = 0; row < Count; row++)
             {
-                rows.Add(row);
+                yield return row;
             }
         }
-        return rows;
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
     private static string Name(IRowSource table, string column) => table.Schema.IndexOf(column) >= 0 ? column
         : throw new KeyNotFoundException($"{table.Url} has no column '{column}'. Columns: {string.Join(", ", table.Schema.Names)}.");
 
-    private static int Clamp(long offset) => (int)Math.Min(offset, int.MaxValue);
+    /// <summary>The positions of the page <paramref name="query"/> asks for among <paramref name="count"/> rows.</summary>
+    private static IEnumerable<int> Window(int count, RowQuery query)
+    {
+        var start = (int)Math.Min(query.Offset, count);
+        return Enumerable.Range(start, Math.Min(query.Limit, count - start));
+    }
 }
