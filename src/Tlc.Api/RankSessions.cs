@@ -14,7 +14,7 @@ internal sealed class RankSessions(ClusterContext context) : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, Session> _writers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lazy<Task<Run>>> _runs = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Lazy<Task<Table>>> _tables = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, OpenedTable> _tables = new(StringComparer.Ordinal);
 
     /// <summary>One rank's open writer.</summary>
     public sealed class Session(MetricsTableWriter writer, IReadOnlyDictionary<string, ColumnSchema> columns, long tableRows)
@@ -43,10 +43,13 @@ internal sealed class RankSessions(ClusterContext context) : IAsyncDisposable
         return _runs.GetOrAdd(key, _ => new Lazy<Task<Run>>(() => Runs.InitAsync(context, parts[0], parts[1], ifExists: RunIfExists.Reuse))).Value;
     }
 
+    /// <summary>How long a table opened here is served before its object file is read again to see whether the table at that URL was overwritten: 1 s.</summary>
+    public static readonly TimeSpan Revalidate = TimeSpan.FromSeconds(1);
+
     /// <summary>
     /// The table a request names in <paramref name="parameter"/>, if it lies under the root (403 otherwise, 404 when there is
-    /// none): opened once and shared, and opened again when the table at that URL was overwritten since (its object file's
-    /// id changed) or its opening failed.
+    /// none): opened once and shared. At most every <see cref="Revalidate"/> its object file is read again, and the table is
+    /// opened anew when it was overwritten at that URL since (its id changed); a failed opening is not kept.
     /// </summary>
     public async Task<Table> TableAsync(string text, string parameter, CancellationToken cancellationToken)
     {
@@ -54,6 +57,11 @@ internal sealed class RankSessions(ClusterContext context) : IAsyncDisposable
         if (!IsUnder(url, context.Root))
         {
             throw new ApiException(403, $"{parameter}: {text} is not under this API's root {context.Root}; only tables under the root are served.");
+        }
+        var now = context.Time.GetUtcNow();
+        if (_tables.TryGetValue(url.Value, out var kept) && kept.Started && kept.Table.IsCompletedSuccessfully && now - kept.Checked < Revalidate)
+        {
+            return kept.Table.Result;
         }
         string current;
         try
@@ -64,25 +72,40 @@ internal sealed class RankSessions(ClusterContext context) : IAsyncDisposable
         {
             throw new ApiException(404, $"{parameter}: there is no table at {text} (no {TableObject.FileName}).");
         }
-        var entry = _tables.GetOrAdd(url.Value, u => new Lazy<Task<Table>>(() => Table.OpenAsync(new Url(u), context.Adapters)));
+        var entry = _tables.GetOrAdd(url.Value, _ => new OpenedTable(() => Table.OpenAsync(url, context.Adapters), now));
         Table table;
         try
         {
-            table = await entry.Value.ConfigureAwait(false);
+            table = await entry.Table.ConfigureAwait(false);
         }
         catch
         {
             _tables.TryRemove(KeyValuePair.Create(url.Value, entry));
             throw;
         }
-        if (table.Object.Id == current)
+        if (table.Object.Id != current)
         {
-            return table;
+            // Overwritten since it was opened: requests still reading the old table finish with it; new ones get the new one.
+            var fresh = new OpenedTable(() => Table.OpenAsync(url, context.Adapters), now);
+            entry = _tables.TryUpdate(url.Value, fresh, entry) ? fresh : _tables[url.Value];
+            table = await entry.Table.ConfigureAwait(false);
         }
-        // Overwritten since it was opened: requests still reading the old table finish with it; new ones get the new one.
-        var fresh = new Lazy<Task<Table>>(() => Table.OpenAsync(url, context.Adapters));
-        _tables.TryUpdate(url.Value, fresh, entry);
-        return await _tables[url.Value].Value.ConfigureAwait(false);
+        entry.Checked = now;
+        return table;
+    }
+
+    /// <summary>A table opened for requests, and when its object file was last read to see that it is still the one at its URL.</summary>
+    private sealed class OpenedTable(Func<Task<Table>> open, DateTimeOffset checkedAt)
+    {
+        private readonly Lazy<Task<Table>> _table = new(open);
+
+        /// <summary>The opening (started by the first to ask: concurrent requests share one).</summary>
+        public Task<Table> Table => _table.Value;
+
+        /// <summary>True once the opening started.</summary>
+        public bool Started => _table.IsValueCreated;
+
+        public DateTimeOffset Checked { get; set; } = checkedAt;
     }
 
     private static bool IsUnder(Url url, Url root)
@@ -121,9 +144,9 @@ internal sealed class RankSessions(ClusterContext context) : IAsyncDisposable
             {
             }
         }
-        foreach (var table in _tables.Values.Where(t => t.IsValueCreated && t.Value.IsCompletedSuccessfully))
+        foreach (var table in _tables.Values.Where(t => t.Started && t.Table.IsCompletedSuccessfully))
         {
-            table.Value.Result.Dispose();
+            table.Table.Result.Dispose();
         }
     }
 }
