@@ -26,6 +26,9 @@ namespace Tlc.Api;
 /// <item><c>GET /v1/histogram?table=URL&amp;column=&amp;bins=&amp;filter=…</c>: a numeric column's histogram.</item>
 /// <item>With <c>join=input</c>, <c>rows</c>, <c>histogram</c> and <c>values</c> of a metrics table run over its rows joined to
 /// the input rows they describe (<see cref="MetricsJoin"/>); each item then carries its <c>input_row</c>.</item>
+/// <item><c>GET /v1/columns?table=URL&amp;column=…&amp;filter=…</c>: whole columns of the matching rows as one Arrow IPC
+/// stream (<c>application/vnd.apache.arrow.stream</c>): a <c>row</c> column and each column asked for (<c>column</c>
+/// repeats), numbers and embeddings only (<see cref="ColumnBatches"/>) — what the embedding scatter draws.</item>
 /// <item><c>GET /v1/values?table=URL&amp;column=&amp;max=&amp;filter=…</c>: a column's most frequent values with their counts.</item>
 /// <item><c>GET /v1/confusion?table=URL&amp;actual=&amp;predicted=&amp;filter=…</c>: how often each pair of an actual and a
 /// predicted class occurs (a confusion matrix), with the class names.</item>
@@ -39,6 +42,9 @@ namespace Tlc.Api;
 /// </summary>
 internal static class DashboardApi
 {
+    /// <summary>The media type of <c>/v1/columns</c>: an Arrow IPC stream.</summary>
+    public const string ColumnsMediaType = "application/vnd.apache.arrow.stream";
+
     /// <summary>The most rows one page may ask for.</summary>
     public const int MaxPageRows = 10_000;
 
@@ -159,6 +165,24 @@ internal static class DashboardApi
                 json.WriteEndObject();
             }
             return Results.Bytes(buffer.ToArray(), "application/json");
+        }));
+
+        Get(app, "/v1/columns", http => ApiHandling.Handle(http, async () =>
+        {
+            var source = (await SourceAsync(http, sessions)).Rows;
+            var columns = http.Request.Query["column"].Where(c => !string.IsNullOrEmpty(c)).Select(c => c!).ToArray();
+            if (columns.Length == 0)
+            {
+                throw new ApiException(400, "column: name at least one column (repeat column=… for more).");
+            }
+            using var batch = ColumnBatches.Read(source, columns, Filters(http), http.RequestAborted);
+            var buffer = new MemoryStream(); // no unmanaged state: its array is the response
+            using (var writer = new Apache.Arrow.Ipc.ArrowStreamWriter(buffer, batch.Schema, leaveOpen: true))
+            {
+                await writer.WriteRecordBatchAsync(batch, http.RequestAborted);
+                await writer.WriteEndAsync(http.RequestAborted);
+            }
+            return Results.Bytes(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), ColumnsMediaType);
         }));
 
         Get(app, "/v1/histogram", http => ApiHandling.Handle(http, async () =>

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Tlc.Schemas;
 using Tlc.Tables.Arrow;
+using Tlc.Tables.Querying;
 
 namespace Tlc.Tables;
 
@@ -30,6 +31,11 @@ public enum PredicateOperator
     IsNotNull,
     /// <summary>A string containing the value.</summary>
     Contains,
+    /// <summary>
+    /// A point inside a polygon: the first two numbers of a list value (a 2-D or 3-D reduced embedding) inside the polygon
+    /// whose vertices are the values x1, y1, x2, y2, … (even-odd rule). What a box or lasso over a scatter selects.
+    /// </summary>
+    Inside,
 }
 
 /// <summary>
@@ -48,7 +54,24 @@ public sealed record ColumnPredicate(string Column, PredicateOperator Operator, 
     /// <summary><paramref name="column"/> is one of <paramref name="values"/>.</summary>
     public static ColumnPredicate In(string column, params object?[] values) => new(column, PredicateOperator.In, Values: values);
 
-    /// <summary>Parses "column op value" as the CLI writes it: <c>label==3</c>, <c>weight&gt;0.5</c>, <c>label in cat,dog</c>, <c>name~abc</c>.</summary>
+    /// <summary>
+    /// <paramref name="column"/>'s point (the first two numbers of its list value) lies inside the polygon
+    /// <paramref name="polygon"/> (at least 3 vertices).
+    /// </summary>
+    public static ColumnPredicate Inside(string column, IReadOnlyList<(double X, double Y)> polygon)
+    {
+        ArgumentNullException.ThrowIfNull(polygon);
+        if (polygon.Count < 3 || polygon.Any(p => !double.IsFinite(p.X) || !double.IsFinite(p.Y)))
+        {
+            throw new ArgumentException($"A polygon over '{column}' needs at least 3 finite vertices (got {polygon.Count}).", nameof(polygon));
+        }
+        return new ColumnPredicate(column, PredicateOperator.Inside, Values: [.. polygon.SelectMany(p => new object?[] { p.X, p.Y })]);
+    }
+
+    /// <summary>
+    /// Parses "column op value" as the CLI writes it: <c>label==3</c>, <c>weight&gt;0.5</c>, <c>label in cat,dog</c>,
+    /// <c>name~abc</c>, <c>embedding_pca inside 0 0, 1 0, 1 1</c> (a polygon's vertices as "x y" pairs).
+    /// </summary>
     public static ColumnPredicate Parse(string text)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(text);
@@ -63,6 +86,13 @@ public sealed record ColumnPredicate(string Column, PredicateOperator Operator, 
             }
         }
         var parts = text.Split(' ', 3, StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length == 3 && parts[1] == "inside")
+        {
+            return Inside(parts[0], [.. parts[2].Split(',').Select(vertex => vertex.Split(' ', StringSplitOptions.RemoveEmptyEntries) is [var x, var y]
+                && double.TryParse(x, NumberStyles.Float, CultureInfo.InvariantCulture, out var px) && double.TryParse(y, NumberStyles.Float, CultureInfo.InvariantCulture, out var py)
+                ? (px, py)
+                : throw new FormatException($"Cannot read the polygon vertex '{vertex.Trim()}' of '{text}': write each vertex as 'x y', vertices separated by commas."))]);
+        }
         if (parts.Length == 3 && parts[1] is "in" or "not-in")
         {
             var values = parts[2].Split(',').Select(v => ParseValue(v.Trim())).ToArray();
@@ -72,7 +102,7 @@ public sealed record ColumnPredicate(string Column, PredicateOperator Operator, 
         {
             return new ColumnPredicate(parts[0], parts[1] == "is-null" ? PredicateOperator.IsNull : PredicateOperator.IsNotNull);
         }
-        throw new FormatException($"Cannot read the predicate '{text}': use column==value, !=, <, <=, >, >=, ~ (contains), 'column in a,b' or 'column is-null'.");
+        throw new FormatException($"Cannot read the predicate '{text}': use column==value, !=, <, <=, >, >=, ~ (contains), 'column in a,b', 'column is-null' or 'column inside x y, x y, x y'.");
     }
 
     private static object ParseValue(string text) =>
@@ -102,6 +132,10 @@ public sealed record ColumnPredicate(string Column, PredicateOperator Operator, 
         object? Resolve(object? v) => v is string name && map is not null && map.ValueOf(name) is { } value ? value : v;
         var value = Resolve(Value);
         var values = Values?.Select(Resolve).ToArray() ?? [];
+        if (Operator == PredicateOperator.Inside)
+        {
+            return Polygon.Of(Column, values).Contains;
+        }
         return Operator switch
         {
             PredicateOperator.Equal => v => ValueOrder.Compare(v, value) == 0,

@@ -5,20 +5,29 @@ using Microsoft.AspNetCore.Routing;
 namespace Tlc.Api;
 
 /// <summary>
-/// The dashboard's web page: <c>index.html</c>, <c>app.js</c> and <c>app.css</c>, embedded in this assembly and served at
-/// <c>/</c>. The page reads everything through <see cref="DashboardApi"/>; it renders table values as text, never as HTML.
+/// The dashboard's web page: <c>index.html</c> at <c>/</c> and every other file of <c>Dashboard/wwwroot</c> (its script
+/// modules and styles) at <c>/name</c>, embedded in this assembly. The page reads everything through <see cref="DashboardApi"/>; it renders table values as text, never as HTML.
 /// </summary>
 internal static class DashboardAssets
 {
     /// <summary>The cookie that carries the API token for a browser (set from the dashboard URL's <c>?token=</c>).</summary>
     public const string TokenCookie = "tlc_token";
 
-    private static readonly (string Path, string Resource, string ContentType)[] Files =
-    [
-        ("/", "dashboard/index.html", "text/html; charset=utf-8"),
-        ("/app.js", "dashboard/app.js", "text/javascript; charset=utf-8"),
-        ("/app.css", "dashboard/app.css", "text/css; charset=utf-8"),
-    ];
+    private const string Prefix = "dashboard/";
+
+    /// <summary>Every embedded file: its path, resource name and content type.</summary>
+    private static IEnumerable<(string Path, string Resource, string ContentType)> Files =>
+        typeof(DashboardAssets).Assembly.GetManifestResourceNames().Where(r => r.StartsWith(Prefix, StringComparison.Ordinal)).Select(resource =>
+        {
+            var name = resource[Prefix.Length..];
+            return (name == "index.html" ? "/" : "/" + name, resource, Path.GetExtension(name) switch
+            {
+                ".html" => "text/html; charset=utf-8",
+                ".js" => "text/javascript; charset=utf-8",
+                ".css" => "text/css; charset=utf-8",
+                var other => throw new InvalidOperationException($"The dashboard asset {name} has an extension ({other}) this host does not serve."),
+            });
+        });
 
     public static void Map(IEndpointRouteBuilder app)
     {

@@ -133,6 +133,15 @@ public static class RowQueries
             .OrderByDescending(c => c.Count).ThenBy(c => c.First, order).ThenBy(c => c.Second, order)];
     }
 
+    /// <summary>The rows of <paramref name="table"/> matching every filter in <paramref name="filters"/>, in table order.</summary>
+    /// <exception cref="KeyNotFoundException">A filter names a column the table does not have.</exception>
+    public static IReadOnlyList<long> MatchingRows(IRowSource table, IReadOnlyList<ColumnPredicate> filters, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(filters);
+        return Matching(table, filters, cancellationToken);
+    }
+
     /// <summary>The rows matching every filter, in table order: one predicate at a time over its column's values, each over the rows the ones before kept.</summary>
     private static IReadOnlyList<long> Matching(IRowSource table, IReadOnlyList<ColumnPredicate> filters, CancellationToken cancellationToken)
     {
