@@ -125,6 +125,10 @@ internal static class DashboardApi
                     json.WriteStartObject();
                     json.WriteString("name", name);
                     json.WriteString("type", schema.Type);
+                    if (schema is ListSchema { FixedSize: int size })
+                    {
+                        json.WriteNumber("size", size);
+                    }
                     if (join is not null)
                     {
                         var (input, column) = join.Source(name);

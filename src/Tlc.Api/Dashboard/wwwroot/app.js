@@ -2,6 +2,8 @@
 // histogram or value counts of any column; one sample's values. Every value from a table is set as text (textContent),
 // never parsed as HTML.
 
+import { scatter } from './scatter.js';
+
 const app = document.getElementById('app');
 const crumbs = document.getElementById('crumbs');
 
@@ -204,7 +206,8 @@ async function tablePage(params) {
   const matrix = el('div', { class: 'chart', 'data-testid': 'confusion' });
   app.replaceChildren(el('h1', {}, url.split('/').slice(-1)[0]), toolbar, editBar,
     el('div', { class: 'charts' }, el('div', {}, el('label', {}, 'Chart of ', chartColumn), chart),
-      actual && predictedColumn ? el('div', {}, el('div', {}, `Confusion: ${actual.name} (rows) × ${predictedColumn.name} (columns)`), matrix) : null),
+      actual && predictedColumn ? el('div', {}, el('div', {}, `Confusion: ${actual.name} (rows) × ${predictedColumn.name} (columns)`), matrix) : null,
+      scatter({ el, url, join, filters, columns, onFilters: next => go({ filter: next }) })),
     el('table', { class: 'grid', 'data-testid': 'grid' }, head, body));
   if (actual && predictedColumn) drawConfusion(url, join, filters, actual, predictedColumn, matrix, go);
   if (numeric) await drawChart(url, join, filters, numeric, chart);

@@ -1,0 +1,13 @@
+namespace Tlc.Api.Tests;
+
+/// <summary>The browser the dashboard's tests drive: Debian's Chromium, headless, with software WebGL for the scatter.</summary>
+internal static class DashboardBrowser
+{
+    /// <summary>The Chromium executable: <c>TLC_TEST_CHROMIUM</c>, else <c>/usr/bin/chromium</c>.</summary>
+    public static string Chromium => Environment.GetEnvironmentVariable("TLC_TEST_CHROMIUM") is { Length: > 0 } path ? path
+        : File.Exists("/usr/bin/chromium") ? "/usr/bin/chromium"
+        : throw new InvalidOperationException("The dashboard's browser tests need Chromium: apt-get install chromium (tests/fixtures/prepare.sh does), or set TLC_TEST_CHROMIUM.");
+
+    /// <summary>The arguments: no sandbox (tests run as root in CI) and WebGL on the CPU (no GPU there).</summary>
+    public static string[] Args { get; } = ["--no-sandbox", "--enable-unsafe-swiftshader", "--use-angle=swiftshader"];
+}
