@@ -2,6 +2,8 @@
 // histogram or value counts of any column; one sample's values. Every value from a table is set as text (textContent),
 // never parsed as HTML.
 
+import { render as jobsPage } from './jobs.js';
+
 const app = document.getElementById('app');
 const crumbs = document.getElementById('crumbs');
 
@@ -339,6 +341,7 @@ async function render() {
     if (path === '/table') await tablePage(params);
     else if (path === '/run') await runPage(params);
     else if (path === '/sample') await samplePage(params);
+    else if (path === '/jobs') await jobsPage(app, crumbs, { el, api, link });
     else await browse();
   } catch (error) {
     showError(error);
