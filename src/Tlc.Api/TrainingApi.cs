@@ -20,12 +20,12 @@ namespace Tlc.Api;
 /// <item><c>POST /v1/runs/log</c> logs one rank's aggregates of a step (<c>Run.LogRankAsync</c>).</item>
 /// <item><c>POST /v1/tables/samples</c> reads rows of a table (<c>table</c>, <c>rows</c> or <c>start</c>/<c>count</c>,
 /// <c>columns</c>) in the binary form, images decoded to pixels (<see cref="ColumnBatchWriter"/>).</item>
-/// <item><c>GET /v1/jobs/{id}</c> a job's progress (e.g. which ranks a table waits for).</item>
+/// <item><c>GET /v1/jobs/{id}</c> a job's progress, e.g. which ranks a table waits for (<see cref="JobsApi"/>).</item>
 /// </list>
 /// </summary>
 internal static class TrainingApi
 {
-    public static void Map(IEndpointRouteBuilder app, RankSessions sessions, ClusterContext context)
+    public static void Map(IEndpointRouteBuilder app, RankSessions sessions)
     {
         app.MapPost("/v1/ranks", (Func<HttpContext, Task<IResult>>)(http => ApiHandling.Handle(http, async () =>
         {
@@ -137,22 +137,6 @@ internal static class TrainingApi
             var columns = (body["columns"] as JsonArray ?? throw new ApiException(400, "columns: expected an array of column names.")).Select(n => n?.GetValue<string>() ?? "").ToArray();
             return Results.Bytes(ColumnBatchWriter.Samples(table, rows, columns), ColumnBatchReader.BinaryMediaType);
         })));
-
-        app.MapGet("/v1/jobs/{id}", (HttpContext http, string id) => ApiHandling.Handle(http, async () =>
-        {
-            var progress = await (await JobHandle.AttachAsync(context, id, http.RequestAborted)).GetProgressAsync(http.RequestAborted);
-            return Results.Json(new
-            {
-                job = progress.JobId,
-                status = progress.Status.ToString().ToLowerInvariant(),
-                result = progress.ResultUrl,
-                writers = progress.Writers,
-                writers_closed = progress.WritersClosed,
-                waiting_for = progress.WritersWaiting,
-                rows = progress.RowsCommitted,
-                errors = progress.Errors,
-            });
-        }));
     }
 
     private static async Task<byte[]> ReadBytesAsync(HttpContext http)

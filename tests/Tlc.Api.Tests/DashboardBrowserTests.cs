@@ -218,4 +218,92 @@ public sealed class DashboardBrowserTests(ApiFixture fixture) : IClassFixture<Ap
         await Assertions.Expect(page.GetByTestId("chart-accuracy")).ToHaveAttributeAsync("data-series", "val_accuracy");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, "9-run.png"), FullPage = true });
     }
+
+    [Fact(Timeout = 180_000)]
+    public async Task Dashboard_JobsPage_JobsLive_CountsStatusErrorsAndResultLinks_StopsReadingWhenLeft()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (import, chunks) = await JobsApiTests.SubmitImportAsync(fixture, 4000, "live");
+        var (bad, _) = await JobsApiTests.SubmitImportAsync(fixture, 600, "live-bad", badLine: 500);
+        var (sink, run, writers, input) = await JobsApiTests.OpenRanksAsync(fixture, 40, "live-ranks");
+        await using (run)
+        using (input)
+        {
+            using var playwright = await Playwright.CreateAsync();
+            await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
+            var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 }, Locale = "en-US" });
+            var errors = new List<string>();
+            page.PageError += (_, error) => errors.Add(error);
+            var reads = 0;
+            page.Request += (_, request) =>
+            {
+                if (new Uri(request.Url).AbsolutePath == "/v1/jobs")
+                {
+                    Interlocked.Increment(ref reads);
+                }
+            };
+            var running = page.GetByTestId("running-jobs");
+            var recent = page.GetByTestId("recent-jobs");
+            var importRow = page.Locator($"tr[data-job='{import.Id}']");
+            var ranksRow = page.Locator($"tr[data-job='{sink}']");
+
+            // From the header's link: both jobs running, the import with none of its chunks committed (no worker runs yet).
+            await page.GotoAsync(fixture.Host.Url + "/");
+            await page.GetByTestId("jobs-link").ClickAsync();
+            await Assertions.Expect(running.Locator($"tr[data-job='{import.Id}'] [data-field='status']")).ToHaveTextAsync("pending");
+            await Assertions.Expect(importRow.Locator("[data-field='kind']")).ToHaveTextAsync("import");
+            await Assertions.Expect(importRow.Locator("[data-field='counts']")).ToHaveTextAsync($"0/{chunks} chunks committed");
+            await Assertions.Expect(running.Locator($"tr[data-job='{sink}'] [data-field='counts']")).ToHaveTextAsync("0/2 ranks closed, waiting for ranks 0, 1");
+
+            // A rank closes: the page shows it without being reloaded.
+            await writers[0].CloseAsync(ct);
+            await Assertions.Expect(ranksRow.Locator("[data-field='counts']")).ToHaveTextAsync("1/2 ranks closed, waiting for rank 1");
+            await Assertions.Expect(ranksRow.Locator("progress")).ToHaveAttributeAsync("max", "2");
+            Assert.Equal(1, await ranksRow.Locator("progress").EvaluateAsync<double>("p => p.value"));
+
+            // Workers run the imports: the good one moves to the recent jobs with every chunk and row counted and its bar full;
+            // the bad one failed, its error (the bad value is markup) shown as text.
+            await using (JobsApiTests.Workers(fixture))
+            {
+                Assert.Equal(Cluster.JobStatus.Completed, (await import.WaitForEndAsync(cancellationToken: ct)).Status);
+                Assert.Equal(Cluster.JobStatus.Failed, (await bad.WaitForEndAsync(cancellationToken: ct)).Status);
+            }
+            await Assertions.Expect(recent.Locator($"tr[data-job='{bad.Id}'] [data-field='status']")).ToHaveTextAsync("failed");
+            await Assertions.Expect(page.Locator($"tr[data-job='{bad.Id}'] [data-field='errors'] li")).ToContainTextAsync("line 500, column 'id': expected int64, got JSON string \"<b>not a number</b>\"");
+            Assert.Equal(0, await page.Locator("main b").CountAsync());
+            Assert.Equal(0, await page.Locator($"tr[data-job='{bad.Id}'] [data-field='result'] a").CountAsync());
+            await Assertions.Expect(recent.Locator($"tr[data-job='{import.Id}'] [data-field='status']")).ToHaveTextAsync("completed");
+            await Assertions.Expect(importRow.Locator("[data-field='counts']")).ToHaveTextAsync($"{chunks}/{chunks} chunks committed");
+            await Assertions.Expect(importRow.Locator("[data-field='rows']")).ToHaveTextAsync("4,000");
+            Assert.True(await importRow.Locator("progress").EvaluateAsync<bool>("p => p.value === p.max && p.max > 1"));
+
+            // The last rank closes: the table is published, the job ends.
+            await writers[1].CloseAsync(ct);
+            await Assertions.Expect(recent.Locator($"tr[data-job='{sink}'] [data-field='status']")).ToHaveTextAsync("completed");
+            // (The job may report its last part's rows a moment after it ended.)
+            await Assertions.Expect(ranksRow.Locator("[data-field='rows']")).ToHaveTextAsync("40", new LocatorAssertionsToHaveTextOptions { Timeout = 15_000 });
+            await Assertions.Expect(running).ToContainTextAsync("No job is running.");
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, "10-jobs.png"), FullPage = true });
+            Assert.True(reads >= 3, $"{reads} reads of /v1/jobs");
+
+            // A metrics table opens beside its input rows; once the page is left, it reads the jobs no more.
+            await ranksRow.Locator("[data-field='result'] a").ClickAsync();
+            await Assertions.Expect(page.GetByTestId("matched")).ToHaveTextAsync("40 of 40 rows");
+            Assert.Contains("join=input", await page.EvaluateAsync<string>("() => location.hash"), StringComparison.Ordinal);
+            var left = Volatile.Read(ref reads);
+            await Task.Delay(2500, ct);
+            Assert.Equal(left, Volatile.Read(ref reads));
+
+            // An imported table opens as it is.
+            await page.GoBackAsync();
+            await importRow.Locator("[data-field='result'] a").ClickAsync();
+            await Assertions.Expect(page.GetByTestId("matched")).ToHaveTextAsync("4,000 of 4,000 rows");
+            Assert.DoesNotContain("join=", await page.EvaluateAsync<string>("() => location.hash"), StringComparison.Ordinal);
+            foreach (var writer in writers)
+            {
+                await writer.DisposeAsync();
+            }
+            Assert.Empty(errors);
+        }
+    }
 }

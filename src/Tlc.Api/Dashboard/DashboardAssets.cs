@@ -5,29 +5,25 @@ using Microsoft.AspNetCore.Routing;
 namespace Tlc.Api;
 
 /// <summary>
-/// The dashboard's web page: <c>index.html</c> at <c>/</c> and every other file of <c>Dashboard/wwwroot</c> (its script
-/// modules and styles) at <c>/name</c>, embedded in this assembly. The page reads everything through <see cref="DashboardApi"/>; it renders table values as text, never as HTML.
+/// The dashboard's web page: <c>index.html</c> (at <c>/</c>), its ES modules (<c>app.js</c>, <c>jobs.js</c>) and
+/// <c>app.css</c> — every file of <c>Dashboard/wwwroot</c>, embedded in this assembly and served under its name. The page
+/// reads everything through <see cref="DashboardApi"/> and <see cref="JobsApi"/>; it renders table values as text, never
+/// as HTML.
 /// </summary>
 internal static class DashboardAssets
 {
     /// <summary>The cookie that carries the API token for a browser (set from the dashboard URL's <c>?token=</c>).</summary>
     public const string TokenCookie = "tlc_token";
 
+    /// <summary>The prefix of the assets' resource names (the project file names them <c>dashboard/FILE</c>).</summary>
     private const string Prefix = "dashboard/";
 
-    /// <summary>Every embedded file: its path, resource name and content type.</summary>
-    private static IEnumerable<(string Path, string Resource, string ContentType)> Files =>
-        typeof(DashboardAssets).Assembly.GetManifestResourceNames().Where(r => r.StartsWith(Prefix, StringComparison.Ordinal)).Select(resource =>
-        {
-            var name = resource[Prefix.Length..];
-            return (name == "index.html" ? "/" : "/" + name, resource, Path.GetExtension(name) switch
-            {
-                ".html" => "text/html; charset=utf-8",
-                ".js" => "text/javascript; charset=utf-8",
-                ".css" => "text/css; charset=utf-8",
-                var other => throw new InvalidOperationException($"The dashboard asset {name} has an extension ({other}) this host does not serve."),
-            });
-        });
+    /// <summary>The path, resource and content type of every asset.</summary>
+    internal static IReadOnlyList<(string Path, string Resource, string ContentType)> Files { get; } = [.. typeof(DashboardAssets).Assembly
+        .GetManifestResourceNames()
+        .Where(name => name.StartsWith(Prefix, StringComparison.Ordinal))
+        .Order(StringComparer.Ordinal)
+        .Select(name => (name == Prefix + "index.html" ? "/" : "/" + name[Prefix.Length..], name, ContentType(name)))];
 
     public static void Map(IEndpointRouteBuilder app)
     {
@@ -43,6 +39,15 @@ internal static class DashboardAssets
             });
         }
     }
+
+    /// <summary>An asset's content type, by its extension (a file of another kind fails the start, not a request).</summary>
+    private static string ContentType(string resource) => Path.GetExtension(resource) switch
+    {
+        ".html" => "text/html; charset=utf-8",
+        ".js" => "text/javascript; charset=utf-8",
+        ".css" => "text/css; charset=utf-8",
+        var other => throw new InvalidOperationException($"The dashboard asset {resource} has no known content type ({other})."),
+    };
 
     private static byte[] Read(string resource)
     {

@@ -86,8 +86,9 @@ public sealed class TrainingApiHost : IAsyncDisposable
             });
         }
         var sessions = new RankSessions(context);
-        TrainingApi.Map(app, sessions, context);
+        TrainingApi.Map(app, sessions);
         DashboardApi.Map(app, sessions, context, new ThumbnailCache(256L << 20));
+        JobsApi.Map(app, context);
         DashboardAssets.Map(app);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()

@@ -3,6 +3,7 @@
 // never parsed as HTML.
 
 import { scatter } from './scatter.js';
+import { render as jobsPage } from './jobs.js';
 
 const app = document.getElementById('app');
 const crumbs = document.getElementById('crumbs');
@@ -342,6 +343,7 @@ async function render() {
     if (path === '/table') await tablePage(params);
     else if (path === '/run') await runPage(params);
     else if (path === '/sample') await samplePage(params);
+    else if (path === '/jobs') await jobsPage(app, crumbs, { el, api, link });
     else await browse();
   } catch (error) {
     showError(error);
