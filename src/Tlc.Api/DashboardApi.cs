@@ -29,6 +29,13 @@ namespace Tlc.Api;
 /// <item><c>GET /v1/columns?table=URL&amp;column=…&amp;filter=…</c>: whole columns of the matching rows as one Arrow IPC
 /// stream (<c>application/vnd.apache.arrow.stream</c>): a <c>row</c> column and each column asked for (<c>column</c>
 /// repeats), numbers and embeddings only (<see cref="ColumnBatches"/>) — what the embedding scatter draws.</item>
+/// <item>With <c>compare=URL</c> (metrics table B over the same input table as <c>table</c>, A; with or without
+/// <c>join=input</c>), <c>rows</c>, <c>columns</c>, <c>histogram</c>, <c>values</c> and <c>confusion</c> run over A's rows compared per
+/// sample with B's (<see cref="MetricsComparison"/>): B's columns as <c>b.&lt;name&gt;</c> and
+/// <c>delta.&lt;name&gt;</c> = B − A for every numeric measure both have (positive where B's is higher), nulls where B
+/// lacks the sample; each item then carries its <c>compare_row</c> (null where B lacks it).</item>
+/// <item><c>GET /v1/sample/metrics?table=URL&amp;row=</c>: the sample of a run's metrics table row measured in every
+/// metrics table of that run and stream over the same input (its metrics across epochs), in epoch order.</item>
 /// <item><c>GET /v1/values?table=URL&amp;column=&amp;max=&amp;filter=…</c>: a column's most frequent values with their counts.</item>
 /// <item><c>GET /v1/confusion?table=URL&amp;actual=&amp;predicted=&amp;filter=…</c>: how often each pair of an actual and a
 /// predicted class occurs (a confusion matrix), with the class names.</item>
@@ -96,7 +103,7 @@ internal static class DashboardApi
         Get(app, "/v1/rows", http => ApiHandling.Handle(http, async () =>
         {
             var read = await SourceAsync(http, sessions);
-            var (table, join) = read;
+            var (table, join, compare) = read;
             var source = read.Rows;
             var query = new RowQuery
             {
@@ -107,44 +114,24 @@ internal static class DashboardApi
                 Limit = (int)Number(http, "limit", 100, 0, MaxPageRows),
             };
             var page = RowQueries.Run(source, query, http.RequestAborted);
-            using var buffer = new MemoryStream();
-            using (var json = new Utf8JsonWriter(buffer))
+            return JsonAnswer(json =>
             {
-                json.WriteStartObject();
                 json.WriteString("table", table.Url.Value);
                 json.WriteNumber("rows", table.RowCount);
                 if (join is not null)
                 {
                     json.WriteString("input_table", join.Input.Url.Value);
                 }
+                if (compare is not null)
+                {
+                    json.WriteString("compare_table", compare.B.Url.Value);
+                }
                 json.WriteNumber("matched", page.Matched);
                 json.WriteNumber("offset", page.Offset);
                 json.WriteStartArray("columns");
                 foreach (var (name, schema) in source.Schema)
                 {
-                    json.WriteStartObject();
-                    json.WriteString("name", name);
-                    json.WriteString("type", schema.Type);
-                    if (schema is ListSchema { FixedSize: int size })
-                    {
-                        json.WriteNumber("size", size);
-                    }
-                    if (join is not null)
-                    {
-                        var (input, column) = join.Source(name);
-                        json.WriteString("source", input ? "input" : "metrics");
-                        json.WriteString("column", column);
-                    }
-                    if (Classes(schema) is { } map)
-                    {
-                        json.WriteStartObject("classes");
-                        foreach (var (value, element) in map)
-                        {
-                            json.WriteString(value.ToString(System.Globalization.CultureInfo.InvariantCulture), element.InternalName);
-                        }
-                        json.WriteEndObject();
-                    }
-                    json.WriteEndObject();
+                    WriteColumn(json, name, schema, read.Origin(name));
                 }
                 json.WriteEndArray();
                 json.WriteStartArray("items");
@@ -156,6 +143,11 @@ internal static class DashboardApi
                     {
                         json.WriteNumber("input_row", join.InputRow(row));
                     }
+                    if (compare is not null)
+                    {
+                        json.WritePropertyName("compare_row");
+                        JsonValues.Write(json, compare.BRow(row));
+                    }
                     json.WriteStartObject("values");
                     foreach (var name in source.Schema.Names)
                     {
@@ -166,9 +158,7 @@ internal static class DashboardApi
                     json.WriteEndObject();
                 }
                 json.WriteEndArray();
-                json.WriteEndObject();
-            }
-            return Results.Bytes(buffer.ToArray(), "application/json");
+            });
         }));
 
         Get(app, "/v1/columns", http => ApiHandling.Handle(http, async () =>
@@ -305,6 +295,111 @@ internal static class DashboardApi
                 }),
             });
         }));
+
+        Get(app, "/v1/sample/metrics", http => ApiHandling.Handle(http, async () =>
+        {
+            var table = await TableAsync(http, sessions);
+            Required(http, "row");
+            var row = Number(http, "row", 0, 0, Math.Max(0, table.RowCount - 1));
+            IReadOnlyList<Cluster.RunMetricsTable> stream;
+            try
+            {
+                stream = await MetricsStream.TablesAsync(context, table, http.RequestAborted);
+            }
+            catch (ArgumentException e)
+            {
+                throw new ApiException(400, $"table: {e.Message}");
+            }
+            var id = table.GetValue("example_id", row) as long? ?? throw new ApiException(400, $"row: row {row} of {table.Url} has no example_id.");
+            var measured = new List<(Cluster.RunMetricsTable Info, Table Table, long? Row)>();
+            foreach (var info in stream)
+            {
+                var other = await sessions.TableAsync(info.Url, "table", http.RequestAborted);
+                measured.Add((info, other, ExampleRows.Find(other, id)));
+            }
+            var columns = new TableSchema();
+            foreach (var (name, schema) in measured.SelectMany(m => m.Table.Schema))
+            {
+                if (schema is ScalarSchema && name != "example_id" && !columns.Contains(name))
+                {
+                    columns.Add(name, schema);
+                }
+            }
+            return JsonAnswer(json =>
+            {
+                json.WriteString("table", table.Url.Value);
+                json.WriteNumber("row", row);
+                json.WriteNumber("example_id", id);
+                json.WriteString("input_table", stream[0].ForeignTableUrl);
+                json.WriteString("run", table.Object.Properties![MetricsStream.RunProperty]);
+                json.WriteString("stream", stream[0].StreamName);
+                json.WriteStartArray("columns");
+                foreach (var (name, schema) in columns)
+                {
+                    WriteColumn(json, name, schema);
+                }
+                json.WriteEndArray();
+                json.WriteStartArray("tables");
+                foreach (var (info, other, found) in measured)
+                {
+                    json.WriteStartObject();
+                    json.WriteString("url", info.Url);
+                    json.WritePropertyName("epoch");
+                    JsonValues.Write(json, MetricsStream.Epoch(info));
+                    json.WritePropertyName("row");
+                    JsonValues.Write(json, found);
+                    json.WriteStartObject("values");
+                    foreach (var name in columns.Names)
+                    {
+                        json.WritePropertyName(name);
+                        JsonValues.Write(json, found is { } r && other.Schema.Contains(name) ? other.GetValue(name, r) : null);
+                    }
+                    json.WriteEndObject();
+                    json.WriteEndObject();
+                }
+                json.WriteEndArray();
+            });
+        }));
+    }
+
+    /// <summary>A JSON object answer whose members <paramref name="write"/> writes (table values as <see cref="JsonValues"/> writes them).</summary>
+    private static IResult JsonAnswer(Action<Utf8JsonWriter> write)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            write(json);
+            json.WriteEndObject();
+        }
+        return Results.Bytes(buffer.ToArray(), "application/json");
+    }
+
+    /// <summary>A column as the answers describe it: name, type (and a fixed-size list's size), where it comes from (when read beside another table) and a label's classes.</summary>
+    private static void WriteColumn(Utf8JsonWriter json, string name, ColumnSchema schema, (string From, string Column)? origin = null)
+    {
+        json.WriteStartObject();
+        json.WriteString("name", name);
+        json.WriteString("type", schema.Type);
+        if (schema is ListSchema { FixedSize: int size })
+        {
+            json.WriteNumber("size", size);
+        }
+        if (origin is var (from, column))
+        {
+            json.WriteString("source", from);
+            json.WriteString("column", column);
+        }
+        if (Classes(schema) is { } map)
+        {
+            json.WriteStartObject("classes");
+            foreach (var (value, element) in map)
+            {
+                json.WriteString(value.ToString(System.Globalization.CultureInfo.InvariantCulture), element.InternalName);
+            }
+            json.WriteEndObject();
+        }
+        json.WriteEndObject();
     }
 
     /// <summary>A value of an edit as the table editor takes it (class names stay names: the editor resolves them).</summary>
@@ -322,16 +417,38 @@ internal static class DashboardApi
     private static void Get(IEndpointRouteBuilder app, string pattern, Func<HttpContext, Task<IResult>> handler) => app.MapGet(pattern, handler);
 
     /// <summary>
-    /// The table a request names and, with <c>join=input</c> on a metrics table, the join to its input rows (the input must
-    /// lie under the root as well).
+    /// The rows a request reads: its table, or with <c>join=input</c> a metrics table beside its input rows, and with
+    /// <c>compare=</c> those rows compared with another metrics table's.
     /// </summary>
-    /// <summary>The rows a request reads: its table, or with <c>join=input</c> a metrics table beside its input rows.</summary>
     /// <param name="Table">The table the request names.</param>
     /// <param name="Join">The join to its input rows, when asked.</param>
-    private sealed record Source(Table Table, MetricsJoin? Join)
+    /// <param name="Compare">The comparison with another metrics table, when asked.</param>
+    private sealed record Source(Table Table, MetricsJoin? Join, MetricsComparison? Compare)
     {
         /// <summary>What queries run over.</summary>
-        public IRowSource Rows => Join is null ? Table : Join;
+        public IRowSource Rows => Compare ?? (IRowSource?)Join ?? Table;
+
+        /// <summary>
+        /// Where column <paramref name="name"/> of <see cref="Rows"/> comes from (<c>metrics</c>, <c>input</c>, <c>compare</c>
+        /// or <c>delta</c>) and its name there; null for a table read alone.
+        /// </summary>
+        public (string From, string Column)? Origin(string name)
+        {
+            if (Compare is not null)
+            {
+                var (side, column) = Compare.Source(name);
+                if (side != ComparedSide.A)
+                {
+                    return (side == ComparedSide.B ? "compare" : "delta", column);
+                }
+            }
+            if (Join is not null)
+            {
+                var (input, column) = Join.Source(name);
+                return (input ? "input" : "metrics", column);
+            }
+            return Compare is null ? null : ("metrics", name);
+        }
     }
 
     /// <summary>
@@ -341,16 +458,25 @@ internal static class DashboardApi
     private static async Task<Source> SourceAsync(HttpContext http, RankSessions sessions)
     {
         var table = await TableAsync(http, sessions);
-        switch (Optional(http, "join"))
+        var join = Optional(http, "join") switch
         {
-            case null:
-                return new Source(table, null);
-            case "input":
-                var foreign = table.Object.Properties?.GetValueOrDefault(TableObject.ForeignTableUrlProperty)
-                    ?? throw new ApiException(400, $"join: {table.Url} is not a metrics table (it names no input table).");
-                return new Source(table, MetricsJoin.Of(table, await sessions.TableAsync(foreign, "join", http.RequestAborted)));
-            case var other:
-                throw new ApiException(400, $"join: 'input' is the only join (got '{other}').");
+            null => null,
+            "input" => MetricsJoin.Of(table, await sessions.TableAsync(table.Object.Properties?.GetValueOrDefault(TableObject.ForeignTableUrlProperty)
+                ?? throw new ApiException(400, $"join: {table.Url} is not a metrics table (it names no input table)."), "join", http.RequestAborted)),
+            var other => throw new ApiException(400, $"join: 'input' is the only join (got '{other}')."),
+        };
+        if (Optional(http, "compare") is not { } compared)
+        {
+            return new Source(table, join, null);
+        }
+        var b = await sessions.TableAsync(compared, "compare", http.RequestAborted);
+        try
+        {
+            return new Source(table, join, join is null ? MetricsComparison.Of(table, b) : MetricsComparison.Of(join, b));
+        }
+        catch (ArgumentException e)
+        {
+            throw new ApiException(400, $"compare: {e.Message}");
         }
     }
 

@@ -208,17 +208,143 @@ public sealed class DashboardApiTests(ApiFixture fixture) : IClassFixture<ApiFix
     /// <summary>A run's metrics table over <paramref name="input"/>: loss = (7·id mod n) / n and a predicted class for every row.</summary>
     internal static async Task<Tables.Table> MetricsAsync(ApiFixture fixture, Tables.Table input, string runName)
     {
+        var n = input.RowCount;
+        return (await EpochsAsync(fixture, input, runName, id => (id * 7 % n) / (float)n))[0];
+    }
+
+    /// <summary>
+    /// A run with one "eval" metrics table over <paramref name="input"/> per loss function, epochs 1, 2, …: each row's loss
+    /// that function of its example id, and a predicted class (1 for every third id, else 0).
+    /// </summary>
+    internal static async Task<IReadOnlyList<Tables.Table>> EpochsAsync(ApiFixture fixture, Tables.Table input, string runName, params Func<long, float>[] losses)
+    {
         await using var run = await Runs.InitAsync(fixture.Context, "dash", runName, ifExists: RunIfExists.Overwrite);
-        var n = (int)input.RowCount;
-        await using var writer = await run.CreateMetricsWriterAsync(input, new TableSchema { ["loss"] = new Float32Schema(), ["predicted"] = new CategoricalLabelSchema(["even", "odd"]) }, "eval",
-            new Dictionary<string, object?> { ["epoch"] = 1 }, new MetricsWriterOptions { RequireFullCoverage = true }, TestContext.Current.CancellationToken);
-        await writer.AddBatchAsync(new Dictionary<string, IList>
+        var ids = Enumerable.Range(0, (int)input.RowCount).Select(i => (long)i).ToArray();
+        var tables = new List<Tables.Table>();
+        for (var epoch = 1; epoch <= losses.Length; epoch++)
         {
-            ["example_id"] = Enumerable.Range(0, n).Select(i => (long)i).ToArray(),
-            ["loss"] = Enumerable.Range(0, n).Select(i => (i * 7 % n) / (float)n).ToArray(),
-            ["predicted"] = Enumerable.Range(0, n).Select(i => i % 3 == 0 ? 1 : 0).ToArray(),
-        }, TestContext.Current.CancellationToken);
-        return await writer.PublishAsync(TestContext.Current.CancellationToken);
+            await using var writer = await run.CreateMetricsWriterAsync(input, new TableSchema { ["loss"] = new Float32Schema(), ["predicted"] = new CategoricalLabelSchema(["even", "odd"]) }, "eval",
+                new Dictionary<string, object?> { ["epoch"] = epoch }, new MetricsWriterOptions { RequireFullCoverage = true }, TestContext.Current.CancellationToken);
+            await writer.AddBatchAsync(new Dictionary<string, IList>
+            {
+                ["example_id"] = ids,
+                ["loss"] = ids.Select(losses[epoch - 1]).ToArray(),
+                ["predicted"] = ids.Select(i => i % 3 == 0 ? 1 : 0).ToArray(),
+            }, TestContext.Current.CancellationToken);
+            tables.Add(await writer.PublishAsync(TestContext.Current.CancellationToken));
+        }
+        return tables;
+    }
+
+    /// <summary>Epoch 1's loss of example <paramref name="id"/> in the comparison tests (of 30).</summary>
+    internal static float EarlyLoss(long id) => id / 30f;
+
+    /// <summary>Epoch 2's loss of example <paramref name="id"/> in the comparison tests (of 30).</summary>
+    internal static float LateLoss(long id) => (id * 7 % 30) / 30f;
+
+    /// <summary>B − A as the comparison computes it: the stored float32 losses as doubles.</summary>
+    internal static double Delta(long id) => (double)LateLoss(id) - EarlyLoss(id);
+
+    [Fact(Timeout = 90_000)]
+    public async Task Rows_CompareTwoEpochsJoinedToInput_DeltaBMinusASortsFiltersAndCharts()
+    {
+        using var input = await ImagesAsync(fixture, 30, "compare-input");
+        var epochs = await EpochsAsync(fixture, input, "compared", EarlyLoss, LateLoss);
+        using var a = epochs[0];
+        using var b = epochs[1];
+        var query = $"table={Q(a.Url.Value)}&join=input&compare={Q(b.Url.Value)}";
+
+        var (status, page) = await GetAsync($"/v1/rows?{query}&sort={Q("delta.loss")}&desc=true&limit=5");
+        var (_, worse) = await GetAsync($"/v1/rows?{query}&filter={Q("delta.loss>0")}&filter={Q("label==odd")}&limit=0");
+        var (_, histogram) = await GetAsync($"/v1/histogram?{query}&column={Q("delta.loss")}&bins=6");
+        var (_, changed) = await GetAsync($"/v1/confusion?{query}&actual=predicted&predicted={Q("b.predicted")}");
+
+        Assert.True(status == HttpStatusCode.OK, page.ToJsonString());
+        Assert.Equal(b.Url.Value, (string)page["compare_table"]!);
+        var columns = page["columns"]!.AsArray().ToDictionary(c => (string)c!["name"]!, c => ((string)c!["source"]!, (string)c["column"]!));
+        Assert.Equal(("compare", "loss"), columns["b.loss"]);
+        Assert.Equal(("delta", "loss"), columns["delta.loss"]);
+        Assert.Equal(("input", "image"), columns["image"]);
+        Assert.Equal(("metrics", "loss"), columns["loss"]);
+        Assert.False(columns.ContainsKey("delta.epoch"));
+        var expected = Enumerable.Range(0, 30).OrderByDescending(i => Delta(i)).ThenBy(i => i).Take(5).ToList();
+        Assert.Equal(expected.Select(i => (long)i), page["items"]!.AsArray().Select(r => (long)r!["input_row"]!));
+        Assert.All(page["items"]!.AsArray(), r =>
+        {
+            var id = (long)r!["input_row"]!;
+            Assert.Equal(Delta(id), (double)r["values"]!["delta.loss"]!);
+            Assert.Equal(LateLoss(id), (float)r["values"]!["b.loss"]!);
+            Assert.Equal(2, (int)r["values"]!["b.epoch"]!);
+            Assert.Equal(id, (long)r["compare_row"]!);
+        });
+        Assert.Equal(Enumerable.Range(0, 30).Count(i => Delta(i) > 0 && i % 2 == 1), (long)worse["matched"]!);
+        Assert.Equal(30, histogram["counts"]!.AsArray().Sum(c => (long)c!));
+        Assert.Equal(Enumerable.Range(0, 30).Min(i => Delta(i)), (double)histogram["min"]!);
+        Assert.Equal(30, (long)changed["total"]!);
+    }
+
+    [Fact(Timeout = 90_000)]
+    public async Task Rows_CompareBadInput_4xxNamingTheParameterAndBothInputs()
+    {
+        using var input = await ImagesAsync(fixture, 6, "compare-one");
+        using var other = await ImagesAsync(fixture, 6, "compare-two");
+        using var a = (await EpochsAsync(fixture, input, "compare-one", EarlyLoss))[0];
+        using var elsewhere = (await EpochsAsync(fixture, other, "compare-two", LateLoss))[0];
+        var url = Q(a.Url.Value);
+        var outside = Q(Url.FromLocalPath(Path.GetTempPath()).Join("elsewhere/t").Value);
+
+        foreach (var (path, expected, says) in new (string, HttpStatusCode, string)[]
+        {
+            ($"/v1/rows?table={url}&compare={Q(input.Url.Value)}", HttpStatusCode.BadRequest, $"compare: {input.Url} (B) is not a metrics table"),
+            ($"/v1/rows?table={Q(input.Url.Value)}&compare={url}", HttpStatusCode.BadRequest, $"compare: {input.Url} (A) is not a metrics table"),
+            ($"/v1/rows?table={url}&join=input&compare={Q(elsewhere.Url.Value)}", HttpStatusCode.BadRequest, $"describes the input table {input.Url} but {elsewhere.Url} describes {other.Url}"),
+            ($"/v1/histogram?table={url}&compare={Q(elsewhere.Url.Value)}&column=loss", HttpStatusCode.BadRequest, "compare: "),
+            ($"/v1/rows?table={url}&compare={Q(fixture.Root.Url.Join("projects/dash/runs/none/t").Value)}", HttpStatusCode.NotFound, "compare: there is no table at"),
+            ($"/v1/rows?table={url}&compare={outside}", HttpStatusCode.Forbidden, "compare: "),
+            ($"/v1/rows?table={url}&compare={url}&sort={Q("delta.weight")}", HttpStatusCode.NotFound, "no column 'delta.weight'"),
+        })
+        {
+            var (status, body) = await GetAsync(path);
+            Assert.True(status == expected, $"{path}: {(int)status} {body.ToJsonString()}");
+            Assert.Contains(says, (string)body["error"]!, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact(Timeout = 90_000)]
+    public async Task SampleMetrics_ThreeEpochs_TheExamplesValuesInEachInEpochOrder_NoRunsMetricsTable400()
+    {
+        using var input = await ImagesAsync(fixture, 12, "history-input");
+        var epochs = await EpochsAsync(fixture, input, "history", id => id / 12f, id => id / 24f, id => id / 48f);
+        try
+        {
+            var (status, history) = await GetAsync($"/v1/sample/metrics?table={Q(epochs[1].Url.Value)}&row=7");
+            var (notMetrics, error) = await GetAsync($"/v1/sample/metrics?table={Q(input.Url.Value)}&row=7");
+            var (outOfRange, range) = await GetAsync($"/v1/sample/metrics?table={Q(epochs[1].Url.Value)}&row=12");
+            var (noRow, missing) = await GetAsync($"/v1/sample/metrics?table={Q(epochs[1].Url.Value)}");
+
+            Assert.True(status == HttpStatusCode.OK, history.ToJsonString());
+            Assert.Equal((7L, "dash/history", "eval", input.Url.Value), ((long)history["example_id"]!, (string)history["run"]!, (string)history["stream"]!, (string)history["input_table"]!));
+            var tables = history["tables"]!.AsArray();
+            Assert.Equal(epochs.Select(t => t.Url.Value), tables.Select(t => (string)t!["url"]!));
+            Assert.Equal([1L, 2L, 3L], tables.Select(t => (long)t!["epoch"]!));
+            Assert.Equal([7 / 12f, 7 / 24f, 7 / 48f], tables.Select(t => (float)t!["values"]!["loss"]!));
+            Assert.All(tables, t => Assert.Equal(7, (long)t!["row"]!));
+            Assert.Contains(history["columns"]!.AsArray(), c => (string)c!["name"]! == "predicted" && (string)c["classes"]!["1"]! == "odd");
+            Assert.Equal(HttpStatusCode.BadRequest, notMetrics);
+            Assert.Contains("table: ", (string)error["error"]!, StringComparison.Ordinal);
+            Assert.Contains("is not a run's metrics table", (string)error["error"]!, StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.BadRequest, outOfRange);
+            Assert.Contains("row: expected an integer in [0, 11]", (string)range["error"]!, StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.BadRequest, noRow);
+            Assert.Contains("row: this query parameter is required", (string)missing["error"]!, StringComparison.Ordinal);
+        }
+        finally
+        {
+            foreach (var table in epochs)
+            {
+                table.Dispose();
+            }
+        }
     }
 
     [Fact(Timeout = 90_000)]

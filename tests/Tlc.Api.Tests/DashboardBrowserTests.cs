@@ -8,8 +8,8 @@ namespace Tlc.Api.Tests;
 
 /// <summary>
 /// The dashboard page in a real browser (Debian's Chromium, headless, through Playwright): browse to a table, page it,
-/// sort by a column, filter by a class name, chart a column, open a sample — checked against the table; a label written
-/// as markup stays text. Screenshots of each page go to <c>TestResults/dashboard</c> beside the test assembly.
+/// sort by a column, filter by a class name, chart a column, open a sample, compare two epochs — checked against the
+/// table; a label written as markup stays text. Screenshots of each page go to <c>TestResults/dashboard</c> beside the test assembly.
 /// </summary>
 public sealed class DashboardBrowserTests(ApiFixture fixture) : IClassFixture<ApiFixture>
 {
@@ -151,6 +151,61 @@ public sealed class DashboardBrowserTests(ApiFixture fixture) : IClassFixture<Ap
         Assert.All(await grid.Locator("td[data-column='label']").AllTextContentsAsync(), label => Assert.Equal("odd", label));
         await page.WaitForFunctionAsync("() => [...document.querySelectorAll('table.grid img.thumb')].every(i => i.complete && i.naturalWidth > 0)");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, "6-metrics-joined.png"), FullPage = true });
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Dashboard_CompareTwoEpochs_SortedByTheLossDelta_SampleShowsItsLossInEachEpoch()
+    {
+        using var input = await DashboardApiTests.ImagesAsync(fixture, 30, "epochs-input");
+        var epochs = await DashboardApiTests.EpochsAsync(fixture, input, "epochs", DashboardApiTests.EarlyLoss, DashboardApiTests.LateLoss);
+        using var a = epochs[0];
+        using var b = epochs[1];
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
+        var errors = new List<string>();
+        page.PageError += (_, error) => errors.Add(error);
+        static double Number(string? text) => double.Parse(text!, System.Globalization.CultureInfo.InvariantCulture);
+
+        // Epoch 1's grid, compared with epoch 2 from the select: sorted by the loss delta, largest first.
+        await page.GotoAsync($"{fixture.Host.Url}/#/table?url={Uri.EscapeDataString(a.Url.Value)}&join=input");
+        var select = page.GetByTestId("compare");
+        await Assertions.Expect(select.Locator("option")).ToHaveCountAsync(2);
+        await Assertions.Expect(select.Locator($"option[value='{b.Url.Value}']")).ToContainTextAsync("dash/epochs · eval · epoch 2 (30 rows)");
+        await select.SelectOptionAsync(b.Url.Value);
+        var grid = page.GetByTestId("grid");
+        await Assertions.Expect(grid.Locator("th[data-column='delta.loss']")).ToHaveClassAsync(new Regex("sorted desc"));
+        Assert.Contains("compare=", await page.EvaluateAsync<string>("() => location.hash"), StringComparison.Ordinal);
+        await Assertions.Expect(page.GetByTestId("matched")).ToHaveTextAsync("30 of 30 rows");
+        var expected = Enumerable.Range(0, 30).OrderByDescending(i => DashboardApiTests.Delta(i)).ThenBy(i => i).ToList();
+        var shown = await grid.Locator("tr[data-row]").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.row)");
+        Assert.Equal(expected.Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), shown);
+        foreach (var id in expected.Take(5).Concat(expected.TakeLast(3)))
+        {
+            var row = grid.Locator($"tr[data-row='{id}']");
+            Assert.Equal(DashboardApiTests.Delta(id), Number(await row.Locator("td[data-column='delta.loss']").TextContentAsync()), 5);
+            Assert.Equal(DashboardApiTests.LateLoss(id), Number(await row.Locator("td[data-column='b.loss']").TextContentAsync()), 5);
+            Assert.Equal(DashboardApiTests.EarlyLoss(id), Number(await row.Locator("td[data-column='loss']").TextContentAsync()), 5);
+        }
+        await Assertions.Expect(grid.Locator("img.thumb")).ToHaveCountAsync(30);
+        await Assertions.Expect(page.GetByTestId("histogram")).ToHaveAttributeAsync("data-total", "30");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, "10-compare.png"), FullPage = true });
+
+        // Filtering keeps the comparison: the samples whose loss grew.
+        await page.GetByTestId("filter").FillAsync("delta.loss>0");
+        await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Filter" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("matched")).ToHaveTextAsync($"{expected.Count(i => DashboardApiTests.Delta(i) > 0)} of 30 rows");
+
+        // The top sample: its loss in each epoch of the run.
+        var top = expected[0];
+        await grid.Locator($"tr[data-row='{top}'] a").ClickAsync();
+        var history = page.GetByTestId("sample-epochs");
+        await Assertions.Expect(history.Locator("tr[data-epoch]")).ToHaveCountAsync(2);
+        Assert.Equal(DashboardApiTests.EarlyLoss(top), Number(await history.Locator("tr[data-epoch='1'] td[data-column='loss']").TextContentAsync()), 5);
+        Assert.Equal(DashboardApiTests.LateLoss(top), Number(await history.Locator("tr[data-epoch='2'] td[data-column='loss']").TextContentAsync()), 5);
+        await Assertions.Expect(page.GetByTestId("chart-loss")).ToHaveAttributeAsync("data-points", "2");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, "11-sample-epochs.png"), FullPage = true });
+        Assert.Empty(errors);
     }
 
     [Fact(Timeout = 120_000)]

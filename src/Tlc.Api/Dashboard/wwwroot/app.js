@@ -4,12 +4,13 @@
 
 import { scatter } from './scatter.js';
 import { render as jobsPage } from './jobs.js';
+import { compareBar, sampleMetrics } from './compare.js';
 
 const app = document.getElementById('app');
 const crumbs = document.getElementById('crumbs');
 
 /** Creates an element with attributes and children (strings become text nodes). */
-function el(tag, attrs = {}, ...children) {
+export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs)) {
     if (key === 'class') node.className = value;
@@ -31,7 +32,7 @@ async function post(path, body) {
   return answer;
 }
 
-async function api(path, params = {}) {
+export async function api(path, params = {}) {
   const query = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) {
     for (const v of Array.isArray(value) ? value : [value]) {
@@ -50,7 +51,7 @@ function route() {
   return { path, params: new URLSearchParams(query) };
 }
 
-function link(path, params, text) {
+export function link(path, params, text) {
   return el('a', { href: `#${path}?${new URLSearchParams(params)}` }, text);
 }
 
@@ -59,7 +60,7 @@ function showError(error) {
 }
 
 /** A value as the grid shows it: class names for labels, numbers shortened, lists and structs as JSON. */
-function display(value, column) {
+export function display(value, column) {
   if (value === null || value === undefined) return '';
   if (column?.classes && typeof value === 'number' && column.classes[String(value)] !== undefined) return column.classes[String(value)];
   if (typeof value === 'number') return Number.isInteger(value) ? String(value) : value.toPrecision(6).replace(/\.?0+$/, '');
@@ -120,16 +121,19 @@ async function browse() {
 async function tablePage(params) {
   const url = params.get('url');
   const join = params.get('join') ?? '';
+  const compare = params.get('compare') ?? '';
+  const scope = { join, compare };
   const filters = params.getAll('filter');
   const sort = params.get('sort') ?? '';
   const desc = params.get('desc') === 'true';
   const offset = Number(params.get('offset') ?? 0);
   const limit = 50;
-  const page = await api('/v1/rows', { table: url, join, filter: filters, sort, desc, offset, limit });
+  const page = await api('/v1/rows', { table: url, ...scope, filter: filters, sort, desc, offset, limit });
   crumbs.replaceChildren(link('/', {}, 'projects'), ' / ', el('span', {}, url.split('/').slice(-1)[0]));
   const go = changes => {
     const next = new URLSearchParams({ url });
     if (join) next.set('join', join);
+    if (changes.compare ?? compare) next.set('compare', changes.compare ?? compare);
     for (const f of changes.filter ?? filters) next.append('filter', f);
     const s = changes.sort ?? sort;
     if (s) next.set('sort', s);
@@ -197,26 +201,26 @@ async function tablePage(params) {
     })));
   const chartColumn = el('select', { 'data-testid': 'chart-column' }, columns.map(c => el('option', { value: c.name }, c.name)));
   const chart = el('div', { class: 'chart', 'data-testid': 'chart' });
-  chartColumn.addEventListener('change', () => drawChart(url, join, filters, columns.find(c => c.name === chartColumn.value), chart));
-  const numeric = columns.find(c => !c.classes && /^(float|int|confidence|loss)/.test(c.type) && c.name !== 'example_id') ?? columns.find(c => c.classes) ?? columns[0];
+  chartColumn.addEventListener('change', () => drawChart(url, scope, filters, columns.find(c => c.name === chartColumn.value), chart));
+  const numeric = columns.find(c => c.name === sort && !c.classes && /^(float|int)/.test(c.type)) ?? columns.find(c => !c.classes && /^(float|int|confidence|loss)/.test(c.type) && c.name !== 'example_id') ?? columns.find(c => c.classes) ?? columns[0];
   if (numeric) chartColumn.value = numeric.name;
   // A confusion matrix when two columns are labels of the same classes (a label and a prediction).
   const labels = columns.filter(c => c.classes);
   const actual = labels.find(c => c.name === 'label') ?? labels[0];
   const predictedColumn = labels.find(c => c.name === 'predicted' && c !== actual) ?? labels.find(c => c !== actual);
   const matrix = el('div', { class: 'chart', 'data-testid': 'confusion' });
-  app.replaceChildren(el('h1', {}, url.split('/').slice(-1)[0]), toolbar, editBar,
+  app.replaceChildren(el('h1', {}, url.split('/').slice(-1)[0]), toolbar, compareBar(url, join, compare, sort, go), editBar,
     el('div', { class: 'charts' }, el('div', {}, el('label', {}, 'Chart of ', chartColumn), chart),
       actual && predictedColumn ? el('div', {}, el('div', {}, `Confusion: ${actual.name} (rows) × ${predictedColumn.name} (columns)`), matrix) : null,
-      scatter({ el, url, join, filters, columns, onFilters: next => go({ filter: next }) })),
+      scatter({ el, url, join, compare, filters, columns, onFilters: next => go({ filter: next }) })),
     el('table', { class: 'grid', 'data-testid': 'grid' }, head, body));
-  if (actual && predictedColumn) drawConfusion(url, join, filters, actual, predictedColumn, matrix, go);
-  if (numeric) await drawChart(url, join, filters, numeric, chart);
+  if (actual && predictedColumn) drawConfusion(url, scope, filters, actual, predictedColumn, matrix, go);
+  if (numeric) await drawChart(url, scope, filters, numeric, chart);
 }
 
-async function drawConfusion(url, join, filters, actual, predicted, target, go) {
+async function drawConfusion(url, scope, filters, actual, predicted, target, go) {
   try {
-    const confusion = await api('/v1/confusion', { table: url, join, actual: actual.name, predicted: predicted.name, filter: filters });
+    const confusion = await api('/v1/confusion', { table: url, ...scope, actual: actual.name, predicted: predicted.name, filter: filters });
     const classes = Object.entries(actual.classes);
     const counts = new Map(confusion.cells.map(c => [`${c.actual}|${c.predicted}`, c.count]));
     const top = Math.max(1, ...confusion.cells.map(c => c.count));
@@ -235,17 +239,17 @@ async function drawConfusion(url, join, filters, actual, predicted, target, go) 
   }
 }
 
-async function drawChart(url, join, filters, column, target) {
+async function drawChart(url, scope, filters, column, target) {
   target.replaceChildren(el('span', { class: 'muted' }, '…'));
   try {
     if (column.classes || column.type === 'string' || column.type === 'bool') {
-      const { values } = await api('/v1/values', { table: url, join, column: column.name, filter: filters, max: 20 });
+      const { values } = await api('/v1/values', { table: url, ...scope, column: column.name, filter: filters, max: 20 });
       const top = Math.max(1, ...values.map(v => v.count));
       target.replaceChildren(...values.map(v => el('div', { class: 'bar-row', 'data-value': v.label ?? v.value },
         el('span', { style: { width: '140px' } }, v.label ?? display(v.value)), el('div', { class: 'bar', style: { width: `${Math.round(200 * v.count / top)}px` } }), el('span', { class: 'muted' }, String(v.count)))));
       return;
     }
-    const histogram = await api('/v1/histogram', { table: url, join, column: column.name, filter: filters, bins: 30 });
+    const histogram = await api('/v1/histogram', { table: url, ...scope, column: column.name, filter: filters, bins: 30 });
     const canvas = el('canvas', { width: 420, height: 140, 'data-testid': 'histogram', 'data-total': histogram.counts.reduce((a, b) => a + b, 0) });
     const g = canvas.getContext('2d');
     const top = Math.max(1, ...histogram.counts);
@@ -280,7 +284,7 @@ function logCharts(entries) {
   return { x: x ?? 'entry', charts };
 }
 
-function lineChart(title, xName, series) {
+export function lineChart(title, xName, series) {
   const colors = ['#2f6fde', '#d9480f', '#2b8a3e', '#862e9c', '#e67700'];
   const canvas = el('canvas', { width: 360, height: 180, 'data-testid': `chart-${title}`, 'data-series': series.map(s => s.name).join(','), 'data-points': series.reduce((n, s) => n + s.points.length, 0) });
   const g = canvas.getContext('2d');
@@ -334,7 +338,8 @@ async function samplePage(params) {
   if (!item) throw new Error(`Row ${row} is outside the table's ${page.rows} rows.`);
   app.replaceChildren(el('h1', {}, `Row ${row}`), el('dl', { class: 'sample', 'data-testid': 'sample' },
     page.columns.flatMap(c => [el('dt', {}, c.name), el('dd', { 'data-column': c.name },
-      isImage(c) && item.values[c.name] ? [imageOf(page, item, c, url, 480), el('div', { class: 'muted' }, display(item.values[c.name], c))] : display(item.values[c.name], c))])));
+      isImage(c) && item.values[c.name] ? [imageOf(page, item, c, url, 480), el('div', { class: 'muted' }, display(item.values[c.name], c))] : display(item.values[c.name], c))])),
+    join ? sampleMetrics(url, join, row) : null);
 }
 
 async function render() {

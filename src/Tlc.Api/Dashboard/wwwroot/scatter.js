@@ -38,11 +38,12 @@ let mode = 'box'; // how the mouse selects: kept while the page redraws after a 
 let liveContext = null; // the WebGL context of the scatter on the page (released when the page redraws)
 
 /** Fetches (or reuses) the points: positions, colour values and row numbers of every row with a point. */
-async function points(url, join, filters, column, colorColumn) {
-  const key = JSON.stringify([url, join, filters, column.name, colorColumn?.name ?? '']);
+async function points(url, join, compare, filters, column, colorColumn) {
+  const key = JSON.stringify([url, join, compare, filters, column.name, colorColumn?.name ?? '']);
   if (kept?.key === key) return kept.points;
   const query = new URLSearchParams({ table: url });
   if (join) query.set('join', join);
+  if (compare) query.set('compare', compare);
   query.append('column', column.name);
   if (colorColumn) query.append('column', colorColumn.name);
   for (const f of filters) query.append('filter', f);
@@ -127,7 +128,7 @@ const rgb = hex => [1, 3, 5].map(i => parseInt(hex.slice(i, i + 2), 16) / 255);
  * The scatter panel for a table page: el builds elements, columns are the page's columns; filters are the page's filters,
  * onFilters(next) navigates with new ones. Returns the panel; points load and draw in the background.
  */
-export function scatter({ el, url, join, filters, columns, onFilters }) {
+export function scatter({ el, url, join, compare, filters, columns, onFilters }) {
   const candidates = scatterColumns(columns);
   const panel = el('div', { class: 'scatter-panel' });
   if (!candidates.length) return null;
@@ -148,7 +149,7 @@ export function scatter({ el, url, join, filters, columns, onFilters }) {
   const clear = el('button', { type: 'button', 'data-testid': 'scatter-clear', onclick: () => onFilters(filters.filter(f => !polygonOf(f, choose.value))) }, 'clear selection');
   panel.append(el('div', { class: 'toolbar' }, el('label', {}, 'Scatter of ', choose), el('label', {}, ' colour ', colorBy), modeButton('box'), modeButton('lasso'), clear),
     el('div', { class: 'scatter-stack' }, canvas, overlay), status);
-  const draw = () => plot({ url, join, filters, column: candidates.find(c => c.name === choose.value), colorColumn: columns.find(c => c.name === colorBy.value) ?? null,
+  const draw = () => plot({ url, join, compare, filters, column: candidates.find(c => c.name === choose.value), colorColumn: columns.find(c => c.name === colorBy.value) ?? null,
     canvas, overlay, status, mode: () => mode, onFilters });
   choose.addEventListener('change', draw);
   colorBy.addEventListener('change', draw);
@@ -156,7 +157,7 @@ export function scatter({ el, url, join, filters, columns, onFilters }) {
   return panel;
 }
 
-async function plot({ url, join, filters, column, colorColumn, canvas, overlay, status, mode, onFilters }) {
+async function plot({ url, join, compare, filters, column, colorColumn, canvas, overlay, status, mode, onFilters }) {
   const started = performance.now();
   delete canvas.dataset.drawn;
   // The points of every row the other filters keep; this column's selection is highlighted, not filtered away.
@@ -164,7 +165,7 @@ async function plot({ url, join, filters, column, colorColumn, canvas, overlay, 
   const others = filters.filter(f => !polygonOf(f, column.name));
   let data;
   try {
-    data = await points(url, join, others, column, colorColumn);
+    data = await points(url, join, compare, others, column, colorColumn);
   } catch (error) {
     status.textContent = error.message;
     status.className = 'error';
