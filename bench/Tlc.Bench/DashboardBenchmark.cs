@@ -96,9 +96,10 @@ internal static class DashboardBenchmark
             string.Create(CultureInfo.InvariantCulture, $"GET /v1/rows with join=input, filter label==<class> and loss>0.5, sort by loss, a 50-row page; {Queries} queries after a warm-up (min {latencies[0]:F0}, median {latencies[latencies.Count / 2]:F0}, max {latencies[^1]:F0} ms); embedded silo, API on loopback; ratio = p95 ÷ scan (lower is better)"));
     }
 
-    private static readonly string[] Classes = ["c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7", "c8", "c9"];
+    internal static readonly string[] Classes = ["c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7", "c8", "c9"];
 
-    private static async Task<Table> InputAsync(string root, TlcOptions settings)
+    /// <summary>A 10^6-row input table of labels (class i % 10), also the scatter benchmark's.</summary>
+    internal static async Task<Table> InputAsync(string root, TlcOptions settings)
     {
         await using var writer = await TableWriter.CreateAsync(new TableWriterOptions
         {

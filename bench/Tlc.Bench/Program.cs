@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using Tlc.Bench;
 
-// tlc benchmarks: dotnet run -c Release --project bench/Tlc.Bench -- [all|scan|random|writer|csv|lease|collect|publish|metrics-writer|rank-memory|import-job|rank-ingest|ddp-stream|dashboard|thumbnails|kernel-sim|shards|import-csv [workers]|import-resume|import-profile] [--out docs/benchmarks.md]
+// tlc benchmarks: dotnet run -c Release --project bench/Tlc.Bench -- [all|scan|random|writer|csv|lease|collect|publish|metrics-writer|rank-memory|import-job|rank-ingest|ddp-stream|dashboard|thumbnails|scatter|kernel-sim|shards|import-csv [workers]|import-resume|import-profile] [--out docs/benchmarks.md]
 if (args.Length >= 2 && args[0] == "writer-child")
 {
     return await TableBenchmarks.WriterChildAsync(long.Parse(args[1], CultureInfo.InvariantCulture));
@@ -61,6 +61,7 @@ await RunMany("rank-ingest", RankIngestBenchmark.RunAsync);
 await Run("ddp-stream", StreamOverheadBenchmark.RunAsync);
 await Run("dashboard", DashboardBenchmark.RunAsync);
 await Run("thumbnails", ThumbnailBenchmark.RunAsync);
+await RunMany("scatter", ScatterBenchmark.RunAsync);
 await RunMany("kernel-sim", KernelSimulationBenchmark.RunAsync);
 if (which == "import-parquet-timeline")
 {
@@ -160,6 +161,8 @@ if (output is not null)
     md.AppendLine("  rows read through the training API, with and without writing each sample's loss and step, alternating.");
     md.AppendLine("- **dashboard**: the dashboard grid's query (filter by the input's class and a metric, sort by the metric, one");
     md.AppendLine("  50-row page) over a 10^6-row metrics table joined to its input, through `tlc dashboard`'s HTTP API on loopback.");
+    md.AppendLine("- **scatter**: the dashboard's embedding scatter of a 10^6-row metrics table joined to its input in headless Chromium");
+    md.AppendLine("  (WebGL on the CPU): from opening the page to the drawn frame, and a lasso from release to the highlighted frame.");
     md.AppendLine("- **thumbnails**: distinct Fashion-MNIST thumbnails through `GET /v1/image?size=64` from a cold cache with 6 concurrent");
     md.AppendLine("  requests (a browser's connections to one host), against decoding the same PNGs in process.");
     md.AppendLine("- **kernel-sim**: the job kernel's real grains (one in-process silo on the embedded file grain storage) in virtual time:");
