@@ -12,7 +12,8 @@ namespace Tlc.Api.Tests;
 
 /// <summary>
 /// The embedding scatter: <c>GET /v1/columns</c> answers an Arrow IPC stream of the matching rows' points, and the page
-/// draws them with WebGL in a real browser (Debian's Chromium through Playwright); a box and a lasso drawn with the mouse
+/// draws them in a real browser (Debian's Chromium through Playwright) with WebGL and with its own pixel loop (what it
+/// uses where WebGL runs on the CPU); a box and a lasso drawn with the mouse
 /// select exactly the points inside their polygon — the grid's count and the scatter's highlight agree with the polygon
 /// tested here. Screenshots go to <c>TestResults/dashboard</c>.
 /// </summary>
@@ -101,19 +102,23 @@ public sealed class DashboardScatterTests(ApiFixture fixture) : IClassFixture<Ap
         Assert.Contains(expected, body["error"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
-    [Fact(Timeout = 180_000)]
-    public async Task Scatter_BoxThenLasso_SelectsThePointsInsideAndFiltersTheGrid()
+    [Theory(Timeout = 180_000)]
+    [InlineData("webgl")]
+    [InlineData("cpu")]
+    public async Task Scatter_BoxThenLasso_SelectsThePointsInsideAndFiltersTheGrid(string renderer)
     {
-        using var table = await EmbeddingsAsync("points");
+        using var table = await EmbeddingsAsync($"points-{renderer}");
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = DashboardBrowser.Chromium, Headless = true, Args = DashboardBrowser.Args });
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1100 } });
         var errors = new List<string>();
         page.PageError += (_, error) => errors.Add(error);
+        await page.AddInitScriptAsync($"localStorage.setItem('tlc.scatter.renderer', '{renderer}')");
 
         await page.GotoAsync($"{fixture.Host.Url}/#/table?url={Uri.EscapeDataString(table.Url.Value)}");
         var scatter = page.GetByTestId("scatter");
         await Assertions.Expect(scatter).ToHaveAttributeAsync("data-drawn", "true");
+        Assert.Equal(renderer, await scatter.GetAttributeAsync("data-renderer"));
         var withPoints = Rows - Rows / 100;
         Assert.Equal(withPoints.ToString(System.Globalization.CultureInfo.InvariantCulture), await scatter.GetAttributeAsync("data-points"));
         await Assertions.Expect(page.GetByTestId("scatter-status")).ToHaveTextAsync($"{withPoints:N0} points");
@@ -121,7 +126,7 @@ public sealed class DashboardScatterTests(ApiFixture fixture) : IClassFixture<Ap
         var (colours, greys) = await DrawnAsync(page);
         Assert.True(colours >= 3, $"{colours} colours drawn");
         Assert.Equal(0, greys);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, "scatter-1.png"), FullPage = true });
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, $"scatter-{renderer}-1.png"), FullPage = true });
 
         // A box: the grid, the charts and the highlight agree with the polygon the page sent.
         var box = (await page.GetByTestId("scatter-overlay").BoundingBoxAsync())!;
@@ -141,7 +146,7 @@ public sealed class DashboardScatterTests(ApiFixture fixture) : IClassFixture<Ap
         (colours, greys) = await DrawnAsync(page);
         Assert.True(greys > 100, $"{greys} grey pixels: the points outside the box are drawn dimmed");
         Assert.True(colours >= 2, $"{colours} colours drawn");
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, "scatter-2-box.png"), FullPage = true });
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, $"scatter-{renderer}-2-box.png"), FullPage = true });
 
         // A lasso (a concave path) replaces the box.
         await page.Locator("button[data-mode='lasso']").ClickAsync();
@@ -160,7 +165,7 @@ public sealed class DashboardScatterTests(ApiFixture fixture) : IClassFixture<Ap
         Assert.InRange(inLasso, 50, withPoints - 50);
         await Assertions.Expect(page.GetByTestId("matched")).ToHaveTextAsync($"{inLasso:N0} of {Rows:N0} rows");
         await Assertions.Expect(page.GetByTestId("scatter")).ToHaveAttributeAsync("data-selected", inLasso.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, "scatter-3-lasso.png"), FullPage = true });
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, $"scatter-{renderer}-3-lasso.png"), FullPage = true });
 
         // Clearing the selection shows every row again.
         await page.GetByTestId("scatter-clear").ClickAsync();

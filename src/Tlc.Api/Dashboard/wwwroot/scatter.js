@@ -36,7 +36,6 @@ function inside(polygon, px, py) {
 let kept = null; // { key, points }
 let mode = 'box'; // how the mouse selects: kept while the page redraws after a selection
 let lastSelectMs = null; // how long the last selection took to highlight (shown on the redrawn scatter too)
-let liveContext = null; // the WebGL context of the scatter on the page (released when the page redraws)
 
 /** Fetches (or reuses) the points: positions, colour values and row numbers of every row with a point. */
 async function points(url, join, compare, filters, column, colorColumn) {
@@ -80,24 +79,15 @@ async function points(url, join, compare, filters, column, colorColumn) {
   return result;
 }
 
+// Colours are worked out once per point in the page (a frame drawn on the CPU pays for every instruction per vertex).
 const vertexShader = `
-attribute vec2 a_pos; attribute float a_color; attribute float a_sel;
-uniform vec2 u_scale; uniform vec2 u_offset; uniform float u_size; uniform float u_round; uniform float u_classes; uniform float u_any;
-uniform vec3 u_palette[20];
+attribute vec2 a_pos; attribute vec3 a_rgb;
+uniform vec2 u_scale; uniform vec2 u_offset; uniform float u_size;
 varying vec4 v_color;
 void main() {
-  // Selected points in front (depth), so the order they are drawn in does not matter.
-  bool dim = u_any > 0.5 && a_sel < 0.5;
-  gl_Position = vec4(a_pos * u_scale + u_offset, dim ? 0.5 : -0.5, 1.0);
+  gl_Position = vec4(a_pos * u_scale + u_offset, 0.0, 1.0);
   gl_PointSize = u_size;
-  vec3 c = vec3(0.18, 0.44, 0.87);
-  if (u_classes > 0.5) {
-    int k = int(mod(a_color, 20.0));
-    for (int i = 0; i < 20; i++) { if (i == k) c = u_palette[i]; }
-  } else {
-    c = mix(vec3(0.18, 0.44, 0.87), vec3(0.85, 0.28, 0.06), clamp(a_color, 0.0, 1.0));
-  }
-  v_color = dim ? vec4(0.85, 0.86, 0.88, 1.0) : vec4(c, 1.0);
+  v_color = vec4(a_rgb, 1.0);
 }`;
 
 const fragmentShader = `
@@ -110,7 +100,13 @@ void main() {
   gl_FragColor = v_color;
 }`;
 
-function program(gl) {
+let webgl = null; // { canvas, gl, program, uploaded }: one context for the page's life, whatever the scatter shows
+
+function context() {
+  if (webgl) return webgl;
+  const canvas = Object.assign(document.createElement('canvas'), { width: Size, height: Size });
+  const gl = canvas.getContext('webgl', { antialias: false, preserveDrawingBuffer: true, premultipliedAlpha: true });
+  if (!gl) return null;
   const compile = (type, source) => {
     const shader = gl.createShader(type);
     gl.shaderSource(shader, source);
@@ -118,12 +114,106 @@ function program(gl) {
     if (!gl.getShaderParameter(shader, gl.COMPILE_STATUS)) throw new Error(`Scatter shader: ${gl.getShaderInfoLog(shader)}`);
     return shader;
   };
-  const p = gl.createProgram();
-  gl.attachShader(p, compile(gl.VERTEX_SHADER, vertexShader));
-  gl.attachShader(p, compile(gl.FRAGMENT_SHADER, fragmentShader));
-  gl.linkProgram(p);
-  if (!gl.getProgramParameter(p, gl.LINK_STATUS)) throw new Error(`Scatter program: ${gl.getProgramInfoLog(p)}`);
-  return p;
+  const program = gl.createProgram();
+  gl.attachShader(program, compile(gl.VERTEX_SHADER, vertexShader));
+  gl.attachShader(program, compile(gl.FRAGMENT_SHADER, fragmentShader));
+  gl.linkProgram(program);
+  if (!gl.getProgramParameter(program, gl.LINK_STATUS)) throw new Error(`Scatter program: ${gl.getProgramInfoLog(program)}`);
+  gl.useProgram(program);
+  webgl = { canvas, gl, program, uploaded: null, buffers: [gl.createBuffer(), gl.createBuffer()] };
+  return webgl;
+}
+
+/** Whether WebGL runs on the CPU (SwiftShader, llvmpipe): then the page's own loop draws points faster. */
+function software(gl) {
+  const info = gl.getExtension('WEBGL_debug_renderer_info');
+  return /swiftshader|llvmpipe|software/i.test(String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER)));
+}
+
+/**
+ * What draws the points into a layer: WebGL where a GPU draws it, else a loop writing pixels (software WebGL takes about
+ * a second per 10^6 points; the loop about 20 ms). localStorage 'tlc.scatter.renderer' = 'webgl' or 'cpu' forces one.
+ */
+function painterFor(data, colors, size) {
+  const forced = localStorage.getItem('tlc.scatter.renderer');
+  const shared = forced === 'cpu' ? null : context();
+  if (shared && (forced === 'webgl' || !software(shared.gl))) return webglPainter(shared, data, colors, size);
+  return cpuPainter(data, colors, size);
+}
+
+function webglPainter(shared, data, colors, size) {
+  const { canvas, gl, program, buffers } = shared;
+  if (shared.uploaded !== data) {
+    const bind = (buffer, name, array, n, normalized) => {
+      gl.bindBuffer(gl.ARRAY_BUFFER, buffer);
+      gl.bufferData(gl.ARRAY_BUFFER, array, gl.STATIC_DRAW);
+      const at = gl.getAttribLocation(program, name);
+      gl.enableVertexAttribArray(at);
+      gl.vertexAttribPointer(at, n, array instanceof Uint8Array ? gl.UNSIGNED_BYTE : gl.FLOAT, normalized, 0, 0);
+    };
+    bind(buffers[0], 'a_pos', data.xy, 2, false);
+    shared.uploaded = data;
+  }
+  // Colours change with the colour column: always uploaded.
+  gl.bindBuffer(gl.ARRAY_BUFFER, buffers[1]);
+  gl.bufferData(gl.ARRAY_BUFFER, colors, gl.STATIC_DRAW);
+  const rgbAt = gl.getAttribLocation(program, 'a_rgb');
+  gl.enableVertexAttribArray(rgbAt);
+  gl.vertexAttribPointer(rgbAt, 3, gl.UNSIGNED_BYTE, true, 0, 0);
+  return {
+    name: 'webgl',
+    draw(target, view) {
+      gl.viewport(0, 0, canvas.width, canvas.height);
+      gl.clearColor(0, 0, 0, 0);
+      gl.clear(gl.COLOR_BUFFER_BIT);
+      gl.uniform2f(gl.getUniformLocation(program, 'u_scale'), 1 / view.hx, 1 / view.hy);
+      gl.uniform2f(gl.getUniformLocation(program, 'u_offset'), -view.cx / view.hx, -view.cy / view.hy);
+      gl.uniform1f(gl.getUniformLocation(program, 'u_size'), size);
+      gl.uniform1f(gl.getUniformLocation(program, 'u_round'), size > 2 ? 1 : 0);
+      gl.drawArrays(gl.POINTS, 0, data.count);
+      const g = target.getContext('2d');
+      g.globalCompositeOperation = 'copy';
+      g.drawImage(canvas, 0, 0);
+      g.globalCompositeOperation = 'source-over';
+    },
+  };
+}
+
+function cpuPainter(data, colors, size) {
+  const packed = new Uint32Array(data.count); // RGBA bytes as one little-endian word
+  for (let i = 0; i < data.count; i++) packed[i] = 0xff000000 | (colors[3 * i + 2] << 16) | (colors[3 * i + 1] << 8) | colors[3 * i];
+  // The pixels a point covers around its centre: a square, with the corners cut from 4 pixels up.
+  const stamp = [];
+  const half = size / 2;
+  for (let dy = 0; dy < size; dy++) {
+    for (let dx = 0; dx < size; dx++) {
+      if (size <= 3 || (dx + 0.5 - half) ** 2 + (dy + 0.5 - half) ** 2 <= half * half) stamp.push([dx - Math.floor(half), dy - Math.floor(half)]);
+    }
+  }
+  return {
+    name: 'cpu',
+    draw(target, view) {
+      const { width, height } = target;
+      const g = target.getContext('2d');
+      const image = g.createImageData(width, height);
+      const pixels = new Uint32Array(image.data.buffer);
+      const [sx, sy] = [width / 2 / view.hx, height / 2 / view.hy];
+      const [ox, oy] = [width / 2 - view.cx * sx, height / 2 + view.cy * sy];
+      const xy = data.xy;
+      for (let i = 0; i < data.count; i++) {
+        const px = Math.floor(ox + xy[2 * i] * sx);
+        const py = Math.floor(oy - xy[2 * i + 1] * sy);
+        if (px < -size || py < -size || px >= width + size || py >= height + size) continue;
+        const colour = packed[i];
+        for (const [dx, dy] of stamp) {
+          const x = px + dx;
+          const y = py + dy;
+          if (x >= 0 && y >= 0 && x < width && y < height) pixels[y * width + x] = colour;
+        }
+      }
+      g.putImageData(image, 0, 0);
+    },
+  };
 }
 
 const rgb = hex => [1, 3, 5].map(i => parseInt(hex.slice(i, i + 2), 16) / 255);
@@ -175,86 +265,93 @@ async function plot({ url, join, compare, filters, column, colorColumn, canvas, 
     status.className = 'error';
     return;
   }
-  liveContext?.getExtension('WEBGL_lose_context')?.loseContext();
-  const gl = canvas.getContext('webgl', { antialias: false, preserveDrawingBuffer: true });
-  if (!gl) {
-    status.textContent = 'This browser has no WebGL: the scatter cannot be drawn.';
-    status.className = 'error';
-    return;
-  }
-  liveContext = gl;
-  const p = program(gl);
-  gl.useProgram(p);
-  const buffer = (name, array, size) => {
-    const b = gl.createBuffer();
-    gl.bindBuffer(gl.ARRAY_BUFFER, b);
-    gl.bufferData(gl.ARRAY_BUFFER, array, gl.STATIC_DRAW);
-    const at = gl.getAttribLocation(p, name);
-    gl.enableVertexAttribArray(at);
-    gl.vertexAttribPointer(at, size, array instanceof Uint8Array ? gl.UNSIGNED_BYTE : gl.FLOAT, false, 0, 0);
-    return b;
-  };
+  // Each point's colour: its class's from the palette, or along a ramp from the column's smallest value to its largest.
   const classes = Boolean(colorColumn?.classes);
   const [c0, c1] = data.range;
-  const colors = classes || !colorColumn ? data.values : data.values.map(v => (c1 > c0 ? (v - c0) / (c1 - c0) : 0.5));
-  buffer('a_pos', data.xy, 2);
-  buffer('a_color', colors, 1);
-  const sel = new Uint8Array(data.count);
-  const selBuffer = buffer('a_sel', sel, 1);
-  const palette = new Float32Array(Palette.flatMap(rgb));
-  gl.uniform3fv(gl.getUniformLocation(p, 'u_palette'), palette);
-  gl.uniform1f(gl.getUniformLocation(p, 'u_classes'), classes ? 1 : 0);
+  const palette = Palette.map(hex => rgb(hex).map(v => Math.round(255 * v)));
+  const [low, high] = [rgb('#2f6fde'), rgb('#d9480f')].map(c => c.map(v => 255 * v));
+  const colors = new Uint8Array(3 * data.count);
+  for (let i = 0; i < data.count; i++) {
+    const v = data.values[i];
+    let c;
+    if (!colorColumn || Number.isNaN(v)) c = palette[0];
+    else if (classes) c = palette[((Math.round(v) % 20) + 20) % 20];
+    else {
+      const t = c1 > c0 ? (v - c0) / (c1 - c0) : 0.5;
+      c = [0, 1, 2].map(k => low[k] + (high[k] - low[k]) * t);
+    }
+    colors[3 * i] = c[0];
+    colors[3 * i + 1] = c[1];
+    colors[3 * i + 2] = c[2];
+  }
   const pointSize = data.count > 100_000 ? 2 : data.count > 10_000 ? 3 : 5;
-  gl.uniform1f(gl.getUniformLocation(p, 'u_size'), pointSize);
-  gl.uniform1f(gl.getUniformLocation(p, 'u_round'), pointSize > 2 ? 1 : 0);
-  // Opaque points (no blending: a CPU-rendered frame of 10^6 points costs half as much), rounded only where they are large.
-  gl.enable(gl.DEPTH_TEST);
-  gl.depthFunc(gl.LEQUAL);
+  const painter = painterFor(data, colors, pointSize);
+  canvas.dataset.renderer = painter.name;
+
+  // Two layers drawn once per view: every point in its colour, and the same pixels in grey. A selection shows the grey
+  // layer with the coloured one clipped to its polygon (a point is selected exactly when it lies inside): the page
+  // composes two images instead of drawing every point again.
+  const layer = () => Object.assign(document.createElement('canvas'), { width: canvas.width, height: canvas.height });
+  const colored = layer();
+  const grey = layer();
   const { x0, x1, y0, y1 } = data.bounds;
   const fit = () => ({ cx: (x0 + x1) / 2, cy: (y0 + y1) / 2, hx: Math.max((x1 - x0) / 2, 1e-9) * 1.05, hy: Math.max((y1 - y0) / 2, 1e-9) * 1.05 });
   let view = fit();
-  let any = 0;
-  const render = () => {
-    gl.viewport(0, 0, canvas.width, canvas.height);
-    gl.clearColor(1, 1, 1, 1);
-    gl.clear(gl.COLOR_BUFFER_BIT | gl.DEPTH_BUFFER_BIT);
-    gl.uniform2f(gl.getUniformLocation(p, 'u_scale'), 1 / view.hx, 1 / view.hy);
-    gl.uniform2f(gl.getUniformLocation(p, 'u_offset'), -view.cx / view.hx, -view.cy / view.hy);
-    gl.uniform1f(gl.getUniformLocation(p, 'u_any'), any);
-    gl.drawArrays(gl.POINTS, 0, data.count);
-    gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, new Uint8Array(4)); // waits until the frame is drawn
+  let shape = polygon;
+  const toPixel = ([x, y]) => [(x - view.cx) / view.hx * canvas.width / 2 + canvas.width / 2, canvas.height / 2 - (y - view.cy) / view.hy * canvas.height / 2];
+  const paint = () => {
+    const frame = performance.now();
+    painter.draw(colored, view);
+    const g = grey.getContext('2d');
+    g.globalCompositeOperation = 'copy';
+    g.drawImage(colored, 0, 0);
+    g.globalCompositeOperation = 'source-in';
+    g.fillStyle = '#d9dbe0';
+    g.fillRect(0, 0, grey.width, grey.height);
+    canvas.dataset.renderMs = String(Math.round(performance.now() - frame));
   };
-  /** Marks the points inside polygon; answers how many. */
-  const select = shape => {
-    sel.fill(0);
-    let count = 0;
-    if (shape) {
-      let [px0, px1, py0, py1] = [Infinity, -Infinity, Infinity, -Infinity];
-      for (const [x, y] of shape) { px0 = Math.min(px0, x); px1 = Math.max(px1, x); py0 = Math.min(py0, y); py1 = Math.max(py1, y); }
-      const xy = data.xy;
-      for (let i = 0; i < data.count; i++) {
-        const x = xy[2 * i];
-        const y = xy[2 * i + 1];
-        if (x >= px0 && x <= px1 && y >= py0 && y <= py1 && inside(shape, x, y)) { sel[i] = 1; count++; }
-      }
+  const compose = () => {
+    const g = canvas.getContext('2d');
+    g.fillStyle = '#fff';
+    g.fillRect(0, 0, canvas.width, canvas.height);
+    if (!shape) {
+      g.drawImage(colored, 0, 0);
+      return;
     }
-    any = shape ? 1 : 0;
-    gl.bindBuffer(gl.ARRAY_BUFFER, selBuffer);
-    gl.bufferSubData(gl.ARRAY_BUFFER, 0, sel);
+    g.drawImage(grey, 0, 0);
+    g.save();
+    g.beginPath();
+    shape.map(toPixel).forEach(([x, y], i) => (i ? g.lineTo(x, y) : g.moveTo(x, y)));
+    g.closePath();
+    g.clip();
+    g.drawImage(colored, 0, 0);
+    g.restore();
+  };
+  /** How many points lie inside polygon (the page's count, as the server counts the rows). */
+  const countInside = candidate => {
+    if (!candidate) return 0;
+    let [px0, px1, py0, py1] = [Infinity, -Infinity, Infinity, -Infinity];
+    for (const [x, y] of candidate) { px0 = Math.min(px0, x); px1 = Math.max(px1, x); py0 = Math.min(py0, y); py1 = Math.max(py1, y); }
+    const xy = data.xy;
+    let count = 0;
+    for (let i = 0; i < data.count; i++) {
+      const x = xy[2 * i];
+      const y = xy[2 * i + 1];
+      if (x >= px0 && x <= px1 && y >= py0 && y <= py1 && inside(candidate, x, y)) count++;
+    }
     return count;
   };
   const describe = count => {
     status.className = 'muted';
-    status.textContent = `${data.count.toLocaleString()} points${polygon || any ? ` · ${count.toLocaleString()} selected` : ''}`;
+    status.textContent = `${data.count.toLocaleString()} points${shape ? ` · ${count.toLocaleString()} selected` : ''}`;
   };
-  const count = select(polygon);
-  const frame = performance.now();
-  render();
+  const count = countInside(shape);
+  paint();
+  compose();
   describe(count);
-  // Timings for scripts and benchmarks: since plot began, of the frame alone, and since the page's navigation began.
+  // Timings for scripts and benchmarks: since plot began, and since the page's navigation began.
   canvas.dataset.points = String(data.count);
   canvas.dataset.selected = String(count);
-  canvas.dataset.renderMs = String(Math.round(performance.now() - frame));
   canvas.dataset.drawnMs = String(Math.round(performance.now() - started));
   canvas.dataset.drawnAt = String(Math.round(performance.now()));
   if (lastSelectMs !== null) canvas.dataset.selectMs = String(lastSelectMs);
@@ -271,11 +368,11 @@ async function plot({ url, join, compare, filters, column, colorColumn, canvas, 
   const outline = () => {
     g.clearRect(0, 0, overlay.width, overlay.height);
     if (!path || path.length < 2) return;
-    const shape = mode() === 'box' ? corners(path[0], path[path.length - 1]) : path;
+    const outlined = mode() === 'box' ? corners(path[0], path[path.length - 1]) : path;
     g.strokeStyle = '#1c2333';
     g.setLineDash([4, 3]);
     g.beginPath();
-    shape.forEach(([x, y], i) => (i ? g.lineTo(x, y) : g.moveTo(x, y)));
+    outlined.forEach(([x, y], i) => (i ? g.lineTo(x, y) : g.moveTo(x, y)));
     g.closePath();
     g.stroke();
   };
@@ -294,17 +391,18 @@ async function plot({ url, join, compare, filters, column, colorColumn, canvas, 
   overlay.onpointerup = event => {
     if (!path) return;
     const end = pixel(event);
-    const shape = mode() === 'box' ? corners(path[0], end) : [...path, end];
+    const drawn = mode() === 'box' ? corners(path[0], end) : [...path, end];
     path = null;
     outline();
-    const [w, h] = [Math.max(...shape.map(s => s[0])) - Math.min(...shape.map(s => s[0])), Math.max(...shape.map(s => s[1])) - Math.min(...shape.map(s => s[1]))];
+    const [w, h] = [Math.max(...drawn.map(s => s[0])) - Math.min(...drawn.map(s => s[0])), Math.max(...drawn.map(s => s[1])) - Math.min(...drawn.map(s => s[1]))];
     if (w < 3 && h < 3) return; // a click, not a selection
     const began = performance.now();
     // At most 200 vertices, rounded to 6 significant digits: the page and the server test the same polygon.
-    const step = Math.max(1, Math.ceil(shape.length / 200));
-    const polygonData = shape.filter((_, i) => i % step === 0).map(([x, y]) => toData(x, y).map(v => Number(v.toPrecision(6))));
-    const chosen = select(polygonData);
-    render();
+    const step = Math.max(1, Math.ceil(drawn.length / 200));
+    const polygonData = drawn.filter((_, i) => i % step === 0).map(([x, y]) => toData(x, y).map(v => Number(v.toPrecision(6))));
+    shape = polygonData;
+    const chosen = countInside(shape);
+    compose();
     describe(chosen);
     canvas.dataset.selected = String(chosen);
     lastSelectMs = Math.round(performance.now() - began);
@@ -317,9 +415,10 @@ async function plot({ url, join, compare, filters, column, colorColumn, canvas, 
     const [dx, dy] = toData(px, py);
     const factor = event.deltaY > 0 ? 1.25 : 0.8;
     view = { cx: dx + (view.cx - dx) * factor, cy: dy + (view.cy - dy) * factor, hx: view.hx * factor, hy: view.hy * factor };
-    render();
+    paint();
+    compose();
   };
-  overlay.ondblclick = () => { view = fit(); render(); };
+  overlay.ondblclick = () => { view = fit(); paint(); compose(); };
 }
 
 const corners = ([ax, ay], [bx, by]) => [[ax, ay], [bx, ay], [bx, by], [ax, by]];
