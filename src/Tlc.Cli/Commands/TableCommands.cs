@@ -256,7 +256,7 @@ internal static class TableCommands
     private static Command Filter()
     {
         var url = UrlArgument();
-        var where = new Option<string[]>("--where") { Description = "A predicate: label==Coat, weight>0, 'label in Coat,Bag', 'note is-null'. Repeatable (all must hold).", Required = true };
+        var where = new Option<string[]>("--where") { Description = "A predicate: label==Coat, weight>0, 'label in Coat,Bag', 'note is-null', 'emb_pca inside 0 0, 2 0, 1 2' (a 2-D point inside a polygon). Repeatable (all must hold).", Required = true };
         var name = new Option<string>("--name") { Description = "The new table's name (beside the source).", Required = true };
         var command = new Command("filter", "Derive a table of the rows matching predicates (only the kept row runs are stored).\nExample: tlc table filter <url> --where label==Coat --name coats")
         {
