@@ -606,6 +606,9 @@ internal sealed partial class JobGrain : Grain, IJobGrain
         try
         {
             var result = await kind.PublishAsync(Context(spec), cancellationToken);
+            // Segments report their counts after their writes, without waiting: read them now, so the finished job's
+            // progress counts every row it published (a writer's last part may not have been reported yet).
+            await ReadSummariesAsync(spec, Job.LiveSegments(spec, _router.Segments));
             Job.ResultUrl = result.ResultUrl;
             Job.QuarantineTableUrl = result.QuarantineTableUrl;
             Job.RowsQuarantined = result.RowsQuarantined;
