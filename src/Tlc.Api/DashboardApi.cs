@@ -39,7 +39,8 @@ namespace Tlc.Api;
 /// <item><c>GET /v1/values?table=URL&amp;column=&amp;max=&amp;filter=…</c>: a column's most frequent values with their counts.</item>
 /// <item><c>GET /v1/confusion?table=URL&amp;actual=&amp;predicted=&amp;filter=…</c>: how often each pair of an actual and a
 /// predicted class occurs (a confusion matrix), with the class names.</item>
-/// <item><c>POST /v1/edits</c> (JSON: <c>table</c>, <c>rows</c>, and <c>weight</c>, <c>set</c> {column: value} and/or
+/// <item><c>POST /v1/edits</c> (JSON: <c>table</c>, <c>rows</c> — or <c>match</c> {table, join, compare, filter}: every row a
+/// view's filters keep, e.g. a brush or lasso selection — and <c>weight</c>, <c>set</c> {column: value} and/or
 /// <c>delete</c>) publishes a revision of the table with the rows edited; 409 with the <c>head</c> when the table is no
 /// longer its lineage's head.</item>
 /// <item><c>GET /v1/image?table=URL&amp;row=&amp;column=&amp;size=</c>: a row's image as PNG, scaled to fit size × size (0: full
@@ -197,12 +198,13 @@ internal static class DashboardApi
                 ?? throw new ApiException(400, "The body must be a JSON object.");
             var table = await sessions.TableAsync(body["table"] is JsonValue t && t.TryGetValue<string>(out var text) ? text : throw new ApiException(400, "table: a table URL is required."),
                 "table", http.RequestAborted);
-            var rows = (body["rows"] as JsonArray ?? throw new ApiException(400, "rows: an array of row numbers is required.")).Select((r, i) =>
+            var rows = body["match"] is JsonObject match ? await MatchingRowsAsync(match, table, sessions, http.RequestAborted)
+                : (body["rows"] as JsonArray ?? throw new ApiException(400, "rows: an array of row numbers (or match: the rows a view's filters keep) is required.")).Select((r, i) =>
                 r is JsonValue v && v.TryGetValue<long>(out var row) && row >= 0 && row < table.RowCount ? row
                     : throw new ApiException(400, $"rows[{i}]: {r?.ToJsonString() ?? "null"} is not a row of {table.Url} (0..{table.RowCount - 1}).")).ToList();
             if (rows.Count == 0)
             {
-                throw new ApiException(400, "rows: select at least one row.");
+                throw new ApiException(400, body["match"] is null ? "rows: select at least one row." : "match: no row matches the filters; nothing to edit.");
             }
             var editor = table.Edit(context.Catalog);
             var summary = new List<string>();
@@ -402,6 +404,39 @@ internal static class DashboardApi
         json.WriteEndObject();
     }
 
+    /// <summary>
+    /// The rows of <paramref name="edited"/> an edit's <c>match</c> names: the rows a view (<c>table</c>, <c>join</c>,
+    /// <c>compare</c>, <c>filter</c> — what a brush or lasso selected) keeps, as rows of the viewed table itself or, for a
+    /// metrics table joined to its input, of the input rows they describe.
+    /// </summary>
+    private static async Task<List<long>> MatchingRowsAsync(JsonObject match, Table edited, RankSessions sessions, CancellationToken cancellationToken)
+    {
+        string? Text(string name) => match[name] switch
+        {
+            null => null,
+            JsonValue v when v.TryGetValue<string>(out var text) => text,
+            var other => throw new ApiException(400, $"match.{name}: a string is required, got {other.ToJsonString()}."),
+        };
+        var filters = match["filter"] switch
+        {
+            null => [],
+            JsonArray a => Filters(a.Select((f, i) => f is JsonValue v && v.TryGetValue<string>(out var text) ? text
+                : throw new ApiException(400, $"match.filter[{i}]: a predicate string is required, got {f?.ToJsonString() ?? "null"}."))),
+            var other => throw new ApiException(400, $"match.filter: an array of predicates is required, got {other.ToJsonString()}."),
+        };
+        var view = await SourceAsync(Text, sessions, cancellationToken);
+        var matching = RowQueries.MatchingRows(view.Rows, filters, cancellationToken);
+        if (view.Table.Url == edited.Url && view.Join is null)
+        {
+            return [.. matching];
+        }
+        if (view.Join is { } join && join.Input.Url == edited.Url)
+        {
+            return [.. matching.Select(join.InputRow).Distinct().Order()];
+        }
+        throw new ApiException(400, $"match: the rows of {view.Table.Url}{(view.Join is null ? "" : " joined to its input")} are not rows of {edited.Url}: edit the table the view shows, or its input table with join=input.");
+    }
+
     /// <summary>A value of an edit as the table editor takes it (class names stay names: the editor resolves them).</summary>
     private static object? EditValue(string column, JsonNode? value) => value switch
     {
@@ -455,21 +490,25 @@ internal static class DashboardApi
     /// The table a request names and, with <c>join=input</c> on a metrics table, the join to its input rows (the input must
     /// lie under the root as well).
     /// </summary>
-    private static async Task<Source> SourceAsync(HttpContext http, RankSessions sessions)
+    private static Task<Source> SourceAsync(HttpContext http, RankSessions sessions) =>
+        SourceAsync(name => Optional(http, name), sessions, http.RequestAborted);
+
+    /// <summary>The rows a view reads, from its parameters (<c>table</c>, <c>join</c>, <c>compare</c>) by name.</summary>
+    private static async Task<Source> SourceAsync(Func<string, string?> parameter, RankSessions sessions, CancellationToken cancellationToken)
     {
-        var table = await TableAsync(http, sessions);
-        var join = Optional(http, "join") switch
+        var table = await sessions.TableAsync(parameter("table") ?? throw new ApiException(400, "table: a table URL is required."), "table", cancellationToken);
+        var join = parameter("join") switch
         {
             null => null,
             "input" => MetricsJoin.Of(table, await sessions.TableAsync(table.Object.Properties?.GetValueOrDefault(TableObject.ForeignTableUrlProperty)
-                ?? throw new ApiException(400, $"join: {table.Url} is not a metrics table (it names no input table)."), "join", http.RequestAborted)),
+                ?? throw new ApiException(400, $"join: {table.Url} is not a metrics table (it names no input table)."), "join", cancellationToken)),
             var other => throw new ApiException(400, $"join: 'input' is the only join (got '{other}')."),
         };
-        if (Optional(http, "compare") is not { } compared)
+        if (parameter("compare") is not { } compared)
         {
             return new Source(table, join, null);
         }
-        var b = await sessions.TableAsync(compared, "compare", http.RequestAborted);
+        var b = await sessions.TableAsync(compared, "compare", cancellationToken);
         try
         {
             return new Source(table, join, join is null ? MetricsComparison.Of(table, b) : MetricsComparison.Of(join, b));
@@ -485,10 +524,12 @@ internal static class DashboardApi
 
     private static ValueMap? Classes(ColumnSchema schema) => schema is ScalarSchema { ValueMap: { } map } ? map : null;
 
-    private static List<ColumnPredicate> Filters(HttpContext http)
+    private static List<ColumnPredicate> Filters(HttpContext http) => Filters(http.Request.Query["filter"]);
+
+    private static List<ColumnPredicate> Filters(IEnumerable<string?> texts)
     {
         var filters = new List<ColumnPredicate>();
-        foreach (var text in http.Request.Query["filter"])
+        foreach (var text in texts)
         {
             if (string.IsNullOrWhiteSpace(text))
             {

@@ -201,7 +201,7 @@ async function tablePage(params) {
     })));
   const chartColumn = el('select', { 'data-testid': 'chart-column' }, columns.map(c => el('option', { value: c.name }, c.name)));
   const chart = el('div', { class: 'chart', 'data-testid': 'chart' });
-  chartColumn.addEventListener('change', () => drawChart(url, scope, filters, columns.find(c => c.name === chartColumn.value), chart));
+  chartColumn.addEventListener('change', () => drawChart(url, scope, filters, columns.find(c => c.name === chartColumn.value), chart, go));
   const numeric = columns.find(c => c.name === sort && !c.classes && /^(float|int)/.test(c.type)) ?? columns.find(c => !c.classes && /^(float|int|confidence|loss)/.test(c.type) && c.name !== 'example_id') ?? columns.find(c => c.classes) ?? columns[0];
   if (numeric) chartColumn.value = numeric.name;
   // A confusion matrix when two columns are labels of the same classes (a label and a prediction).
@@ -215,7 +215,7 @@ async function tablePage(params) {
       scatter({ el, url, join, compare, filters, columns, onFilters: next => go({ filter: next }) })),
     el('table', { class: 'grid', 'data-testid': 'grid' }, head, body));
   if (actual && predictedColumn) drawConfusion(url, scope, filters, actual, predictedColumn, matrix, go);
-  if (numeric) await drawChart(url, scope, filters, numeric, chart);
+  if (numeric) await drawChart(url, scope, filters, numeric, chart, go);
 }
 
 async function drawConfusion(url, scope, filters, actual, predicted, target, go) {
@@ -239,7 +239,13 @@ async function drawConfusion(url, scope, filters, actual, predicted, target, go)
   }
 }
 
-async function drawChart(url, scope, filters, column, target) {
+/** A brush filter of column (its '>=' or '<=' bound, as [op, value]), or null. */
+function brushOf(filter, column) {
+  const match = /^(.+?)(>=|<=)(.+)$/.exec(filter.trim());
+  return match && match[1].trim() === column && Number.isFinite(Number(match[3])) ? [match[2], Number(match[3])] : null;
+}
+
+async function drawChart(url, scope, filters, column, target, go) {
   target.replaceChildren(el('span', { class: 'muted' }, '…'));
   try {
     if (column.classes || column.type === 'string' || column.type === 'bool') {
@@ -249,21 +255,58 @@ async function drawChart(url, scope, filters, column, target) {
         el('span', { style: { width: '140px' } }, v.label ?? display(v.value)), el('div', { class: 'bar', style: { width: `${Math.round(200 * v.count / top)}px` } }), el('span', { class: 'muted' }, String(v.count)))));
       return;
     }
-    const histogram = await api('/v1/histogram', { table: url, ...scope, column: column.name, filter: filters, bins: 30 });
-    const canvas = el('canvas', { width: 420, height: 140, 'data-testid': 'histogram', 'data-total': histogram.counts.reduce((a, b) => a + b, 0) });
+    // The histogram of the rows the other filters keep; a brush (this column's >= and <= filters) is shaded, not filtered away.
+    const brush = filters.map(f => brushOf(f, column.name));
+    const others = filters.filter((_, i) => !brush[i]);
+    const low = brush.find(b => b?.[0] === '>=')?.[1];
+    const high = brush.find(b => b?.[0] === '<=')?.[1];
+    const histogram = await api('/v1/histogram', { table: url, ...scope, column: column.name, filter: others, bins: 30 });
+    const canvas = el('canvas', { width: 420, height: 140, 'data-testid': 'histogram', 'data-total': histogram.counts.reduce((a, b) => a + b, 0), class: 'brushable',
+      title: 'drag to filter by a range; click to clear' });
     const g = canvas.getContext('2d');
     const top = Math.max(1, ...histogram.counts);
     const width = canvas.width / histogram.counts.length;
-    g.fillStyle = '#2f6fde';
-    histogram.counts.forEach((count, i) => {
-      const h = (canvas.height - 16) * count / top;
-      g.fillRect(i * width + 1, canvas.height - 14 - h, width - 2, h);
-    });
-    g.fillStyle = '#6b7385';
-    g.font = '11px system-ui';
-    g.fillText(display(histogram.min), 2, canvas.height - 2);
-    const max = display(histogram.max);
-    g.fillText(max, canvas.width - g.measureText(max).width - 2, canvas.height - 2);
+    const span = histogram.max > histogram.min ? histogram.max - histogram.min : 1;
+    const toX = v => (v - histogram.min) / span * canvas.width;
+    const toValue = x => histogram.min + span * Math.min(1, Math.max(0, x / canvas.width));
+    const draw = (from, to) => {
+      g.clearRect(0, 0, canvas.width, canvas.height);
+      if (from !== undefined && to !== undefined) {
+        g.fillStyle = 'rgba(47, 111, 222, 0.12)';
+        g.fillRect(Math.min(from, to), 0, Math.abs(to - from), canvas.height - 14);
+      }
+      histogram.counts.forEach((count, i) => {
+        const h = (canvas.height - 16) * count / top;
+        const [x0, x1] = [i * width, (i + 1) * width];
+        const inside = from === undefined || (x1 > Math.min(from, to) && x0 < Math.max(from, to));
+        g.fillStyle = inside ? '#2f6fde' : '#c5cfe0';
+        g.fillRect(x0 + 1, canvas.height - 14 - h, width - 2, h);
+      });
+      g.fillStyle = '#6b7385';
+      g.font = '11px system-ui';
+      g.fillText(display(histogram.min), 2, canvas.height - 2);
+      const max = display(histogram.max);
+      g.fillText(max, canvas.width - g.measureText(max).width - 2, canvas.height - 2);
+    };
+    const brushed = low !== undefined || high !== undefined;
+    draw(brushed ? toX(low ?? histogram.min) : undefined, brushed ? toX(high ?? histogram.max) : undefined);
+    // Brushing: drag across the bars to keep the rows in that range (two filters the grid and the other charts apply).
+    let start = null;
+    const at = event => (event.clientX - canvas.getBoundingClientRect().left) * canvas.width / canvas.getBoundingClientRect().width;
+    canvas.onpointerdown = event => { canvas.setPointerCapture(event.pointerId); start = at(event); };
+    canvas.onpointermove = event => { if (start !== null) draw(start, at(event)); };
+    canvas.onpointerup = event => {
+      if (start === null) return;
+      const end = at(event);
+      const [from, to] = [Math.min(start, end), Math.max(start, end)];
+      start = null;
+      if (to - from < 3) {
+        if (brushed) go({ filter: others });
+        return;
+      }
+      const round = v => Number(v.toPrecision(6));
+      go({ filter: [...others, `${column.name}>=${round(toValue(from))}`, `${column.name}<=${round(toValue(to))}`] });
+    };
     target.replaceChildren(canvas, el('div', { class: 'muted' }, `${column.name}: ${histogram.nulls} without a value`));
   } catch (error) {
     target.replaceChildren(el('span', { class: 'error' }, error.message));

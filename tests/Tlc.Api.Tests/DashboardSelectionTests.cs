@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Apache.Arrow;
 using Apache.Arrow.Ipc;
@@ -11,13 +12,14 @@ using Tlc.Tables.Import;
 namespace Tlc.Api.Tests;
 
 /// <summary>
-/// The embedding scatter: <c>GET /v1/columns</c> answers an Arrow IPC stream of the matching rows' points, and the page
+/// Selecting rows by what they look like: a brush over a histogram, a box or lasso over the embedding scatter, and an edit
+/// of every row a selection keeps. The embedding scatter: <c>GET /v1/columns</c> answers an Arrow IPC stream of the matching rows' points, and the page
 /// draws them in a real browser (Debian's Chromium through Playwright) with WebGL and with its own pixel loop (what it
 /// uses where WebGL runs on the CPU); a box and a lasso drawn with the mouse
 /// select exactly the points inside their polygon — the grid's count and the scatter's highlight agree with the polygon
 /// tested here. Screenshots go to <c>TestResults/dashboard</c>.
 /// </summary>
-public sealed class DashboardScatterTests(ApiFixture fixture) : IClassFixture<ApiFixture>
+public sealed class DashboardSelectionTests(ApiFixture fixture) : IClassFixture<ApiFixture>
 {
     private const int Rows = 3_000;
 
@@ -39,12 +41,11 @@ public sealed class DashboardScatterTests(ApiFixture fixture) : IClassFixture<Ap
         Schema = new Dictionary<string, ColumnSchema> { ["label"] = new CategoricalLabelSchema(["cat", "dog", "bird"]), ["emb_pca"] = new EmbeddingSchema(2) { Nullable = true } },
     });
 
-    private static int CountInside(IReadOnlyList<(double X, double Y)> polygon) => Enumerable.Range(0, Rows).Count(i =>
+    private static int CountInside(IReadOnlyList<(double X, double Y)> polygon) => Enumerable.Range(0, Rows).Count(i => Point(i) is { } p && Inside(polygon, p));
+
+    /// <summary>Whether point <paramref name="p"/> lies inside <paramref name="polygon"/> (even-odd rule).</summary>
+    private static bool Inside(IReadOnlyList<(double X, double Y)> polygon, float[] p)
     {
-        if (Point(i) is not { } p)
-        {
-            return false;
-        }
         var hit = false;
         for (int a = 0, b = polygon.Count - 1; a < polygon.Count; b = a++)
         {
@@ -54,7 +55,7 @@ public sealed class DashboardScatterTests(ApiFixture fixture) : IClassFixture<Ap
             }
         }
         return hit;
-    });
+    }
 
     [Fact]
     public async Task Columns_EmbeddingAndLabelFiltered_ArrowStreamOfTheMatchingRows()
@@ -100,6 +101,44 @@ public sealed class DashboardScatterTests(ApiFixture fixture) : IClassFixture<Ap
         var body = JsonNode.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!;
         Assert.Equal(status, response.StatusCode);
         Assert.Contains(expected, body["error"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Edits_MatchOfALassoSelection_EveryRowInsideGetsTheWeight_OthersKeepTheirs()
+    {
+        using var table = await EmbeddingsAsync("edit-selection");
+        (double X, double Y)[] lasso = [(-1, -1), (6, -0.5), (5, 3), (0, 4)];
+        var filter = $"emb_pca inside {string.Join(", ", lasso.Select(p => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{p.X} {p.Y}")))}";
+
+        using var response = await fixture.Http.PostAsJsonAsync("/v1/edits", new
+        {
+            table = table.Url.Value, weight = 0, match = new { table = table.Url.Value, filter = new[] { filter, "label!=bird" } },
+        }, TestContext.Current.CancellationToken);
+
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!;
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body.ToJsonString());
+        using var revision = Tables.Table.Open(new Url(body["url"]!.GetValue<string>()), fixture.Context.Adapters);
+        var weights = revision.ReadColumn("weight");
+        var expected = Enumerable.Range(0, Rows).Select(i => i % 3 != 2 && Point(i) is { } p && Inside(lasso, p) ? 0f : 1f).ToArray();
+        Assert.InRange(expected.Count(w => w == 0), 50, Rows - 50);
+        Assert.Equal(expected, weights.Select(w => (float)w!));
+    }
+
+    [Fact]
+    public async Task Edits_MatchOfAnotherTablesRows_400NamingBoth()
+    {
+        using var table = await EmbeddingsAsync("edit-other");
+        using var other = await EmbeddingsAsync("edit-other-2");
+
+        using var response = await fixture.Http.PostAsJsonAsync("/v1/edits", new
+        {
+            table = table.Url.Value, weight = 0, match = new { table = other.Url.Value, filter = new[] { "label==dog" } },
+        }, TestContext.Current.CancellationToken);
+
+        var error = JsonNode.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!["error"]!.GetValue<string>();
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains(other.Url.Value, error, StringComparison.Ordinal);
+        Assert.Contains(table.Url.Value, error, StringComparison.Ordinal);
     }
 
     [Theory(Timeout = 180_000)]
@@ -169,6 +208,47 @@ public sealed class DashboardScatterTests(ApiFixture fixture) : IClassFixture<Ap
 
         // Clearing the selection shows every row again.
         await page.GetByTestId("scatter-clear").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("matched")).ToHaveTextAsync($"{Rows:N0} of {Rows:N0} rows");
+        Assert.Empty(errors);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Histogram_Brush_FiltersTheGridToTheRange_ClickClears()
+    {
+        using var table = await EmbeddingsAsync("brush");
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = DashboardBrowser.Chromium, Headless = true, Args = DashboardBrowser.Args });
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1000 } });
+        var errors = new List<string>();
+        page.PageError += (_, error) => errors.Add(error);
+        await page.GotoAsync($"{fixture.Host.Url}/#/table?url={Uri.EscapeDataString(table.Url.Value)}");
+        await page.GetByTestId("chart-column").SelectOptionAsync("loss");
+        var histogram = page.GetByTestId("histogram");
+        await Assertions.Expect(histogram).ToHaveAttributeAsync("data-total", Rows.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        var box = (await histogram.BoundingBoxAsync())!;
+        await page.Mouse.MoveAsync(box.X + box.Width * 0.25f, box.Y + box.Height / 2);
+        await page.Mouse.DownAsync();
+        await page.Mouse.MoveAsync(box.X + box.Width * 0.6f, box.Y + box.Height / 2, new MouseMoveOptions { Steps = 6 });
+        await page.Mouse.UpAsync();
+
+        // Two filters bound the range; the grid keeps exactly those rows, the histogram still counts every row (the range shaded).
+        await page.WaitForFunctionAsync("() => location.hash.includes('loss%3E%3D')");
+        var hash = await page.EvaluateAsync<string>("() => location.hash");
+        var filters = System.Web.HttpUtility.ParseQueryString(hash[(hash.IndexOf('?', StringComparison.Ordinal) + 1)..]).GetValues("filter")!.Select(ColumnPredicate.Parse).ToList();
+        var low = Convert.ToDouble(filters.Single(f => f.Operator == PredicateOperator.GreaterOrEqual).Value, System.Globalization.CultureInfo.InvariantCulture);
+        var high = Convert.ToDouble(filters.Single(f => f.Operator == PredicateOperator.LessOrEqual).Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(low, 0.2, 0.3);
+        Assert.InRange(high, 0.55, 0.65);
+        var kept = Enumerable.Range(0, Rows).Count(i => i / (float)Rows >= low && i / (float)Rows <= high);
+        await Assertions.Expect(page.GetByTestId("matched")).ToHaveTextAsync($"{kept:N0} of {Rows:N0} rows");
+        await page.GetByTestId("chart-column").SelectOptionAsync("loss");
+        await Assertions.Expect(page.GetByTestId("histogram")).ToHaveAttributeAsync("data-total", Rows.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, "brush.png") });
+
+        // A click without a drag clears the brush.
+        box = (await page.GetByTestId("histogram").BoundingBoxAsync())!;
+        await page.Mouse.ClickAsync(box.X + box.Width / 2, box.Y + box.Height / 2);
         await Assertions.Expect(page.GetByTestId("matched")).ToHaveTextAsync($"{Rows:N0} of {Rows:N0} rows");
         Assert.Empty(errors);
     }
