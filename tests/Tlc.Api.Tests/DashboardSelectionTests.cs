@@ -8,6 +8,7 @@ using Microsoft.Playwright;
 using Tlc.Schemas;
 using Tlc.Tables;
 using Tlc.Tables.Import;
+using Tlc.Testing;
 
 namespace Tlc.Api.Tests;
 

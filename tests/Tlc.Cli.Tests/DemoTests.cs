@@ -5,25 +5,40 @@ using Tlc.Testing;
 
 namespace Tlc.Cli.Tests;
 
-/// <summary>The main job, end to end, on real Fashion-MNIST and labelme's COCO set (one short epoch).</summary>
-public sealed class DemoTests : IDisposable
+/// <summary>
+/// The demo's run: <c>tlc demo</c> once on real Fashion-MNIST and labelme's COCO set (one short epoch), shared by the tests
+/// of what it publishes and of the dashboard over its root.
+/// </summary>
+public sealed class DemoRun : IAsyncLifetime
 {
-    private readonly TempRoot _root = new("cli-demo");
+    public TempRoot Root { get; } = new("cli-demo");
 
-    public void Dispose() => _root.Dispose();
+    public CliProcess.Result Result { get; private set; } = null!;
 
+    public async ValueTask InitializeAsync() => Result = await CliProcess.RunAsync(
+        ["demo", "--root", Root.Path, "--epochs", "1", "--samples-per-epoch", "3000", "--workers", "2",
+         "--fashion-mnist", Fixtures.FashionMnistIdx, "--coco", Path.Combine(Fixtures.LabelmeCoco, "annotations.json")],
+        null, TimeSpan.FromMinutes(9));
+
+    public ValueTask DisposeAsync()
+    {
+        Root.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>The main job, end to end, on real Fashion-MNIST and labelme's COCO set (one short epoch).</summary>
+public sealed partial class DemoTests(DemoRun demo) : IClassFixture<DemoRun>
+{
     [Fact(Timeout = 600_000)]
     public async Task Demo_OneEpoch_PublishesTablesRevisionRunAndCompleteMetricsTables()
     {
-        var result = await CliProcess.RunAsync(
-            ["demo", "--root", _root.Path, "--epochs", "1", "--samples-per-epoch", "3000", "--workers", "2",
-             "--fashion-mnist", Fixtures.FashionMnistIdx, "--coco", Path.Combine(Fixtures.LabelmeCoco, "annotations.json")],
-            null, TimeSpan.FromMinutes(9));
+        var result = demo.Result;
 
         Assert.True(result.ExitCode == 0, $"tlc demo failed ({result.ExitCode}):\n{result.Stdout}\n{result.Stderr}");
         Assert.Contains("Most confidently wrong", result.Stdout);
 
-        var datasets = Path.Combine(_root.Path, "projects", "demo", "datasets");
+        var datasets = Path.Combine(demo.Root.Path, "projects", "demo", "datasets");
         var curated = await Table.FromUrlAsync(Url.FromLocalPath(Path.Combine(datasets, "fashion-mnist", "tables", "train.r0001")));
         Assert.Equal(60_000, curated.RowCount);
         Assert.Equal(0.1f, (float)curated[0]["weight"]!, 3);
@@ -31,7 +46,7 @@ public sealed class DemoTests : IDisposable
         var coco = await Table.FromUrlAsync(Url.FromLocalPath(Path.Combine(datasets, "labelme-coco", "tables", "instances")));
         Assert.Equal(3, coco.RowCount);
 
-        var metricsFolder = Path.Combine(_root.Path, "projects", "demo", "runs", "fashion-mnist-cnn", "metrics");
+        var metricsFolder = Path.Combine(demo.Root.Path, "projects", "demo", "runs", "fashion-mnist-cnn", "metrics");
         var names = Directory.GetDirectories(metricsFolder).Select(d => Path.GetFileName(d)!).Order(StringComparer.Ordinal).ToList();
         Assert.Equal(2, names.Count);
         Assert.Matches("^test-[0-9a-f]{8}$", names[0]);
@@ -43,10 +58,10 @@ public sealed class DemoTests : IDisposable
         Assert.Equal(Enumerable.Range(0, 10_000).Select(i => (long)i), ids);
         Assert.Contains("embeddings_9_pca", reduced.Schema.Names);
         Assert.Contains("loss", reduced.Schema.Names);
-        Assert.True(File.Exists(Path.Combine(_root.Path, "projects", "demo", "runs", "fashion-mnist-cnn", "models", "epoch-0.dat")));
+        Assert.True(File.Exists(Path.Combine(demo.Root.Path, "projects", "demo", "runs", "fashion-mnist-cnn", "models", "epoch-0.dat")));
 
         // The summary it printed (and wrote as JSON) agrees with the tables.
-        var summary = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(_root.Path, "projects", "demo", "runs", "fashion-mnist-cnn", "demo-summary.json")))!;
+        var summary = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(demo.Root.Path, "projects", "demo", "runs", "fashion-mnist-cnn", "demo-summary.json")))!;
         var test = await Table.FromUrlAsync(Url.FromLocalPath(Path.Combine(datasets, "fashion-mnist", "tables", "test")));
         var labels = Enumerable.Range(0, test.Count).ToDictionary(i => (long)i, i => (int)test.Rows[i]["label"]!);
         var classes = ((Tlc.Schemas.ScalarSchema)test.Schema["label"]).ValueMap!.Names;

@@ -1,7 +1,7 @@
-namespace Tlc.Api.Tests;
+namespace Tlc.Testing;
 
 /// <summary>The browser the dashboard's tests drive: Debian's Chromium, headless, with software WebGL for the scatter.</summary>
-internal static class DashboardBrowser
+public static class DashboardBrowser
 {
     /// <summary>The Chromium executable: <c>TLC_TEST_CHROMIUM</c>, else <c>/usr/bin/chromium</c>.</summary>
     public static string Chromium => Environment.GetEnvironmentVariable("TLC_TEST_CHROMIUM") is { Length: > 0 } path ? path
