@@ -5,6 +5,7 @@
 import { scatter } from './scatter.js';
 import { render as jobsPage } from './jobs.js';
 import { compareBar, sampleMetrics } from './compare.js';
+import { grid, BLOCK } from './grid.js';
 
 const app = document.getElementById('app');
 const crumbs = document.getElementById('crumbs');
@@ -126,9 +127,9 @@ async function tablePage(params) {
   const filters = params.getAll('filter');
   const sort = params.get('sort') ?? '';
   const desc = params.get('desc') === 'true';
-  const offset = Number(params.get('offset') ?? 0);
-  const limit = 50;
-  const page = await api('/v1/rows', { table: url, ...scope, filter: filters, sort, desc, offset, limit });
+  const offset = Math.max(0, Number(params.get('offset') ?? 0) || 0);
+  const fetchRows = (at, limit) => api('/v1/rows', { table: url, ...scope, filter: filters, sort, desc, offset: at, limit });
+  const page = await fetchRows(Math.floor(offset / BLOCK) * BLOCK, BLOCK);
   crumbs.replaceChildren(link('/', {}, 'projects'), ' / ', el('span', {}, url.split('/').slice(-1)[0]));
   const go = changes => {
     const next = new URLSearchParams({ url });
@@ -144,10 +145,7 @@ async function tablePage(params) {
   const filterBox = el('input', { type: 'text', value: filters.join('; '), placeholder: 'label==Dress; loss>0.5; name~abc', 'data-testid': 'filter' });
   const toolbar = el('form', { class: 'toolbar', onsubmit: e => { e.preventDefault(); go({ filter: filterBox.value.split(';').map(s => s.trim()).filter(Boolean) }); } },
     filterBox, el('button', { type: 'submit' }, 'Filter'),
-    el('span', { class: 'muted', 'data-testid': 'matched' }, `${page.matched.toLocaleString()} of ${page.rows.toLocaleString()} rows`),
-    el('button', { type: 'button', disabled: offset <= 0 ? '' : null, onclick: () => go({ offset: Math.max(0, offset - limit) }) }, '‹ prev'),
-    el('span', { class: 'muted' }, page.matched ? `${offset + 1}–${Math.min(offset + limit, page.matched)}` : '0'),
-    el('button', { type: 'button', disabled: offset + limit >= page.matched ? '' : null, onclick: () => go({ offset: offset + limit }) }, 'next ›'));
+    el('span', { class: 'muted', 'data-testid': 'matched' }, `${page.matched.toLocaleString()} of ${page.rows.toLocaleString()} rows`));
   const columns = page.columns;
   // Edits go to the table the rows are stored in: the input table when a metrics table is shown joined to it.
   const target = join ? page.input_table : url;
@@ -183,7 +181,7 @@ async function tablePage(params) {
     else selected.delete(targetRow(item));
     renderEditBar();
   };
-  const head = el('tr', {}, el('th', {}, el('input', { type: 'checkbox', title: 'select the page', 'data-testid': 'select-page', onchange: e => {
+  const head = el('tr', {}, el('th', {}, el('input', { type: 'checkbox', title: 'select the rows shown', 'data-testid': 'select-page', onchange: e => {
     for (const box of app.querySelectorAll('input[data-select]')) { box.checked = e.target.checked; box.dispatchEvent(new Event('change')); }
   } })), el('th', {}, '#'), columns.map(c => el('th', {
     class: c.name === sort ? `sorted${desc ? ' desc' : ''}` : '',
@@ -191,14 +189,28 @@ async function tablePage(params) {
     'data-column': c.name,
     onclick: () => go({ sort: c.name, desc: c.name === sort ? !desc : false }),
   }, c.name)));
-  const body = page.items.map(item => el('tr', { 'data-row': item.row },
-    el('td', {}, el('input', { type: 'checkbox', 'data-select': item.row, onchange: e => pick(item, e.target.checked) })),
-    el('td', { class: 'num' }, link('/sample', join ? { url, join, row: item.row } : { url, row: item.row }, String(item.row))),
-    columns.map(c => {
-      const value = item.values[c.name];
-      if (isImage(c) && value) return el('td', { 'data-column': c.name }, imageOf(page, item, c, url, 64));
-      return el('td', { class: typeof value === 'number' && !c.classes ? 'num' : '', 'data-column': c.name }, display(value, c));
-    })));
+  // Rows are built as the grid scrolls to them; a row's checkbox shows whether the selection (a set of row numbers) holds it.
+  const rowHeight = columns.some(isImage) ? 66 : 30;
+  const row = (item, block) => {
+    const tr = el('tr', { 'data-row': item.row },
+      el('td', {}, el('input', { type: 'checkbox', 'data-select': item.row, checked: selected.has(targetRow(item)) ? '' : null, onchange: e => pick(item, e.target.checked) })),
+      el('td', { class: 'num' }, link('/sample', join ? { url, join, row: item.row } : { url, row: item.row }, String(item.row))),
+      columns.map(c => {
+        const value = item.values[c.name];
+        if (isImage(c) && value) return el('td', { 'data-column': c.name }, imageOf(block, item, c, url, 64));
+        return el('td', { class: typeof value === 'number' && !c.classes ? 'num' : '', 'data-column': c.name }, display(value, c));
+      }));
+    tr.style.height = `${rowHeight}px`;
+    return tr;
+  };
+  // The first row shown goes into the address (without a new history entry), so coming back lands where one was.
+  const onSettle = at => {
+    const [path, query = ''] = location.hash.split('?');
+    const next = new URLSearchParams(query);
+    next.set('offset', String(at));
+    history.replaceState(history.state, '', `${path}?${next}`);
+  };
+  const rows = grid({ el, first: page, offset, rowHeight, head, row, fetchRows, onSettle });
   const chartColumn = el('select', { 'data-testid': 'chart-column' }, columns.map(c => el('option', { value: c.name }, c.name)));
   const chart = el('div', { class: 'chart', 'data-testid': 'chart' });
   chartColumn.addEventListener('change', () => drawChart(url, scope, filters, columns.find(c => c.name === chartColumn.value), chart, go));
@@ -213,7 +225,7 @@ async function tablePage(params) {
     el('div', { class: 'charts' }, el('div', {}, el('label', {}, 'Chart of ', chartColumn), chart),
       actual && predictedColumn ? el('div', {}, el('div', {}, `Confusion: ${actual.name} (rows) × ${predictedColumn.name} (columns)`), matrix) : null,
       scatter({ el, url, join, compare, filters, columns, onFilters: next => go({ filter: next }) })),
-    el('table', { class: 'grid', 'data-testid': 'grid' }, head, body));
+    rows);
   if (actual && predictedColumn) drawConfusion(url, scope, filters, actual, predictedColumn, matrix, go);
   if (numeric) await drawChart(url, scope, filters, numeric, chart, go);
 }
