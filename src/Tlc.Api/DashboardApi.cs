@@ -58,6 +58,7 @@ internal static class DashboardApi
 
     public static void Map(IEndpointRouteBuilder app, RankSessions sessions, ClusterContext context, ThumbnailCache thumbnails)
     {
+        var orders = new RowOrderCache();
         Get(app, "/v1/projects", http => ApiHandling.Handle(http, async () =>
             Results.Json(new { projects = await RootCatalog.ListProjectsAsync(context.Adapters, context.Root, http.RequestAborted) })));
 
@@ -114,7 +115,11 @@ internal static class DashboardApi
                 Offset = Number(http, "offset", 0, 0, long.MaxValue),
                 Limit = (int)Number(http, "limit", 100, 0, MaxPageRows),
             };
-            var page = RowQueries.Run(source, query, http.RequestAborted);
+            var ordered = orders.GetOrAdd(string.Join('\n', [read.Identity, query.SortBy ?? "", query.Descending ? "desc" : "asc", .. query.Filters.Select(f => f.ToJson().ToJsonString())]),
+                () => RowQueries.Ordered(source, query.Filters, query.SortBy, query.Descending, http.RequestAborted));
+            var start = (int)Math.Min(query.Offset, ordered.Count);
+            var window = Enumerable.Range(start, Math.Min(query.Limit, ordered.Count - start)).Select(i => ordered[i]).ToList();
+            var page = new RowPage(ordered.Count, query.Offset, window);
             return JsonAnswer(json =>
             {
                 json.WriteString("table", table.Url.Value);
@@ -462,6 +467,9 @@ internal static class DashboardApi
     {
         /// <summary>What queries run over.</summary>
         public IRowSource Rows => Compare ?? (IRowSource?)Join ?? Table;
+
+        /// <summary>The revisions read (a new revision of any of them is another source).</summary>
+        public string Identity => $"{Table.Url}|{Table.Object.Id}|{Join?.Input.Url}|{Join?.Input.Object.Id}|{Compare?.B.Url}|{Compare?.B.Object.Id}";
 
         /// <summary>
         /// Where column <paramref name="name"/> of <see cref="Rows"/> comes from (<c>metrics</c>, <c>input</c>, <c>compare</c>

@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Tlc.Schemas;
 using Tlc.Tables.Import;
+using Tlc.Testing;
 
 namespace Tlc.Api.Tests;
 
@@ -14,10 +15,6 @@ namespace Tlc.Api.Tests;
 public sealed class DashboardBrowserTests(ApiFixture fixture) : IClassFixture<ApiFixture>
 {
     private const int Rows = 300;
-
-    private static string Chromium => Environment.GetEnvironmentVariable("TLC_TEST_CHROMIUM") is { Length: > 0 } path ? path
-        : File.Exists("/usr/bin/chromium") ? "/usr/bin/chromium"
-        : throw new InvalidOperationException("The dashboard's browser tests need Chromium: apt-get install chromium (tests/fixtures/prepare.sh does), or set TLC_TEST_CHROMIUM.");
 
     private static string Screenshots { get; } = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "TestResults", "dashboard")).FullName;
 
@@ -37,7 +34,7 @@ public sealed class DashboardBrowserTests(ApiFixture fixture) : IClassFixture<Ap
             Schema = new Dictionary<string, ColumnSchema> { ["label"] = new CategoricalLabelSchema(["cat", "dog", "bird"]) },
         });
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = DashboardBrowser.Chromium, Headless = true, Args = DashboardBrowser.Args });
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
         var errors = new List<string>();
         page.PageError += (_, error) => errors.Add(error);
@@ -102,7 +99,7 @@ public sealed class DashboardBrowserTests(ApiFixture fixture) : IClassFixture<Ap
     {
         using var table = await DashboardApiTests.ImagesAsync(fixture, 12, "thumbs");
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = DashboardBrowser.Chromium, Headless = true, Args = DashboardBrowser.Args });
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
 
         await page.GotoAsync($"{fixture.Host.Url}/#/table?url={Uri.EscapeDataString(table.Url.Value)}");
@@ -130,7 +127,7 @@ public sealed class DashboardBrowserTests(ApiFixture fixture) : IClassFixture<Ap
         using var input = await DashboardApiTests.ImagesAsync(fixture, 30, "drill-input");
         using var metrics = await DashboardApiTests.MetricsAsync(fixture, input, "drill");
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = DashboardBrowser.Chromium, Headless = true, Args = DashboardBrowser.Args });
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
 
         // From the run's list of metrics tables to the joined grid.
@@ -171,7 +168,7 @@ public sealed class DashboardBrowserTests(ApiFixture fixture) : IClassFixture<Ap
         using var a = epochs[0];
         using var b = epochs[1];
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = DashboardBrowser.Chromium, Headless = true, Args = DashboardBrowser.Args });
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
         var errors = new List<string>();
         page.PageError += (_, error) => errors.Add(error);
@@ -223,7 +220,7 @@ public sealed class DashboardBrowserTests(ApiFixture fixture) : IClassFixture<Ap
     {
         using var table = await DashboardApiTests.ImagesAsync(fixture, 10, "curate");
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = DashboardBrowser.Chromium, Headless = true, Args = DashboardBrowser.Args });
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
         var baseUrl = $"{fixture.Host.Url}/#/table?url={Uri.EscapeDataString(table.Url.Value)}";
 
@@ -270,7 +267,7 @@ public sealed class DashboardBrowserTests(ApiFixture fixture) : IClassFixture<Ap
             }
         }
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = DashboardBrowser.Chromium, Headless = true, Args = DashboardBrowser.Args });
         var page = await browser.NewPageAsync();
 
         await page.GotoAsync(fixture.Host.Url + "/");
@@ -295,7 +292,7 @@ public sealed class DashboardBrowserTests(ApiFixture fixture) : IClassFixture<Ap
         using (input)
         {
             using var playwright = await Playwright.CreateAsync();
-            await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
+            await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = DashboardBrowser.Chromium, Headless = true, Args = DashboardBrowser.Args });
             var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 }, Locale = "en-US" });
             var errors = new List<string>();
             page.PageError += (_, error) => errors.Add(error);

@@ -2,6 +2,7 @@ using System.Globalization;
 using Apache.Arrow;
 using Microsoft.Playwright;
 using Tlc.Tables;
+using Tlc.Testing;
 using Table = Tlc.Tables.Table;
 
 namespace Tlc.Api.Tests;

@@ -20,26 +20,107 @@ public static class RowQueries
         {
             throw new ArgumentOutOfRangeException(nameof(query), $"A page needs offset ≥ 0 and limit ≥ 0 (got offset {query.Offset}, limit {query.Limit}).");
         }
-        var matching = Matching(table, query.Filters, cancellationToken);
-        if (query.SortBy is { } sortBy)
+        var ordered = Ordered(table, query.Filters, query.SortBy, query.Descending, cancellationToken);
+        return new RowPage(ordered.Count, query.Offset, [.. Window(ordered.Count, query).Select(i => ordered[i])]);
+    }
+
+    /// <summary>
+    /// Every row of <paramref name="table"/> matching <paramref name="filters"/>, sorted by <paramref name="sortBy"/> (null:
+    /// table order; nulls first ascending, last descending; ties in table order): what pages of one query slice, so a caller
+    /// paging through a large table may keep it.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">A filter or the sort names a column the table does not have.</exception>
+    public static IReadOnlyList<long> Ordered(IRowSource table, IReadOnlyList<ColumnPredicate> filters, string? sortBy, bool descending,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(filters);
+        var matching = Matching(table, filters, cancellationToken);
+        if (sortBy is null)
         {
-            var column = table.ReadColumn(Name(table, sortBy));
-            var keys = new object?[matching.Count];
-            for (var i = 0; i < keys.Length; i++)
-            {
-                keys[i] = column[matching[i]];
-            }
-            var order = Enumerable.Range(0, keys.Length).ToArray();
-            var comparer = Comparer<int>.Create((a, b) =>
-            {
-                var c = ValueOrder.Compare(keys[a], keys[b]);
-                c = query.Descending ? -c : c;
-                return c != 0 ? c : matching[a].CompareTo(matching[b]); // stable: ties keep table order
-            });
-            System.Array.Sort(order, comparer);
-            return new RowPage(matching.Count, query.Offset, [.. Window(order.Length, query).Select(i => matching[order[i]])]);
+            return matching;
         }
-        return new RowPage(matching.Count, query.Offset, [.. Window(matching.Count, query).Select(i => matching[i])]);
+        var column = table.ReadColumn(Name(table, sortBy));
+        var order = SortNumbers(column, matching, descending) ?? SortValues(column, matching, descending);
+        var rows = new long[order.Length];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            rows[i] = matching[order[i]];
+        }
+        return rows;
+    }
+
+    /// <summary>The positions of <paramref name="matching"/> in sorted order when every value is a number or null (typed keys, no boxing in the sort); else null.</summary>
+    private static int[]? SortNumbers(object?[] column, IReadOnlyList<long> matching, bool descending)
+    {
+        var keys = new double[matching.Count];
+        var order = new int[matching.Count];
+        var nulls = new List<int>();
+        var count = 0;
+        for (var i = 0; i < matching.Count; i++)
+        {
+            switch (column[matching[i]])
+            {
+                case null:
+                    nulls.Add(i);
+                    break;
+                case var value when value is not string && ValueConversions.TryFloat(value, out var key):
+                    keys[count] = key;
+                    order[count++] = i;
+                    break;
+                default:
+                    return null;
+            }
+        }
+        System.Array.Sort(keys, order, 0, count);
+        // Equal keys in table order (the sort is not stable), each run in place.
+        for (int start = 0, end; start < count; start = end)
+        {
+            for (end = start + 1; end < count && keys[end].CompareTo(keys[start]) == 0; end++)
+            {
+            }
+            if (end - start > 1)
+            {
+                System.Array.Sort(order, start, end - start);
+            }
+        }
+        var result = new int[matching.Count];
+        var at = 0;
+        if (!descending)
+        {
+            nulls.CopyTo(result, 0);
+            System.Array.Copy(order, 0, result, nulls.Count, count);
+            return result;
+        }
+        // Descending: runs of equal keys from the largest down, each still in table order; nulls last.
+        for (int end = count, start; end > 0; end = start)
+        {
+            for (start = end - 1; start > 0 && keys[start - 1].CompareTo(keys[end - 1]) == 0; start--)
+            {
+            }
+            System.Array.Copy(order, start, result, at, end - start);
+            at += end - start;
+        }
+        nulls.CopyTo(result, at);
+        return result;
+    }
+
+    /// <summary>The positions of <paramref name="matching"/> in sorted order by <see cref="ValueOrder"/> (any values).</summary>
+    private static int[] SortValues(object?[] column, IReadOnlyList<long> matching, bool descending)
+    {
+        var keys = new object?[matching.Count];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            keys[i] = column[matching[i]];
+        }
+        var order = Enumerable.Range(0, keys.Length).ToArray();
+        System.Array.Sort(order, Comparer<int>.Create((a, b) =>
+        {
+            var c = ValueOrder.Compare(keys[a], keys[b]);
+            c = descending ? -c : c;
+            return c != 0 ? c : a.CompareTo(b); // stable: ties keep table order
+        }));
+        return order;
     }
 
     /// <summary>A histogram of numeric column <paramref name="column"/> in <paramref name="bins"/> equal bins, over the rows matching <paramref name="filters"/>.</summary>

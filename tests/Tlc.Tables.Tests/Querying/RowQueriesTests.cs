@@ -124,4 +124,23 @@ public sealed class RowQueriesTests : IAsyncLifetime
 
         Assert.Equal([(0, 334L), (1, 333L), (2, 333L)], counts.Select(c => ((int)c.Value!, c.Count)));
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Run_SortByNullableNumbersWithTies_NullsFirstAscendingLastDescending_TiesInTableOrder(bool descending)
+    {
+        var page = RowQueries.Run(_table, new RowQuery { SortBy = "loss", Descending = descending, Limit = 1000 });
+
+        var losses = Enumerable.Range(0, 1000).Select(i => (Row: (long)i, Loss: (float?)_table.GetValue("loss", i))).ToList();
+        var nulls = losses.Where(l => l.Loss is null).Select(l => l.Row);
+        var numbers = losses.Where(l => l.Loss is not null);
+        var sorted = (descending ? numbers.OrderByDescending(l => l.Loss) : numbers.OrderBy(l => l.Loss)).ThenBy(l => l.Row).Select(l => l.Row);
+        Assert.Equal(descending ? sorted.Concat(nulls) : nulls.Concat(sorted), page.Rows);
+
+        // Labels: three values, each a tie of a third of the rows, kept in table order either way.
+        var labels = RowQueries.Run(_table, new RowQuery { SortBy = "label", Descending = descending, Limit = 1000 });
+        var byLabel = Enumerable.Range(0, 1000).Select(i => (Row: (long)i, Label: (int)_table.GetValue("label", i)!));
+        Assert.Equal((descending ? byLabel.OrderByDescending(l => l.Label) : byLabel.OrderBy(l => l.Label)).ThenBy(l => l.Row).Select(l => l.Row), labels.Rows);
+    }
 }
