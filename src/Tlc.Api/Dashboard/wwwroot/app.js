@@ -341,7 +341,7 @@ async function samplePage(params) {
   crumbs.replaceChildren(link('/', {}, 'projects'), ' / ', link('/table', join ? { url, join } : { url }, url.split('/').slice(-1)[0]), ' / ', el('span', {}, `row ${row}`));
   const item = page.items[0];
   if (!item) throw new Error(`Row ${row} is outside the table's ${page.rows} rows.`);
-  app.replaceChildren(el('h1', {}, `Row ${row}`), page.columns.some(c => c.annotation) ? annotationToggle(app) : null, el('dl', { class: 'sample', 'data-testid': 'sample' },
+  app.replaceChildren(el('h1', {}, `Row ${row}`), ...(page.columns.some(c => c.annotation) ? [annotationToggle(app)] : []), el('dl', { class: 'sample', 'data-testid': 'sample' },
     page.columns.flatMap(c => [el('dt', {}, c.name), el('dd', { 'data-column': c.name },
       isImage(c) && item.values[c.name] ? [imageOf(page, item, c, url, 480), el('div', { class: 'muted' }, display(item.values[c.name], c))] : display(item.values[c.name], c))])),
     join ? sampleMetrics(url, join, row) : null);
