@@ -382,7 +382,7 @@ internal static class DashboardApi
         return Results.Bytes(buffer.ToArray(), "application/json");
     }
 
-    /// <summary>A column as the answers describe it: name, type (and a fixed-size list's size), where it comes from (when read beside another table) and a label's classes.</summary>
+    /// <summary>A column as the answers describe it: name, type (and a fixed-size list's size), where it comes from (when read beside another table), a label's classes and an annotation's attributes and classes.</summary>
     private static void WriteColumn(Utf8JsonWriter json, string name, ColumnSchema schema, (string From, string Column)? origin = null)
     {
         json.WriteStartObject();
@@ -397,14 +397,37 @@ internal static class DashboardApi
             json.WriteString("source", from);
             json.WriteString("column", column);
         }
-        if (Classes(schema) is { } map)
+        if (schema is AnnotationSchema annotation)
         {
-            json.WriteStartObject("classes");
-            foreach (var (value, element) in map)
+            // What the page needs to draw the annotation over its image: the type's settings (box format, normalised
+            // coordinates, skeleton, ...) and class names. Apart from "classes" so that label pickers keep to label columns.
+            json.WriteStartObject("annotation");
+            json.WriteStartObject("attributes");
+            foreach (var (key, value) in annotation.Attributes)
             {
-                json.WriteString(value.ToString(System.Globalization.CultureInfo.InvariantCulture), element.InternalName);
+                json.WriteString(key, value);
             }
             json.WriteEndObject();
+            if (annotation.Classes is { } classes)
+            {
+                WriteClasses(json, classes);
+            }
+            json.WriteEndObject();
+        }
+        if (Classes(schema) is { } map)
+        {
+            WriteClasses(json, map);
+        }
+        json.WriteEndObject();
+    }
+
+    /// <summary>A value map as <c>"classes": {"value": "name", ...}</c>.</summary>
+    private static void WriteClasses(Utf8JsonWriter json, ValueMap map)
+    {
+        json.WriteStartObject("classes");
+        foreach (var (value, element) in map)
+        {
+            json.WriteString(value.ToString(System.Globalization.CultureInfo.InvariantCulture), element.InternalName);
         }
         json.WriteEndObject();
     }

@@ -51,7 +51,8 @@ public static class JsonValues
             case byte or ushort or uint or ulong:
                 writer.WriteNumberValue(Convert.ToUInt64(value, CultureInfo.InvariantCulture));
                 break;
-            case byte[] bytes:
+            // The runtime lets an sbyte[] (an int8 list, e.g. keypoint visibility) pass as byte[]: it is a list of numbers.
+            case byte[] bytes when bytes.GetType() == typeof(byte[]):
                 writer.WriteBase64StringValue(bytes);
                 break;
             case DateTimeOffset t:

@@ -6,6 +6,7 @@ import { scatter } from './scatter.js';
 import { render as jobsPage } from './jobs.js';
 import { compareBar, sampleMetrics } from './compare.js';
 import { grid, BLOCK } from './grid.js';
+import { annotate, annotationToggle } from './annotations.js';
 
 const app = document.getElementById('app');
 const crumbs = document.getElementById('crumbs');
@@ -77,11 +78,15 @@ function image(url, row, column, size) {
   return el('img', { src: `/v1/image?${new URLSearchParams({ table: url, row, column: column.name, size })}`, loading: 'lazy', alt: `${column.name} of row ${row}`, class: 'thumb' });
 }
 
-/** The image of a grid item: from the input table when the column comes from it (a metrics table joined to its input). */
+/**
+ * The image of a grid item, with the item's annotations drawn over it: from the input table when the column comes from it
+ * (a metrics table joined to its input).
+ */
 function imageOf(page, item, column, url, size) {
-  return column.source === 'input'
+  const img = column.source === 'input'
     ? image(page.input_table, item.input_row, { name: column.column }, size)
     : image(url, item.row, column, size);
+  return annotate(img, column, item.values, page.columns);
 }
 
 async function browse() {
@@ -391,7 +396,7 @@ async function samplePage(params) {
   crumbs.replaceChildren(link('/', {}, 'projects'), ' / ', link('/table', join ? { url, join } : { url }, url.split('/').slice(-1)[0]), ' / ', el('span', {}, `row ${row}`));
   const item = page.items[0];
   if (!item) throw new Error(`Row ${row} is outside the table's ${page.rows} rows.`);
-  app.replaceChildren(el('h1', {}, `Row ${row}`), el('dl', { class: 'sample', 'data-testid': 'sample' },
+  app.replaceChildren(el('h1', {}, `Row ${row}`), ...(page.columns.some(c => c.annotation) ? [annotationToggle(app)] : []), el('dl', { class: 'sample', 'data-testid': 'sample' },
     page.columns.flatMap(c => [el('dt', {}, c.name), el('dd', { 'data-column': c.name },
       isImage(c) && item.values[c.name] ? [imageOf(page, item, c, url, 480), el('div', { class: 'muted' }, display(item.values[c.name], c))] : display(item.values[c.name], c))])),
     join ? sampleMetrics(url, join, row) : null);
