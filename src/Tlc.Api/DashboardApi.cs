@@ -277,8 +277,19 @@ internal static class DashboardApi
             var size = (int)Number(http, "size", 0, 0, 4096);
             var bytes = thumbnails.GetOrAdd($"{table.Url.Value}|{table.Object.Id}|{row}|{column}|{size}", () =>
             {
-                var image = table.SampleValue(column, row) as ImageSample
-                    ?? throw new ApiException(400, $"column: '{column}' of row {row} holds no image ({table.Schema[column].Type}).");
+                ImageSample? image;
+                try
+                {
+                    image = table.Image(column, row);
+                }
+                catch (ArgumentException)
+                {
+                    image = null;
+                }
+                if (image is null)
+                {
+                    throw new ApiException(400, $"column: '{column}' of row {row} holds no image ({table.Schema[column].Type}).");
+                }
                 return (size > 0 ? image.Thumbnail(size) : image).Encode(ImageEncoding.Png);
             });
             http.Response.Headers.CacheControl = "private, max-age=3600";
@@ -522,7 +533,7 @@ internal static class DashboardApi
     /// lie under the root as well).
     /// </summary>
     private static Task<Source> SourceAsync(HttpContext http, RankSessions sessions) =>
-        SourceAsync(name => Optional(http, name), sessions, http.RequestAborted);
+        SourceAsync(name => name == "table" ? Required(http, name) : Optional(http, name), sessions, http.RequestAborted);
 
     /// <summary>The rows a view reads, from its parameters (<c>table</c>, <c>join</c>, <c>compare</c>) by name.</summary>
     private static async Task<Source> SourceAsync(Func<string, string?> parameter, RankSessions sessions, CancellationToken cancellationToken)

@@ -151,6 +151,23 @@ public sealed partial class Table : IReadOnlyList<TableRow>, Querying.IRowSource
         return Decode(i, _data.GetValue(_sampleColumns[i], row), row);
     }
 
+    /// <summary>
+    /// The image of image column <paramref name="column"/> at <paramref name="row"/>, decoded — also where the column keeps
+    /// image URLs undecoded (sample type <c>url</c>, as COCO imports do); null where the row has none.
+    /// </summary>
+    /// <exception cref="ArgumentException">The column holds no images.</exception>
+    public ImageSample? Image(string column, long row)
+    {
+        var value = SampleValue(column, row);
+        return value switch
+        {
+            null => null,
+            ImageSample image => image,
+            string stored when Schema[column] is ImageSchema => ImageFileSampleType.Read(stored, new SampleReadContext(column, Schema[column], row, Url, Adapters)),
+            _ => throw new ArgumentException($"Column '{column}' of {Url} holds {Schema[column].Type} values, not images."),
+        };
+    }
+
     /// <summary>Sample column <paramref name="i"/>'s stored value <paramref name="raw"/> of <paramref name="row"/>, decoded by its sample type.</summary>
     private object? Decode(int i, object? raw, long row)
     {

@@ -30,16 +30,17 @@ public sealed class DashboardAnnotationTests(ApiFixture fixture) : IClassFixture
         return (playwright, browser, page, errors);
     }
 
-    private Task<Tables.Table> CocoAsync() => Tables.Table.FromCocoAsync(Path.Combine(Fixtures.LabelmeCoco, "annotations.json"), null, new CocoImportOptions
+    /// <summary>labelme's COCO set imported as its own table (<paramref name="name"/>: a table the API has not served before).</summary>
+    private Task<Tables.Table> CocoAsync(string name) => Tables.Table.FromCocoAsync(Path.Combine(Fixtures.LabelmeCoco, "annotations.json"), null, new CocoImportOptions
     {
-        Project = "annotations", Dataset = "labelme", Table = "coco", Root = fixture.Root.Url, Settings = fixture.Root.Settings,
+        Project = "annotations", Dataset = "labelme", Table = name, Root = fixture.Root.Url, Settings = fixture.Root.Settings,
         IfExists = Tables.IfExists.Overwrite, Task = CocoTask.Segment,
     }, cancellationToken: TestContext.Current.CancellationToken);
 
     [Fact(Timeout = 120_000)]
     public async Task AnnotationColumns_Rows_DescribeAttributesAndClassesApartFromLabelClasses()
     {
-        using var table = await CocoAsync();
+        using var table = await CocoAsync("coco-1");
         var page = await fixture.Http.GetFromJsonAsync<JsonObject>($"/v1/rows?table={Uri.EscapeDataString(table.Url.Value)}&limit=1", TestContext.Current.CancellationToken);
         var columns = page!["columns"]!.AsArray().ToDictionary(c => (string)c!["name"]!, c => c!.AsObject());
         Assert.Equal("bounding_boxes_2d", (string)columns["bbs"]["type"]!);
@@ -55,7 +56,7 @@ public sealed class DashboardAnnotationTests(ApiFixture fixture) : IClassFixture
     [Fact(Timeout = 180_000)]
     public async Task Annotations_CocoLabelmeSample_OneShapePerAnnotationAtTheStoredPixels()
     {
-        using var table = await CocoAsync();
+        using var table = await CocoAsync("coco-2");
         var classes = ((AnnotationSchema)table.Schema["bbs"]).Classes!;
         var (playwright, browser, page, errors) = await OpenAsync();
         using var _ = playwright;
@@ -95,10 +96,12 @@ public sealed class DashboardAnnotationTests(ApiFixture fixture) : IClassFixture
             Assert.Equal(polygons.Instances[0].Polygons[0][0], Attr(firstPoint[0]), 3);
             Assert.Equal(polygons.Instances[0].Polygons[0][1], Attr(firstPoint[1]), 3);
 
-            // The overlay covers the drawn image exactly.
+            // The image loads, and the overlay covers it exactly.
+            await ImageLoadedAsync(page, "dd[data-column='image'] img");
             var image = (await page.Locator("dd[data-column='image'] img").BoundingBoxAsync())!;
             var svgBox = (await overlay.BoundingBoxAsync())!;
             Assert.Equal((image.X, image.Y, image.Width, image.Height), (svgBox.X, svgBox.Y, svgBox.Width, svgBox.Height));
+            Assert.DoesNotContain("null", await page.Locator("main").EvaluateAsync<string>("m => [...m.childNodes].filter(n => n.nodeType === Node.TEXT_NODE).map(n => n.textContent).join('')"), StringComparison.Ordinal);
             await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, $"annotations-coco-{row}.png"), FullPage = true });
         }
 
@@ -190,5 +193,20 @@ public sealed class DashboardAnnotationTests(ApiFixture fixture) : IClassFixture
         Assert.Equal("car", await overlay.Locator("g.mask").GetAttributeAsync("data-label"));
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, "annotations-synthetic.png"), FullPage = true });
         Assert.Empty(errors);
+    }
+
+    /// <summary>Waits until the image <paramref name="selector"/> has loaded; when it does not, fails with what its request answered.</summary>
+    internal static async Task ImageLoadedAsync(IPage page, string selector)
+    {
+        try
+        {
+            await page.WaitForFunctionAsync($"() => {{ const i = document.querySelector(\"{selector}\"); return i && i.complete && i.naturalWidth > 0; }}",
+                null, new PageWaitForFunctionOptions { Timeout = 30_000 });
+        }
+        catch (TimeoutException)
+        {
+            var answer = await page.EvaluateAsync<string>($"async () => {{ const i = document.querySelector(\"{selector}\"); const r = await fetch(i.src); return `${{i.src}}: ${{r.status}} ${{(await r.text()).slice(0, 300)}}`; }}");
+            Assert.Fail($"The image did not load: {answer}");
+        }
     }
 }

@@ -63,13 +63,12 @@ internal sealed class ImageFileSampleType(string name, ImageEncoding encoding, s
         return url.Value;
     }
 
-    public object? Decode(object? stored, SampleReadContext context)
+    public object? Decode(object? stored, SampleReadContext context) => stored is string s ? Read(s, context) : stored;
+
+    /// <summary>The image file at <paramref name="stored"/> (absolute, or relative to the table), decoded.</summary>
+    internal static ImageSample Read(string stored, SampleReadContext context)
     {
-        if (stored is not string s)
-        {
-            return stored;
-        }
-        var url = Url.IsAbsolute(s) ? new Url(s) : context.Table.Join(s);
+        var url = Url.IsAbsolute(stored) ? new Url(stored) : context.Table.Join(stored);
         using var stream = context.Adapters.OpenRead(url);
         using var copy = new MemoryStream();
         stream.CopyTo(copy);

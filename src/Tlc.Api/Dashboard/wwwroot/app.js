@@ -399,7 +399,7 @@ async function samplePage(params) {
   app.replaceChildren(el('h1', {}, `Row ${row}`), ...(page.columns.some(c => c.annotation) ? [annotationToggle(app)] : []), el('dl', { class: 'sample', 'data-testid': 'sample' },
     page.columns.flatMap(c => [el('dt', {}, c.name), el('dd', { 'data-column': c.name },
       isImage(c) && item.values[c.name] ? [imageOf(page, item, c, url, 480), el('div', { class: 'muted' }, display(item.values[c.name], c))] : display(item.values[c.name], c))])),
-    join ? sampleMetrics(url, join, row) : null);
+    ...(join ? [sampleMetrics(url, join, row)] : []));
 }
 
 async function render() {
