@@ -453,7 +453,7 @@ internal static class DashboardApi
         string? Text(string name) => match[name] switch
         {
             null => null,
-            JsonValue v when v.TryGetValue<string>(out var text) => text,
+            JsonValue v when v.TryGetValue<string>(out var text) => text.Length == 0 ? null : text,
             var other => throw new ApiException(400, $"match.{name}: a string is required, got {other.ToJsonString()}."),
         };
         var filters = match["filter"] switch

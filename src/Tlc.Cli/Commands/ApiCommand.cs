@@ -19,9 +19,10 @@ internal static class ApiCommand
         (url, token) => $"Training API at {url}{(token is null ? "" : $" (token: {token})")}");
 
     public static Command CreateDashboard() => Create("dashboard",
-        "Serve the dashboard for the root until Ctrl+C or SIGTERM and print its URL: browse projects, tables and runs, page, sort and\n" +
-        "filter a table's rows, chart a column, open a sample. It joins the cluster like any client (the root's silo, started if none\n" +
-        "runs). Loopback by default; bound to another address the URL carries a token (--token, TLC_API_TOKEN, or made up).\n" +
+        "Serve the dashboard for the root until Ctrl+C or SIGTERM and print its URL: browse projects, tables and runs, scroll, sort and\n" +
+        "filter a table's rows, brush a histogram, select points of an embedding scatter, compare epochs, open a sample with its\n" +
+        "annotations, edit the selection into a revision, follow jobs. It joins the cluster like any client (the root's silo,\n" +
+        "started if none runs). Loopback by default; bound to another address the URL carries a token (--token, TLC_API_TOKEN, or made up).\n" +
         "Example: tlc dashboard --root /data/tlc --port 8765",
         (url, token) => $"Dashboard at {url}/{(token is null ? "" : $"?token={token}")}");
 

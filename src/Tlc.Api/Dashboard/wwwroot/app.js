@@ -150,16 +150,20 @@ async function tablePage(params) {
   const filterBox = el('input', { type: 'text', value: filters.join('; '), placeholder: 'label==Dress; loss>0.5; name~abc', 'data-testid': 'filter' });
   const toolbar = el('form', { class: 'toolbar', onsubmit: e => { e.preventDefault(); go({ filter: filterBox.value.split(';').map(s => s.trim()).filter(Boolean) }); } },
     filterBox, el('button', { type: 'submit' }, 'Filter'),
-    el('span', { class: 'muted', 'data-testid': 'matched' }, `${page.matched.toLocaleString()} of ${page.rows.toLocaleString()} rows`));
+    el('span', { class: 'muted', 'data-testid': 'matched' }, `${page.matched.toLocaleString()} of ${page.rows.toLocaleString()} rows`),
+    el('button', { type: 'button', 'data-testid': 'select-matching', disabled: page.matched ? null : '', title: 'edit every row the filters keep',
+      onclick: () => { everyMatching = true; renderEditBar(); } }, 'Edit all matching'));
   const columns = page.columns;
   // Edits go to the table the rows are stored in: the input table when a metrics table is shown joined to it.
   const target = join ? page.input_table : url;
   const targetRow = item => join ? item.input_row : item.row;
   const selected = new Set();
+  // Every matching row at once (what a brush, lasso or filter keeps): the server finds them from the view's filters.
+  let everyMatching = false;
   const editBar = el('div', { class: 'toolbar editbar', 'data-testid': 'editbar', hidden: '' });
   const renderEditBar = () => {
-    editBar.hidden = selected.size === 0;
-    if (selected.size === 0) return;
+    editBar.hidden = selected.size === 0 && !everyMatching;
+    if (editBar.hidden) return;
     const weight = el('input', { type: 'number', min: '0', step: 'any', value: '0', 'data-testid': 'edit-weight', style: { width: '80px' } });
     const labelColumn = columns.find(c => c.classes && (!join || c.source === 'input'));
     const label = labelColumn && el('select', { 'data-testid': 'edit-label' }, Object.entries(labelColumn.classes).map(([value, name]) => el('option', { value: name }, name)));
@@ -167,7 +171,8 @@ async function tablePage(params) {
     const edit = async change => {
       status.textContent = 'publishing…';
       try {
-        const revision = await post('/v1/edits', { table: target, rows: [...selected], ...change });
+        const rows = everyMatching ? { match: { table: url, join, compare, filter: filters } } : { rows: [...selected] };
+        const revision = await post('/v1/edits', { table: target, ...rows, ...change });
         status.textContent = `revision ${revision.revision} published (${revision.rows} rows)`;
         location.hash = `#/table?${new URLSearchParams({ url: revision.url })}`;
       } catch (error) {
@@ -175,13 +180,14 @@ async function tablePage(params) {
           ...(error.head ? [' ', link('/table', { url: error.head }, 'open the current head')] : []));
       }
     };
-    editBar.replaceChildren(el('strong', { 'data-testid': 'selected' }, `${selected.size} selected`),
+    editBar.replaceChildren(el('strong', { 'data-testid': 'selected' }, everyMatching ? `all ${page.matched.toLocaleString()} matching rows` : `${selected.size} selected`),
       weight, el('button', { type: 'button', onclick: () => edit({ weight: Number(weight.value) }) }, 'Set weight'),
       ...(label ? [label, el('button', { type: 'button', onclick: () => edit({ set: { [labelColumn.column ?? labelColumn.name]: label.value } }) }, `Set ${labelColumn.column ?? labelColumn.name}`)] : []),
       el('button', { type: 'button', onclick: () => edit({ delete: true }) }, 'Delete'),
       status);
   };
   const pick = (item, on) => {
+    everyMatching = false;
     if (on) selected.add(targetRow(item));
     else selected.delete(targetRow(item));
     renderEditBar();
