@@ -42,22 +42,7 @@ public sealed class DashboardSelectionTests(ApiFixture fixture) : IClassFixture<
         Schema = new Dictionary<string, ColumnSchema> { ["label"] = new CategoricalLabelSchema(["cat", "dog", "bird"]), ["emb_pca"] = new EmbeddingSchema(2) { Nullable = true } },
     });
 
-    private static int CountInside(IReadOnlyList<(double X, double Y)> polygon) => Enumerable.Range(0, Rows).Count(i => Point(i) is { } p && Inside(polygon, p));
-
-    /// <summary>Whether point <paramref name="p"/> lies inside <paramref name="polygon"/> (even-odd rule).</summary>
-    private static bool Inside(IReadOnlyList<(double X, double Y)> polygon, float[] p)
-    {
-        var hit = false;
-        for (int a = 0, b = polygon.Count - 1; a < polygon.Count; b = a++)
-        {
-            if ((polygon[a].Y > p[1]) != (polygon[b].Y > p[1]) && p[0] < (polygon[b].X - polygon[a].X) * (p[1] - polygon[a].Y) / (polygon[b].Y - polygon[a].Y) + polygon[a].X)
-            {
-                hit = !hit;
-            }
-        }
-        return hit;
-    }
-
+    private static int CountInside(IReadOnlyList<(double X, double Y)> polygon) => Enumerable.Range(0, Rows).Count(i => Point(i) is { } p && PolygonTest.Inside(polygon, p[0], p[1]));
     [Fact]
     public async Task Columns_EmbeddingAndLabelFiltered_ArrowStreamOfTheMatchingRows()
     {
@@ -120,7 +105,7 @@ public sealed class DashboardSelectionTests(ApiFixture fixture) : IClassFixture<
         Assert.True(response.StatusCode == HttpStatusCode.OK, body.ToJsonString());
         using var revision = Tables.Table.Open(new Url(body["url"]!.GetValue<string>()), fixture.Context.Adapters);
         var weights = revision.ReadColumn("weight");
-        var expected = Enumerable.Range(0, Rows).Select(i => i % 3 != 2 && Point(i) is { } p && Inside(lasso, p) ? 0f : 1f).ToArray();
+        var expected = Enumerable.Range(0, Rows).Select(i => i % 3 != 2 && Point(i) is { } p && PolygonTest.Inside(lasso, p[0], p[1]) ? 0f : 1f).ToArray();
         Assert.InRange(expected.Count(w => w == 0), 50, Rows - 50);
         Assert.Equal(expected, weights.Select(w => (float)w!));
     }

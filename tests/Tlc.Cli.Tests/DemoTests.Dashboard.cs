@@ -16,7 +16,7 @@ public sealed partial class DemoTests
     private static string Screenshots { get; } = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "TestResults", "demo-dashboard")).FullName;
 
     [Fact(Timeout = 600_000)]
-    public async Task Dashboard_OnTheDemosRoot_RunConfusionBrushBoxSelectionWeightsAndSample_MatchTheTables()
+    public async Task Dashboard_OnTheDemosRoot_RunConfusionBrushBoxSelectionWeightsSampleAndBoxes_MatchTheTables()
     {
         Assert.True(demo.Result.ExitCode == 0, $"tlc demo failed:\n{demo.Result.Stdout}\n{demo.Result.Stderr}");
         var run = Path.Combine(demo.Root.Path, "projects", "demo", "runs", "fashion-mnist-cnn");
@@ -89,7 +89,7 @@ public sealed partial class DemoTests
         await page.WaitForFunctionAsync("() => location.hash.includes('inside')");
         var polygon = (await FiltersAsync(page)).Single(f => f.Operator == PredicateOperator.Inside).Values!
             .Chunk(2).Select(p => (X: Convert.ToDouble(p[0], CultureInfo.InvariantCulture), Y: Convert.ToDouble(p[1], CultureInfo.InvariantCulture))).ToArray();
-        var selected = Enumerable.Range(0, ids.Length).Where(i => Brushed(i) && Inside(polygon, points[i][0], points[i][1])).ToList();
+        var selected = Enumerable.Range(0, ids.Length).Where(i => Brushed(i) && PolygonTest.Inside(polygon, points[i][0], points[i][1])).ToList();
         Assert.NotEmpty(selected);
         await Assertions.Expect(page.GetByTestId("matched")).ToHaveTextAsync($"{selected.Count:N0} of {metrics.RowCount:N0} rows");
         await Assertions.Expect(page.GetByTestId("scatter")).ToHaveAttributeAsync("data-selected", selected.Count.ToString(CultureInfo.InvariantCulture));
@@ -124,6 +124,18 @@ public sealed partial class DemoTests
         await Assertions.Expect(sample.Locator("dd[data-column='predicted']")).ToHaveTextAsync(classes[predicted[first]]);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, "5-sample.png"), FullPage = true });
 
+        // The COCO images with their boxes: one box per annotation, with its class name, as the table holds them.
+        var cocoUrl = Url.FromLocalPath(Path.Combine(demo.Root.Path, "projects", "demo", "datasets", "labelme-coco", "tables", "instances"));
+        using var coco = await Table.FromUrlAsync(cocoUrl, cancellationToken: TestContext.Current.CancellationToken);
+        var boxes = (Tlc.DataTypes.BoundingBoxes2D)coco[0]["bbs"]!;
+        var boxClasses = ((AnnotationSchema)coco.Schema["bbs"]).Classes!;
+        await page.GotoAsync($"{url}/#/sample?url={Uri.EscapeDataString(cocoUrl.Value)}&row=0");
+        var drawn = page.Locator("dd[data-column='image'] svg[data-testid='annotations'] g.box");
+        await Assertions.Expect(drawn).ToHaveCountAsync(boxes.Boxes.Count);
+        Assert.Equal(boxes.Boxes.Select(b => boxClasses[b.Label].InternalName), await drawn.EvaluateAllAsync<string[]>("gs => gs.map(g => g.dataset.label)"));
+        await page.WaitForFunctionAsync("() => { const i = document.querySelector(\"dd[data-column='image'] img\"); return i && i.complete && i.naturalWidth > 0; }");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, "6-coco-sample.png"), FullPage = true });
+
         Assert.Empty(errors);
         Assert.Equal(0, await dashboard.StopAsync(TimeSpan.FromSeconds(60)));
     }
@@ -136,17 +148,4 @@ public sealed partial class DemoTests
 
     private static double Bound(List<ColumnPredicate> filters, PredicateOperator op) =>
         Convert.ToDouble(filters.Single(f => f.Column == "loss" && f.Operator == op).Value, CultureInfo.InvariantCulture);
-
-    private static bool Inside((double X, double Y)[] polygon, double x, double y)
-    {
-        var hit = false;
-        for (int a = 0, b = polygon.Length - 1; a < polygon.Length; b = a++)
-        {
-            if ((polygon[a].Y > y) != (polygon[b].Y > y) && x < (polygon[b].X - polygon[a].X) * (y - polygon[a].Y) / (polygon[b].Y - polygon[a].Y) + polygon[a].X)
-            {
-                hit = !hit;
-            }
-        }
-        return hit;
-    }
 }

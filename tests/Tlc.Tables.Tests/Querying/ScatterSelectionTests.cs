@@ -50,20 +50,6 @@ public sealed class ScatterSelectionTests : IAsyncLifetime
         _root.Dispose();
         return ValueTask.CompletedTask;
     }
-
-    private static bool Inside((double X, double Y)[] polygon, double x, double y)
-    {
-        var hit = false;
-        for (int i = 0, j = polygon.Length - 1; i < polygon.Length; j = i++)
-        {
-            if ((polygon[i].Y > y) != (polygon[j].Y > y) && x < (polygon[j].X - polygon[i].X) * (y - polygon[i].Y) / (polygon[j].Y - polygon[i].Y) + polygon[i].X)
-            {
-                hit = !hit;
-            }
-        }
-        return hit;
-    }
-
     [Fact]
     public void Parse_Inside_ReadsTheVerticesAndMatchesThePointsInsideOnly()
     {
@@ -73,7 +59,7 @@ public sealed class ScatterSelectionTests : IAsyncLifetime
         Assert.Equal(PredicateOperator.Inside, predicate.Operator);
         Assert.Equal("emb_pca", predicate.Column);
         var page = RowQueries.Run(_table, new RowQuery { Filters = [predicate], Limit = Rows });
-        var expected = Enumerable.Range(0, Rows).Where(i => Point(i) is { } p && Inside(polygon, p[0], p[1])).Select(i => (long)i).ToList();
+        var expected = Enumerable.Range(0, Rows).Where(i => Point(i) is { } p && PolygonTest.Inside(polygon, p[0], p[1])).Select(i => (long)i).ToList();
         Assert.InRange(expected.Count, 100, Rows - 100); // the polygon cuts the spiral
         Assert.Equal(expected, page.Rows);
     }
@@ -88,7 +74,7 @@ public sealed class ScatterSelectionTests : IAsyncLifetime
 
         Assert.Equal(predicate.Values, ColumnPredicate.Parse(text).Values);
         var rows = RowQueries.MatchingRows(_table, [predicate]);
-        Assert.Equal(Enumerable.Range(0, Rows).Where(i => Point(i) is { } p && Inside(lasso, p[0], p[1])).Select(i => (long)i), rows);
+        Assert.Equal(Enumerable.Range(0, Rows).Where(i => Point(i) is { } p && PolygonTest.Inside(lasso, p[0], p[1])).Select(i => (long)i), rows);
         Assert.DoesNotContain(rows, r => Point((int)r) is { } p && p[0] > 1 && p[0] < 2 && p[1] > 1);
     }
 
@@ -110,7 +96,7 @@ public sealed class ScatterSelectionTests : IAsyncLifetime
         using var filtered = await _table.FilterAsync([predicate], new DerivedTableOptions { Name = "selected" }, TestContext.Current.CancellationToken);
 
         Assert.Contains("Inside", filtered.Object.Lineage.Details!.ToJsonString(), StringComparison.Ordinal);
-        Assert.Equal(Enumerable.Range(0, Rows).Count(i => Point(i) is { } p && Inside([(0, 0), (5, 0), (5, 5), (0, 5)], p[0], p[1])), filtered.RowCount);
+        Assert.Equal(Enumerable.Range(0, Rows).Count(i => Point(i) is { } p && PolygonTest.Inside([(0, 0), (5, 0), (5, 5), (0, 5)], p[0], p[1])), filtered.RowCount);
     }
 
     [Fact]
