@@ -55,6 +55,18 @@ internal static class ShardOverheadBenchmark
             }
             return watch.Elapsed.TotalSeconds;
         }
+        // BENCH_SHARD_SEQUENCE=4096,512,512,... times one job per size in that order and stops, BENCH_SHARD_PAUSE_MS apart
+        // (to study how a job's time depends on the one before it).
+        if (Environment.GetEnvironmentVariable("BENCH_SHARD_SEQUENCE") is { Length: > 0 } sequence)
+        {
+            var pause = int.Parse(Environment.GetEnvironmentVariable("BENCH_SHARD_PAUSE_MS") ?? "0", CultureInfo.InvariantCulture);
+            foreach (var size in sequence.Split(',').Select(t => int.Parse(t, CultureInfo.InvariantCulture)))
+            {
+                await Task.Delay(pause);
+                Console.Error.WriteLine($"[bench] shards of {size}: {await OnceAsync(size):F2} s");
+            }
+            return new BenchResult("shard sequence", "-", "-", 0, "-", true, sequence);
+        }
         // Warm-up: one pass at each size (JIT, the model, the file paths).
         foreach (var size in ShardSizes)
         {
