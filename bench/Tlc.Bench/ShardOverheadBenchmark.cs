@@ -63,7 +63,9 @@ internal static class ShardOverheadBenchmark
             foreach (var size in sequence.Split(',').Select(t => int.Parse(t, CultureInfo.InvariantCulture)))
             {
                 await Task.Delay(pause);
-                Console.Error.WriteLine($"[bench] shards of {size}: {await OnceAsync(size):F2} s");
+                var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+                var wall = await OnceAsync(size);
+                Console.Error.WriteLine($"[bench] shards of {size}: {wall:F2} s, CPU {(System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds:F2} s");
             }
             return new BenchResult("shard sequence", "-", "-", 0, "-", true, sequence);
         }
