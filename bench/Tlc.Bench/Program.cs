@@ -3,6 +3,7 @@ using System.Text;
 using Tlc.Bench;
 
 // tlc benchmarks: dotnet run -c Release --project bench/Tlc.Bench -- [all|scan|random|writer|csv|lease|collect|publish|metrics-writer|rank-memory|import-job|rank-ingest|ddp-stream|dashboard|thumbnails|scatter|kernel-sim|shards|import-csv [workers]|import-resume|import-profile] [--out docs/benchmarks.md]
+Tlc.Metrics.TorchRuntime.PreferPassiveWaiting(); // before libtorch loads, as the tlc command and worker processes do
 if (args.Length >= 2 && args[0] == "writer-child")
 {
     return await TableBenchmarks.WriterChildAsync(long.Parse(args[1], CultureInfo.InvariantCulture));

@@ -10,6 +10,7 @@ public static class Program
     /// <summary>Runs the command line; returns the exit code (0 success, 1 failure, 2 usage error).</summary>
     public static async Task<int> Main(string[] args)
     {
+        Tlc.Metrics.TorchRuntime.PreferPassiveWaiting(); // before libtorch loads
         var root = BuildRoot();
         using var cancel = new CancellationTokenSource();
         // The first Ctrl+C or SIGTERM asks the command to stop (a worker drains, a silo shuts down, a collect cancels its
