@@ -349,7 +349,7 @@ internal static class DashboardApi
                 json.WriteNumber("row", row);
                 json.WriteNumber("example_id", id);
                 json.WriteString("input_table", stream[0].ForeignTableUrl);
-                json.WriteString("run", table.Object.Properties![MetricsStream.RunProperty]);
+                json.WriteString("run", table.Object.Properties![TableObject.RunProperty]);
                 json.WriteString("stream", stream[0].StreamName);
                 json.WriteStartArray("columns");
                 foreach (var (name, schema) in columns)

@@ -11,12 +11,6 @@ namespace Tlc;
 /// </summary>
 public static class MetricsStream
 {
-    /// <summary>The property of a metrics table naming its run (<c>project/run</c>).</summary>
-    public const string RunProperty = "run";
-
-    /// <summary>The property of a metrics table naming its stream.</summary>
-    public const string StreamProperty = "stream_name";
-
     /// <summary>
     /// The metrics tables of <paramref name="metrics"/>'s run and stream over the same input table (it among them), in epoch
     /// order (tables without an epoch last, in the order the run registered them).
@@ -27,8 +21,8 @@ public static class MetricsStream
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(metrics);
         var properties = metrics.Object.Properties;
-        if (properties?.GetValueOrDefault(RunProperty) is not { } key || key.Split('/') is not [var project, var run]
-            || properties.GetValueOrDefault(StreamProperty) is not { } stream
+        if (properties?.GetValueOrDefault(TableObject.RunProperty) is not { } key || key.Split('/') is not [var project, var run]
+            || properties.GetValueOrDefault(TableObject.StreamNameProperty) is not { } stream
             || properties.GetValueOrDefault(TableObject.ForeignTableUrlProperty) is not { } input)
         {
             throw new ArgumentException($"{metrics.Url} is not a run's metrics table (it names no run, stream or input table).", nameof(metrics));
@@ -37,7 +31,7 @@ public static class MetricsStream
         var tables = info.MetricsTables.Where(m => m.StreamName == stream && m.ForeignTableUrl == input).ToList();
         if (!tables.Any(m => m.Url == metrics.Url.Value))
         {
-            tables.Add(new RunMetricsTable(metrics.Url.Value, stream, metrics.RowCount, 0, input, properties.GetValueOrDefault("constants")));
+            tables.Add(new RunMetricsTable(metrics.Url.Value, stream, metrics.RowCount, 0, input, properties.GetValueOrDefault(TableObject.ConstantsProperty)));
         }
         return [.. tables.OrderBy(m => Epoch(m) ?? long.MaxValue)];
     }

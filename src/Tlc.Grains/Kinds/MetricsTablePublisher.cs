@@ -147,13 +147,13 @@ internal static class MetricsTablePublisher
         {
             [TableObject.ForeignTableUrlProperty] = spec.TableUrl,
             ["foreign_table_id"] = spec.TableObjectId,
-            ["run"] = spec.RunKey,
-            ["stream_name"] = spec.StreamName,
+            [TableObject.RunProperty] = spec.RunKey,
+            [TableObject.StreamNameProperty] = spec.StreamName,
             ["job_id"] = spec.JobId,
         };
         if (spec.ConstantsJson is { } constants)
         {
-            properties["constants"] = constants;
+            properties[TableObject.ConstantsProperty] = constants;
         }
         if (orderOnRead)
         {

@@ -107,6 +107,15 @@ public sealed class TableObject
 
     /// <summary>The property of a metrics table naming the exact input table revision its <c>example_id</c>s index.</summary>
     public const string ForeignTableUrlProperty = "foreign_table_url";
+
+    /// <summary>The property of a metrics table naming its run (<c>project/run</c>).</summary>
+    public const string RunProperty = "run";
+
+    /// <summary>The property of a metrics table naming its stream (e.g. <c>val</c>).</summary>
+    public const string StreamNameProperty = "stream_name";
+
+    /// <summary>The property of a metrics table holding the constants its rows share (a JSON object, e.g. the epoch).</summary>
+    public const string ConstantsProperty = "constants";
 }
 
 /// <summary>How a table's rows were made.</summary>
