@@ -117,9 +117,7 @@ internal static class DashboardApi
             };
             var ordered = orders.GetOrAdd(string.Join('\n', [read.Identity, query.SortBy ?? "", query.Descending ? "desc" : "asc", .. query.Filters.Select(f => f.ToJson().ToJsonString())]),
                 () => RowQueries.Ordered(source, query.Filters, query.SortBy, query.Descending, http.RequestAborted));
-            var start = (int)Math.Min(query.Offset, ordered.Count);
-            var window = Enumerable.Range(start, Math.Min(query.Limit, ordered.Count - start)).Select(i => ordered[i]).ToList();
-            var page = new RowPage(ordered.Count, query.Offset, window);
+            var page = RowQueries.Page(ordered, query.Offset, query.Limit);
             return JsonAnswer(json =>
             {
                 json.WriteString("table", table.Url.Value);
@@ -277,19 +275,8 @@ internal static class DashboardApi
             var size = (int)Number(http, "size", 0, 0, 4096);
             var bytes = thumbnails.GetOrAdd($"{table.Url.Value}|{table.Object.Id}|{row}|{column}|{size}", () =>
             {
-                ImageSample? image;
-                try
-                {
-                    image = table.Image(column, row);
-                }
-                catch (ArgumentException)
-                {
-                    image = null;
-                }
-                if (image is null)
-                {
-                    throw new ApiException(400, $"column: '{column}' of row {row} holds no image ({table.Schema[column].Type}).");
-                }
+                // A column of other values is refused by Table.Image (an ArgumentException: 400 naming the column).
+                var image = table.Image(column, row) ?? throw new ApiException(400, $"column: '{column}' of row {row} holds no image (no value).");
                 return (size > 0 ? image.Thumbnail(size) : image).Encode(ImageEncoding.Png);
             });
             http.Response.Headers.CacheControl = "private, max-age=3600";

@@ -164,7 +164,7 @@ public sealed partial class Table : IReadOnlyList<TableRow>, Querying.IRowSource
             null => null,
             ImageSample image => image,
             string stored when Schema[column] is ImageSchema => ImageFileSampleType.Read(stored, new SampleReadContext(column, Schema[column], row, Url, Adapters)),
-            _ => throw new ArgumentException($"Column '{column}' of {Url} holds {Schema[column].Type} values, not images."),
+            _ => throw new ArgumentException($"column: '{column}' of {Url} holds no image ({Schema[column].Type} values)."),
         };
     }
 
@@ -178,8 +178,9 @@ public sealed partial class Table : IReadOnlyList<TableRow>, Querying.IRowSource
     }
 
     /// <summary>
-    /// Every stored value of <paramref name="column"/>, in row order, read in one scan and kept (the last
-    /// <see cref="KeptColumns"/> columns asked for): repeated queries over a table (the dashboard's grid) scan arrays.
+    /// Every stored value of <paramref name="column"/>, in row order, read in one scan and kept (up to
+    /// <see cref="KeptColumns"/> columns; asking for one more drops those kept): repeated queries over a table (the
+    /// dashboard's grid) scan arrays.
     /// </summary>
     public object?[] ReadColumn(string column)
     {
@@ -216,7 +217,7 @@ public sealed partial class Table : IReadOnlyList<TableRow>, Querying.IRowSource
         return values;
     }
 
-    /// <summary>How many columns <see cref="ReadColumn"/> keeps: 8.</summary>
+    /// <summary>How many columns <see cref="ReadColumn"/> keeps at most: 8.</summary>
     public const int KeptColumns = 8;
 
     private readonly Dictionary<string, object?[]> _columns = new(StringComparer.Ordinal);

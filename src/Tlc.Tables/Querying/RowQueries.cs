@@ -20,8 +20,15 @@ public static class RowQueries
         {
             throw new ArgumentOutOfRangeException(nameof(query), $"A page needs offset ≥ 0 and limit ≥ 0 (got offset {query.Offset}, limit {query.Limit}).");
         }
-        var ordered = Ordered(table, query.Filters, query.SortBy, query.Descending, cancellationToken);
-        return new RowPage(ordered.Count, query.Offset, [.. Window(ordered.Count, query).Select(i => ordered[i])]);
+        return Page(Ordered(table, query.Filters, query.SortBy, query.Descending, cancellationToken), query.Offset, query.Limit);
+    }
+
+    /// <summary>The page of <paramref name="limit"/> rows from position <paramref name="offset"/> of <paramref name="ordered"/> (a query's <see cref="Ordered"/> rows).</summary>
+    public static RowPage Page(IReadOnlyList<long> ordered, long offset, int limit)
+    {
+        ArgumentNullException.ThrowIfNull(ordered);
+        var start = (int)Math.Min(offset, ordered.Count);
+        return new RowPage(ordered.Count, offset, [.. Enumerable.Range(start, Math.Min(limit, ordered.Count - start)).Select(i => ordered[i])]);
     }
 
     /// <summary>
@@ -268,11 +275,4 @@ public static class RowQueries
 
     private static string Name(IRowSource table, string column) => table.Schema.IndexOf(column) >= 0 ? column
         : throw new KeyNotFoundException($"{table.Url} has no column '{column}'. Columns: {string.Join(", ", table.Schema.Names)}.");
-
-    /// <summary>The positions of the page <paramref name="query"/> asks for among <paramref name="count"/> rows.</summary>
-    private static IEnumerable<int> Window(int count, RowQuery query)
-    {
-        var start = (int)Math.Min(query.Offset, count);
-        return Enumerable.Range(start, Math.Min(query.Limit, count - start));
-    }
 }
