@@ -1,4 +1,3 @@
-using System.Collections;
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Playwright;
@@ -17,7 +16,7 @@ namespace Tlc.Bench;
 /// </summary>
 internal static class ScatterBenchmark
 {
-    private const int Rows = 1_000_000;
+    private const int Rows = DashboardBenchmark.Rows; // the input and metrics tables are DashboardBenchmark's
     private const int Rounds = 5;
 
     public static async Task<BenchResult[]> RunAsync()
@@ -28,23 +27,7 @@ internal static class ScatterBenchmark
         var context = connection.Context;
         using var input = await DashboardBenchmark.InputAsync(root, settings);
         await using var run = await Runs.InitAsync(context, "bench", "scatter", ifExists: RunIfExists.Overwrite);
-        Table metrics;
-        await using (var writer = await run.CreateMetricsWriterAsync(input, new TableSchema { ["loss"] = new Float32Schema(), ["emb_pca"] = new EmbeddingSchema(2) },
-            "eval", null, new MetricsWriterOptions { RequireFullCoverage = true }))
-        {
-            for (var at = 0; at < Rows; at += 65_536)
-            {
-                var n = Math.Min(65_536, Rows - at);
-                await writer.AddBatchAsync(new Dictionary<string, IList>
-                {
-                    ["example_id"] = Enumerable.Range(at, n).Select(i => (long)i).ToArray(),
-                    ["loss"] = Enumerable.Range(at, n).Select(i => (float)((i * 7919L) % 10_000) / 10_000f).ToArray(),
-                    ["emb_pca"] = Enumerable.Range(at, n).Select(Point).ToArray(),
-                });
-            }
-            metrics = await writer.PublishAsync();
-        }
-        using var _ = metrics;
+        using var metrics = await DashboardBenchmark.MetricsAsync(run, input, "emb_pca", new EmbeddingSchema(2), (at, n) => Enumerable.Range(at, n).Select(Point).ToArray());
         await using var api = await TrainingApiHost.StartAsync(context, new TrainingApiOptions { Port = 0 });
         using var http = new HttpClient { BaseAddress = new Uri(api.Url), Timeout = TimeSpan.FromMinutes(5) };
         var table = Uri.EscapeDataString(metrics.Url.Value);

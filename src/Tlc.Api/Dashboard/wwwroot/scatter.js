@@ -1,5 +1,6 @@
-// The embedding scatter: every point of a 2-D (or 3-D, first two axes) embedding column drawn with WebGL, coloured by a
-// label's classes or a numeric column, with box and lasso selection. A selection becomes a filter
+// The embedding scatter: every point of a 2-D (or 3-D, first two axes) embedding column, coloured by a label's classes or
+// a numeric column, drawn with WebGL (or the page's own pixel loop where WebGL runs on the CPU), with box and lasso
+// selection. A selection becomes a filter
 // ('column inside x y, x y, …') that the grid, charts and confusion matrix apply server-side; the scatter keeps showing every
 // point and highlights the selected ones (tested in the page with the same polygon the server gets). Points come as one
 // Arrow IPC stream from GET /v1/columns; the last one fetched is kept, so a selection does not fetch them again.
@@ -38,7 +39,7 @@ let mode = 'box'; // how the mouse selects: kept while the page redraws after a 
 let lastSelectMs = null; // how long the last selection took to highlight (shown on the redrawn scatter too)
 let lastCountMs = null; // and then to count its points
 
-/** Fetches (or reuses) the points: positions, colour values and row numbers of every row with a point. */
+/** Fetches (or reuses) the points: the position and colour value of every row with a point. */
 async function points(url, join, compare, filters, column, colorColumn) {
   const key = JSON.stringify([url, join, compare, filters, column.name, colorColumn?.name ?? '']);
   if (kept?.key === key) return kept.points;
@@ -56,7 +57,6 @@ async function points(url, join, compare, filters, column, colorColumn) {
   const n = batch.length;
   const xy = new Float32Array(2 * n);
   const values = new Float32Array(n);
-  const rows = new Int32Array(n);
   let count = 0;
   let [x0, x1, y0, y1, c0, c1] = [Infinity, -Infinity, Infinity, -Infinity, Infinity, -Infinity];
   const size = embedding.size;
@@ -69,13 +69,12 @@ async function points(url, join, compare, filters, column, colorColumn) {
     xy[2 * count + 1] = y;
     const c = color && color.valid(i) ? color.values[i] : NaN;
     values[count] = c;
-    rows[count] = batch.columns.row.values[i];
     if (x < x0) x0 = x; if (x > x1) x1 = x;
     if (y < y0) y0 = y; if (y > y1) y1 = y;
     if (c < c0) c0 = c; if (c > c1) c1 = c;
     count++;
   }
-  const result = { count, xy: xy.subarray(0, 2 * count), values: values.subarray(0, count), rows: rows.subarray(0, count), bounds: { x0, x1, y0, y1 }, range: [c0, c1] };
+  const result = { count, xy: xy.subarray(0, 2 * count), values: values.subarray(0, count), bounds: { x0, x1, y0, y1 }, range: [c0, c1] };
   kept = { key, points: result };
   return result;
 }
