@@ -93,6 +93,16 @@ public sealed class JobHandle
     /// <summary>The job's progress.</summary>
     public Task<JobProgress> GetProgressAsync(CancellationToken cancellationToken = default) => Grain.GetProgressAsync().WaitAsync(cancellationToken);
 
+    /// <summary>
+    /// The job's history of attempts that did not end in a commit, item by item: leases that expired (the worker that held
+    /// it, when it ran out and when it was taken back) and failures reported; at most <paramref name="max"/> entries.
+    /// </summary>
+    public Task<string[]> GetHistoryAsync(int max = HistoryLimit, CancellationToken cancellationToken = default) =>
+        Grain.GetHistoryAsync(max).WaitAsync(cancellationToken);
+
+    /// <summary>The most history entries <see cref="GetHistoryAsync"/> returns by default.</summary>
+    public const int HistoryLimit = 1000;
+
     /// <summary>The job's spec.</summary>
     public async Task<JobSpec> GetSpecAsync(CancellationToken cancellationToken = default) =>
         await Grain.GetSpecAsync().WaitAsync(cancellationToken).ConfigureAwait(false) ?? throw new KeyNotFoundException($"No job '{Id}'.");
