@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Tlc.Testing;
+using Table = Tlc.Tables.Table;
 
 namespace Tlc.Cli.Tests;
 
@@ -88,6 +89,31 @@ internal sealed class LocalCluster : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await RunAsync(["down"], TimeSpan.FromMinutes(1));
+    }
+
+    /// <summary>Files under the root's chunk folders that no published table references.</summary>
+    public static async Task<List<string>> UnreferencedChunksAsync(string root)
+    {
+        var referenced = new HashSet<string>(StringComparer.Ordinal);
+        var found = new List<string>();
+        foreach (var objectFile in Directory.EnumerateFiles(root, "object.tlc.json", SearchOption.AllDirectories))
+        {
+            var folder = Path.GetDirectoryName(objectFile)!;
+            if (!Directory.Exists(Path.Combine(folder, "chunks")))
+            {
+                continue;
+            }
+            using var table = await Table.OpenAsync(Url.FromLocalPath(folder).Value);
+            foreach (var chunk in table.Object.Chunks)
+            {
+                referenced.Add(Path.GetFullPath(Path.Combine(folder, chunk.Url)));
+            }
+        }
+        foreach (var chunks in Directory.EnumerateDirectories(root, "chunks", SearchOption.AllDirectories))
+        {
+            found.AddRange(Directory.EnumerateFiles(chunks, "*", SearchOption.AllDirectories).Select(Path.GetFullPath).Where(f => !referenced.Contains(f)));
+        }
+        return found;
     }
 
     /// <summary>Runs the script with this cluster's state folder.</summary>
