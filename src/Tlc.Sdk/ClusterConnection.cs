@@ -120,7 +120,7 @@ public sealed class ClusterConnection : IAsyncDisposable
         using var failures = new TlsFailureRecorder();
         var host = Host.CreateDefaultBuilder()
             .UseContentRoot(AppContext.BaseDirectory)
-            .ConfigureLogging(l => l.ClearProviders().AddProvider(failures))
+            .ConfigureLogging(l => l.ClearProviders().AddProvider(failures).SetMinimumLevel(LogLevel.Debug))
             .UseOrleansClient(client =>
             {
                 clustering(client);
@@ -147,14 +147,19 @@ public sealed class ClusterConnection : IAsyncDisposable
                 client.AddOutgoingGrainCallFilter(new ConnectionLossCallFilter(reachability));
             })
             .Build();
+        // A cluster whose gateways refuse this client (TLS on one side only, an untrusted certificate) may never answer:
+        // connecting gives up after cluster.response_timeout_seconds.
+        var connectTimeout = TimeSpan.FromSeconds(settings.Cluster.ResponseTimeoutSeconds);
         try
         {
-            await host.StartAsync(cancellationToken).ConfigureAwait(false);
+            var start = host.StartAsync(cancellationToken);
+            await (settings.Cluster.IsEmbedded ? start : start.WaitAsync(connectTimeout, cancellationToken)).ConfigureAwait(false);
         }
         catch (Exception e) when (!settings.Cluster.IsEmbedded && e is not OperationCanceledException)
         {
-            host.Dispose();
-            throw new ClusterConnectException(settings, tls, failures.Reason, e);
+            _ = Task.Run(() => host.Dispose(), CancellationToken.None);
+            throw new ClusterConnectException(settings, tls, failures.Reason,
+                e is TimeoutException ? new TimeoutException($"no gateway accepted the connection within {connectTimeout.TotalSeconds:0.#} s.", e) : e);
         }
         return host;
     }
