@@ -73,6 +73,7 @@ public sealed class FileRootsTests : IDisposable
         var data = Directory.CreateDirectory(Path.Combine(_dir.Path, "data")).FullName;
         var options = new TlcOptions { Root = root, Aliases = { ["DATA"] = data }, Security = { FileRoots = outside } };
         var registry = new UrlAdapterRegistry();
+        TlcConfiguration.Apply(options, registry);
         TlcConfiguration.RestrictFiles(options, registry);
         UrlAdapterRegistry.Default.FileRoots = null; // RestrictFiles restricts the process-wide registry too: undo for other tests
 
