@@ -13,8 +13,8 @@ public sealed class TrainingApiOptions
     public int Port { get; init; } = DefaultPort;
 
     /// <summary>
-    /// The bearer token every request must carry (<c>Authorization: Bearer …</c>). Default: null — none on loopback; bound to
-    /// another address the host makes one up and prints it once.
+    /// The bearer token every request must carry (<c>Authorization: Bearer …</c>; compared in constant time). Default: null —
+    /// none, which only loopback allows: bound to another address without one, the host refuses to start.
     /// </summary>
     public string? Token { get; init; }
 
