@@ -88,9 +88,9 @@ public static class TlcConfiguration
         {
             throw new FormatException($"tables.chunk_rows ({options.Tables.ChunkRows}) must be at least tables.batch_rows ({options.Tables.BatchRows}).");
         }
-        if (options.Cluster.Mode is not ("embedded" or "azure"))
+        if (!ClusterSettings.Modes.Contains(options.Cluster.Mode, StringComparer.Ordinal))
         {
-            throw new FormatException($"cluster.mode must be embedded or azure, got '{options.Cluster.Mode}'.");
+            throw new FormatException($"cluster.mode must be embedded, azure or redis, got '{options.Cluster.Mode}'.");
         }
         var observability = options.Observability;
         if (!string.IsNullOrWhiteSpace(observability.OtlpEndpoint)
@@ -121,6 +121,10 @@ public static class TlcConfiguration
         if (options.Cluster.IsAzure && string.IsNullOrWhiteSpace(options.Cluster.ConnectionString ?? options.Azure.ConnectionString))
         {
             throw new FormatException("cluster.mode azure needs cluster.connection_string (or azure.connection_string).");
+        }
+        if (options.Cluster.IsRedis && string.IsNullOrWhiteSpace(options.Cluster.RedisConnectionString))
+        {
+            throw new FormatException(ClusterSettings.RedisConnectionStringMissing);
         }
         if (options.Tables.Compression is not ("none" or "lz4" or "zstd"))
         {
