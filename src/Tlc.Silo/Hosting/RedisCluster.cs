@@ -85,7 +85,8 @@ public static class RedisCluster
             var reason = e.FailureType switch
             {
                 ConnectionFailureType.AuthenticationFailure => "authentication failed (check the password in the setting)",
-                _ => e.GetBaseException() is System.Net.Sockets.SocketException socket ? $"{e.FailureType}: {socket.SocketErrorCode}" : $"{e.FailureType}",
+                ConnectionFailureType.UnableToConnect => $"no answer within {ConnectTimeout.TotalSeconds:0} s (is redis-server running there, and its port open?)",
+                _ => $"{e.FailureType}",
             };
             throw new RedisUnreachableException(endpoints, reason, e);
         }
