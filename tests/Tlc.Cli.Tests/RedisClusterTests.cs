@@ -109,6 +109,58 @@ public sealed class RedisClusterTests : IAsyncLifetime
         }
     }
 
+    [Fact(Timeout = 300_000)]
+    public async Task OneSilo_KilledMidJobAndStartedAgain_JobStateFromRedis_CompletesEveryExampleIdOnce()
+    {
+        var id = Guid.NewGuid().ToString("N")[..10];
+        var environment = new Dictionary<string, string?>
+        {
+            ["TLC_CLUSTER__MODE"] = "redis",
+            ["TLC_CLUSTER__REDIS_CONNECTION_STRING"] = _redis.ConnectionString,
+            ["TLC_CLUSTER__CLUSTER_ID"] = $"cli-{id}",
+            ["TLC_CLUSTER__SERVICE_ID"] = $"cli-{id}",
+            ["TLC_CLUSTER__SILO_PORT"] = $"{ClusterCliSupport.FreePort()}",
+            ["TLC_CLUSTER__GATEWAY_PORT"] = $"{ClusterCliSupport.FreePort()}",
+        };
+        var table = await ClusterCliSupport.ImportSubsetAsync(_root, 20, _root.Path, environment);
+        var silo = CliProcess.Start(["silo", "--root", _root.Path], environment);
+        try
+        {
+            await silo.WaitForLineAsync($"Silo joined cluster 'cli-{id}'", TimeSpan.FromSeconds(90));
+            await using var worker = CliProcess.Start(["worker", "--root", _root.Path, "--plugins", ClusterCliSupport.PluginFolder(_root), "--threads", "1",
+                "--decode-threads", "1", "--id", "redis-w1", "--poll-interval", "0.2"], environment);
+            await worker.WaitForLineAsync("ready:", TimeSpan.FromSeconds(60));
+            await using var collect = CliProcess.Start([.. ClusterCliSupport.CollectArguments(_root.Path, table, "fm/restart", delayMs: 400), "--workers", "0",
+                "--lease-seconds", "3"], environment);
+            var announced = await collect.WaitForLineAsync("Job ", TimeSpan.FromSeconds(60));
+            var jobId = announced.Split(' ')[1].TrimEnd(':');
+            await worker.WaitForLineAsync(l => ClusterCliSupport.AcceptedShards(l, jobId).Count > 0, "a shard accepted", TimeSpan.FromSeconds(60));
+
+            // The only silo dies: every grain's state is in Redis alone. A new silo process on the same ports takes over.
+            await silo.KillAsync();
+            var acceptedAtKill = ClusterCliSupport.AcceptedShards(worker.Stdout, jobId).Count;
+            await silo.DisposeAsync();
+            silo = CliProcess.Start(["silo", "--root", _root.Path], environment);
+            await silo.WaitForLineAsync($"Silo joined cluster 'cli-{id}'", TimeSpan.FromSeconds(90));
+
+            Assert.True(await collect.WaitForExitAsync(TimeSpan.FromSeconds(180)) == 0, $"{collect.Transcript}\n{worker.Transcript}\n{silo.Transcript}");
+            var line = await collect.WaitForLineAsync("Metrics table ");
+            using var metrics = await Table.OpenAsync(line["Metrics table ".Length..line.IndexOf(": ", StringComparison.Ordinal)]);
+            Assert.Equal(Enumerable.Range(0, 200).Select(i => (long)i), metrics.Rows.Select(r => (long)r["example_id"]!));
+            await Task.Delay(500); // the console logger writes asynchronously
+            var accepted = ClusterCliSupport.AcceptedShards(worker.Stdout, jobId);
+            Assert.True(acceptedAtKill is > 0 and < 13 && accepted.Count > acceptedAtKill, $"the kill landed mid-job: {acceptedAtKill} shards before it, {accepted.Count} in all");
+            // Shards committed before the kill were kept, not computed again.
+            Assert.Equal(Enumerable.Range(0, 13), accepted.Order());
+            Assert.Equal(0, await worker.StopAsync());
+            Assert.Equal(0, await silo.StopAsync());
+        }
+        finally
+        {
+            await silo.DisposeAsync();
+        }
+    }
+
     [Fact(Timeout = 60_000)]
     public async Task Silo_RedisUnreachable_FailsAtStartNamingTheEndpointWithoutThePassword()
     {
