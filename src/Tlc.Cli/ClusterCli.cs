@@ -49,7 +49,7 @@ internal static class ClusterCli
     }
 
     /// <summary>
-    /// Connects with the command's settings: the configured Azure cluster, or the root's embedded silo — the running one, or
+    /// Connects with the command's settings: the configured shared cluster (azure, redis), or the root's embedded silo — the running one, or
     /// one started in this process for the command's duration.
     /// </summary>
     public static async Task<ClusterConnection> ConnectAsync(TlcOptions settings, CancellationToken cancellationToken) =>

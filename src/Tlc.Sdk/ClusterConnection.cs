@@ -13,7 +13,7 @@ using Tlc.Tables.Urls;
 namespace Tlc;
 
 /// <summary>
-/// A process's connection to the cluster: the configured Azure cluster, or the embedded silo of the root — connecting
+/// A process's connection to the cluster: the configured shared cluster (azure, redis), or the embedded silo of the root — connecting
 /// to the one another process runs, or starting it in this process when none does (a lock file in the root decides; two
 /// silos never share a root). The same grains serve either way. A client of the embedded silo reads the root's silo record
 /// again every <see cref="GatewayRefreshPeriod"/>, so it finds a restarted silo on its new ports by itself; while it
@@ -78,11 +78,21 @@ public sealed class ClusterConnection : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(settings);
         var reachability = ClusterReachability.For(settings);
-        if (settings.Cluster.IsAzure)
+        if (settings.Cluster.IsShared)
         {
-            var connection = settings.Cluster.ConnectionString ?? settings.Azure.ConnectionString!;
-            var host = await StartClientAsync(settings, reachability, c => c.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(connection)), cancellationToken)
-                .ConfigureAwait(false);
+            Action<IClientBuilder> clustering;
+            if (settings.Cluster.IsRedis)
+            {
+                var redis = settings.Cluster.RedisConnectionString!;
+                await RedisCluster.EnsureReachableAsync(redis, cancellationToken).ConfigureAwait(false);
+                clustering = c => c.UseRedisCluster(redis);
+            }
+            else
+            {
+                var connection = settings.Cluster.ConnectionString ?? settings.Azure.ConnectionString!;
+                clustering = c => c.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(connection));
+            }
+            var host = await StartClientAsync(settings, reachability, clustering, cancellationToken).ConfigureAwait(false);
             return new ClusterConnection(host.Services.GetRequiredService<IClusterClient>(), settings, host, null, reachability);
         }
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);

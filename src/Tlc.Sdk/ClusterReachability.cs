@@ -28,7 +28,7 @@ public sealed class ClusterReachability
     private bool _closed;
 
     /// <summary>Creates the bookkeeping of one cluster connection.</summary>
-    /// <param name="cluster">What is reached: the root URL (embedded) or the cluster id (azure).</param>
+    /// <param name="cluster">What is reached: the root URL (embedded) or the cluster id (a shared cluster).</param>
     /// <param name="embedded">True for the embedded silo of a root.</param>
     /// <param name="reconnectTimeout">How long a waiting client waits through an outage (<c>cluster.reconnect_timeout_seconds</c>).</param>
     /// <param name="time">The clock. Default: the system clock.</param>
@@ -47,12 +47,12 @@ public sealed class ClusterReachability
         _siloRuns = siloRuns;
     }
 
-    /// <summary>The bookkeeping for a connection made with <paramref name="settings"/>: the root's embedded silo, or the azure cluster.</summary>
+    /// <summary>The bookkeeping for a connection made with <paramref name="settings"/>: the root's embedded silo, or the shared cluster.</summary>
     public static ClusterReachability For(TlcOptions settings, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var timeout = TimeSpan.FromSeconds(settings.Cluster.ReconnectTimeoutSeconds);
-        if (settings.Cluster.IsAzure)
+        if (settings.Cluster.IsShared)
         {
             return new ClusterReachability(settings.Cluster.ClusterId, embedded: false, timeout, time);
         }
@@ -60,7 +60,7 @@ public sealed class ClusterReachability
         return new ClusterReachability(root.Value, embedded: true, timeout, time, () => EmbeddedSilo.ReadRecord(root) is { GatewayPort: > 0 } silo && silo.IsAlive);
     }
 
-    /// <summary>What is reached: the root URL (embedded) or the cluster id (azure).</summary>
+    /// <summary>What is reached: the root URL (embedded) or the cluster id (a shared cluster).</summary>
     public string Cluster { get; }
 
     /// <summary>True for the embedded silo of a root.</summary>

@@ -72,7 +72,7 @@ public static class ClusterImport
 /// <summary>How <see cref="ClusterImport.ImportAsync"/> runs an import job.</summary>
 public sealed record ClusterImportOptions
 {
-    /// <summary>The settings naming the cluster (embedded or azure) and the root. Default: the source options' settings, else the current settings.</summary>
+    /// <summary>The settings naming the cluster (embedded, azure or redis) and the root. Default: the source options' settings, else the current settings.</summary>
     public TlcOptions? Settings { get; init; }
 
     /// <summary>Chunk size, error policy, attempts and lease of the job. Default: <see cref="ImportJobOptions"/>'s defaults.</summary>

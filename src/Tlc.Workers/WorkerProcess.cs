@@ -73,7 +73,7 @@ public static class WorkerProcess
 
         using var hardStop = new CancellationTokenSource();
         var run = host.RunAsync(hardStop.Token);
-        var cluster = settings.Cluster.IsAzure ? $"cluster '{settings.Cluster.ClusterId}' (azure)" : $"the silo of {settings.RootUrl}";
+        var cluster = settings.Cluster.IsShared ? $"cluster '{settings.Cluster.ClusterId}' ({settings.Cluster.Mode})" : $"the silo of {settings.RootUrl}";
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"Worker {host.Identity.Id} {ReadyMarker} {cluster}; device {device}; {torchThreads} torch thread(s); {options.ConcurrentShards} shard(s) at once; " +
             $"plugin models [{string.Join(", ", models)}], plugin collectors [{string.Join(", ", collectors)}]. Ctrl+C or SIGTERM drains and stops it.")).ConfigureAwait(false);

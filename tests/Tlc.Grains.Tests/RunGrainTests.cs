@@ -3,7 +3,14 @@ using Tlc.Testing.Cluster;
 
 namespace Tlc.Grains.Tests;
 
-public sealed class RunGrainTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
+/// <summary>The tests of <see cref="RunGrainTests{TCluster}"/> on the three-silo cluster with grain state on Azurite.</summary>
+public sealed class RunGrainTests(ClusterFixture fixture) : RunGrainTests<ClusterFixture>(fixture);
+
+/// <summary>The tests of <see cref="RunGrainTests{TCluster}"/> on the three-silo cluster over Redis (membership, grain state, reminders).</summary>
+public sealed class RunGrainRedisTests(RedisClusterFixture fixture) : RunGrainTests<RedisClusterFixture>(fixture);
+
+public abstract class RunGrainTests<TCluster>(TCluster fixture) : IClassFixture<TCluster>
+    where TCluster : ClusterFixture
 {
     [Fact(Timeout = 60_000)]
     public async Task Init_ParametersStatusLog_AreDurableAndSnapshotted()

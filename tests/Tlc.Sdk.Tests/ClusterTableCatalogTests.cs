@@ -5,7 +5,14 @@ using Tlc.Testing.Cluster;
 
 namespace Tlc.Sdk.Tests;
 
-public sealed class ClusterTableCatalogTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
+/// <summary>The tests of <see cref="ClusterTableCatalogTests{TCluster}"/> on the three-silo cluster with grain state on Azurite.</summary>
+public sealed class ClusterTableCatalogTests(ClusterFixture fixture) : ClusterTableCatalogTests<ClusterFixture>(fixture);
+
+/// <summary>The tests of <see cref="ClusterTableCatalogTests{TCluster}"/> on the three-silo cluster over Redis (membership, grain state, reminders).</summary>
+public sealed class ClusterTableCatalogRedisTests(RedisClusterFixture fixture) : ClusterTableCatalogTests<RedisClusterFixture>(fixture);
+
+public abstract class ClusterTableCatalogTests<TCluster>(TCluster fixture) : IClassFixture<TCluster>
+    where TCluster : ClusterFixture
 {
     private async Task<Table> SourceAsync(string name)
     {

@@ -50,12 +50,32 @@ public sealed class ConfigurationTests : IDisposable
     [InlineData("tables:\n  compression: gzip\n", "tables.compression")]
     [InlineData("tables:\n  batch_rows: 0\n", "tables.batch_rows")]
     [InlineData("tables:\n  batch_rows: 100\n  chunk_rows: 10\n", "tables.chunk_rows")]
+    [InlineData("cluster:\n  mode: memcached\n", "cluster.mode")]
+    [InlineData("cluster:\n  mode: redis\n", "cluster.redis_connection_string")]
     public void Load_InvalidValue_NamesTheKey(string yaml, string key)
     {
         var file = _dir.File($"bad-{Guid.NewGuid():N}.yaml");
         File.WriteAllText(file, yaml);
         var e = Assert.Throws<FormatException>(() => TlcConfiguration.Load(configFile: file));
         Assert.Contains(key, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_RedisMode_BindsTheConnectionStringAndIsShared()
+    {
+        var file = _dir.File("redis.yaml");
+        File.WriteAllText(file, """
+            cluster:
+              mode: redis
+              redis_connection_string: "10.0.0.5:6379,password=secret"
+            """);
+        var options = TlcConfiguration.Load(configFile: file);
+
+        Assert.True(options.Cluster.IsRedis);
+        Assert.True(options.Cluster.IsShared);
+        Assert.False(options.Cluster.IsAzure);
+        Assert.Equal("10.0.0.5:6379,password=secret", options.Cluster.RedisConnectionString);
+        Assert.False(new TlcOptions().Cluster.IsShared);
     }
 
     [Fact]

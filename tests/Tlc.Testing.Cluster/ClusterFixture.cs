@@ -12,30 +12,40 @@ using Xunit;
 namespace Tlc.Testing.Cluster;
 
 /// <summary>
-/// A real three-silo Orleans test cluster with Tlc's grains, grain state in Azure Blob Storage on Azurite (one container
-/// per fixture, so state survives killed silos), and a data root on local disk.
+/// A real three-silo Orleans test cluster with Tlc's grains and a data root on local disk. Its durable state is kept by a
+/// <see cref="ClusterStore"/> (one per fixture, so state survives killed silos): grain state in Azure Blob storage on
+/// Azurite (this class's default), or membership, grain state and reminders on a redis-server (<see cref="RedisClusterFixture"/>).
 /// </summary>
-public sealed class ClusterFixture : IAsyncLifetime
+public class ClusterFixture : IAsyncLifetime
 {
-    /// <summary>A fixture with a fresh root and state container.</summary>
+    /// <summary>A fixture with a fresh root and Azurite state container.</summary>
     public ClusterFixture()
-        : this(new TempRoot("cluster"), Azurite.NewContainerName("grains"), $"test-{Guid.NewGuid():N}"[..20], ownsStorage: true)
+        : this(ClusterProvider.Azure)
     {
     }
 
-    /// <summary>A fixture over an existing root and state container: a restart of a cluster whose state lives there.</summary>
-    public static ClusterFixture Over(TempRoot root, string container, string clusterId, short silos = 3, TimeSpan? responseTimeout = null) =>
-        new(root, container, clusterId, ownsStorage: false) { Silos = silos, ResponseTimeout = responseTimeout ?? TimeSpan.FromSeconds(15) };
+    /// <summary>A fixture with a fresh root and a fresh store of <paramref name="provider"/>.</summary>
+    protected ClusterFixture(ClusterProvider provider)
+        : this(new TempRoot("cluster"), null, $"test-{Guid.NewGuid():N}"[..20], ownsStorage: true)
+    {
+        _provider = provider;
+    }
 
-    private ClusterFixture(TempRoot root, string container, string clusterId, bool ownsStorage)
+    /// <summary>A fixture over an existing root and store: a restart of a cluster whose state lives there.</summary>
+    public static ClusterFixture Over(TempRoot root, ClusterStore store, string clusterId, short silos = 3, TimeSpan? responseTimeout = null) =>
+        new(root, store, clusterId, ownsStorage: false) { Silos = silos, ResponseTimeout = responseTimeout ?? TimeSpan.FromSeconds(15) };
+
+    private ClusterFixture(TempRoot root, ClusterStore? store, string clusterId, bool ownsStorage)
     {
         Root = root;
-        Container = container;
+        _store = store;
         ClusterId = clusterId;
         _ownsStorage = ownsStorage;
     }
 
     private readonly bool _ownsStorage;
+    private readonly ClusterProvider _provider;
+    private ClusterStore? _store;
 
     /// <summary>Silos to start.</summary>
     public short Silos { get; init; } = 3;
@@ -45,7 +55,8 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public TempRoot Root { get; }
 
-    public string Container { get; }
+    /// <summary>Where the cluster keeps its durable state.</summary>
+    public ClusterStore Store => _store ?? throw new InvalidOperationException("The fixture is not initialised.");
 
     public string ClusterId { get; }
 
@@ -55,13 +66,13 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
+        _store ??= await ClusterStore.CreateAsync(_provider);
         var builder = new TestClusterBuilder(Silos);
         builder.Options.ClusterId = ClusterId;
         builder.Options.ServiceId = ClusterId;
         builder.Properties["TlcResponseTimeout"] = ResponseTimeout.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         builder.Properties["TlcRoot"] = Root.Path;
-        builder.Properties["TlcAzure"] = Azurite.ConnectionString;
-        builder.Properties["TlcContainer"] = Container;
+        _store.Configure(builder);
         builder.Properties["TlcClusterId"] = ClusterId;
         // TestClusterBuilder makes Orleans' experimental distributed directory the default; production silos use the
         // standard one (see TlcSiloBuilderExtensions.AddTlcGrainServices), so the tests do too.
@@ -84,9 +95,13 @@ public sealed class ClusterFixture : IAsyncLifetime
         await Cluster.DisposeAsync();
         if (_ownsStorage)
         {
-            await Azurite.DeleteContainerAsync(Container);
+            if (_store is not null)
+            {
+                await _store.DisposeAsync();
+            }
             Root.Dispose();
         }
+        GC.SuppressFinalize(this);
     }
 
     private sealed class SiloConfigurator : ISiloConfigurator
@@ -94,11 +109,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         public void Configure(ISiloBuilder siloBuilder)
         {
             var configuration = siloBuilder.Configuration;
-            siloBuilder.AddAzureBlobGrainStorage(TlcGrainNames.Storage, o =>
-            {
-                o.BlobServiceClient = new Azure.Storage.Blobs.BlobServiceClient(configuration["TlcAzure"]);
-                o.ContainerName = configuration["TlcContainer"]!;
-            });
+            ClusterStore.ConfigureSilo(siloBuilder, configuration);
             siloBuilder.AddTlcGrainServices(new TlcOptions { Root = configuration["TlcRoot"] });
             if (Environment.GetEnvironmentVariable("TLC_TEST_CLUSTER_LOGS") is { Length: > 0 } logs)
             {
@@ -111,8 +122,21 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     private sealed class ClientConfigurator : IClientBuilderConfigurator
     {
-        public void Configure(IConfiguration configuration, IClientBuilder clientBuilder) =>
+        public void Configure(IConfiguration configuration, IClientBuilder clientBuilder)
+        {
+            ClusterStore.ConfigureClient(configuration, clientBuilder);
             clientBuilder.Configure<ClientMessagingOptions>(o =>
                 o.ResponseTimeout = TimeSpan.FromSeconds(double.Parse(configuration["TlcResponseTimeout"] ?? "15", System.Globalization.CultureInfo.InvariantCulture)));
+        }
+    }
+}
+
+/// <summary>The three-silo test cluster over a redis-server of its own: Redis membership, grain state and reminders.</summary>
+public sealed class RedisClusterFixture : ClusterFixture
+{
+    /// <summary>A fixture with a fresh root and redis-server.</summary>
+    public RedisClusterFixture()
+        : base(ClusterProvider.Redis)
+    {
     }
 }

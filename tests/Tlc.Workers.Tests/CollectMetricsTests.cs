@@ -9,8 +9,15 @@ using TorchSharp;
 
 namespace Tlc.Workers.Tests;
 
+/// <summary>The tests of <see cref="CollectMetricsTests{TCluster}"/> on the three-silo cluster with grain state on Azurite.</summary>
+public sealed class CollectMetricsTests(ClusterFixture fixture) : CollectMetricsTests<ClusterFixture>(fixture);
+
+/// <summary>The tests of <see cref="CollectMetricsTests{TCluster}"/> on the three-silo cluster over Redis (membership, grain state, reminders).</summary>
+public sealed class CollectMetricsRedisTests(RedisClusterFixture fixture) : CollectMetricsTests<RedisClusterFixture>(fixture);
+
 /// <summary>Distributed collect_metrics on a three-silo cluster with two in-process workers, on real data with a trained model.</summary>
-public sealed class CollectMetricsTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
+public abstract class CollectMetricsTests<TCluster>(TCluster fixture) : IClassFixture<TCluster>
+    where TCluster : ClusterFixture
 {
     private static readonly ModelSpec Model = new(ModelKinds.Factory, "fashion-mnist-cnn", Url.FromLocalPath(Fixtures.FashionMnistCnnWeights).Value);
 

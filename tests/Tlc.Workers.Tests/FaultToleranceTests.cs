@@ -7,20 +7,31 @@ using Tlc.Testing.Cluster;
 
 namespace Tlc.Workers.Tests;
 
+/// <summary>The tests of <see cref="FaultToleranceTestsBase"/> on three silos with grain state on Azurite.</summary>
+public sealed class FaultToleranceTests() : FaultToleranceTestsBase(ClusterProvider.Azure);
+
+/// <summary>The tests of <see cref="FaultToleranceTestsBase"/> on silos over Redis (membership, grain state, reminders).</summary>
+public sealed class FaultToleranceRedisTests() : FaultToleranceTestsBase(ClusterProvider.Redis);
+
 /// <summary>Jobs that lose a silo, or the whole cluster, half-way: they complete with the same metrics table as a fault-free run.</summary>
-public sealed class FaultToleranceTests : IDisposable
+public abstract class FaultToleranceTestsBase(ClusterProvider provider) : IAsyncLifetime
 {
     private readonly TempRoot _root = new("faults");
-    private readonly string _container = Azurite.NewContainerName("faults");
+    private ClusterStore? _store;
     private readonly string _clusterId = $"fault-{Guid.NewGuid():N}"[..20];
 
-    public void Dispose()
+    public async ValueTask InitializeAsync() => _store = await ClusterStore.CreateAsync(provider, "faults");
+
+    public async ValueTask DisposeAsync()
     {
-        Azurite.DeleteContainerAsync(_container).GetAwaiter().GetResult();
+        if (_store is not null)
+        {
+            await _store.DisposeAsync();
+        }
         _root.Dispose();
     }
 
-    private ClusterFixture Cluster(short silos = 3) => ClusterFixture.Over(_root, _container, _clusterId, silos, TimeSpan.FromSeconds(8));
+    private ClusterFixture Cluster(short silos = 3) => ClusterFixture.Over(_root, _store!, _clusterId, silos, TimeSpan.FromSeconds(8));
 
     private async Task<Table> InputAsync(int rows)
     {
@@ -166,7 +177,7 @@ public sealed class FaultToleranceTests : IDisposable
         }
         finally
         {
-            // Every silo and client goes away; the state in Azure Storage stays.
+            // Every silo and client goes away; the state in the store (Azurite, Redis) stays.
             await first.DisposeAsync();
         }
         var executionsBefore = executor.Executions;

@@ -10,24 +10,35 @@ using Tlc.Testing.Cluster;
 
 namespace Tlc.Workers.Tests;
 
+/// <summary>The tests of <see cref="ImportFaultToleranceTestsBase"/> on three silos with grain state on Azurite.</summary>
+public sealed class ImportFaultToleranceTests() : ImportFaultToleranceTestsBase(ClusterProvider.Azure);
+
+/// <summary>The tests of <see cref="ImportFaultToleranceTestsBase"/> on silos over Redis (membership, grain state, reminders).</summary>
+public sealed class ImportFaultToleranceRedisTests() : ImportFaultToleranceTestsBase(ClusterProvider.Redis);
+
 /// <summary>
 /// Imports that lose a silo, or the whole Azurite-backed cluster, half-way: they publish the same table as one process,
 /// and no chunk committed before the fault is converted again.
 /// </summary>
-public sealed class ImportFaultToleranceTests : IDisposable
+public abstract class ImportFaultToleranceTestsBase(ClusterProvider provider) : IAsyncLifetime
 {
     private readonly TempRoot _root = new("import-faults");
-    private readonly string _container = Azurite.NewContainerName("importfaults");
+    private ClusterStore? _store;
     private readonly string _clusterId = $"ifault-{Guid.NewGuid():N}"[..20];
     private readonly ConcurrentDictionary<int, int> _conversions = new();
 
-    public void Dispose()
+    public async ValueTask InitializeAsync() => _store = await ClusterStore.CreateAsync(provider, "importfaults");
+
+    public async ValueTask DisposeAsync()
     {
-        Azurite.DeleteContainerAsync(_container).GetAwaiter().GetResult();
+        if (_store is not null)
+        {
+            await _store.DisposeAsync();
+        }
         _root.Dispose();
     }
 
-    private ClusterFixture Cluster(short silos) => ClusterFixture.Over(_root, _container, _clusterId, silos, TimeSpan.FromSeconds(8));
+    private ClusterFixture Cluster(short silos) => ClusterFixture.Over(_root, _store!, _clusterId, silos, TimeSpan.FromSeconds(8));
 
     private string WriteCsv(int rows)
     {
@@ -148,7 +159,7 @@ public sealed class ImportFaultToleranceTests : IDisposable
         }
         finally
         {
-            // Every silo and client goes away; the state in Azure Storage stays.
+            // Every silo and client goes away; the state in the store (Azurite, Redis) stays.
             await first.DisposeAsync();
         }
 

@@ -9,8 +9,15 @@ using Tlc.Testing.Cluster;
 
 namespace Tlc.Workers.Tests;
 
+/// <summary>The tests of <see cref="ImportJobTests{TCluster}"/> on the three-silo cluster with grain state on Azurite.</summary>
+public sealed class ImportJobTests(ClusterFixture fixture) : ImportJobTests<ClusterFixture>(fixture);
+
+/// <summary>The tests of <see cref="ImportJobTests{TCluster}"/> on the three-silo cluster over Redis (membership, grain state, reminders).</summary>
+public sealed class ImportJobRedisTests(RedisClusterFixture fixture) : ImportJobTests<RedisClusterFixture>(fixture);
+
 /// <summary>Imports as cluster jobs on a three-silo cluster with in-process workers: same table as one process, each chunk once.</summary>
-public sealed class ImportJobTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
+public abstract class ImportJobTests<TCluster>(TCluster fixture) : IClassFixture<TCluster>
+    where TCluster : ClusterFixture
 {
     private const long ChunkBytes = 8 << 10;
 

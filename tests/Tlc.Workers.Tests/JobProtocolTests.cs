@@ -6,7 +6,14 @@ using Tlc.Testing.Cluster;
 
 namespace Tlc.Workers.Tests;
 
-public sealed class JobProtocolTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
+/// <summary>The tests of <see cref="JobProtocolTests{TCluster}"/> on the three-silo cluster with grain state on Azurite.</summary>
+public sealed class JobProtocolTests(ClusterFixture fixture) : JobProtocolTests<ClusterFixture>(fixture);
+
+/// <summary>The tests of <see cref="JobProtocolTests{TCluster}"/> on the three-silo cluster over Redis (membership, grain state, reminders).</summary>
+public sealed class JobProtocolRedisTests(RedisClusterFixture fixture) : JobProtocolTests<RedisClusterFixture>(fixture);
+
+public abstract class JobProtocolTests<TCluster>(TCluster fixture) : IClassFixture<TCluster>
+    where TCluster : ClusterFixture
 {
     private async Task<Table> InputAsync(string name, int rows)
     {

@@ -22,7 +22,7 @@ internal static class SiloCommand
         var metricsConsole = ClusterCli.MetricsConsole();
         var command = new Command("silo",
             "Run a silo until Ctrl+C or SIGTERM: the embedded single-node silo of the root (grain state on local disk; other tlc\n" +
-            "processes on the root connect to it), or with cluster.mode azure a member of the configured Azure Storage cluster.\n" +
+            "processes on the root connect to it), or with cluster.mode azure or redis a member of the configured shared cluster.\n" +
             "Example: tlc silo --root /data/tlc\n" +
             "Example: tlc silo --root /data/tlc --dashboard --dashboard-port 8080 --otlp-endpoint http://localhost:4317")
         {
@@ -45,7 +45,7 @@ internal static class SiloCommand
             {
                 settings.Observability.Dashboard = true;
             }
-            if (!settings.Cluster.IsAzure && EmbeddedSilo.FindRunning(settings.RootUrl) is { } running && (running.ProcessId == 0 || running.IsAlive))
+            if (!settings.Cluster.IsShared && EmbeddedSilo.FindRunning(settings.RootUrl) is { } running && (running.ProcessId == 0 || running.IsAlive))
             {
                 throw new InvalidOperationException(
                     $"A silo already serves {settings.RootUrl} (process {running.ProcessId}, gateway port {running.GatewayPort}); two silos never share a root.");

@@ -28,7 +28,7 @@ internal static partial class WorkerCommand
         var otlp = ClusterCli.OtlpEndpoint();
         var metricsConsole = ClusterCli.MetricsConsole();
         var command = new Command("worker",
-            "Run a worker until Ctrl+C or SIGTERM: it joins the cluster (the root's running silo, or the configured Azure cluster; it never\n" +
+            "Run a worker until Ctrl+C or SIGTERM: it joins the cluster (the root's running silo, or the configured azure/redis cluster; it never\n" +
             "starts a silo), leases metrics shards, computes them and commits the results, logging one line per shard. A stop request\n" +
             "drains it: current shards finish, no new ones are taken, and it exits with 0.\n" +
             "Example: tlc worker --root /data/tlc --plugins ./my-models --threads 2 --device auto --id gpu-box-1")

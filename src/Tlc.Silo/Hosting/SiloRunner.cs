@@ -6,7 +6,7 @@ using Tlc.Tables.Configuration;
 namespace Tlc.Silo.Hosting;
 
 /// <summary>
-/// Runs a silo until cancelled: the embedded one for the root, or a member of the configured Azure cluster. It exports
+/// Runs a silo until cancelled: the embedded one for the root, or a member of the configured shared cluster (azure, redis). It exports
 /// metrics while it runs (<see cref="TlcTelemetry"/>) and serves the Orleans dashboard when the settings ask.
 /// </summary>
 public static class SiloRunner
@@ -19,7 +19,7 @@ public static class SiloRunner
         void Logging(ILoggingBuilder builder) => builder.AddSimpleConsole(o => o.SingleLine = true)
             .SetMinimumLevel(LogLevel.Warning).AddFilter("Tlc", LogLevel.Information);
         using var metrics = TlcTelemetry.StartMetricsExport(settings.Observability, "tlc-silo");
-        if (!settings.Cluster.IsAzure)
+        if (!settings.Cluster.IsShared)
         {
             await using var silo = await EmbeddedSilo.TryStartAsync(settings, Logging, cancellationToken).ConfigureAwait(false);
             if (silo is null)
@@ -34,9 +34,13 @@ public static class SiloRunner
             return 0;
         }
         var endpoints = new SiloEndpoints(
-            settings.Cluster.SiloPort > 0 ? settings.Cluster.SiloPort : 11111,
-            settings.Cluster.GatewayPort > 0 ? settings.Cluster.GatewayPort : 30000,
+            settings.Cluster.SiloPort > 0 ? settings.Cluster.SiloPort : SiloEndpoints.DefaultSiloPort,
+            settings.Cluster.GatewayPort > 0 ? settings.Cluster.GatewayPort : SiloEndpoints.DefaultGatewayPort,
             settings.Cluster.AdvertisedIp is { } ip ? IPAddress.Parse(ip) : null);
+        if (settings.Cluster.IsRedis)
+        {
+            await RedisCluster.EnsureReachableAsync(settings.Cluster.RedisConnectionString, cancellationToken).ConfigureAwait(false);
+        }
         using var host = SiloHosts.Build(settings, endpoints, Logging, contentRoot: null);
         await host.StartAsync(cancellationToken).ConfigureAwait(false);
         await output.WriteLineAsync($"Silo joined cluster '{settings.Cluster.ClusterId}': silo port {endpoints.SiloPort}, gateway port {endpoints.GatewayPort}.").ConfigureAwait(false);

@@ -13,7 +13,7 @@ using Tlc.Tables.Urls;
 
 namespace Tlc.Silo.Hosting;
 
-/// <summary>Configures a silo to host Tlc's grains, embedded or in an Azure Storage cluster.</summary>
+/// <summary>Configures a silo to host Tlc's grains, embedded or in a shared cluster (Azure Storage or Redis).</summary>
 public static class TlcSiloBuilderExtensions
 {
     /// <summary>
@@ -34,16 +34,23 @@ public static class TlcSiloBuilderExtensions
             o.ClusterId = cluster.ClusterId;
             o.ServiceId = cluster.ServiceId;
         });
-        if (cluster.IsAzure)
+        if (cluster.IsShared)
         {
-            var connection = cluster.ConnectionString ?? settings.Azure.ConnectionString!;
-            builder.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(connection));
-            builder.AddAzureBlobGrainStorage(TlcGrainNames.Storage, o =>
+            if (cluster.IsRedis)
             {
-                o.BlobServiceClient = new Azure.Storage.Blobs.BlobServiceClient(connection);
-                o.ContainerName = cluster.StateContainer;
-            });
-            builder.Services.UseAzureTableReminderService(o => o.TableServiceClient = new TableServiceClient(connection));
+                builder.UseRedisCluster(cluster.RedisConnectionString!);
+            }
+            else
+            {
+                var connection = cluster.ConnectionString ?? settings.Azure.ConnectionString!;
+                builder.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(connection));
+                builder.AddAzureBlobGrainStorage(TlcGrainNames.Storage, o =>
+                {
+                    o.BlobServiceClient = new Azure.Storage.Blobs.BlobServiceClient(connection);
+                    o.ContainerName = cluster.StateContainer;
+                });
+                builder.Services.UseAzureTableReminderService(o => o.TableServiceClient = new TableServiceClient(connection));
+            }
             builder.ConfigureEndpoints(
                 endpoints.AdvertisedAddress ?? IPAddress.Loopback,
                 endpoints.SiloPort,
@@ -101,4 +108,11 @@ public static class TlcSiloBuilderExtensions
 /// <param name="SiloPort">The silo-to-silo port.</param>
 /// <param name="GatewayPort">The client gateway port.</param>
 /// <param name="AdvertisedAddress">The address other silos reach this one at (null: loopback).</param>
-public sealed record SiloEndpoints(int SiloPort, int GatewayPort, IPAddress? AdvertisedAddress = null);
+public sealed record SiloEndpoints(int SiloPort, int GatewayPort, IPAddress? AdvertisedAddress = null)
+{
+    /// <summary>The silo port of a shared cluster's silo when <c>cluster.silo_port</c> is not set.</summary>
+    public const int DefaultSiloPort = 11111;
+
+    /// <summary>The gateway port of a shared cluster's silo when <c>cluster.gateway_port</c> is not set.</summary>
+    public const int DefaultGatewayPort = 30000;
+}

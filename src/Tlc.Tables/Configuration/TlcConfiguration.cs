@@ -140,9 +140,9 @@ public static class TlcConfiguration
         {
             throw new FormatException($"tables.chunk_rows ({options.Tables.ChunkRows}) must be at least tables.batch_rows ({options.Tables.BatchRows}).");
         }
-        if (options.Cluster.Mode is not ("embedded" or "azure"))
+        if (!ClusterSettings.Modes.Contains(options.Cluster.Mode, StringComparer.Ordinal))
         {
-            throw new FormatException($"cluster.mode must be embedded or azure, got '{options.Cluster.Mode}'.");
+            throw new FormatException($"cluster.mode must be embedded, azure or redis, got '{options.Cluster.Mode}'.");
         }
         var observability = options.Observability;
         if (!string.IsNullOrWhiteSpace(observability.OtlpEndpoint)
@@ -192,6 +192,10 @@ public static class TlcConfiguration
         else if (!string.IsNullOrWhiteSpace(tls.CertificateKey) || !string.IsNullOrWhiteSpace(tls.Authority))
         {
             throw new FormatException("cluster.tls.certificate_key and cluster.tls.authority need cluster.tls.certificate (TLS is on only with a certificate).");
+        }
+        if (options.Cluster.IsRedis && string.IsNullOrWhiteSpace(options.Cluster.RedisConnectionString))
+        {
+            throw new FormatException(ClusterSettings.RedisConnectionStringMissing);
         }
         if (options.Tables.Compression is not ("none" or "lz4" or "zstd"))
         {

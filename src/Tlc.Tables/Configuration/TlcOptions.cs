@@ -93,13 +93,36 @@ public sealed class TableStorageOptions
 /// <summary>
 /// The cluster. By default (<c>mode: embedded</c>) the first <c>tlc</c> process on a root starts a single-node silo
 /// in-process (grain state on local disk under the root) and later processes connect to it; <c>mode: azure</c> joins
-/// silos through Azure Table clustering with grain state and reminders in Azure Storage.
+/// silos through Azure Table clustering with grain state and reminders in Azure Storage; <c>mode: redis</c> does the same
+/// through a Redis server (membership, grain state and reminders in Redis).
 /// </summary>
 public sealed class ClusterSettings
 {
-    /// <summary><c>embedded</c> or <c>azure</c>. Default: <c>embedded</c>.</summary>
+    /// <summary>The embedded single-node silo of a root (the default <see cref="Mode"/>).</summary>
+    public const string EmbeddedMode = "embedded";
+
+    /// <summary>A shared cluster over Azure Storage.</summary>
+    public const string AzureMode = "azure";
+
+    /// <summary>A shared cluster over Redis.</summary>
+    public const string RedisMode = "redis";
+
+    /// <summary>The setting name of <see cref="RedisConnectionString"/>.</summary>
+    public const string RedisConnectionStringSetting = "cluster.redis_connection_string";
+
+    /// <summary>The environment variable of <see cref="RedisConnectionString"/>.</summary>
+    public const string RedisConnectionStringVariable = "TLC_CLUSTER__REDIS_CONNECTION_STRING";
+
+    /// <summary>The error of <c>mode: redis</c> without <see cref="RedisConnectionString"/>.</summary>
+    public const string RedisConnectionStringMissing =
+        $"cluster.mode redis needs {RedisConnectionStringSetting} (env {RedisConnectionStringVariable}), e.g. '127.0.0.1:6379,password=...'.";
+
+    /// <summary>The modes <see cref="Mode"/> accepts.</summary>
+    public static IReadOnlyList<string> Modes { get; } = [EmbeddedMode, AzureMode, RedisMode];
+
+    /// <summary><c>embedded</c>, <c>azure</c> or <c>redis</c>. Default: <c>embedded</c>.</summary>
     [ConfigurationKeyName("mode")]
-    public string Mode { get; set; } = "embedded";
+    public string Mode { get; set; } = EmbeddedMode;
 
     /// <summary>The Orleans cluster id (silos and clients of one deployment share it). Default: <c>tlc</c>.</summary>
     [ConfigurationKeyName("cluster_id")]
@@ -121,21 +144,33 @@ public sealed class ClusterSettings
     [ConfigurationKeyName("connection_string_file")]
     public string? ConnectionStringFile { get; set; }
 
+    /// <summary>
+    /// The Redis server of a <c>mode: redis</c> cluster (membership, grain state, reminders), as a StackExchange.Redis
+    /// configuration string such as <c>redis.internal:6379,password=…,ssl=true</c>. Default: none (required in redis mode).
+    /// </summary>
+    [ConfigurationKeyName("redis_connection_string")]
+    [Secret]
+    public string? RedisConnectionString { get; set; }
+
+    /// <summary>A file holding <see cref="RedisConnectionString"/> (a secret: either, not both). Default: none.</summary>
+    [ConfigurationKeyName("redis_connection_string_file")]
+    public string? RedisConnectionStringFile { get; set; }
+
     /// <summary>The blob container holding grain state (one per service). Default: <c>tlc-grain-state</c>.</summary>
     [ConfigurationKeyName("state_container")]
     public string StateContainer { get; set; } = "tlc-grain-state";
 
-    /// <summary>The silo-to-silo port; 0 picks a free one. Default: 11111 in azure mode, a free port when embedded.</summary>
+    /// <summary>The silo-to-silo port; 0 picks a free one. Default: 11111 in a shared cluster (azure, redis), a free port when embedded.</summary>
     [ConfigurationKeyName("silo_port")]
     public int SiloPort { get; set; }
 
-    /// <summary>The client gateway port; 0 picks a free one. Default: 30000 in azure mode, a free port when embedded.</summary>
+    /// <summary>The client gateway port; 0 picks a free one. Default: 30000 in a shared cluster (azure, redis), a free port when embedded.</summary>
     [ConfigurationKeyName("gateway_port")]
     public int GatewayPort { get; set; }
 
     /// <summary>
-    /// The address other silos and clients reach this one at (azure mode; a non-loopback address makes the silo listen on every
-    /// interface). Default: the loopback address, so every machine of an azure cluster sets it.
+    /// The address other silos and clients reach this one at (a shared cluster; a non-loopback address makes the silo listen on
+    /// every interface). Default: the loopback address, so every machine of a shared cluster sets it.
     /// </summary>
     [ConfigurationKeyName("advertised_ip")]
     public string? AdvertisedIp { get; set; }
@@ -167,10 +202,19 @@ public sealed class ClusterSettings
     public TlsSettings Tls { get; set; } = new();
 
     /// <summary>True for <c>mode: embedded</c> (one silo per root on this machine, on loopback).</summary>
-    public bool IsEmbedded => string.Equals(Mode, "embedded", StringComparison.OrdinalIgnoreCase);
+    public bool IsEmbedded => string.Equals(Mode, EmbeddedMode, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>True for <c>mode: azure</c>.</summary>
-    public bool IsAzure => string.Equals(Mode, "azure", StringComparison.OrdinalIgnoreCase);
+    public bool IsAzure => string.Equals(Mode, AzureMode, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>True for <c>mode: redis</c>.</summary>
+    public bool IsRedis => string.Equals(Mode, RedisMode, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// True for a shared cluster (every mode but <c>embedded</c>): silos started with <c>tlc silo</c> on any machine, found
+    /// through the cluster's membership store; clients and workers never start a silo of their own.
+    /// </summary>
+    public bool IsShared => !string.Equals(Mode, EmbeddedMode, StringComparison.OrdinalIgnoreCase);
 }
 
 /// <summary>
