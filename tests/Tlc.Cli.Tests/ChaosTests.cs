@@ -33,7 +33,8 @@ public sealed partial class ChaosTests : IDisposable
         var seed = int.TryParse(System.Environment.GetEnvironmentVariable("TLC_CHAOS_SEED"), CultureInfo.InvariantCulture, out var s) ? s : Random.Shared.Next(1, 1_000_000);
         var duration = TimeSpan.FromSeconds(double.TryParse(System.Environment.GetEnvironmentVariable("TLC_CHAOS_SECONDS"), CultureInfo.InvariantCulture, out var d) ? d : 120);
         Note($"chaos seed {seed} (replay: TLC_CHAOS_SEED={seed} deploy/chaos --seconds {duration.TotalSeconds:F0}), {duration.TotalSeconds:F0} s");
-        await using var cluster = await LocalCluster.UpAsync(Path.Combine(_root.Path, "state"), Path.Combine(_root.Path, "root"));
+        await using var cluster = await LocalCluster.UpAsync(Path.Combine(_root.Path, "state"), Path.Combine(_root.Path, "root"),
+            allow: [_root.Path, Path.GetDirectoryName(Fixtures.FashionMnistCnnWeights)!]);
         var env = cluster.Environment;
 
         // Inputs: Fashion-MNIST's test split as a table; a CSV of 200,000 rows.

@@ -48,11 +48,12 @@ internal sealed class LocalCluster : IAsyncDisposable
     public string Log(string role, int index) => Path.Combine(State, "logs", $"{role}-{index}.log");
 
     /// <summary>Runs <c>deploy/local-cluster up</c> and checks its last line.</summary>
-    public static async Task<LocalCluster> UpAsync(string state, string root, int silos = 3, int workers = 2)
+    /// <param name="allow">Folders besides the root whose files the workers may read (model weights, import sources).</param>
+    public static async Task<LocalCluster> UpAsync(string state, string root, int silos = 3, int workers = 2, params string[] allow)
     {
         var cluster = new LocalCluster(state, root, silos, workers);
         var up = await cluster.RunAsync(["up", "--root", root, "--silos", silos.ToString(CultureInfo.InvariantCulture),
-            "--workers", workers.ToString(CultureInfo.InvariantCulture)], TimeSpan.FromMinutes(5));
+            "--workers", workers.ToString(CultureInfo.InvariantCulture), .. allow.SelectMany(a => new[] { "--allow", a })], TimeSpan.FromMinutes(5));
         var last = up.Stdout.TrimEnd().Split('\n')[^1];
         Assert.True(up.ExitCode == 0 && last == $"export TLC_CONFIG_FILE={cluster.ConfigFile}", $"local-cluster up failed:\n{up.Stdout}\n{up.Stderr}");
         return cluster;

@@ -30,7 +30,8 @@ public sealed class SoakTests : IDisposable
     [Fact(Timeout = 40 * 60_000)]
     public async Task TwoHundredJobsBackToBackThenTwentyAtOnce_NoneStuck_MemoryAndDescriptorsFlat_NothingLeftBehind()
     {
-        await using var cluster = await LocalCluster.UpAsync(Path.Combine(_root.Path, "state"), Path.Combine(_root.Path, "root"));
+        await using var cluster = await LocalCluster.UpAsync(Path.Combine(_root.Path, "state"), Path.Combine(_root.Path, "root"),
+            allow: [_root.Path, Path.GetDirectoryName(Fixtures.FashionMnistCnnWeights)!]);
         var input = await ClusterCliSupport.ImportSubsetAsync(_root, 10, cluster.Root, cluster.Environment);
         var csv = Path.Combine(_root.Path, "small.csv");
         await File.WriteAllLinesAsync(csv, ["id,name,score", .. Enumerable.Range(0, 2_000).Select(i => string.Create(CultureInfo.InvariantCulture, $"{i},n{i % 17},{i * 0.5}"))]);
