@@ -54,7 +54,18 @@ public static class WorkerProcess
             })
             .SetMinimumLevel(LogLevel.Warning)
             .AddFilter("Tlc", LogLevel.Information));
+        // Liveness answers from here on; readiness once connected to a gateway and registered.
+        ClusterConnection? connected = null;
+        WorkerHost? running = null;
+        ValueTask<string?> Readiness(CancellationToken _) => ValueTask.FromResult(
+            connected is null || running is null ? "connecting to the cluster"
+            : connected.Reachability.Outage is { } outage ? $"no gateway of {outage.Cluster} answers (since {outage.Since:HH:mm:ss})"
+            : running.IsDraining ? "draining"
+            : !running.IsRegistered ? "not registered with the worker registry (no heartbeat accepted lately)"
+            : null);
+        await using var health = await HealthEndpoints.StartAsync(settings.Health, Readiness, cancellationToken).ConfigureAwait(false);
         await using var connection = await ClusterConnection.ConnectAsync(settings, startSiloIfNone: false, cancellationToken).ConfigureAwait(false);
+        connected = connection;
         using var executor = new MetricsShardExecutor(connection.Adapters, decodeThreads: options.DecodeThreads) { Device = device };
         var host = new WorkerHost(connection.Context, executor, new WorkerOptions
         {
@@ -63,6 +74,7 @@ public static class WorkerProcess
             PollInterval = options.PollInterval,
             Device = device,
         }, loggers.CreateLogger<WorkerHost>());
+        running = host;
         using var outages = connection.Reachability.Subscribe(new WorkerOutageLog(loggers.CreateLogger<WorkerHost>(), host.Identity.Id));
 
         using var hardStop = new CancellationTokenSource();
@@ -71,6 +83,10 @@ public static class WorkerProcess
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"Worker {host.Identity.Id} {ReadyMarker} {cluster}; device {device}; {torchThreads} torch thread(s); {options.ConcurrentShards} shard(s) at once; " +
             $"plugin models [{string.Join(", ", models)}], plugin collectors [{string.Join(", ", collectors)}]. Ctrl+C or SIGTERM drains and stops it.")).ConfigureAwait(false);
+        if (health is not null)
+        {
+            await output.WriteLineAsync($"Health: {health.Address}{HealthSettings.LivenessPath}, {health.Address}{HealthSettings.ReadinessPath}").ConfigureAwait(false);
+        }
         await output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
 
         try

@@ -122,6 +122,18 @@ public static class TlcConfiguration
         {
             throw new FormatException("cluster.mode azure needs cluster.connection_string (or azure.connection_string).");
         }
+        if (options.Cluster.Kubernetes && options.Cluster.Mode == "embedded")
+        {
+            throw new FormatException("cluster.kubernetes needs a cluster mode other than embedded (cluster.mode azure): an embedded silo serves one machine.");
+        }
+        if (options.Health.Port is < 0 or > 65535)
+        {
+            throw new FormatException($"health.port must be a TCP port (1-65535) or 0 (off), got {options.Health.Port}.");
+        }
+        if (!System.Net.IPAddress.TryParse(options.Health.Host, out _))
+        {
+            throw new FormatException($"health.host must be an IP address, got '{options.Health.Host}'.");
+        }
         if (options.Tables.Compression is not ("none" or "lz4" or "zstd"))
         {
             throw new FormatException($"tables.compression must be none, lz4 or zstd, got '{options.Tables.Compression}'.");
