@@ -85,7 +85,7 @@ public static class WorkerProcess
             $"plugin models [{string.Join(", ", models)}], plugin collectors [{string.Join(", ", collectors)}]. Ctrl+C or SIGTERM drains and stops it.")).ConfigureAwait(false);
         if (health is not null)
         {
-            await output.WriteLineAsync($"Health: {health.Address}{HealthSettings.LivenessPath}, {health.Address}{HealthSettings.ReadinessPath}").ConfigureAwait(false);
+            await output.WriteLineAsync($"Health: {new Uri(health.Address, HealthSettings.LivenessPath)}, {new Uri(health.Address, HealthSettings.ReadinessPath)}").ConfigureAwait(false);
         }
         await output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
 
