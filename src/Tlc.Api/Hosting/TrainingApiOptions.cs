@@ -6,6 +6,9 @@ public sealed class TrainingApiOptions
     /// <summary>The default port: 8765.</summary>
     public const int DefaultPort = 8765;
 
+    /// <summary>The environment variable <c>tlc api</c> reads the token from when <c>--token</c> is not given.</summary>
+    public const string TokenVariable = "TLC_API_TOKEN";
+
     /// <summary>The address to bind. Default: 127.0.0.1 (this machine only; any other address requires <see cref="Token"/>).</summary>
     public string Host { get; init; } = "127.0.0.1";
 

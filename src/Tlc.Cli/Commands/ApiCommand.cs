@@ -47,7 +47,7 @@ internal static class ApiCommand
             {
                 Host = parse.GetValue(host)!,
                 Port = parse.GetValue(port),
-                Token = parse.GetValue(token) ?? Environment.GetEnvironmentVariable("TLC_API_TOKEN"),
+                Token = parse.GetValue(token) ?? Environment.GetEnvironmentVariable(TrainingApiOptions.TokenVariable),
             }, cancellationToken: ct);
             await Console.Out.WriteLineAsync(banner(api.Url, api.Token));
             await Console.Out.FlushAsync(ct);
