@@ -77,7 +77,7 @@ public sealed class KubernetesManifestTests
     public void Probes_SiloAndWorker_AskTheHealthPathsOnTheHealthPort(string deployment)
     {
         var container = Container(deployment);
-        var healthPort = DeployFiles.Environment(container)["TLC_HEALTH__PORT"];
+        var healthPort = DeployFiles.Environment(container).GetValueOrDefault("TLC_HEALTH__PORT");
         Assert.Equal(HealthSettings.DeploymentPort.ToString(CultureInfo.InvariantCulture), healthPort);
         Assert.Equal(HealthSettings.DeploymentPort, Port(container, "health"));
         Assert.Equal(HealthSettings.LivenessPath, DeployFiles.Scalar(container, "livenessProbe", "httpGet", "path"));
