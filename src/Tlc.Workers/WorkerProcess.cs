@@ -59,7 +59,7 @@ public static class WorkerProcess
         WorkerHost? running = null;
         ValueTask<string?> Readiness(CancellationToken _) => ValueTask.FromResult(
             connected is null || running is null ? "connecting to the cluster"
-            : connected.Reachability.Outage is { } outage ? $"no gateway of {outage.Cluster} answers (since {outage.Since:HH:mm:ss})"
+            : connected.Reachability.Outage is { } outage ? $"no gateway of {outage.Cluster} answers (since {outage.Since:HH:mm:ss} UTC)"
             : running.IsDraining ? "draining"
             : !running.IsRegistered ? "not registered with the worker registry (no heartbeat accepted lately)"
             : null);
@@ -85,7 +85,7 @@ public static class WorkerProcess
             $"plugin models [{string.Join(", ", models)}], plugin collectors [{string.Join(", ", collectors)}]. Ctrl+C or SIGTERM drains and stops it.")).ConfigureAwait(false);
         if (health is not null)
         {
-            await output.WriteLineAsync($"Health: {new Uri(health.Address, HealthSettings.LivenessPath)}, {new Uri(health.Address, HealthSettings.ReadinessPath)}").ConfigureAwait(false);
+            await output.WriteLineAsync(HealthEndpoints.Describe(health)).ConfigureAwait(false);
         }
         await output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
 

@@ -11,6 +11,13 @@ namespace Tlc.Silo.Hosting;
 /// <summary>Starts the health endpoints of a server process when <c>health.port</c> is set.</summary>
 public static class HealthEndpoints
 {
+    /// <summary>The line <c>tlc silo</c> and <c>tlc worker</c> print: <c>Health: http://0.0.0.0:8081/healthz, http://0.0.0.0:8081/readyz</c>.</summary>
+    public static string Describe(IHealthEndpoint endpoint)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        return $"Health: {new Uri(endpoint.Address, HealthSettings.LivenessPath)}, {new Uri(endpoint.Address, HealthSettings.ReadinessPath)}";
+    }
+
     /// <summary>
     /// Serves <see cref="HealthSettings.LivenessPath"/> (200 while the process runs) and
     /// <see cref="HealthSettings.ReadinessPath"/> (200 when <paramref name="readiness"/> says ready, else 503 with the reason)

@@ -83,7 +83,7 @@ public static class SiloRunner
     {
         if (health is not null)
         {
-            await output.WriteLineAsync($"Health: {new Uri(health.Address, HealthSettings.LivenessPath)}, {new Uri(health.Address, HealthSettings.ReadinessPath)}").ConfigureAwait(false);
+            await output.WriteLineAsync(HealthEndpoints.Describe(health)).ConfigureAwait(false);
         }
         if (SiloHosts.DashboardUrl(settings) is { } dashboard)
         {
