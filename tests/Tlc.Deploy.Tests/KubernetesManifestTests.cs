@@ -22,12 +22,13 @@ public sealed class KubernetesManifestTests
     [Theory]
     [InlineData("k8s/base")]
     [InlineData("k8s/overlays/gpu")]
+    [InlineData("k8s/overlays/local")]
     public void Kustomization_ResourcesAndPatches_ExistAndEveryFileIsListed(string folder)
     {
         var directory = DeployFiles.PathOf(folder);
         var kustomization = DeployFiles.Documents(Path.Combine(directory, "kustomization.yaml"))[0];
         var resources = DeployFiles.Strings(kustomization, "resources").ToList();
-        var patches = DeployFiles.Sequence(kustomization, "patches").Select(p => DeployFiles.Scalar(p, "path")!).ToList();
+        var patches = DeployFiles.Sequence(kustomization, "patches").Select(p => DeployFiles.Scalar(p, "path")).OfType<string>().ToList();
         foreach (var entry in resources.Concat(patches))
         {
             var path = Path.GetFullPath(Path.Combine(directory, entry));
@@ -179,5 +180,24 @@ public sealed class KubernetesManifestTests
         Assert.Equal(DeployFiles.Scalar(Container("tlc-worker"), "name"), DeployFiles.Scalar(container, "name"));
         Assert.Equal("1", DeployFiles.Scalar(container, "resources", "limits", "nvidia.com/gpu"));
         Assert.Equal(["--device", "cuda"], DeployFiles.Strings(container, "args"));
+    }
+
+    [Fact]
+    public void LocalOverlay_StorageSecret_KeepsTheBaseKeysAndPointsAtTheAzuriteService()
+    {
+        var patch = DeployFiles.Documents(DeployFiles.PathOf("k8s/overlays/local/secret-azurite.yaml"))[0];
+        Assert.Equal(("Secret", "tlc-storage"), (DeployFiles.Scalar(patch, "kind"), DeployFiles.Scalar(patch, "metadata", "name")));
+        var baseKeys = DeployFiles.Entries(DeployFiles.Node(DeployFiles.Kind("Secret", "tlc-storage"), "stringData")!).Keys;
+        var patched = DeployFiles.Entries(DeployFiles.Node(patch, "stringData")!);
+        Assert.Subset(baseKeys.ToHashSet(), patched.Keys.ToHashSet());
+        var connection = ((YamlScalarNode)patched["connection-string"]).Value!;
+        var service = DeployFiles.Documents(DeployFiles.PathOf("k8s/overlays/local/azurite.yaml")).Single(d => DeployFiles.Scalar(d, "kind") == "Service");
+        var ports = DeployFiles.Sequence(service, "spec", "ports").ToDictionary(p => DeployFiles.Scalar(p, "name")!, p => DeployFiles.Scalar(p, "port")!, StringComparer.Ordinal);
+        foreach (var (endpoint, port) in new[] { ("BlobEndpoint", "blob"), ("TableEndpoint", "table") })
+        {
+            Assert.Contains($"{endpoint}=http://{DeployFiles.Scalar(service, "metadata", "name")}:{ports[port]}/", connection, StringComparison.Ordinal);
+        }
+        var settings = DeployFiles.Load(null, [new("TLC_CLUSTER__MODE", "azure"), new("TLC_AZURE__CONNECTION_STRING", connection)]);
+        Assert.Equal(connection, settings.Azure.ConnectionString);
     }
 }

@@ -70,7 +70,7 @@ public sealed class SettingsNamesTests
                 }
             }
         }
-        foreach (var folder in new[] { "k8s/base", "k8s/overlays/gpu" })
+        foreach (var folder in new[] { "k8s/base", "k8s/overlays/gpu", "k8s/overlays/local" })
         {
             foreach (var (file, workload) in DeployFiles.KubernetesObjects(folder))
             {
