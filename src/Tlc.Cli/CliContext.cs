@@ -31,14 +31,20 @@ internal static class CliContext
     };
 
     /// <summary>Loads the settings (config file, TLC_* variables, --root) and applies them to the default URL adapters.</summary>
-    public static TlcOptions Settings(ParseResult parse)
+    /// <remarks>
+    /// From here on the process's standard output and error mask the settings' secrets (<see cref="TlcSecrets"/>), so no
+    /// message, log line or JSON a command writes shows them.
+    /// </remarks>
+    public static TlcOptions Settings(ParseResult parse, IEnumerable<KeyValuePair<string, string?>>? extra = null)
     {
         var overrides = new List<KeyValuePair<string, string?>>();
         if (parse.GetValue(Root) is { } root)
         {
             overrides.Add(new("root", root));
         }
+        overrides.AddRange(extra ?? []);
         var settings = TlcConfiguration.Load(overrides, parse.GetValue(Config));
+        TlcSecrets.RedactConsole(settings);
         TlcSettings.Use(settings);
         return settings;
     }

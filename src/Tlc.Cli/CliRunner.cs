@@ -52,7 +52,10 @@ internal static class CliRunner
     }
 
     /// <summary>A console for human output that never writes colour codes into pipes.</summary>
-    public static IAnsiConsole Console2 { get; } = CreateConsole();
+    /// <remarks>Created on first use, after the settings made standard output mask secrets.</remarks>
+    public static IAnsiConsole Console2 => LazyConsole.Value;
+
+    private static readonly Lazy<IAnsiConsole> LazyConsole = new(CreateConsole);
 
     private static IAnsiConsole CreateConsole()
     {

@@ -116,12 +116,18 @@ public sealed class ClusterConnection : IAsyncDisposable
 
     private static async Task<IHost> StartClientAsync(TlcOptions settings, ClusterReachability reachability, Action<IClientBuilder> clustering, CancellationToken cancellationToken)
     {
+        var tls = !settings.Cluster.IsEmbedded && settings.Cluster.Tls.Enabled;
+        using var failures = new TlsFailureRecorder();
         var host = Host.CreateDefaultBuilder()
             .UseContentRoot(AppContext.BaseDirectory)
-            .ConfigureLogging(l => l.ClearProviders())
+            .ConfigureLogging(l => l.ClearProviders().AddProvider(failures).SetMinimumLevel(LogLevel.Debug))
             .UseOrleansClient(client =>
             {
                 clustering(client);
+                if (tls)
+                {
+                    client.UseClusterTls(settings.Cluster.Tls);
+                }
                 client.Configure<ClusterOptions>(o =>
                 {
                     o.ClusterId = settings.Cluster.ClusterId;
@@ -141,7 +147,20 @@ public sealed class ClusterConnection : IAsyncDisposable
                 client.AddOutgoingGrainCallFilter(new ConnectionLossCallFilter(reachability));
             })
             .Build();
-        await host.StartAsync(cancellationToken).ConfigureAwait(false);
+        // A cluster whose gateways refuse this client (TLS on one side only, an untrusted certificate) may never answer:
+        // connecting gives up after cluster.response_timeout_seconds.
+        var connectTimeout = TimeSpan.FromSeconds(settings.Cluster.ResponseTimeoutSeconds);
+        try
+        {
+            var start = host.StartAsync(cancellationToken);
+            await (settings.Cluster.IsEmbedded ? start : start.WaitAsync(connectTimeout, cancellationToken)).ConfigureAwait(false);
+        }
+        catch (Exception e) when (!settings.Cluster.IsEmbedded && e is not OperationCanceledException)
+        {
+            _ = Task.Run(() => host.Dispose(), CancellationToken.None);
+            throw new ClusterConnectException(settings, tls, failures.Reason,
+                e is TimeoutException ? new TimeoutException($"no gateway accepted the connection within {connectTimeout.TotalSeconds:0.#} s.", e) : e);
+        }
         return host;
     }
 
@@ -169,4 +188,53 @@ public sealed class NoSiloException(Url root)
 {
     /// <summary>The root no silo serves.</summary>
     public Url Root { get; } = root;
+}
+
+/// <summary>A client of a non-embedded cluster could not connect to any gateway; the message says what TLS had to do with it.</summary>
+public sealed class ClusterConnectException : InvalidOperationException
+{
+    internal ClusterConnectException(TlcOptions settings, bool tls, string? tlsFailure, Exception inner)
+        : base(Describe(settings, tls, tlsFailure, inner), inner)
+    {
+    }
+
+    private static string Describe(TlcOptions settings, bool tls, string? tlsFailure, Exception inner)
+    {
+        var cluster = $"cluster '{settings.Cluster.ClusterId}' ({settings.Cluster.Mode})";
+        return tls
+            ? $"Could not connect to {cluster} over TLS: {tlsFailure ?? inner.Message} This process presents cluster.tls.certificate ('{settings.Cluster.Tls.Certificate}'); "
+              + "the silos accept it only when it was issued by their cluster.tls.authority, and this process accepts theirs only when issued by its own."
+            : $"Could not connect to {cluster}: {inner.Message} If the silos use TLS (cluster.tls), set cluster.tls.certificate and cluster.tls.authority here too: "
+              + "a client without a certificate issued by the cluster's authority is refused.";
+    }
+}
+
+/// <summary>Keeps the first TLS handshake failure Orleans' client reports, to name it when connecting fails.</summary>
+internal sealed class TlsFailureRecorder : ILoggerProvider, ILogger
+{
+    public string? Reason { get; private set; }
+
+    public ILogger CreateLogger(string categoryName) =>
+        categoryName.Contains("Tls", StringComparison.Ordinal) ? this : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
+    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+    public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Debug;
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        if (exception is not null && Reason is null)
+        {
+            var inner = exception;
+            while (inner.InnerException is not null)
+            {
+                inner = inner.InnerException;
+            }
+            Reason = inner == exception ? $"the TLS handshake failed ({exception.Message})." : $"the TLS handshake failed ({exception.Message}: {inner.Message}).";
+        }
+    }
+
+    public void Dispose()
+    {
+    }
 }

@@ -55,30 +55,30 @@ public sealed partial class Run : IAsyncDisposable
     private IRunGrain Grain => Context.Client.GetGrain<IRunGrain>(Key);
 
     /// <summary>The run as the cluster knows it.</summary>
-    public Task<RunInfo> GetInfoAsync(CancellationToken cancellationToken = default) => Grain.GetAsync().WaitAsync(cancellationToken);
+    public Task<RunInfo> GetInfoAsync(CancellationToken cancellationToken = default) => ClusterCalls.RetryAsync(() => Grain.GetAsync(), Context.Reachability, cancellationToken);
 
     /// <summary>Merges hyperparameters into the run's (3LC's set_parameters).</summary>
     public Task SetParametersAsync(IReadOnlyDictionary<string, object?> parameters, CancellationToken cancellationToken = default) =>
-        Grain.SetParametersAsync(JsonSerializer.Serialize(parameters)).WaitAsync(cancellationToken);
+        ClusterCalls.RetryAsync(() => Grain.SetParametersAsync(JsonSerializer.Serialize(parameters)), Context.Reachability, cancellationToken);
 
     /// <summary>Sets the description.</summary>
     public Task SetDescriptionAsync(string description, CancellationToken cancellationToken = default) =>
-        Grain.SetDescriptionAsync(description).WaitAsync(cancellationToken);
+        ClusterCalls.RetryAsync(() => Grain.SetDescriptionAsync(description), Context.Reachability, cancellationToken);
 
     /// <summary>Sets the status.</summary>
-    public Task SetStatusAsync(RunStatus status, CancellationToken cancellationToken = default) => Grain.SetStatusAsync(status).WaitAsync(cancellationToken);
+    public Task SetStatusAsync(RunStatus status, CancellationToken cancellationToken = default) => ClusterCalls.RetryAsync(() => Grain.SetStatusAsync(status), Context.Reachability, cancellationToken);
 
     /// <summary>Marks the run completed and stops its heartbeats.</summary>
     public async Task CompleteAsync(CancellationToken cancellationToken = default)
     {
-        await Grain.SetStatusAsync(RunStatus.Completed).WaitAsync(cancellationToken).ConfigureAwait(false);
+        await ClusterCalls.RetryAsync(() => Grain.SetStatusAsync(RunStatus.Completed), Context.Reachability, cancellationToken).ConfigureAwait(false);
         await StopHeartbeatsAsync().ConfigureAwait(false);
     }
 
     /// <summary>Marks the run cancelled and stops its heartbeats.</summary>
     public async Task CancelAsync(CancellationToken cancellationToken = default)
     {
-        await Grain.SetStatusAsync(RunStatus.Cancelled).WaitAsync(cancellationToken).ConfigureAwait(false);
+        await ClusterCalls.RetryAsync(() => Grain.SetStatusAsync(RunStatus.Cancelled), Context.Reachability, cancellationToken).ConfigureAwait(false);
         await StopHeartbeatsAsync().ConfigureAwait(false);
     }
 
@@ -86,7 +86,7 @@ public sealed partial class Run : IAsyncDisposable
     public Task AddInputAsync(Table table, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(table);
-        return Grain.AddInputAsync(table.Url.Value).WaitAsync(cancellationToken);
+        return ClusterCalls.RetryAsync(() => Grain.AddInputAsync(table.Url.Value), Context.Reachability, cancellationToken);
     }
 
     /// <summary>
@@ -111,7 +111,7 @@ public sealed partial class Run : IAsyncDisposable
             content = Encoding.UTF8.GetBytes(string.Join('\n', _segment) + "\n");
         }
         await Context.Adapters.WriteAllBytesAsync(Url.Join(segment), content, WriteMode.Overwrite, cancellationToken).ConfigureAwait(false);
-        await Grain.LogAsync(new LogUpdate(numbers, 1, segment)).WaitAsync(cancellationToken).ConfigureAwait(false);
+        await ClusterCalls.RetryAsync(() => Grain.LogAsync(new LogUpdate(numbers, 1, segment)), Context.Reachability, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -14,6 +14,7 @@ for (var i = 0; i + 1 < args.Length; i++)
     }
 }
 var settings = TlcConfiguration.Load(overrides, configFile);
+TlcSecrets.RedactConsole(settings);
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {

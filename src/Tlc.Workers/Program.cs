@@ -59,6 +59,7 @@ using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context 
 try
 {
     var settings = TlcConfiguration.Load(overrides, configFile);
+    TlcSecrets.RedactConsole(settings);
     return await WorkerProcess.RunAsync(settings, new WorkerProcessOptions
     {
         PluginFolders = plugins, TorchThreads = threads, DecodeThreads = decodeThreads, DrainTimeout = drain, Device = device, WorkerId = id, ConcurrentShards = concurrency, PollInterval = poll,

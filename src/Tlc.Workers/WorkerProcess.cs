@@ -66,6 +66,12 @@ public static class WorkerProcess
         await using var health = await HealthEndpoints.StartAsync(settings.Health, Readiness, cancellationToken).ConfigureAwait(false);
         await using var connection = await ClusterConnection.ConnectAsync(settings, startSiloIfNone: false, cancellationToken).ConfigureAwait(false);
         connected = connection;
+        // Jobs of a cluster spanning machines come from others: their file URLs (inputs, images, weights) are read only inside
+        // the root, the aliases' folders and security.file_roots. An embedded cluster's clients are this machine's own
+        // processes; security.restrict_file_urls restricts it too (TlcConfiguration.Apply).
+        var restricted = !settings.Cluster.IsEmbedded || settings.Security.RestrictFileUrls
+            ? TlcConfiguration.RestrictFiles(settings, connection.Adapters)
+            : null;
         using var executor = new MetricsShardExecutor(connection.Adapters, decodeThreads: options.DecodeThreads) { Device = device };
         var host = new WorkerHost(connection.Context, executor, new WorkerOptions
         {
@@ -83,6 +89,10 @@ public static class WorkerProcess
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"Worker {host.Identity.Id} {ReadyMarker} {cluster}; device {device}; {torchThreads} torch thread(s); {options.ConcurrentShards} shard(s) at once; " +
             $"plugin models [{string.Join(", ", models)}], plugin collectors [{string.Join(", ", collectors)}]. Ctrl+C or SIGTERM drains and stops it.")).ConfigureAwait(false);
+        if (restricted is not null)
+        {
+            await output.WriteLineAsync($"Worker {host.Identity.Id}: file URLs only inside {string.Join(", ", restricted.Folders)}.").ConfigureAwait(false);
+        }
         if (health is not null)
         {
             await output.WriteLineAsync(HealthEndpoints.Describe(health)).ConfigureAwait(false);

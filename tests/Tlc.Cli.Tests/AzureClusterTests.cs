@@ -40,6 +40,8 @@ public sealed class AzureClusterTests : IAsyncLifetime
             ["TLC_CLUSTER__STATE_CONTAINER"] = _state,
             ["TLC_CLUSTER__SILO_PORT"] = $"{ClusterCliSupport.FreePort()}",
             ["TLC_CLUSTER__GATEWAY_PORT"] = $"{ClusterCliSupport.FreePort()}",
+            // The worker of a cluster spanning machines reads file URLs only in allowed folders: the model's weights are a fixture.
+            ["TLC_SECURITY__FILE_ROOTS"] = Path.GetDirectoryName(ClusterCliSupport.Weights),
         };
         var root = $"azure://{_container}/root";
 

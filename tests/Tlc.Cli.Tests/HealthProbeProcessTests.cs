@@ -8,7 +8,7 @@ namespace Tlc.Cli.Tests;
 /// <summary>
 /// The health endpoints of the server processes, as orchestrators probe them: <c>tlc silo</c>, <c>dotnet Tlc.Silo.dll</c>,
 /// <c>tlc worker</c> and <c>dotnet Tlc.Workers.dll</c> with a health port answer liveness while they run, and readiness
-/// 200 only while they serve (a silo joined and its gateway accepts; a worker reaches a gateway and is registered), 503
+/// 200 only while they serve (a silo joined and its gateway listens; a worker reaches a gateway and is registered), 503
 /// with the reason before and when a worker's silo is gone.
 /// </summary>
 [Collection(ClusterProcesses.Name)]

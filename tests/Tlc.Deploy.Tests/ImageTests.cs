@@ -126,7 +126,7 @@ public sealed class ImageTests(PublishedOutput published) : IClassFixture<Publis
         var port = arguments[arguments.IndexOf("--port") + 1];
         Assert.Equal(TrainingApiOptions.DefaultPort.ToString(CultureInfo.InvariantCulture), port);
         Assert.Equal([$"{port}:{port}"], DeployFiles.Strings(api, "ports"));
-        Assert.True(DeployFiles.ComposeEnvironment(api).ContainsKey(TrainingApiOptions.TokenVariable), "bound off loopback the API needs its token");
+        Assert.False(string.IsNullOrEmpty(DeployFiles.Load(null, DeployFiles.ComposeEnvironment(api)).Security.ApiToken), "bound off loopback the API needs its token (security.api_token)");
     }
 
     private static bool InSubnet(IPAddress address, string cidr) => IPNetwork.Parse(cidr).Contains(address);

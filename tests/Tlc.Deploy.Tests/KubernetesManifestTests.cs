@@ -114,13 +114,14 @@ public sealed class KubernetesManifestTests
                 var expected = key switch
                 {
                     "connection-string" => "TLC_AZURE__CONNECTION_STRING",
-                    "api-token" => TrainingApiOptions.TokenVariable,
+                    "api-token" => "TLC_SECURITY__API_TOKEN",
                     _ => throw new InvalidOperationException($"{file}: unknown secret key '{key}'."),
                 };
                 Assert.Equal((file, key, expected), (file, key, name));
             }
         }
         Assert.Equal("azure.connection_string", DeployFiles.SettingsKeyOf("TLC_AZURE__CONNECTION_STRING"));
+        Assert.Equal("security.api_token", DeployFiles.SettingsKeyOf("TLC_SECURITY__API_TOKEN"));
         Assert.Equal(4, references);
     }
 

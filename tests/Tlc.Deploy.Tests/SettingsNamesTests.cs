@@ -1,4 +1,3 @@
-using Tlc.Api.Hosting;
 using Tlc.Tables.Configuration;
 using YamlDotNet.RepresentationModel;
 
@@ -12,7 +11,7 @@ namespace Tlc.Deploy.Tests;
 public sealed class SettingsNamesTests
 {
     /// <summary><c>TLC_*</c> variables the code reads that are no settings key.</summary>
-    private static readonly string[] OtherVariables = [TlcConfiguration.ConfigFileVariable, TrainingApiOptions.TokenVariable];
+    private static readonly string[] OtherVariables = [TlcConfiguration.ConfigFileVariable, TlcConfiguration.ApiTokenVariable];
 
     private static void AssertKnownVariable(string variable, string where)
     {

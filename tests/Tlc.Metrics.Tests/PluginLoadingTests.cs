@@ -99,4 +99,40 @@ public sealed class PluginLoadingTests : IDisposable
         }
         return logits;
     }
+
+    [Fact]
+    public void LoadPlugins_SymlinkPointingOutOfTheFolder_IsRefused()
+    {
+        // The assembly itself lies outside; the plugin folder holds only a link to it.
+        var elsewhere = Directory.CreateDirectory(Path.Combine(_root.Path, "elsewhere")).FullName;
+        File.Copy(Path.Combine(AppContext.BaseDirectory, "test-plugin", "Tlc.Metrics.TestPlugin.dll"), Path.Combine(elsewhere, "Tlc.Metrics.TestPlugin.dll"));
+        var folder = Directory.CreateDirectory(Path.Combine(_root.Path, "linked-plugins")).FullName;
+        File.CreateSymbolicLink(Path.Combine(folder, "Tlc.Metrics.TestPlugin.dll"), Path.Combine(elsewhere, "Tlc.Metrics.TestPlugin.dll"));
+
+        var e = Assert.Throws<MetricsSpecException>(() => new ModelRegistry().LoadPlugins(folder));
+        Assert.Equal(
+            $"Plugin {folder}/Tlc.Metrics.TestPlugin.dll is a symbolic link to {elsewhere}/Tlc.Metrics.TestPlugin.dll, outside the plugin folder {folder}: plugins load only from their folders.",
+            e.Message);
+    }
+
+    [Fact]
+    public void LoadPlugins_FolderThatIsALink_LoadsFromWhereItResolves()
+    {
+        var real = PluginFolder();
+        var link = Path.Combine(_root.Path, "current");
+        Directory.CreateSymbolicLink(link, real);
+        Assert.Equal(["test-plugin-tiny"], new ModelRegistry().LoadPlugins(link));
+    }
+
+    [Theory]
+    [InlineData("/tmp/evil/Evil.dll")]
+    [InlineData("../plugins/Evil")]
+    [InlineData("Evil.dll")]
+    public void Get_FactoryNameThatIsAnAssemblyPath_IsRefused(string name)
+    {
+        var model = Assert.Throws<MetricsSpecException>(() => new ModelRegistry().Get(name));
+        Assert.Equal($"'{name}' names an assembly path, not a model factory: assemblies load only from the plugin folders a process is started with (--plugins DIR); a spec names a factory by its name.", model.Message);
+        var collector = Assert.Throws<MetricsSpecException>(() => new CollectorRegistry().Get(name));
+        Assert.StartsWith($"'{name}' names an assembly path, not a metrics collector", collector.Message, StringComparison.Ordinal);
+    }
 }

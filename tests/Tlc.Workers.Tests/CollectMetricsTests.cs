@@ -103,4 +103,30 @@ public sealed class CollectMetricsTests(ClusterFixture fixture) : IClassFixture<
         Assert.DoesNotContain(failed.Progress.Errors, e => e.Contains("attempt 2", StringComparison.Ordinal));
         Assert.Empty((await run.GetInfoAsync()).MetricsTables);
     }
+
+    [Fact(Timeout = 300_000)]
+    public async Task CollectAndImportAtOnce_OneWorkerWithDefaultOptions_BothJobsComplete()
+    {
+        // One worker leases both kinds at once: each kind's lane fills, frees and fills again many times while the other's long
+        // poll runs (a wait left behind on the worker's demand signal once stole a release, and the worker stopped leasing).
+        torch.set_num_threads(1);
+        var context = fixture.Context();
+        using var table = await TestSplitAsync();
+        var csv = Path.Combine(fixture.Root.Path, "both-kinds.csv");
+        await File.WriteAllLinesAsync(csv, ["id,name,score", .. Enumerable.Range(0, 20_000).Select(i => $"{i},n{i % 17},{i * 0.5}")]);
+        await using var run = await Runs.InitAsync(context, "fm", "both-kinds");
+        await using var workers = InProcessWorkers.Start(context, 1);
+
+        var collect = run.CollectMetricsAsync(table, Model, Collectors, new CollectOptions { BatchSize = 64, ShardRows = 256 });
+        var import = ImportJob.ImportAsync(context, Tlc.Tables.Import.Jobs.ImportSource.Csv(csv, new CsvImportOptions
+        {
+            Root = fixture.Root.Url, Settings = fixture.Root.Settings, Project = "p", Dataset = "both", Table = "csv",
+        }), new Tlc.Tables.Import.Jobs.ImportJobOptions { ChunkBytes = 8 << 10 });
+        using var metrics = await collect;
+        using var imported = await import;
+
+        Assert.Equal(10_000, metrics.RowCount);
+        Assert.Equal(20_000, imported.RowCount);
+        Assert.Equal(40, workers.Hosts[0].ShardsCommitted);
+    }
 }

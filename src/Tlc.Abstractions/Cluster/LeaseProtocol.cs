@@ -35,7 +35,7 @@ public static class LeaseProtocol
         if (state.Status == WorkStatus.Leased)
         {
             state.Expirations++;
-            state.Errors = [.. state.Errors, $"attempt {state.Attempt} by {state.Holder}: lease expired at {state.Deadline:O}"];
+            state.Errors = [.. state.Errors, $"attempt {state.Attempt} by {state.Holder}: lease expired at {state.Deadline:O}, taken back at {now:O}"];
             if (state.Attempt >= maxAttempts)
             {
                 Fail(state);

@@ -45,8 +45,8 @@ public sealed class TrainingApiHost : IAsyncDisposable
         {
             throw new ArgumentException($"api host must be an IP address, got '{options.Host}'.", nameof(options));
         }
-        // Off this machine, nothing is served without a token: one is made up when none is given.
-        var token = options.Token ?? (IPAddress.IsLoopback(address) ? null : Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)));
+        CheckToken(options);
+        var token = string.IsNullOrEmpty(options.Token) ? null : options.Token;
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.ClearProviders();
         if (logging is not null)
@@ -79,7 +79,7 @@ public sealed class TrainingApiHost : IAsyncDisposable
                 if (!CryptographicOperations.FixedTimeEquals(given, expected) && !CryptographicOperations.FixedTimeEquals(cookie, expectedToken))
                 {
                     http.Response.StatusCode = StatusCodes.Status401Unauthorized;
-                    await http.Response.WriteAsJsonAsync(new { error = "This API needs 'Authorization: Bearer <token>' (the token tlc api printed, or its --token / TLC_API_TOKEN)." });
+                    await http.Response.WriteAsJsonAsync(new { error = "This API needs 'Authorization: Bearer <token>' (the token tlc api was started with: security.api_token, TLC_API_TOKEN or --token-file)." });
                     return;
                 }
                 await next(http);
@@ -94,6 +94,24 @@ public sealed class TrainingApiHost : IAsyncDisposable
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
             ?? $"http://{options.Host}:{options.Port}";
         return new TrainingApiHost(app, sessions, bound.Replace("[::]", "127.0.0.1", StringComparison.Ordinal), token);
+    }
+
+    /// <summary>Refuses to serve an address other than loopback without a token.</summary>
+    /// <exception cref="ArgumentException">The host is not an IP address.</exception>
+    /// <exception cref="InvalidOperationException">The address is not loopback and <see cref="TrainingApiOptions.Token"/> is not set.</exception>
+    public static void CheckToken(TrainingApiOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!IPAddress.TryParse(options.Host, out var address))
+        {
+            throw new ArgumentException($"api host must be an IP address, got '{options.Host}'.", nameof(options));
+        }
+        if (!IPAddress.IsLoopback(address) && string.IsNullOrEmpty(options.Token))
+        {
+            throw new InvalidOperationException(
+                $"Refusing to serve {options.Host} without a token: an address other than loopback needs one (security.api_token or TLC_API_TOKEN, " +
+                "security.api_token_file or --token-file FILE). Every request must then carry 'Authorization: Bearer <token>'.");
+        }
     }
 
     /// <summary>Stops serving (open shares stay open: their ranks open them again).</summary>

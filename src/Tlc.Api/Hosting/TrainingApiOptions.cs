@@ -6,9 +6,6 @@ public sealed class TrainingApiOptions
     /// <summary>The default port: 8765.</summary>
     public const int DefaultPort = 8765;
 
-    /// <summary>The environment variable <c>tlc api</c> reads the token from when <c>--token</c> is not given.</summary>
-    public const string TokenVariable = "TLC_API_TOKEN";
-
     /// <summary>The address to bind. Default: 127.0.0.1 (this machine only; any other address requires <see cref="Token"/>).</summary>
     public string Host { get; init; } = "127.0.0.1";
 
@@ -16,8 +13,8 @@ public sealed class TrainingApiOptions
     public int Port { get; init; } = DefaultPort;
 
     /// <summary>
-    /// The bearer token every request must carry (<c>Authorization: Bearer …</c>). Default: null — none on loopback; bound to
-    /// another address the host makes one up and prints it once.
+    /// The bearer token every request must carry (<c>Authorization: Bearer …</c>; compared in constant time). Default: null —
+    /// none, which only loopback allows: bound to another address without one, the host refuses to start.
     /// </summary>
     public string? Token { get; init; }
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Tlc.Api.Hosting;
+using Tlc.Tables.Configuration;
 
 namespace Tlc.Cli.Commands;
 
@@ -16,40 +17,56 @@ internal static class ApiCommand
         "aggregates; a table is published once every rank closed its share. It joins the cluster like any client (the root's silo,\n" +
         "started if none runs).\n" +
         "Example: tlc api --root /data/tlc --port 8765",
-        (url, token) => $"Training API at {url}{(token is null ? "" : $" (token: {token})")}");
+        (url, token) => $"Training API at {url}{(token ? " (requests need 'Authorization: Bearer <token>')" : "")}");
 
     public static Command CreateDashboard() => Create("dashboard",
         "Serve the dashboard for the root until Ctrl+C or SIGTERM and print its URL: browse projects, tables and runs, scroll, sort and\n" +
         "filter a table's rows, brush a histogram, select points of an embedding scatter, compare epochs, open a sample with its\n" +
         "annotations, edit the selection into a revision, follow jobs. It joins the cluster like any client (the root's silo,\n" +
-        "started if none runs). Loopback by default; bound to another address the URL carries a token (--token, TLC_API_TOKEN, or made up).\n" +
+        "started if none runs). Loopback by default; bound to another address it needs a token (security.api_token, TLC_API_TOKEN or\n" +
+        "--token-file FILE), which the browser presents once as /?token=<token>.\n" +
         "Example: tlc dashboard --root /data/tlc --port 8765",
-        (url, token) => $"Dashboard at {url}/{(token is null ? "" : $"?token={token}")}");
+        (url, token) => $"Dashboard at {url}/{(token ? $" (open {url}/?token=<token> once: the token is never printed)" : "")}");
 
-    private static Command Create(string name, string description, Func<string, string?, string> banner)
+    private static Command Create(string name, string description, Func<string, bool, string> banner)
     {
         var host = new Option<string>("--host") { Description = "The address to listen on; any other than loopback requires a token.", DefaultValueFactory = _ => "127.0.0.1" };
         var port = new Option<int>("--port") { Description = "The port (0: a free one).", DefaultValueFactory = _ => TrainingApiOptions.DefaultPort };
-        var token = new Option<string?>("--token") { Description = "The bearer token requests must carry (default: TLC_API_TOKEN; made up and printed when bound off loopback without one)." };
+        var token = new Option<string?>("--token") { Description = "The bearer token requests must carry (default: security.api_token, TLC_API_TOKEN; prefer --token-file: a command line is visible to other users)." };
+        var tokenFile = new Option<string?>("--token-file") { Description = "A file holding the bearer token (default: security.api_token_file)." };
         var command = new Command(name, description)
         {
-            host, port, token,
+            host, port, token, tokenFile,
         };
         command.SetAction(CliRunner.Wrap(async (parse, ct) =>
         {
-            var settings = CliContext.Settings(parse);
+            var overrides = new List<KeyValuePair<string, string?>>();
+            if (parse.GetValue(token) is { } given)
+            {
+                overrides.Add(new("security:api_token", given));
+            }
+            if (parse.GetValue(tokenFile) is { } file)
+            {
+                overrides.Add(new("security:api_token_file", file));
+                overrides.Add(new("security:api_token", null));
+            }
+            var settings = CliContext.Settings(parse, overrides);
             if (parse.GetValue(port) is < 0 or > 65535)
             {
                 throw new UsageException("--port must be 0..65535.");
             }
-            await using var connection = await ClusterCli.ConnectAsync(settings, ct);
-            await using var api = await TrainingApiHost.StartAsync(connection.Context, new TrainingApiOptions
+            var options = new TrainingApiOptions
             {
                 Host = parse.GetValue(host)!,
                 Port = parse.GetValue(port),
-                Token = parse.GetValue(token) ?? Environment.GetEnvironmentVariable(TrainingApiOptions.TokenVariable),
-            }, cancellationToken: ct);
-            await Console.Out.WriteLineAsync(banner(api.Url, api.Token));
+                Token = settings.Security.ApiToken,
+            };
+            TrainingApiHost.CheckToken(options); // before connecting: no cluster work for a host that will not serve
+            await using var connection = await ClusterCli.ConnectAsync(settings, ct);
+            // The host acts on URLs its callers send: file URLs only inside the root, the aliases and security.file_roots.
+            TlcConfiguration.RestrictFiles(settings, connection.Adapters);
+            await using var api = await TrainingApiHost.StartAsync(connection.Context, options, cancellationToken: ct);
+            await Console.Out.WriteLineAsync(banner(api.Url, api.Token is not null));
             await Console.Out.FlushAsync(ct);
             try
             {

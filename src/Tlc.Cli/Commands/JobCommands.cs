@@ -85,8 +85,9 @@ internal static class JobCommands
     {
         var what = kind is null ? "a job" : $"an {kind} job";
         var example = kind is null ? "tlc job" : $"tlc {kind}";
-        yield return Verb("show", $"Show {what}: status, progress, errors, and what it does.\nExample: {example} show 3fa2c1 --json", kind, async (job, ct) =>
-            (await job.GetProgressAsync(ct), await job.GetSpecAsync(ct)));
+        yield return Verb("show", $"Show {what}: status, progress, errors, what it does, and its history of attempts that did not commit\n" +
+            $"(expired leases of workers that died or stalled, failures).\nExample: {example} show 3fa2c1 --json", kind, async (job, ct) =>
+            (await job.GetProgressAsync(ct), await job.GetSpecAsync(ct), await job.GetHistoryAsync(cancellationToken: ct)));
         yield return Verb("cancel", $"Cancel {what}: no more leases, nothing is published, what it staged is deleted.\nExample: {example} cancel 3fa2c1", kind, async (job, ct) =>
         {
             var before = await job.GetProgressAsync(ct);
@@ -94,7 +95,7 @@ internal static class JobCommands
             {
                 throw new InvalidOperationException($"Job {job.Id} is already {ClusterCli.Name(before.Status)}; only a job that has not ended can be cancelled.");
             }
-            return (await job.CancelAsync(ct), null);
+            return (await job.CancelAsync(ct), null, null);
         });
         yield return Verb("retry", $"Retry {what} that failed: its failed items run again (committed ones are kept).\nExample: {example} retry 3fa2c1", kind, async (job, ct) =>
         {
@@ -108,11 +109,11 @@ internal static class JobCommands
             {
                 throw new InvalidOperationException($"Job {job.Id} cannot be retried: {string.Join("; ", after.Errors.Take(3))}");
             }
-            return (after, null);
+            return (after, null, null);
         });
     }
 
-    private static Command Verb(string name, string description, string? kind, Func<JobHandle, CancellationToken, Task<(JobProgress Progress, JobSpec? Spec)>> act)
+    private static Command Verb(string name, string description, string? kind, Func<JobHandle, CancellationToken, Task<(JobProgress Progress, JobSpec? Spec, string[]? History)>> act)
     {
         var id = new Argument<string>("id") { Description = $"The {(kind is null ? "" : kind + " ")}job id, or a unique prefix of it (see tlc {(kind is null ? "jobs" : "imports")})." };
         var command = new Command(name, description) { id, CliContext.Json };
@@ -129,7 +130,7 @@ internal static class JobCommands
             {
                 throw new UsageException(e.Message);
             }
-            var (progress, spec) = await act(job, ct);
+            var (progress, spec, history) = await act(job, ct);
             if (parse.GetValue(CliContext.Json))
             {
                 var json = ClusterCli.Progress(progress);
@@ -137,10 +138,18 @@ internal static class JobCommands
                 {
                     json["spec"] = ClusterCli.Spec(spec);
                 }
+                if (history is not null)
+                {
+                    json["history"] = new System.Text.Json.Nodes.JsonArray([.. history.Select(h => (System.Text.Json.Nodes.JsonNode?)h)]);
+                }
                 JsonOutput.Write(json);
                 return CliRunner.Ok;
             }
             Print(progress, spec);
+            foreach (var entry in history ?? [])
+            {
+                Console.WriteLine($"history: {entry}");
+            }
             return CliRunner.Ok;
         }));
         return command;

@@ -427,6 +427,24 @@ internal sealed partial class JobGrain : Grain, IJobGrain
 
     public Task<JobProgress> GetProgressAsync() => Task.FromResult(Progress());
 
+    public async Task<string[]> GetHistoryAsync(int max)
+    {
+        if (Job.Spec is not { Leased: true } spec || max <= 0)
+        {
+            return [];
+        }
+        var history = new List<string>();
+        foreach (var s in _router.EventfulSegments().ToList())
+        {
+            history.AddRange(await Segment(spec, s).GetHistoryAsync(max - history.Count));
+            if (history.Count >= max)
+            {
+                break;
+            }
+        }
+        return [.. history];
+    }
+
     public async Task<JobProgress> WaitForEndAsync(TimeSpan maxWait)
     {
         if (!HasEnded && maxWait > TimeSpan.Zero)

@@ -378,6 +378,16 @@ internal sealed partial class JobSegmentGrain : Grain, IJobSegmentGrain
         return Task.FromResult(errors.Take(max).ToArray());
     }
 
+    public Task<string[]> GetHistoryAsync(int max)
+    {
+        var history = new List<string>();
+        for (var position = 0; position < _table.Count && history.Count < max; position++)
+        {
+            history.AddRange(_table[position].Lease.Errors.Select(e => $"{_spec!.ItemNoun} {_firstItem + position}: {e}"));
+        }
+        return Task.FromResult(history.Take(max).ToArray());
+    }
+
     private void Adopt(JobSpec spec, int segment, int firstItem, WorkItemPlan[]? plans)
     {
         _spec = spec;

@@ -192,6 +192,10 @@ internal sealed class SegmentRouter
     /// <summary>The earliest lease deadline of any segment (<see cref="DateTimeOffset.MaxValue"/> when nothing is leased).</summary>
     public DateTimeOffset EarliestDeadline => _deadlines.Count > 0 ? _deadlines.Min.Deadline : DateTimeOffset.MaxValue;
 
+    /// <summary>The segments whose items have a history beyond one clean attempt: failed items, expired leases or retries.</summary>
+    public IEnumerable<int> EventfulSegments() =>
+        Enumerable.Range(0, _summaries.Length).Where(s => _summaries[s] is { } x && (x.Failed > 0 || x.Expirations > 0 || x.Retries > 0));
+
     /// <summary>The segments that reported failed items.</summary>
     public IEnumerable<int> FailedSegments() => Enumerable.Range(0, _summaries.Length).Where(s => _summaries[s]?.Failed > 0);
 

@@ -58,10 +58,14 @@ public sealed class CollectorRegistry
     }
 
     /// <summary>The factory registered as <paramref name="name"/>.</summary>
-    /// <exception cref="MetricsSpecException">No factory has that name (the message lists those that do).</exception>
+    /// <exception cref="MetricsSpecException">
+    /// No factory has that name (the message lists those that do), or the name is an assembly path: assemblies load only
+    /// from plugin folders.
+    /// </exception>
     public ICollectorFactory Get(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
+        PluginLoadContext.RefuseAssemblyPath(name, "metrics collector");
         lock (_gate)
         {
             return _factories.TryGetValue(name, out var factory)

@@ -20,9 +20,9 @@ internal sealed class LocalCopy : IDisposable
         Url parsed;
         try
         {
-            parsed = adapters.Expand(new Url(url));
+            parsed = adapters.Check(new Url(url));
         }
-        catch (Exception e) when (e is ArgumentException or FormatException or KeyNotFoundException or InvalidOperationException)
+        catch (Exception e) when (e is ArgumentException or FormatException or KeyNotFoundException or InvalidOperationException or UnauthorizedAccessException)
         {
             throw new MetricsSpecException($"Model spec {ModelRegistry.Describe(spec)}: bad weights URL '{url}': {e.Message}", e);
         }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Reflection;
 using System.Runtime.Loader;
+using Tlc.Tables.Urls;
 
 namespace Tlc.Metrics;
 
@@ -30,8 +31,12 @@ internal sealed class PluginLoadContext : AssemblyLoadContext
         _folder = folder;
     }
 
-    /// <summary>The plugin assemblies of <paramref name="folder"/> (every managed *.dll that is not the host's), loaded once per process.</summary>
+    /// <summary>
+    /// The plugin assemblies of <paramref name="folder"/> (every managed *.dll that is not the host's), loaded once per
+    /// process. Only files that lie in the folder load: a symbolic link in it that points out of it is refused.
+    /// </summary>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
+    /// <exception cref="MetricsSpecException">A file of the folder is a symbolic link to a file outside it.</exception>
     public static IReadOnlyList<Assembly> LoadFolder(string folder)
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
@@ -40,7 +45,34 @@ internal sealed class PluginLoadContext : AssemblyLoadContext
         {
             throw new DirectoryNotFoundException($"Plugin folder {full} does not exist.");
         }
-        return Folders.GetOrAdd(full, f => new Lazy<IReadOnlyList<Assembly>>(() => new PluginLoadContext(f).LoadAll())).Value;
+        // The folder itself may be a link (a deployment's "current" folder): what counts is where it resolves to.
+        var real = FileRoots.RealPath(full);
+        return Folders.GetOrAdd(real, f => new Lazy<IReadOnlyList<Assembly>>(() => new PluginLoadContext(f).LoadAll())).Value;
+    }
+
+    /// <summary>
+    /// Refuses a factory name that is an assembly path (<c>/x/evil.dll</c>, <c>..\a.dll</c>): specs name factories, and
+    /// assemblies load only from the plugin folders a worker was started with.
+    /// </summary>
+    /// <exception cref="MetricsSpecException">The name holds a path separator or ends in <c>.dll</c>.</exception>
+    public static void RefuseAssemblyPath(string name, string what)
+    {
+        if (name.Contains('/', StringComparison.Ordinal) || name.Contains('\\', StringComparison.Ordinal) || name.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new MetricsSpecException(
+                $"'{name}' names an assembly path, not a {what}: assemblies load only from the plugin folders a process is started with (--plugins DIR); a spec names a factory by its name.");
+        }
+    }
+
+    /// <summary>The path of a file of this folder, refused when it is a symbolic link resolving outside the folder.</summary>
+    private string InFolder(string path)
+    {
+        var real = FileRoots.RealPath(path);
+        if (!real.StartsWith(_folder + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            throw new MetricsSpecException($"Plugin {path} is a symbolic link to {real}, outside the plugin folder {_folder}: plugins load only from their folders.");
+        }
+        return real;
     }
 
     /// <summary>The public, concrete types of <paramref name="assemblies"/> assignable to <typeparamref name="T"/> with a public parameterless constructor.</summary>
@@ -77,7 +109,7 @@ internal sealed class PluginLoadContext : AssemblyLoadContext
             return null; // the default context's copy
         }
         var path = Path.Combine(_folder, assemblyName.Name + ".dll");
-        return File.Exists(path) ? LoadFromAssemblyPath(path) : null;
+        return File.Exists(path) ? LoadFromAssemblyPath(InFolder(path)) : null;
     }
 
     /// <inheritdoc />
@@ -88,7 +120,7 @@ internal sealed class PluginLoadContext : AssemblyLoadContext
             var path = Path.Combine(_folder, candidate);
             if (File.Exists(path))
             {
-                return LoadUnmanagedDllFromPath(path);
+                return LoadUnmanagedDllFromPath(InFolder(path));
             }
         }
         return IntPtr.Zero;
@@ -97,8 +129,9 @@ internal sealed class PluginLoadContext : AssemblyLoadContext
     private IReadOnlyList<Assembly> LoadAll()
     {
         var loaded = new List<Assembly>();
-        foreach (var file in Directory.GetFiles(_folder, "*.dll").Order(StringComparer.Ordinal))
+        foreach (var link in Directory.GetFiles(_folder, "*.dll").Order(StringComparer.Ordinal))
         {
+            var file = InFolder(link);
             AssemblyName name;
             try
             {

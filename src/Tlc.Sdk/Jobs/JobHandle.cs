@@ -36,13 +36,13 @@ public sealed class JobHandle
             throw new ArgumentException($"Job {spec.JobId} needs the plans of its {spec.Items} {spec.ItemNoun}s ({plans?.Count ?? 0} given).", nameof(plans));
         }
         var job = new JobHandle(context, spec.JobId);
-        var progress = await RetryAsync(() => job.Grain.SubmitAsync(spec), cancellationToken).ConfigureAwait(false);
+        var progress = await ClusterCalls.RetryAsync(() => job.Grain.SubmitAsync(spec), context.Reachability, cancellationToken).ConfigureAwait(false);
         if (progress.Status == JobStatus.Planning)
         {
             for (var first = 0; first < spec.Items; first += spec.ItemsPerSegment)
             {
                 var segment = plans!.Skip(first).Take(spec.ItemsPerSegment).ToArray();
-                await RetryAsync(() => job.Grain.AddPlansAsync(segment), cancellationToken).ConfigureAwait(false);
+                await ClusterCalls.RetryAsync(() => job.Grain.AddPlansAsync(segment), context.Reachability, cancellationToken).ConfigureAwait(false);
             }
         }
         return job;
@@ -91,11 +91,22 @@ public sealed class JobHandle
     }
 
     /// <summary>The job's progress.</summary>
-    public Task<JobProgress> GetProgressAsync(CancellationToken cancellationToken = default) => Grain.GetProgressAsync().WaitAsync(cancellationToken);
+    public Task<JobProgress> GetProgressAsync(CancellationToken cancellationToken = default) =>
+        ClusterCalls.RetryAsync(Grain.GetProgressAsync, _context.Reachability, cancellationToken);
+
+    /// <summary>
+    /// The job's history of attempts that did not end in a commit, item by item: leases that expired (the worker that held
+    /// it, when it ran out and when it was taken back) and failures reported; at most <paramref name="max"/> entries.
+    /// </summary>
+    public Task<string[]> GetHistoryAsync(int max = HistoryLimit, CancellationToken cancellationToken = default) =>
+        ClusterCalls.RetryAsync(() => Grain.GetHistoryAsync(max), _context.Reachability, cancellationToken);
+
+    /// <summary>The most history entries <see cref="GetHistoryAsync"/> returns by default.</summary>
+    public const int HistoryLimit = 1000;
 
     /// <summary>The job's spec.</summary>
     public async Task<JobSpec> GetSpecAsync(CancellationToken cancellationToken = default) =>
-        await Grain.GetSpecAsync().WaitAsync(cancellationToken).ConfigureAwait(false) ?? throw new KeyNotFoundException($"No job '{Id}'.");
+        await ClusterCalls.RetryAsync(Grain.GetSpecAsync, _context.Reachability, cancellationToken).ConfigureAwait(false) ?? throw new KeyNotFoundException($"No job '{Id}'.");
 
     /// <summary>Cancels the job: nothing is published, and what its items staged is deleted.</summary>
     public Task<JobProgress> CancelAsync(CancellationToken cancellationToken = default) => Grain.CancelAsync().WaitAsync(cancellationToken);
@@ -126,21 +137,6 @@ public sealed class JobHandle
         interval is { } i ? (i < TimeSpan.FromMilliseconds(10) ? TimeSpan.FromMilliseconds(10) : i) : TimeSpan.FromMilliseconds(250);
 
     private static IJobQueueGrain Queue(ClusterContext context) => context.Client.GetGrain<IJobQueueGrain>(JobKeys.Queue);
-
-    private static async Task<T> RetryAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await call().WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (attempt < 3 && TransientClusterErrors.IsTransient(e))
-            {
-                // Submission is idempotent by job id.
-            }
-        }
-    }
 }
 
 /// <summary>A job id prefix that starts several job ids.</summary>

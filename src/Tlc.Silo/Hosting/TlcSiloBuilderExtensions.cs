@@ -61,6 +61,11 @@ public static class TlcSiloBuilderExtensions
             builder.UseLocalhostClustering(endpoints.SiloPort, endpoints.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
             builder.AddFileGrainStorage(TlcGrainNames.Storage, EmbeddedSilo.StateFolder(settings.RootUrl));
         }
+        // The embedded silo listens on loopback only and stays plain; every other mode's connections are TLS when configured.
+        if (!cluster.IsEmbedded && cluster.Tls.Enabled)
+        {
+            builder.UseClusterTls(cluster.Tls);
+        }
         return builder.AddTlcGrainServices(settings);
     }
 

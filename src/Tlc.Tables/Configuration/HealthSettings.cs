@@ -5,8 +5,8 @@ namespace Tlc.Tables.Configuration;
 /// <summary>
 /// The HTTP health endpoints of the server processes (<c>tlc silo</c>, <c>tlc worker</c>, <c>dotnet Tlc.Silo.dll</c>,
 /// <c>dotnet Tlc.Workers.dll</c>) that container orchestrators probe: <see cref="LivenessPath"/> answers 200 while the
-/// process runs, <see cref="ReadinessPath"/> 200 once it serves (a silo: joined the cluster and its gateway accepts
-/// connections; a worker: connected to a gateway and registered with the worker registry) and 503 otherwise. Off unless a
+/// process runs, <see cref="ReadinessPath"/> 200 once it serves (a silo: joined the cluster and its gateway listens
+/// for connections; a worker: connected to a gateway and registered with the worker registry) and 503 otherwise. Off unless a
 /// port is set. The paths and <see cref="DeploymentPort"/> are the names the files under <c>deploy/</c> use.
 /// </summary>
 public sealed class HealthSettings

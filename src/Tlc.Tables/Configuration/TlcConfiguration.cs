@@ -9,6 +9,9 @@ public static class TlcConfiguration
     /// <summary>The environment variable naming the config file.</summary>
     public const string ConfigFileVariable = "TLC_CONFIG_FILE";
 
+    /// <summary>The environment variable of the HTTP host's token (also <c>TLC_SECURITY__API_TOKEN</c>).</summary>
+    public const string ApiTokenVariable = "TLC_API_TOKEN";
+
     /// <summary>The default config file: <c>~/.config/tlc/config.yaml</c> (or <c>$XDG_CONFIG_HOME/tlc/config.yaml</c>).</summary>
     public static string DefaultConfigFile()
     {
@@ -62,6 +65,12 @@ public static class TlcConfiguration
         {
             throw new FormatException($"Invalid Tlc configuration: {e.Message}", e);
         }
+        if (string.IsNullOrEmpty(options.Security.ApiToken) && string.IsNullOrEmpty(options.Security.ApiTokenFile)
+            && Environment.GetEnvironmentVariable(ApiTokenVariable) is { Length: > 0 } token)
+        {
+            options.Security.ApiToken = token;
+        }
+        TlcSecrets.ReadFiles(options);
         Validate(options);
         return options;
     }
@@ -76,6 +85,49 @@ public static class TlcConfiguration
         {
             registry.Register(new AzureBlobUrlAdapter(options.Azure.ConnectionString));
         }
+        if (options.Security.RestrictFileUrls)
+        {
+            registry.FileRoots = FileRoots(options);
+        }
+    }
+
+    /// <summary>
+    /// The folders <c>file://</c> URLs may name where they are restricted: the root (a local one), the folders of the
+    /// configured aliases, and <c>security.file_roots</c>.
+    /// </summary>
+    public static FileRoots FileRoots(TlcOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var folders = new List<string>();
+        if (options.RootUrl.IsFile)
+        {
+            folders.Add(options.RootUrl.LocalPath);
+        }
+        foreach (var value in options.Aliases.Values)
+        {
+            if (!value.Contains('<', StringComparison.Ordinal) && new Url(value) is { IsFile: true } alias)
+            {
+                folders.Add(alias.LocalPath);
+            }
+        }
+        if (!string.IsNullOrWhiteSpace(options.Security.FileRoots))
+        {
+            folders.AddRange(options.Security.FileRoots.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        }
+        return new FileRoots(folders);
+    }
+
+    /// <summary>
+    /// Restricts <paramref name="registry"/> — and <see cref="UrlAdapterRegistry.Default"/>, which some readers use — to
+    /// <see cref="FileRoots(TlcOptions)"/>: what a process that acts on URLs sent by others does at start.
+    /// </summary>
+    public static FileRoots RestrictFiles(TlcOptions options, UrlAdapterRegistry registry)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        var roots = FileRoots(options);
+        registry.FileRoots = roots;
+        UrlAdapterRegistry.Default.FileRoots = roots;
+        return roots;
     }
 
     private static void Validate(TlcOptions options)
@@ -122,7 +174,7 @@ public static class TlcConfiguration
         {
             throw new FormatException("cluster.mode azure needs cluster.connection_string (or azure.connection_string).");
         }
-        if (options.Cluster.Kubernetes && options.Cluster.Mode == "embedded")
+        if (options.Cluster.Kubernetes && options.Cluster.IsEmbedded)
         {
             throw new FormatException("cluster.kubernetes needs a cluster mode other than embedded (cluster.mode azure): an embedded silo serves one machine.");
         }
@@ -133,6 +185,25 @@ public static class TlcConfiguration
         if (!System.Net.IPAddress.TryParse(options.Health.Host, out _))
         {
             throw new FormatException($"health.host must be an IP address, got '{options.Health.Host}'.");
+        }
+        var tls = options.Cluster.Tls;
+        if (tls.Enabled)
+        {
+            if (string.IsNullOrWhiteSpace(tls.Authority))
+            {
+                throw new FormatException("cluster.tls.certificate is set but cluster.tls.authority is not: name the PEM file of the certificate authority that issued the cluster's certificates.");
+            }
+            foreach (var (key, path) in new[] { ("cluster.tls.certificate", tls.Certificate), ("cluster.tls.certificate_key", tls.CertificateKey), ("cluster.tls.authority", tls.Authority) })
+            {
+                if (!string.IsNullOrWhiteSpace(path) && !File.Exists(path))
+                {
+                    throw new FormatException($"{key}: the file '{path}' does not exist.");
+                }
+            }
+        }
+        else if (!string.IsNullOrWhiteSpace(tls.CertificateKey) || !string.IsNullOrWhiteSpace(tls.Authority))
+        {
+            throw new FormatException("cluster.tls.certificate_key and cluster.tls.authority need cluster.tls.certificate (TLS is on only with a certificate).");
         }
         if (options.Tables.Compression is not ("none" or "lz4" or "zstd"))
         {

@@ -40,6 +40,10 @@ public sealed class TlcOptions
     [ConfigurationKeyName("health")]
     public HealthSettings Health { get; set; } = new();
 
+    /// <summary>The API token, the file URLs processes serving others may read, and the secrets rule's keys.</summary>
+    [ConfigurationKeyName("security")]
+    public SecuritySettings Security { get; set; } = new();
+
     /// <summary>The effective root URL.</summary>
     public Url RootUrl => new(string.IsNullOrWhiteSpace(Root) ? DefaultRoot() : Root);
 
@@ -63,7 +67,12 @@ public sealed class AzureOptions
     /// Default: none, and <c>azure://</c> URLs are refused.
     /// </summary>
     [ConfigurationKeyName("connection_string")]
+    [Secret]
     public string? ConnectionString { get; set; }
+
+    /// <summary>A file holding <see cref="ConnectionString"/> (a secret: either, not both). Default: none.</summary>
+    [ConfigurationKeyName("connection_string_file")]
+    public string? ConnectionStringFile { get; set; }
 }
 
 /// <summary>How tables are written.</summary>
@@ -109,7 +118,12 @@ public sealed class ClusterSettings
     /// <c>azure.connection_string</c> setting.
     /// </summary>
     [ConfigurationKeyName("connection_string")]
+    [Secret]
     public string? ConnectionString { get; set; }
+
+    /// <summary>A file holding <see cref="ConnectionString"/> (a secret: either, not both). Default: none.</summary>
+    [ConfigurationKeyName("connection_string_file")]
+    public string? ConnectionStringFile { get; set; }
 
     /// <summary>The blob container holding grain state (one per service). Default: <c>tlc-grain-state</c>.</summary>
     [ConfigurationKeyName("state_container")]
@@ -162,6 +176,13 @@ public sealed class ClusterSettings
     [ConfigurationKeyName("kubernetes")]
     public bool Kubernetes { get; set; }
 
+    /// <summary>TLS between silos and between clients (and workers) and gateways. Off by default.</summary>
+    [ConfigurationKeyName("tls")]
+    public TlsSettings Tls { get; set; } = new();
+
+    /// <summary>True for <c>mode: embedded</c> (one silo per root on this machine, on loopback).</summary>
+    public bool IsEmbedded => string.Equals(Mode, "embedded", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>True for <c>mode: azure</c>.</summary>
     public bool IsAzure => string.Equals(Mode, "azure", StringComparison.OrdinalIgnoreCase);
 }
@@ -207,4 +228,74 @@ public sealed class ObservabilitySettings
 
     /// <summary>True when metrics are exported anywhere.</summary>
     public bool ExportsMetrics => !string.IsNullOrWhiteSpace(OtlpEndpoint) || MetricsConsole;
+}
+
+/// <summary>
+/// TLS of the cluster's connections (Orleans' <c>Microsoft.Orleans.Connections.Security</c>): silo to silo and client or
+/// worker to gateway, with certificates required on both sides (mutual TLS). On when <see cref="Certificate"/> is set, in
+/// every mode but embedded (whose single silo listens on loopback only). Every silo, worker and client of the cluster sets
+/// the same <see cref="Authority"/>; each presents its own certificate issued by it.
+/// </summary>
+public sealed class TlsSettings
+{
+    /// <summary>
+    /// This process's certificate: a PKCS#12 file (<c>.pfx</c>/<c>.p12</c>, with its private key) or a PEM certificate
+    /// (its key in the same file or in <see cref="CertificateKey"/>). Default: none — TLS is off.
+    /// </summary>
+    [ConfigurationKeyName("certificate")]
+    public string? Certificate { get; set; }
+
+    /// <summary>The PEM private key of a PEM <see cref="Certificate"/> kept in a file of its own. Default: none — the key is in the certificate file.</summary>
+    [ConfigurationKeyName("certificate_key")]
+    public string? CertificateKey { get; set; }
+
+    /// <summary>The password of the PKCS#12 file or of an encrypted PEM key (a secret). Default: none — not encrypted.</summary>
+    [ConfigurationKeyName("certificate_password")]
+    [Secret]
+    public string? CertificatePassword { get; set; }
+
+    /// <summary>A file holding <see cref="CertificatePassword"/> (either, not both). Default: none.</summary>
+    [ConfigurationKeyName("certificate_password_file")]
+    public string? CertificatePasswordFile { get; set; }
+
+    /// <summary>
+    /// A PEM file of the certificate authorities the cluster trusts: a peer's certificate is accepted only when it chains to
+    /// one of them (the system's trust store is not used, and host names are not checked: silos are reached by address).
+    /// Required with <see cref="Certificate"/>. Default: none.
+    /// </summary>
+    [ConfigurationKeyName("authority")]
+    public string? Authority { get; set; }
+
+    /// <summary>True when TLS is configured.</summary>
+    public bool Enabled => !string.IsNullOrWhiteSpace(Certificate);
+}
+
+/// <summary>Security of the processes that act for others: the HTTP host's token and the file URLs they may read.</summary>
+public sealed class SecuritySettings
+{
+    /// <summary>
+    /// The bearer token of <c>tlc api</c> and <c>tlc dashboard</c> (a secret; <c>TLC_API_TOKEN</c> too). Required when the
+    /// host listens on an address other than loopback. Default: none.
+    /// </summary>
+    [ConfigurationKeyName("api_token")]
+    [Secret]
+    public string? ApiToken { get; set; }
+
+    /// <summary>A file holding <see cref="ApiToken"/> (either, not both; <c>--token-file</c> too). Default: none.</summary>
+    [ConfigurationKeyName("api_token_file")]
+    public string? ApiTokenFile { get; set; }
+
+    /// <summary>
+    /// Local folders, besides the root and the aliases' folders, whose files <c>file://</c> URLs may name in processes that
+    /// restrict them (separated by <c>:</c>, like <c>PATH</c>). Default: none.
+    /// </summary>
+    [ConfigurationKeyName("file_roots")]
+    public string? FileRoots { get; set; }
+
+    /// <summary>
+    /// Restricts <c>file://</c> URLs to the allowed folders in every process, not only in those that act on URLs sent by
+    /// others (<c>tlc api</c>, <c>tlc dashboard</c>, <c>tlc worker</c>, which always do). Default: false.
+    /// </summary>
+    [ConfigurationKeyName("restrict_file_urls")]
+    public bool RestrictFileUrls { get; set; }
 }

@@ -24,6 +24,21 @@ public sealed class UrlAdapterRegistry
     /// <summary>The alias tokens expanded before an adapter is chosen.</summary>
     public UrlAliases Aliases { get; }
 
+    /// <summary>
+    /// The folders <c>file://</c> URLs may name, or null (the default) for any. When set, every operation on a file URL
+    /// outside them — after alias expansion, <c>..</c> and symbolic links — fails with <see cref="UrlOutsideRootsException"/>.
+    /// </summary>
+    public FileRoots? FileRoots { get; set; }
+
+    /// <summary>Refuses <paramref name="url"/> (aliases expanded) when <see cref="FileRoots"/> does not allow it; returns the expanded URL.</summary>
+    /// <exception cref="UrlOutsideRootsException">A file URL outside the allowed folders.</exception>
+    public Url Check(Url url)
+    {
+        var expanded = Expand(url);
+        FileRoots?.Check(expanded);
+        return expanded;
+    }
+
     /// <summary>Registers (or replaces) the adapter of each of its schemes.</summary>
     public void Register(IUrlAdapter adapter)
     {
@@ -39,6 +54,7 @@ public sealed class UrlAdapterRegistry
     {
         _adapters.Clear();
         Aliases.Reset();
+        FileRoots = null;
         RegisterBuiltIns();
     }
 
@@ -48,7 +64,7 @@ public sealed class UrlAdapterRegistry
     /// <summary>Expands aliases and returns the adapter serving the URL together with the expanded URL.</summary>
     public (IUrlAdapter Adapter, Url Url) Resolve(Url url)
     {
-        var expanded = Expand(url);
+        var expanded = Check(url);
         var scheme = expanded.Scheme;
         if (_adapters.TryGetValue(scheme, out var adapter))
         {

@@ -15,3 +15,14 @@ public sealed class UrlAlreadyExistsException(Url url, Exception? inner = null)
     /// <summary>The URL.</summary>
     public Url Url { get; } = url;
 }
+
+/// <summary>A <c>file://</c> URL names a file outside the folders this process may read and write (<see cref="FileRoots"/>).</summary>
+public sealed class UrlOutsideRootsException(Url url, IReadOnlyList<string> roots, string reason)
+    : UnauthorizedAccessException($"{url} is outside the allowed folders ({reason}); allowed: {(roots.Count == 0 ? "none" : string.Join(", ", roots))}. Add a folder with security.file_roots.")
+{
+    /// <summary>The URL.</summary>
+    public Url Url { get; } = url;
+
+    /// <summary>The allowed folders.</summary>
+    public IReadOnlyList<string> Roots { get; } = roots;
+}

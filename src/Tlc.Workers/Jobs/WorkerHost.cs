@@ -118,6 +118,7 @@ public sealed partial class WorkerHost
         var heartbeat = HeartbeatLoopAsync(registry, heartbeatStop.Token);
         var runners = lanes.SelectMany(lane => Enumerable.Range(0, lane.Executor.Slots).Select(_ => Task.Run(() => RunnerAsync(lane, cancellationToken), CancellationToken.None))).ToList();
         JobRef[]? active = null;
+        Task? demand = null;
         try
         {
             while (!cancellationToken.IsCancellationRequested && !_draining)
@@ -151,15 +152,21 @@ public sealed partial class WorkerHost
                 }
                 // Nothing new: wait until an item of ours ends (a slot frees up), the active jobs change (a long poll: a new
                 // job starts at once) or a poll interval passes (expired leases of running jobs become available).
-                var demand = _demand.WaitAsync(cancellationToken);
+                // One wait on the demand semaphore at a time, kept across rounds: a wait left behind when the long poll won would
+                // take the next release, and a worker whose lanes are full would then wait for a release that never comes.
+                demand ??= _demand.WaitAsync(cancellationToken);
                 Task<JobRef[]?>? change = wanting ? WaitForChangeAsync(queue, active, NextPoll(), cancellationToken) : null;
                 try
                 {
-                    await (await Task.WhenAny(demand, change ?? Task.Delay(Timeout.Infinite, cancellationToken)).ConfigureAwait(false)).ConfigureAwait(false);
+                    await (change is null ? demand : await Task.WhenAny(demand, change).ConfigureAwait(false)).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
                     break;
+                }
+                if (demand.IsCompleted)
+                {
+                    demand = null;
                 }
                 if (change is { IsCompletedSuccessfully: true })
                 {

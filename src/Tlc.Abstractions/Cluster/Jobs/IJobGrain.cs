@@ -71,6 +71,14 @@ public interface IJobGrain : IGrainWithStringKey
     [ReadOnly, AlwaysInterleave]
     Task<JobProgress> GetProgressAsync();
 
+    /// <summary>
+    /// The job's history of attempts that did not end in a commit (expired leases with the worker that held them, reported
+    /// failures), item by item, at most <paramref name="max"/> entries; reads only the segments whose counts show such
+    /// attempts.
+    /// </summary>
+    [ReadOnly, AlwaysInterleave]
+    Task<string[]> GetHistoryAsync(int max);
+
     /// <summary>The progress as soon as the job has ended, or after <paramref name="maxWait"/> (a long poll).</summary>
     [ReadOnly, AlwaysInterleave]
     Task<JobProgress> WaitForEndAsync(TimeSpan maxWait);
@@ -133,6 +141,14 @@ public interface IJobSegmentGrain : IGrainWithStringKey
     /// <summary>The errors of failed items (each attempt's), at most <paramref name="max"/>, naming the item.</summary>
     [ReadOnly, AlwaysInterleave]
     Task<string[]> GetErrorsAsync(int max);
+
+    /// <summary>
+    /// Every item's attempts that did not end in its commit — leases that expired (a worker that died or stalled: which
+    /// worker, when the lease ran out and when it was taken back), failures reported — whether or not the item later
+    /// committed, at most <paramref name="max"/>, naming the item.
+    /// </summary>
+    [ReadOnly, AlwaysInterleave]
+    Task<string[]> GetHistoryAsync(int max);
 }
 
 /// <summary>
