@@ -23,6 +23,8 @@ internal static class CollectBenchmark
 {
     private const int BatchSize = 256;
     private const int ShardRows = 1024;
+    // The device both sides run the model on (BENCH_DEVICE: cpu, cuda, cuda:N; deploy/gpu-check.sh sets cuda). Default: cpu.
+    private static readonly string DeviceName = Environment.GetEnvironmentVariable("BENCH_DEVICE") ?? Devices.Cpu;
     private static readonly int Repeats = int.Parse(Environment.GetEnvironmentVariable("BENCH_REPEATS") ?? "5", CultureInfo.InvariantCulture);
 
     private static readonly CollectorSpec[] Collectors =
@@ -91,7 +93,7 @@ internal static class CollectBenchmark
             var context = connection.Context;
             await using var run = await Runs.InitAsync(context, "bench", "collect", ifExists: RunIfExists.Overwrite);
             await using var workers = InProcessWorkers.Start(context, layout.Workers);
-            var model = new ModelSpec(ModelKinds.Factory, FashionMnistCnnFactory.FactoryName, Url.FromLocalPath(weights).Value);
+            var model = new ModelSpec(ModelKinds.Factory, FashionMnistCnnFactory.FactoryName, Url.FromLocalPath(weights).Value, Device: DeviceName);
             var options = new CollectOptions { Split = "test", BatchSize = BatchSize, ShardRows = ShardRows };
             async Task<double> ClusterOnce()
             {
@@ -146,7 +148,7 @@ internal static class CollectBenchmark
             var ratio = clusterRate / bareRate;
             return new BenchResult($"Cluster collect_metrics, Fashion-MNIST test ({rows:N0} rows), CNN", $"{clusterRate:F0} rows/s", $"bare TorchSharp loop {bareRate:F0} rows/s ({bareThreads} torch thread(s))",
                 ratio, "≥ 0.90 of the bare loop", ratio >= 0.90,
-                $"{layout}; batch {BatchSize}, shards of {ShardRows}; classification + embeddings(9); embedded silo; best of {Repeats} alternating runs after {warmups} warm-up passes (until a pass JIT-compiles < {SettledJitMethods} methods) " +
+                $"{layout}; device {DeviceName}; batch {BatchSize}, shards of {ShardRows}; classification + embeddings(9); embedded silo; best of {Repeats} alternating runs after {warmups} warm-up passes (until a pass JIT-compiles < {SettledJitMethods} methods) " +
                 $"(cluster {Spread(cluster)}, bare {Spread(bare)}); both read the PNG files through table.Sample and load the weights");
         }
         finally
@@ -172,7 +174,7 @@ internal static class CollectBenchmark
         var context = connection.Context;
         await using var run = await Runs.InitAsync(context, "bench", "phases", ifExists: RunIfExists.Overwrite);
         await using var workers = InProcessWorkers.Start(context, layout.Workers);
-        var model = new ModelSpec(ModelKinds.Factory, FashionMnistCnnFactory.FactoryName, Url.FromLocalPath(weights).Value);
+        var model = new ModelSpec(ModelKinds.Factory, FashionMnistCnnFactory.FactoryName, Url.FromLocalPath(weights).Value, Device: DeviceName);
         for (var i = 0; i < Repeats; i++)
         {
             var marks = new List<(double, string)>();
@@ -231,6 +233,8 @@ internal static class CollectBenchmark
         var watch = Stopwatch.StartNew();
         using var model = new FashionMnistCnn();
         ModelWeights.Load(model, weights);
+        var device = Devices.Resolve(DeviceName);
+        model.to(device);
         model.eval();
         var preprocess = FashionMnist.Preprocessor();
         var batches = Channel.CreateBounded<(Tensor Input, long[] Labels)>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
@@ -274,7 +278,7 @@ internal static class CollectBenchmark
                 {
                     using var scope = NewDisposeScope();
                     using var input = batch.Input;
-                    var logits = model.call(input);
+                    var logits = model.call(input.to(device));
                     var probabilities = softmax(logits, 1);
                     var predicted = probabilities.argmax(1).data<long>().ToArray();
                     for (var i = 0; i < predicted.Length; i++)

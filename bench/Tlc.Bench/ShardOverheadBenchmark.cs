@@ -37,7 +37,9 @@ internal static class ShardOverheadBenchmark
         await using var connection = await ClusterConnection.ConnectAsync(settings);
         var context = connection.Context;
         await using var run = await Runs.InitAsync(context, "bench", "shards", ifExists: RunIfExists.Overwrite);
-        await using var workers = InProcessWorkers.Start(context, 1);
+        // BENCH_SLOTS=N overrides the worker's shards at once (default: the worker's default).
+        var slots = Environment.GetEnvironmentVariable("BENCH_SLOTS") is { Length: > 0 } n ? new WorkerOptions { MaxConcurrentShards = int.Parse(n, CultureInfo.InvariantCulture) } : null;
+        await using var workers = InProcessWorkers.Start(context, 1, slots);
         var model = new ModelSpec(ModelKinds.Factory, FashionMnistCnnFactory.FactoryName, Url.FromLocalPath(weights).Value);
         CollectorSpec[] collectors =
         [

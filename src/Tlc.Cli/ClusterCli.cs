@@ -31,6 +31,26 @@ internal static class ClusterCli
         Description = "Also write metrics to the console every observability.export_interval_seconds (default 10).",
     };
 
+    /// <summary>The <c>--health-port</c> option of <c>tlc silo</c> and <c>tlc worker</c> (sets <c>health.port</c>).</summary>
+    public static Option<int?> HealthPort() => new("--health-port")
+    {
+        Description = $"Serve HTTP liveness ({HealthSettings.LivenessPath}) and readiness ({HealthSettings.ReadinessPath}) on this port, on health.host\n" +
+            "(default 0.0.0.0). Default: health.port of the settings, else off.",
+    };
+
+    /// <summary>Applies <c>--health-port</c> to the settings.</summary>
+    public static void ApplyHealthPort(TlcOptions settings, ParseResult parse, Option<int?> port)
+    {
+        if (parse.GetValue(port) is { } value)
+        {
+            if (value is < 1 or > 65535)
+            {
+                throw new UsageException($"--health-port must be a TCP port (1-65535), got {value}.");
+            }
+            settings.Health.Port = value;
+        }
+    }
+
     /// <summary>Applies <c>--otlp-endpoint</c> and <c>--metrics-console</c> to the settings.</summary>
     public static void ApplyMetricsExport(TlcOptions settings, ParseResult parse, Option<string?> otlp, Option<bool> console)
     {

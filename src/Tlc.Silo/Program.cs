@@ -1,7 +1,7 @@
 using Tlc.Silo.Hosting;
 using Tlc.Tables.Configuration;
 
-// The silo process: `dotnet Tlc.Silo.dll [--root R] [--config F]`; `tlc silo` runs the same.
+// The silo process: `dotnet Tlc.Silo.dll [--root R] [--config F] [--health-port N]`; `tlc silo` runs the same.
 var overrides = new List<KeyValuePair<string, string?>>();
 string? configFile = null;
 for (var i = 0; i + 1 < args.Length; i++)
@@ -10,6 +10,7 @@ for (var i = 0; i + 1 < args.Length; i++)
     {
         case "--root": overrides.Add(new("root", args[++i])); break;
         case "--config": configFile = args[++i]; break;
+        case "--health-port": overrides.Add(new("health:port", args[++i])); break;
     }
 }
 var settings = TlcConfiguration.Load(overrides, configFile);

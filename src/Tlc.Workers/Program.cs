@@ -4,7 +4,7 @@ using Tlc.Tables.Configuration;
 using Tlc.Workers;
 
 // The worker process: `dotnet Tlc.Workers.dll [--root R] [--config F] [--plugins DIR]... [--threads N] [--device D] [--id ID]
-// [--decode-threads N] [--concurrency N] [--poll-interval SECONDS] [--drain-timeout SECONDS]`; `tlc worker` runs the same (WorkerProcess.RunAsync).
+// [--decode-threads N] [--concurrency N] [--poll-interval SECONDS] [--drain-timeout SECONDS] [--health-port N]`; `tlc worker` runs the same (WorkerProcess.RunAsync).
 Tlc.Metrics.TorchRuntime.PreferPassiveWaiting(); // before libtorch loads
 var overrides = new List<KeyValuePair<string, string?>>();
 string? configFile = null;
@@ -26,6 +26,7 @@ try
         {
             case "--root": overrides.Add(new("root", Value())); break;
             case "--config": configFile = Value(); break;
+            case "--health-port": overrides.Add(new("health:port", Value())); break;
             case "--plugins": plugins.Add(Value()); break;
             case "--threads": threads = Number(); break;
             case "--decode-threads": decodeThreads = Number(); break;
@@ -40,7 +41,7 @@ try
 }
 catch (Exception e) when (e is FormatException or OverflowException)
 {
-    await Console.Error.WriteLineAsync($"tlc worker: {e.Message} Options: --root, --config, --plugins DIR (repeatable), --threads N, --decode-threads N, --device cpu|cuda|auto, --id ID, --concurrency N, --poll-interval SECONDS, --drain-timeout SECONDS.");
+    await Console.Error.WriteLineAsync($"tlc worker: {e.Message} Options: --root, --config, --plugins DIR (repeatable), --threads N, --decode-threads N, --device cpu|cuda|auto, --id ID, --concurrency N, --poll-interval SECONDS, --drain-timeout SECONDS, --health-port N.");
     return 2;
 }
 

@@ -54,7 +54,18 @@ public static class WorkerProcess
             })
             .SetMinimumLevel(LogLevel.Warning)
             .AddFilter("Tlc", LogLevel.Information));
+        // Liveness answers from here on; readiness once connected to a gateway and registered.
+        ClusterConnection? connected = null;
+        WorkerHost? running = null;
+        ValueTask<string?> Readiness(CancellationToken _) => ValueTask.FromResult(
+            connected is null || running is null ? "connecting to the cluster"
+            : connected.Reachability.Outage is { } outage ? $"no gateway of {outage.Cluster} answers (since {outage.Since:HH:mm:ss} UTC)"
+            : running.IsDraining ? "draining"
+            : !running.IsRegistered ? "not registered with the worker registry (no heartbeat accepted lately)"
+            : null);
+        await using var health = await HealthEndpoints.StartAsync(settings.Health, Readiness, cancellationToken).ConfigureAwait(false);
         await using var connection = await ClusterConnection.ConnectAsync(settings, startSiloIfNone: false, cancellationToken).ConfigureAwait(false);
+        connected = connection;
         // Jobs of a cluster spanning machines come from others: their file URLs (inputs, images, weights) are read only inside
         // the root, the aliases' folders and security.file_roots. An embedded cluster's clients are this machine's own
         // processes; security.restrict_file_urls restricts it too (TlcConfiguration.Apply).
@@ -69,6 +80,7 @@ public static class WorkerProcess
             PollInterval = options.PollInterval,
             Device = device,
         }, loggers.CreateLogger<WorkerHost>());
+        running = host;
         using var outages = connection.Reachability.Subscribe(new WorkerOutageLog(loggers.CreateLogger<WorkerHost>(), host.Identity.Id));
 
         using var hardStop = new CancellationTokenSource();
@@ -80,6 +92,10 @@ public static class WorkerProcess
         if (restricted is not null)
         {
             await output.WriteLineAsync($"Worker {host.Identity.Id}: file URLs only inside {string.Join(", ", restricted.Folders)}.").ConfigureAwait(false);
+        }
+        if (health is not null)
+        {
+            await output.WriteLineAsync(HealthEndpoints.Describe(health)).ConfigureAwait(false);
         }
         await output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
 

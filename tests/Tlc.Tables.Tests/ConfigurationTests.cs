@@ -37,6 +37,29 @@ public sealed class ConfigurationTests : IDisposable
     }
 
     [Fact]
+    public void Load_HealthAndKubernetes_BoundFromTheFile_OffByDefault()
+    {
+        var defaults = new TlcOptions();
+        Assert.False(defaults.Health.Enabled);
+        Assert.Equal("0.0.0.0", defaults.Health.Host);
+        Assert.False(defaults.Cluster.Kubernetes);
+        var file = _dir.File("deploy.yaml");
+        File.WriteAllText(file, """
+            azure:
+              connection_string: UseDevelopmentStorage=true
+            cluster:
+              mode: azure
+              kubernetes: true
+            health:
+              port: 8081
+              host: 127.0.0.1
+            """);
+        var options = TlcConfiguration.Load(configFile: file);
+        Assert.True(options.Cluster.Kubernetes);
+        Assert.Equal((8081, "127.0.0.1", true), (options.Health.Port, options.Health.Host, options.Health.Enabled));
+    }
+
+    [Fact]
     public void Load_JsonFileAndOverride_OverrideWins()
     {
         var file = _dir.File("config.json");
@@ -52,6 +75,9 @@ public sealed class ConfigurationTests : IDisposable
     [InlineData("tables:\n  batch_rows: 100\n  chunk_rows: 10\n", "tables.chunk_rows")]
     [InlineData("cluster:\n  mode: memcached\n", "cluster.mode")]
     [InlineData("cluster:\n  mode: redis\n", "cluster.redis_connection_string")]
+    [InlineData("health:\n  port: 70000\n", "health.port")]
+    [InlineData("health:\n  port: 8081\n  host: localhost\n", "health.host")]
+    [InlineData("cluster:\n  kubernetes: true\n", "cluster.kubernetes")]
     public void Load_InvalidValue_NamesTheKey(string yaml, string key)
     {
         var file = _dir.File($"bad-{Guid.NewGuid():N}.yaml");

@@ -20,18 +20,20 @@ internal static class SiloCommand
         };
         var otlp = ClusterCli.OtlpEndpoint();
         var metricsConsole = ClusterCli.MetricsConsole();
+        var healthPort = ClusterCli.HealthPort();
         var command = new Command("silo",
             "Run a silo until Ctrl+C or SIGTERM: the embedded single-node silo of the root (grain state on local disk; other tlc\n" +
             "processes on the root connect to it), or with cluster.mode azure or redis a member of the configured shared cluster.\n" +
             "Example: tlc silo --root /data/tlc\n" +
             "Example: tlc silo --root /data/tlc --dashboard --dashboard-port 8080 --otlp-endpoint http://localhost:4317")
         {
-            dashboard, dashboardPort, otlp, metricsConsole,
+            dashboard, dashboardPort, otlp, metricsConsole, healthPort,
         };
         command.SetAction(CliRunner.Wrap(async (parse, ct) =>
         {
             var settings = CliContext.Settings(parse);
             ClusterCli.ApplyMetricsExport(settings, parse, otlp, metricsConsole);
+            ClusterCli.ApplyHealthPort(settings, parse, healthPort);
             if (parse.GetValue(dashboardPort) is { } port)
             {
                 if (port is < 1 or > 65535)

@@ -27,18 +27,20 @@ internal static partial class WorkerCommand
         };
         var otlp = ClusterCli.OtlpEndpoint();
         var metricsConsole = ClusterCli.MetricsConsole();
+        var healthPort = ClusterCli.HealthPort();
         var command = new Command("worker",
             "Run a worker until Ctrl+C or SIGTERM: it joins the cluster (the root's running silo, or the configured azure/redis cluster; it never\n" +
             "starts a silo), leases metrics shards, computes them and commits the results, logging one line per shard. A stop request\n" +
             "drains it: current shards finish, no new ones are taken, and it exits with 0.\n" +
             "Example: tlc worker --root /data/tlc --plugins ./my-models --threads 2 --device auto --id gpu-box-1")
         {
-            plugins, threads, decodeThreads, device, id, concurrency, poll, drain, otlp, metricsConsole,
+            plugins, threads, decodeThreads, device, id, concurrency, poll, drain, otlp, metricsConsole, healthPort,
         };
         command.SetAction(CliRunner.Wrap(async (parse, ct) =>
         {
             var settings = CliContext.Settings(parse);
             ClusterCli.ApplyMetricsExport(settings, parse, otlp, metricsConsole);
+            ClusterCli.ApplyHealthPort(settings, parse, healthPort);
             if (parse.GetValue(threads) is < 1 || parse.GetValue(decodeThreads) is < 1)
             {
                 throw new UsageException("--threads and --decode-threads must be at least 1.");

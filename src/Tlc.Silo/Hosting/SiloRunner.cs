@@ -19,6 +19,8 @@ public static class SiloRunner
         void Logging(ILoggingBuilder builder) => builder.AddSimpleConsole(o => o.SingleLine = true)
             .SetMinimumLevel(LogLevel.Warning).AddFilter("Tlc", LogLevel.Information);
         using var metrics = TlcTelemetry.StartMetricsExport(settings.Observability, "tlc-silo");
+        var readiness = new SiloReadiness();
+        await using var health = await HealthEndpoints.StartAsync(settings.Health, readiness.CheckAsync, cancellationToken).ConfigureAwait(false);
         if (!settings.Cluster.IsShared)
         {
             await using var silo = await EmbeddedSilo.TryStartAsync(settings, Logging, cancellationToken).ConfigureAwait(false);
@@ -28,31 +30,59 @@ public static class SiloRunner
                 await output.WriteLineAsync($"A silo already serves {settings.RootUrl} (process {running?.ProcessId}, gateway port {running?.GatewayPort}); two silos never share a root.").ConfigureAwait(false);
                 return 1;
             }
+            readiness.Started(silo.Host, silo.Endpoints.GatewayPort);
             await output.WriteLineAsync($"Silo serving {settings.RootUrl}: silo port {silo.Endpoints.SiloPort}, gateway port {silo.Endpoints.GatewayPort}. Ctrl+C stops it.").ConfigureAwait(false);
-            await WriteObservabilityAsync(settings, output).ConfigureAwait(false);
+            await WriteObservabilityAsync(settings, health, output).ConfigureAwait(false);
             await WaitAsync(cancellationToken).ConfigureAwait(false);
+            readiness.Stopping();
             return 0;
         }
         var endpoints = new SiloEndpoints(
             settings.Cluster.SiloPort > 0 ? settings.Cluster.SiloPort : SiloEndpoints.DefaultSiloPort,
             settings.Cluster.GatewayPort > 0 ? settings.Cluster.GatewayPort : SiloEndpoints.DefaultGatewayPort,
-            settings.Cluster.AdvertisedIp is { } ip ? IPAddress.Parse(ip) : null);
+            AdvertisedAddress(settings));
         if (settings.Cluster.IsRedis)
         {
             await RedisCluster.EnsureReachableAsync(settings.Cluster.RedisConnectionString, cancellationToken).ConfigureAwait(false);
         }
         using var host = SiloHosts.Build(settings, endpoints, Logging, contentRoot: null);
         await host.StartAsync(cancellationToken).ConfigureAwait(false);
+        readiness.Started(host, endpoints.GatewayPort);
         await output.WriteLineAsync($"Silo joined cluster '{settings.Cluster.ClusterId}': silo port {endpoints.SiloPort}, gateway port {endpoints.GatewayPort}.").ConfigureAwait(false);
-        await WriteObservabilityAsync(settings, output).ConfigureAwait(false);
+        await WriteObservabilityAsync(settings, health, output).ConfigureAwait(false);
         await WaitAsync(cancellationToken).ConfigureAwait(false);
+        readiness.Stopping();
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await host.StopAsync(stop.Token).ConfigureAwait(false);
         return 0;
     }
 
-    private static async Task WriteObservabilityAsync(TlcOptions settings, TextWriter output)
+    /// <summary>
+    /// The address a cluster silo announces: <c>cluster.advertised_ip</c>; else, with <c>cluster.kubernetes</c>, the pod's
+    /// address (<c>POD_IP</c>, which the pod's manifest sets from <c>status.podIP</c>); else null (loopback).
+    /// </summary>
+    private static IPAddress? AdvertisedAddress(TlcOptions settings)
     {
+        if (settings.Cluster.AdvertisedIp is { } ip)
+        {
+            return IPAddress.Parse(ip);
+        }
+        if (!settings.Cluster.Kubernetes)
+        {
+            return null;
+        }
+        var variable = Orleans.Hosting.Kubernetes.KubernetesHostingOptions.PodIPEnvironmentVariable;
+        return Environment.GetEnvironmentVariable(variable) is { Length: > 0 } podIp && IPAddress.TryParse(podIp, out var address)
+            ? address
+            : throw new InvalidOperationException($"cluster.kubernetes is set but {variable} is not an IP address ('{Environment.GetEnvironmentVariable(variable)}'): set it from the pod's status.podIP, or set cluster.advertised_ip.");
+    }
+
+    private static async Task WriteObservabilityAsync(TlcOptions settings, IHealthEndpoint? health, TextWriter output)
+    {
+        if (health is not null)
+        {
+            await output.WriteLineAsync(HealthEndpoints.Describe(health)).ConfigureAwait(false);
+        }
         if (SiloHosts.DashboardUrl(settings) is { } dashboard)
         {
             await output.WriteLineAsync($"Orleans dashboard: {dashboard}").ConfigureAwait(false);

@@ -3,6 +3,7 @@ using Azure.Data.Tables;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
+using Orleans.Hosting;
 using Orleans.Runtime.Hosting;
 using Tlc.Grains;
 using Tlc.Grains.Hosting;
@@ -29,6 +30,11 @@ public static class TlcSiloBuilderExtensions
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(endpoints);
         var cluster = settings.Cluster;
+        if (cluster.Kubernetes)
+        {
+            // Before ClusterOptions below, so that cluster.cluster_id / service_id win over ORLEANS_CLUSTER_ID / ORLEANS_SERVICE_ID.
+            builder.UseKubernetesHosting();
+        }
         builder.Configure<ClusterOptions>(o =>
         {
             o.ClusterId = cluster.ClusterId;

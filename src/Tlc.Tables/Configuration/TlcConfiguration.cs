@@ -174,6 +174,18 @@ public static class TlcConfiguration
         {
             throw new FormatException("cluster.mode azure needs cluster.connection_string (or azure.connection_string).");
         }
+        if (options.Cluster.Kubernetes && options.Cluster.IsEmbedded)
+        {
+            throw new FormatException("cluster.kubernetes needs a cluster mode other than embedded (cluster.mode azure): an embedded silo serves one machine.");
+        }
+        if (options.Health.Port is < 0 or > 65535)
+        {
+            throw new FormatException($"health.port must be a TCP port (1-65535) or 0 (off), got {options.Health.Port}.");
+        }
+        if (!System.Net.IPAddress.TryParse(options.Health.Host, out _))
+        {
+            throw new FormatException($"health.host must be an IP address, got '{options.Health.Host}'.");
+        }
         var tls = options.Cluster.Tls;
         if (tls.Enabled)
         {

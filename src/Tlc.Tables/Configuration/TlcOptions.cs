@@ -36,6 +36,10 @@ public sealed class TlcOptions
     [ConfigurationKeyName("observability")]
     public ObservabilitySettings Observability { get; set; } = new();
 
+    /// <summary>The HTTP liveness and readiness endpoints of <c>tlc silo</c> and <c>tlc worker</c> (off by default).</summary>
+    [ConfigurationKeyName("health")]
+    public HealthSettings Health { get; set; } = new();
+
     /// <summary>The API token, the file URLs processes serving others may read, and the secrets rule's keys.</summary>
     [ConfigurationKeyName("security")]
     public SecuritySettings Security { get; set; } = new();
@@ -196,6 +200,16 @@ public sealed class ClusterSettings
     /// </summary>
     [ConfigurationKeyName("grain_directory")]
     public string GrainDirectory { get; set; } = "standard";
+
+    /// <summary>
+    /// Hosts the silo in a Kubernetes pod (Orleans' Kubernetes hosting): the silo's name is the pod's (<c>POD_NAME</c>),
+    /// its advertised address the pod's (<c>POD_IP</c>, unless <c>advertised_ip</c> is set), and silos declared dead have
+    /// their pods deleted (the pod's service account needs get/list/watch/patch/delete on pods; pods carry the labels
+    /// <c>orleans/clusterId</c> and <c>orleans/serviceId</c> with this cluster's ids). Membership stays with the cluster
+    /// mode (the Azure Table). Not with <c>mode: embedded</c>. Default: false.
+    /// </summary>
+    [ConfigurationKeyName("kubernetes")]
+    public bool Kubernetes { get; set; }
 
     /// <summary>TLS between silos and between clients (and workers) and gateways. Off by default.</summary>
     [ConfigurationKeyName("tls")]

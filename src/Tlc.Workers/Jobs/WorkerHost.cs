@@ -29,6 +29,7 @@ public sealed partial class WorkerHost
     private readonly Dictionary<string, Counters> _counters = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _demand = new(0);
     private volatile bool _draining;
+    private long _lastHeartbeatTicks;
 
     /// <summary>A worker with the built-in kinds: metrics shards computed by <paramref name="executor"/>, and import chunks.</summary>
     public WorkerHost(ClusterContext context, IShardExecutor executor, WorkerOptions? options = null, ILogger? logger = null)
@@ -59,6 +60,15 @@ public sealed partial class WorkerHost
 
     /// <summary>This worker's identity.</summary>
     public WorkerRef Identity { get; }
+
+    /// <summary>When the worker registry last accepted this worker's heartbeat; null before the first.</summary>
+    public DateTimeOffset? LastHeartbeat => Interlocked.Read(ref _lastHeartbeatTicks) is > 0 and var ticks ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
+
+    /// <summary>
+    /// True while the worker is registered: the registry accepted a heartbeat within three heartbeat intervals and the
+    /// worker does not drain.
+    /// </summary>
+    public bool IsRegistered => !_draining && LastHeartbeat is { } beat && _context.Time.GetUtcNow() - beat <= 3 * _options.HeartbeatInterval;
 
     /// <summary>Shards this worker committed (accepted, or repeats of an accepted commit).</summary>
     public long ShardsCommitted => CountersOf(JobKinds.Metrics).Committed;
@@ -498,6 +508,7 @@ public sealed partial class WorkerHost
                     var models = _specs.Values.OfType<MetricsJobSpec>().Select(s => s.Model.Name).Distinct().ToArray();
                     var keepGoing = await registry.HeartbeatAsync(new WorkerInfo(Identity, Environment.MachineName, _options.Device, models, _draining, _context.Time.GetUtcNow()))
                         .WaitAsync(cancellationToken).ConfigureAwait(false);
+                    Interlocked.Exchange(ref _lastHeartbeatTicks, _context.Time.GetUtcNow().UtcTicks);
                     if (!keepGoing)
                     {
                         Drain();
