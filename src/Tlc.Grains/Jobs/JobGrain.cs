@@ -74,6 +74,7 @@ internal sealed partial class JobGrain : Grain, IJobGrain
             if (HasEnded)
             {
                 _ended.TrySetResult();
+                LingerThenDeactivate();
             }
             else if (Job.Status == JobStatus.Publishing
                 || (Job.Status is JobStatus.Pending or JobStatus.Running && ((spec.Leased && _router.AllCommitted) || Job.AllWritersClosed)))
@@ -588,6 +589,20 @@ internal sealed partial class JobGrain : Grain, IJobGrain
         }
     }
 
+    /// <summary>
+    /// How long a job's grain stays in memory once the job has ended (for the clients that read its end right away); then
+    /// it deactivates, and a later query activates it again from its state. 30 s.
+    /// </summary>
+    public static readonly TimeSpan EndedLinger = TimeSpan.FromSeconds(30);
+
+    /// <summary>Deactivates the grain <see cref="EndedLinger"/> after the job ended: thousands of finished jobs hold no memory.</summary>
+    private void LingerThenDeactivate() =>
+        this.RegisterGrainTimer(_ =>
+        {
+            DeactivateOnIdle();
+            return Task.CompletedTask;
+        }, new GrainTimerCreationOptions(EndedLinger, Timeout.InfiniteTimeSpan) { Interleave = false });
+
     private void SchedulePublish()
     {
         if (_publishing)
@@ -673,6 +688,7 @@ internal sealed partial class JobGrain : Grain, IJobGrain
     {
         TlcMetrics.JobEnded(spec.Kind, status, Job.Started, Job.Finished);
         _ended.TrySetResult();
+        LingerThenDeactivate();
         await Queue.RemoveAsync(spec.JobId);
         if (status != JobStatus.Failed || Job.FailedForGood)
         {
