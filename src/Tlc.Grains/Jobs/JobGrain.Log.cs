@@ -20,6 +20,9 @@ internal sealed partial class JobGrain
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job}: segment {Segment} did not answer a lease request")]
     private static partial void LogRouteFailed(ILogger logger, Exception error, string job, int segment);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job}: publication interrupted (attempt {Attempt}); trying again")]
+    private static partial void LogPublishRetry(ILogger logger, Exception error, string job, int attempt);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job}: could not delete what its items staged")]
     private static partial void LogCleanupFailed(ILogger logger, Exception error, string job);
 

@@ -28,6 +28,7 @@ internal sealed partial class JobGrain : Grain, IJobGrain
     private readonly Dictionary<int, Task<SegmentSummary?>> _creating = [];
     private readonly GroupCommit _writes;
     private bool _publishing;
+    private int _publishFailures;
     private TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public JobGrain(
@@ -417,7 +418,12 @@ internal sealed partial class JobGrain : Grain, IJobGrain
                     ? $"Job {spec.JobId} has no {spec.ItemNoun}s yet; nothing is published."
                     : $"Job {spec.JobId}: {spec.ItemNoun}s {string.Join(", ", missing)}{(_router.Items - _router.Committed > missing.Count ? ", …" : "")} have no commit yet; nothing is published.");
             }
-            await PublishNowAsync(CancellationToken.None);
+            if (await PublishNowAsync(CancellationToken.None) is { } again)
+            {
+                // A silo went away under the publication: it is tried again in a while; the caller may ask again too.
+                SchedulePublish(again);
+                throw new TimeoutException($"Job {spec.JobId}: publication did not finish ({Job.Errors.LastOrDefault()}); it is tried again.");
+            }
             if (Job.Status != JobStatus.Completed)
             {
                 throw new InvalidOperationException($"Job {spec.JobId}: {string.Join("; ", Job.Errors)}; nothing is published.");
@@ -603,7 +609,13 @@ internal sealed partial class JobGrain : Grain, IJobGrain
             return Task.CompletedTask;
         }, new GrainTimerCreationOptions(EndedLinger, Timeout.InfiniteTimeSpan) { Interleave = false });
 
-    private void SchedulePublish()
+    /// <summary>
+    /// Publications a silo's death (a timeout, an unreachable silo) may interrupt before the job fails: each is tried again
+    /// after 2 s × its number (about 2 minutes in all). 10.
+    /// </summary>
+    public const int PublishAttempts = 10;
+
+    private void SchedulePublish(TimeSpan? delay = null)
     {
         if (_publishing)
         {
@@ -613,22 +625,28 @@ internal sealed partial class JobGrain : Grain, IJobGrain
         // In a turn of its own, not inside the segment's call that reported the last commit.
         this.RegisterGrainTimer(async ct =>
         {
+            TimeSpan? again;
             try
             {
-                await PublishNowAsync(ct);
+                again = await PublishNowAsync(ct);
             }
             finally
             {
                 _publishing = false;
             }
-        }, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan) { Interleave = false });
+            if (again is { } wait)
+            {
+                SchedulePublish(wait);
+            }
+        }, new GrainTimerCreationOptions(delay ?? TimeSpan.Zero, Timeout.InfiniteTimeSpan) { Interleave = false });
     }
 
-    private async Task PublishNowAsync(CancellationToken cancellationToken)
+    /// <summary>Publishes the job's result; returns when to try again after a passing failure (a silo went away), else null.</summary>
+    private async Task<TimeSpan?> PublishNowAsync(CancellationToken cancellationToken)
     {
         if (Job.Spec is not { } spec || HasEnded)
         {
-            return;
+            return null;
         }
         Job.Status = JobStatus.Publishing;
         _writes.Changed();
@@ -654,12 +672,19 @@ internal sealed partial class JobGrain : Grain, IJobGrain
             await DiscardAsync(spec);
             await FinishAsync(spec, JobStatus.Failed);
         }
+        catch (Exception e) when (TransientClusterErrors.IsTransient(e) && ++_publishFailures < PublishAttempts)
+        {
+            // A silo went away (a part or the run it writes to was on it): publication is create-if-absent, so it is tried again.
+            LogPublishRetry(_logger, e, spec.JobId, _publishFailures);
+            return TimeSpan.FromSeconds(2 * _publishFailures);
+        }
         catch (Exception e) when (e is InvalidOperationException or IOException or FormatException or TimeoutException or OrleansException)
         {
             // Perhaps passing (storage, a silo): a retry publishes again.
             Job.SetErrors([e.Message]);
             await FinishAsync(spec, JobStatus.Failed);
         }
+        return null;
     }
 
     private async Task DiscardAsync(JobSpec spec)
