@@ -49,6 +49,7 @@ public static class LeaseProtocol
         System.Security.Cryptography.RandomNumberGenerator.Fill(token);
         state.Token = Convert.ToHexStringLower(token);
         state.Deadline = now + duration;
+        state.Graced = false;
         return new LeaseGrant(item, state.Attempt, state.Token, state.Deadline);
     }
 
@@ -81,6 +82,7 @@ public static class LeaseProtocol
             return RenewOutcome.Lost;
         }
         state.Deadline = now + duration;
+        state.Graced = false;
         return RenewOutcome.Renewed;
     }
 
@@ -174,6 +176,7 @@ public static class LeaseProtocol
         state.Token = null;
         state.Errors = [];
         state.Expirations = 0;
+        state.Graced = false;
     }
 
     private static void Fail(LeaseState state)

@@ -51,6 +51,12 @@ public sealed class LeaseState
 
     /// <summary>Leases that expired without a commit or a failure report.</summary>
     [Id(8)] public int Expirations { get; set; }
+
+    /// <summary>
+    /// The deadline was pushed back by a restarted segment (renewals are written lazily), with no renewal since: a later
+    /// restart does not push it back again, so a dead holder's lease runs out even while silos keep failing.
+    /// </summary>
+    [Id(9)] public bool Graced { get; set; }
 }
 
 /// <summary>A granted lease: what a worker presents to renew, commit or fail the item.</summary>

@@ -63,7 +63,11 @@ internal sealed partial class JobSegmentGrain : Grain, IJobSegmentGrain
                 _table.Replay(delta);
                 _cancelled |= delta.Cancelled;
             }
-            GraceLeases();
+            if (GraceLeases())
+            {
+                _commit.Changed();
+                await _commit.DurableAsync();
+            }
         }
         await base.OnActivateAsync(cancellationToken);
     }
@@ -406,24 +410,28 @@ internal sealed partial class JobSegmentGrain : Grain, IJobSegmentGrain
 
     /// <summary>
     /// After a restart every lease held has at least half a lease period left: renewals are written lazily, and a live holder
-    /// renews every third of a lease (once the silo answers again), so it keeps its lease while a dead one's still runs out
-    /// within a lease of its last renewal.
+    /// renews every third of a lease (once the silo answers again), so it keeps its lease. Once per lease term: a lease
+    /// pushed back and not renewed since is not pushed back again (the mark is written with it), so a dead holder's lease
+    /// runs out even while silos keep failing. Returns whether a lease changed.
     /// </summary>
-    private void GraceLeases()
+    private bool GraceLeases()
     {
         var until = _time.GetUtcNow() + _spec!.LeaseDuration / 2;
+        var changed = false;
         for (var position = 0; position < _table.Count; position++)
         {
-            if (_table[position].Lease is { Status: WorkStatus.Leased } lease && lease.Deadline < until)
+            if (_table[position].Lease is { Status: WorkStatus.Leased, Graced: false } lease && lease.Deadline < until)
             {
                 _table.Change(position, i =>
                 {
                     i.Lease.Deadline = until;
+                    i.Lease.Graced = true;
                     return true;
                 });
+                changed = true;
             }
         }
-        _table.TakeChanged();
+        return changed;
     }
 
     private SegmentSummary Summary() => new()

@@ -17,5 +17,6 @@ internal static class LeaseStates
         CommittedAttempt = lease.CommittedAttempt,
         Errors = lease.Errors,
         Expirations = lease.Expirations,
+        Graced = lease.Graced,
     };
 }

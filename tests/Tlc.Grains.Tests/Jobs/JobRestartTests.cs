@@ -51,6 +51,54 @@ public sealed class JobRestartTests : IDisposable
     }
 
     [Fact(Timeout = 120_000)]
+    public async Task SiloRestartedTwice_HolderNeverRenews_GraceGivenOnce_LeaseReclaimedHalfALeaseAfterTheFirstRestart()
+    {
+        // A dead holder's lease must run out even while silos keep failing: each restart used to push it back again.
+        await using var silo = await KernelSilo.StartAsync(Path.Combine(_root.Path, "state"));
+        var id = "grace-once";
+        var spec = new ProbeJobSpec { JobId = id, Items = 10, ItemsPerSegment = 10 };
+        var job = silo.Client.GetGrain<IJobGrain>(id);
+        await job.SubmitAsync(spec);
+        Assert.Equal(10, (await job.LeaseAsync(new WorkerRef("dead", "1"), 10)).Grants.Length);
+        var other = new WorkerRef("alive", "2");
+
+        silo.Clock.Advance(spec.LeaseDuration * 0.9);
+        await silo.RestartAsync();
+        Assert.Empty((await silo.Client.GetGrain<IJobGrain>(id).LeaseAsync(other, 10)).Grants);
+        silo.Clock.Advance(spec.LeaseDuration * 0.4);
+        await silo.RestartAsync();
+        // Half a lease after the first restart: no second grace, so every item is free again.
+        silo.Clock.Advance(spec.LeaseDuration * 0.11);
+        var reclaimed = (await silo.Client.GetGrain<IJobGrain>(id).LeaseAsync(other, 10)).Grants;
+        Assert.Equal(10, reclaimed.Length);
+        Assert.All(reclaimed, g => Assert.Equal(2, g.Attempt));
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task SiloRestarted_RenewedSince_GraceGivenAgainAfterTheNextRestart()
+    {
+        await using var silo = await KernelSilo.StartAsync(Path.Combine(_root.Path, "state"));
+        var id = "grace-renewed";
+        var spec = new ProbeJobSpec { JobId = id, Items = 2, ItemsPerSegment = 2 };
+        await silo.Client.GetGrain<IJobGrain>(id).SubmitAsync(spec);
+        var grants = (await silo.Client.GetGrain<IJobGrain>(id).LeaseAsync(new WorkerRef("live", "1"), 2)).Grants;
+        Assert.Equal(2, grants.Length);
+        var segment = JobKeys.Segment(id, 0);
+        var other = new WorkerRef("other", "2");
+
+        silo.Clock.Advance(spec.LeaseDuration * 0.9);
+        await silo.RestartAsync();
+        // The live holder renews item 0 after the restart; its commit of item 1 makes the renewal durable with it.
+        Assert.Equal(RenewOutcome.Renewed, await silo.Client.GetGrain<IJobSegmentGrain>(segment).RenewAsync(grants[0].Item, grants[0].Token));
+        await silo.Client.GetGrain<IJobSegmentGrain>(segment).CommitAsync(new ProbeCommit { Item = grants[1].Item, OperationId = "op1", Attempt = 1, Token = grants[1].Token, Rows = 1 });
+        silo.Clock.Advance(spec.LeaseDuration * 0.9);
+        await silo.RestartAsync();
+        // The renewed lease (deadline 0.9 + 1 = 1.9 leases) is pushed back again to half a lease after this restart.
+        silo.Clock.Advance(spec.LeaseDuration * 0.3);
+        Assert.Empty((await silo.Client.GetGrain<IJobGrain>(id).LeaseAsync(other, 2)).Grants);
+    }
+
+    [Fact(Timeout = 120_000)]
     public async Task SiloRestarted_SegmentsFullyCommittedOrNeverCreated_JobActivatesWithoutReadingThem_CountsAsBefore()
     {
         await using var silo = await KernelSilo.StartAsync(Path.Combine(_root.Path, "state"));
