@@ -14,6 +14,21 @@ namespace Tlc.Cli.Tests;
 public sealed class RedisClusterTests : IAsyncLifetime
 {
     private readonly TempRoot _root = new("redis-cli");
+
+    /// <summary>The settings of a fresh redis-mode cluster on this test's Redis (its own cluster and service id).</summary>
+    private Dictionary<string, string?> RedisEnvironment()
+    {
+        var id = Guid.NewGuid().ToString("N")[..10];
+        return new Dictionary<string, string?>
+        {
+            ["TLC_CLUSTER__MODE"] = "redis",
+            ["TLC_CLUSTER__REDIS_CONNECTION_STRING"] = _redis.ConnectionString,
+            ["TLC_CLUSTER__CLUSTER_ID"] = $"cli-{id}",
+            ["TLC_CLUSTER__SERVICE_ID"] = $"cli-{id}",
+            // Workers of a shared cluster read file URLs only inside the root and these folders: the model weights' folder.
+            ["TLC_SECURITY__FILE_ROOTS"] = Path.GetDirectoryName(Fixtures.FashionMnistCnnWeights),
+        };
+    }
     private RedisServer _redis = null!;
 
     public async ValueTask InitializeAsync() => _redis = await RedisServer.StartAsync(TestContext.Current.CancellationToken);
@@ -27,14 +42,8 @@ public sealed class RedisClusterTests : IAsyncLifetime
     [Fact(Timeout = 300_000)]
     public async Task RedisCluster_ThreeSilosWorkerImportAndCollect_SiloKilledMidJob_EveryExampleIdOnce()
     {
-        var id = Guid.NewGuid().ToString("N")[..10];
-        var environment = new Dictionary<string, string?>
-        {
-            ["TLC_CLUSTER__MODE"] = "redis",
-            ["TLC_CLUSTER__REDIS_CONNECTION_STRING"] = _redis.ConnectionString,
-            ["TLC_CLUSTER__CLUSTER_ID"] = $"cli-{id}",
-            ["TLC_CLUSTER__SERVICE_ID"] = $"cli-{id}",
-        };
+        var environment = RedisEnvironment();
+        var cluster = environment["TLC_CLUSTER__CLUSTER_ID"];
         var table = await ClusterCliSupport.ImportSubsetAsync(_root, 20, _root.Path, environment);
 
         var silos = new List<CliProcess.Running>();
@@ -49,13 +58,13 @@ public sealed class RedisClusterTests : IAsyncLifetime
                     ["TLC_CLUSTER__GATEWAY_PORT"] = $"{ClusterCliSupport.FreePort()}",
                 });
                 silos.Add(silo);
-                await silo.WaitForLineAsync($"Silo joined cluster 'cli-{id}'", TimeSpan.FromSeconds(90));
+                await silo.WaitForLineAsync($"Silo joined cluster '{cluster}'", TimeSpan.FromSeconds(90));
             }
             var plugins = ClusterCliSupport.PluginFolder(_root);
             await using var worker = CliProcess.Start(["worker", "--root", _root.Path, "--plugins", plugins, "--threads", "1", "--decode-threads", "1",
                 "--id", "redis-w1", "--poll-interval", "0.2"], environment);
             var ready = await worker.WaitForLineAsync("ready:", TimeSpan.FromSeconds(60));
-            Assert.Contains($"cluster 'cli-{id}' (redis)", ready, StringComparison.Ordinal);
+            Assert.Contains($"cluster '{cluster}' (redis)", ready, StringComparison.Ordinal);
 
             // An import job converted by the worker process.
             var csv = Path.Combine(_root.Path, "small.csv");
@@ -112,21 +121,15 @@ public sealed class RedisClusterTests : IAsyncLifetime
     [Fact(Timeout = 300_000)]
     public async Task OneSilo_KilledMidJobAndStartedAgain_JobStateFromRedis_CompletesEveryExampleIdOnce()
     {
-        var id = Guid.NewGuid().ToString("N")[..10];
-        var environment = new Dictionary<string, string?>
-        {
-            ["TLC_CLUSTER__MODE"] = "redis",
-            ["TLC_CLUSTER__REDIS_CONNECTION_STRING"] = _redis.ConnectionString,
-            ["TLC_CLUSTER__CLUSTER_ID"] = $"cli-{id}",
-            ["TLC_CLUSTER__SERVICE_ID"] = $"cli-{id}",
-            ["TLC_CLUSTER__SILO_PORT"] = $"{ClusterCliSupport.FreePort()}",
-            ["TLC_CLUSTER__GATEWAY_PORT"] = $"{ClusterCliSupport.FreePort()}",
-        };
+        var environment = RedisEnvironment();
+        var cluster = environment["TLC_CLUSTER__CLUSTER_ID"];
+        environment["TLC_CLUSTER__SILO_PORT"] = $"{ClusterCliSupport.FreePort()}";
+        environment["TLC_CLUSTER__GATEWAY_PORT"] = $"{ClusterCliSupport.FreePort()}";
         var table = await ClusterCliSupport.ImportSubsetAsync(_root, 20, _root.Path, environment);
         var silo = CliProcess.Start(["silo", "--root", _root.Path], environment);
         try
         {
-            await silo.WaitForLineAsync($"Silo joined cluster 'cli-{id}'", TimeSpan.FromSeconds(90));
+            await silo.WaitForLineAsync($"Silo joined cluster '{cluster}'", TimeSpan.FromSeconds(90));
             await using var worker = CliProcess.Start(["worker", "--root", _root.Path, "--plugins", ClusterCliSupport.PluginFolder(_root), "--threads", "1",
                 "--decode-threads", "1", "--id", "redis-w1", "--poll-interval", "0.2"], environment);
             await worker.WaitForLineAsync("ready:", TimeSpan.FromSeconds(60));
@@ -141,7 +144,7 @@ public sealed class RedisClusterTests : IAsyncLifetime
             var acceptedAtKill = ClusterCliSupport.AcceptedShards(worker.Stdout, jobId).Count;
             await silo.DisposeAsync();
             silo = CliProcess.Start(["silo", "--root", _root.Path], environment);
-            await silo.WaitForLineAsync($"Silo joined cluster 'cli-{id}'", TimeSpan.FromSeconds(90));
+            await silo.WaitForLineAsync($"Silo joined cluster '{cluster}'", TimeSpan.FromSeconds(90));
 
             Assert.True(await collect.WaitForExitAsync(TimeSpan.FromSeconds(180)) == 0, $"{collect.Transcript}\n{worker.Transcript}\n{silo.Transcript}");
             var line = await collect.WaitForLineAsync("Metrics table ");

@@ -63,6 +63,26 @@ public sealed class GarbageCollectorTests : IDisposable
     }
 
     [Fact]
+    public async Task Collect_ChunkWriteKilledMidway_TemporaryFileRemoved_OtherDotFilesKept()
+    {
+        // A worker killed while writing a shard's chunk leaves the chunk's temporary file, never renamed, never referenced.
+        using var table = await WriteAsync("metrics");
+        var partial = Orphan(table.Url.LocalPath, Tlc.Tables.Urls.FileUrlAdapter.TemporaryName("shard-00020-a1-9b504924.arrow"));
+        var notOurs = Orphan(table.Url.LocalPath, ".keep");
+        var adapters = new UrlAdapterRegistry();
+
+        var young = await GarbageCollector.CollectAsync(_root.Url, adapters, TimeSpan.FromHours(1), [], dryRun: false, DateTimeOffset.UtcNow, CancellationToken.None);
+        var report = await GarbageCollector.CollectAsync(_root.Url, adapters, TimeSpan.Zero, [], dryRun: false, DateTimeOffset.UtcNow, CancellationToken.None);
+
+        Assert.Empty(young.Removed);
+        Assert.Equal(partial, Assert.Single(report.Removed).LocalPath);
+        Assert.True(File.Exists(notOurs));
+        Assert.True(Tlc.Tables.Urls.FileUrlAdapter.IsTemporaryName(Path.GetFileName(partial)));
+        Assert.False(Tlc.Tables.Urls.FileUrlAdapter.IsTemporaryName(".keep"));
+        Assert.False(Tlc.Tables.Urls.FileUrlAdapter.IsTemporaryName("shard-00020-a1-9b504924.arrow"));
+    }
+
+    [Fact]
     public async Task Collect_PlanSideFiles_RemovedUnlessActiveOrYoung()
     {
         using var table = await WriteAsync("coco");

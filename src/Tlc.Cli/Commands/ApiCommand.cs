@@ -63,8 +63,13 @@ internal static class ApiCommand
             };
             TrainingApiHost.CheckToken(options); // before connecting: no cluster work for a host that will not serve
             await using var connection = await ClusterCli.ConnectAsync(settings, ct);
-            // The host acts on URLs its callers send: file URLs only inside the root, the aliases and security.file_roots.
-            TlcConfiguration.RestrictFiles(settings, connection.Adapters);
+            // Off loopback the host acts on URLs sent from other machines: file URLs only inside the root, the aliases and
+            // security.file_roots. On loopback its callers are this machine's user (as for an embedded cluster's workers): the
+            // images a table keeps by URL (a COCO import) are served wherever they are, unless security.restrict_file_urls.
+            if (!System.Net.IPAddress.IsLoopback(System.Net.IPAddress.Parse(options.Host)) || settings.Security.RestrictFileUrls)
+            {
+                TlcConfiguration.RestrictFiles(settings, connection.Adapters);
+            }
             await using var api = await TrainingApiHost.StartAsync(connection.Context, options, cancellationToken: ct);
             await Console.Out.WriteLineAsync(banner(api.Url, api.Token is not null));
             await Console.Out.FlushAsync(ct);

@@ -40,7 +40,7 @@ public sealed record GarbageReport(int ObjectFiles, int ChunkFiles, IReadOnlyLis
 /// that are no longer active; and bulk data (images writers saved as files, under
 /// <c>&lt;dataset&gt;/bulk_data/&lt;table&gt;/&lt;write id&gt;/</c>) of writes that never published, such as a writer or an import
 /// attempt whose process died. Every object file under the root (current and archived versions) is read first; a chunk
-/// file (<c>…/chunks/*.arrow</c>) or a file beside an object file named as a derived table names its row map and edit
+/// file (<c>…/chunks/*.arrow</c>, or the temporary file of one whose writer died mid-write) or a file beside an object file named as a derived table names its row map and edit
 /// files (<c>rowmap-&lt;id&gt;.arrow</c>, <c>edits-&lt;id&gt;-&lt;n&gt;.arrow</c>, <c>column-&lt;id&gt;-&lt;n&gt;.arrow</c>) is removed
 /// only when none references it, it is older than the minimum age, and it is not in a folder an active job is writing
 /// to. Published tables are never touched.
@@ -93,8 +93,9 @@ public static class GarbageCollector
             {
                 objects.Add(entry);
             }
-            else if (name.EndsWith(".arrow", StringComparison.Ordinal) && entry.Url.Parent.Name == "chunks")
+            else if (entry.Url.Parent.Name == "chunks" && (name.EndsWith(".arrow", StringComparison.Ordinal) || Urls.FileUrlAdapter.IsTemporaryName(name)))
             {
+                // A chunk, or one whose writer was killed before it completed (never referenced).
                 chunks.Add(entry);
             }
             else if (Revisions.DerivedTables.IsSidecarName(name))

@@ -9,6 +9,17 @@ namespace Tlc.Tables.Urls;
 /// </summary>
 public sealed class FileUrlAdapter : IUrlAdapter
 {
+    /// <summary>
+    /// The name a file is written under until it is complete (then renamed to <paramref name="name"/>): a process killed
+    /// mid-write leaves it behind, and <c>tlc gc</c> removes it.
+    /// </summary>
+    public static string TemporaryName(string name) => $".{name}.{Guid.NewGuid():N}.tmp";
+
+    /// <summary>Whether <paramref name="name"/> is a <see cref="TemporaryName"/>: a write that never completed, or one under way.</summary>
+    public static bool IsTemporaryName(string name) =>
+        name.Length > 38 && name[0] == '.' && name.EndsWith(".tmp", StringComparison.Ordinal) && name[^37] == '.'
+        && name.AsSpan(name.Length - 36, 32).ContainsAnyExcept("0123456789abcdef") is false;
+
     /// <inheritdoc />
     public IReadOnlyList<string> Schemes { get; } = ["file"];
 
@@ -121,7 +132,7 @@ public sealed class FileUrlAdapter : IUrlAdapter
             {
                 throw new UrlAlreadyExistsException(url);
             }
-            _temp = Path.Combine(folder, $".{Path.GetFileName(_target)}.{Guid.NewGuid():N}.tmp");
+            _temp = Path.Combine(folder, TemporaryName(Path.GetFileName(_target)));
             _stream = new FileStream(_temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
         }
 
