@@ -53,6 +53,13 @@ public static class ClusterImport
                 }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
+                    // This process's workers stop first (a chunk they were converting is dropped), so that nothing is written
+                    // after the cancelled job deleted what its chunks staged.
+                    if (pool is not null)
+                    {
+                        await pool.DisposeAsync().ConfigureAwait(false);
+                        pool = null;
+                    }
                     using var stop = new CancellationTokenSource(options.CancelTimeout);
                     await job.CancelAsync(stop.Token).ConfigureAwait(false);
                     throw;
