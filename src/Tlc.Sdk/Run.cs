@@ -54,31 +54,39 @@ public sealed partial class Run : IAsyncDisposable
 
     private IRunGrain Grain => Context.Client.GetGrain<IRunGrain>(Key);
 
+    /// <summary>A call to the run's grain that is safe to repeat, asked again while the cluster changes (<see cref="ClusterCalls"/>).</summary>
+    private Task<T> CallAsync<T>(Func<IRunGrain, Task<T>> call, CancellationToken cancellationToken) =>
+        ClusterCalls.RetryAsync(() => call(Grain), Context.Reachability, cancellationToken);
+
+    /// <inheritdoc cref="CallAsync{T}"/>
+    private Task CallAsync(Func<IRunGrain, Task> call, CancellationToken cancellationToken) =>
+        ClusterCalls.RetryAsync(() => call(Grain), Context.Reachability, cancellationToken);
+
     /// <summary>The run as the cluster knows it.</summary>
-    public Task<RunInfo> GetInfoAsync(CancellationToken cancellationToken = default) => ClusterCalls.RetryAsync(() => Grain.GetAsync(), Context.Reachability, cancellationToken);
+    public Task<RunInfo> GetInfoAsync(CancellationToken cancellationToken = default) => CallAsync(g => g.GetAsync(), cancellationToken);
 
     /// <summary>Merges hyperparameters into the run's (3LC's set_parameters).</summary>
     public Task SetParametersAsync(IReadOnlyDictionary<string, object?> parameters, CancellationToken cancellationToken = default) =>
-        ClusterCalls.RetryAsync(() => Grain.SetParametersAsync(JsonSerializer.Serialize(parameters)), Context.Reachability, cancellationToken);
+        CallAsync(g => g.SetParametersAsync(JsonSerializer.Serialize(parameters)), cancellationToken);
 
     /// <summary>Sets the description.</summary>
     public Task SetDescriptionAsync(string description, CancellationToken cancellationToken = default) =>
-        ClusterCalls.RetryAsync(() => Grain.SetDescriptionAsync(description), Context.Reachability, cancellationToken);
+        CallAsync(g => g.SetDescriptionAsync(description), cancellationToken);
 
     /// <summary>Sets the status.</summary>
-    public Task SetStatusAsync(RunStatus status, CancellationToken cancellationToken = default) => ClusterCalls.RetryAsync(() => Grain.SetStatusAsync(status), Context.Reachability, cancellationToken);
+    public Task SetStatusAsync(RunStatus status, CancellationToken cancellationToken = default) => CallAsync(g => g.SetStatusAsync(status), cancellationToken);
 
     /// <summary>Marks the run completed and stops its heartbeats.</summary>
     public async Task CompleteAsync(CancellationToken cancellationToken = default)
     {
-        await ClusterCalls.RetryAsync(() => Grain.SetStatusAsync(RunStatus.Completed), Context.Reachability, cancellationToken).ConfigureAwait(false);
+        await CallAsync(g => g.SetStatusAsync(RunStatus.Completed), cancellationToken).ConfigureAwait(false);
         await StopHeartbeatsAsync().ConfigureAwait(false);
     }
 
     /// <summary>Marks the run cancelled and stops its heartbeats.</summary>
     public async Task CancelAsync(CancellationToken cancellationToken = default)
     {
-        await ClusterCalls.RetryAsync(() => Grain.SetStatusAsync(RunStatus.Cancelled), Context.Reachability, cancellationToken).ConfigureAwait(false);
+        await CallAsync(g => g.SetStatusAsync(RunStatus.Cancelled), cancellationToken).ConfigureAwait(false);
         await StopHeartbeatsAsync().ConfigureAwait(false);
     }
 
@@ -86,7 +94,7 @@ public sealed partial class Run : IAsyncDisposable
     public Task AddInputAsync(Table table, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(table);
-        return ClusterCalls.RetryAsync(() => Grain.AddInputAsync(table.Url.Value), Context.Reachability, cancellationToken);
+        return CallAsync(g => g.AddInputAsync(table.Url.Value), cancellationToken);
     }
 
     /// <summary>
@@ -111,7 +119,7 @@ public sealed partial class Run : IAsyncDisposable
             content = Encoding.UTF8.GetBytes(string.Join('\n', _segment) + "\n");
         }
         await Context.Adapters.WriteAllBytesAsync(Url.Join(segment), content, WriteMode.Overwrite, cancellationToken).ConfigureAwait(false);
-        await ClusterCalls.RetryAsync(() => Grain.LogAsync(new LogUpdate(numbers, 1, segment)), Context.Reachability, cancellationToken).ConfigureAwait(false);
+        await CallAsync(g => g.LogAsync(new LogUpdate(numbers, 1, segment)), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -680,7 +680,8 @@ internal sealed partial class JobGrain : Grain, IJobGrain
         }
         catch (Exception e) when (e is InvalidOperationException or IOException or FormatException or TimeoutException or OrleansException)
         {
-            // Perhaps passing (storage, a silo): a retry publishes again.
+            // Perhaps passing (storage, a silo): a retry of the job publishes again, with its attempts afresh.
+            _publishFailures = 0;
             Job.SetErrors([e.Message]);
             await FinishAsync(spec, JobStatus.Failed);
         }
