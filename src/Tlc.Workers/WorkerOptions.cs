@@ -25,6 +25,12 @@ public sealed class WorkerOptions
     /// <summary>How often to renew a lease, as a fraction of its length. Default: 1/3.</summary>
     public double RenewFraction { get; init; } = 1.0 / 3;
 
+    /// <summary>
+    /// How soon a renewal the cluster did not answer (a silo died, the segment moves) is tried again, instead of a whole renew
+    /// interval later; each renewal call is given one renew interval to answer. Default: 1 s.
+    /// </summary>
+    public TimeSpan RenewRetryDelay { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Attempts at committing a result when the cluster does not answer (same operation id each time). Default: 5.</summary>
     public int CommitAttempts { get; init; } = 5;
 

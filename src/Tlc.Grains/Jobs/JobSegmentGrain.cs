@@ -164,21 +164,28 @@ internal sealed partial class JobSegmentGrain : Grain, IJobSegmentGrain
         return new SegmentLeases([.. grants], Summary());
     }
 
-    public Task<RenewOutcome> RenewAsync(int item, string token)
+    public async Task<RenewOutcome> RenewAsync(int item, string token)
     {
         if (_spec is null || _cancelled || Position(item) is not { } position)
         {
-            return Task.FromResult(RenewOutcome.Lost);
+            return RenewOutcome.Lost;
         }
         var lease = _table[position].Lease;
         if (lease.Status != WorkStatus.Leased || lease.Token != token)
         {
-            return Task.FromResult(LeaseProtocol.Renew(lease, token, _time.GetUtcNow(), _spec.LeaseDuration));
+            return LeaseProtocol.Renew(lease, token, _time.GetUtcNow(), _spec.LeaseDuration);
         }
+        var graced = lease.Graced;
         var outcome = _table.Change(position, i => LeaseProtocol.Renew(i.Lease, token, _time.GetUtcNow(), _spec.LeaseDuration));
-        // Not waited for: a renewal lost in a crash is made up for by the grace a restarted segment gives every lease.
         _commit.Changed();
-        return Task.FromResult(outcome);
+        if (graced)
+        {
+            // The first renewal after a grace clears its mark on disk: a crash before the next write would otherwise find the
+            // mark and no grace, and take a live holder's lease (once per lease and restart).
+            await _commit.DurableAsync();
+        }
+        // Otherwise not waited for: a renewal lost in a crash is made up for by the grace a restarted segment gives every lease.
+        return outcome;
     }
 
     public async Task<CommitResult> CommitAsync(ItemCommit commit)

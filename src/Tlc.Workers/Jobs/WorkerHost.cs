@@ -471,18 +471,23 @@ public sealed partial class WorkerHost
             interval = TimeSpan.FromMilliseconds(100);
         }
         var token = run.Renewing.Token;
+        var wait = interval;
         try
         {
             while (!token.IsCancellationRequested)
             {
-                await Task.Delay(interval, token).ConfigureAwait(false);
+                await Task.Delay(wait, token).ConfigureAwait(false);
                 RenewOutcome outcome;
                 try
                 {
-                    outcome = await run.Segment.RenewAsync(run.Task.Item, lease.Token).WaitAsync(token).ConfigureAwait(false);
+                    // A call stuck on a dead silo must not use up the lease: it gets one interval, then the renewal is tried again.
+                    outcome = await run.Segment.RenewAsync(run.Task.Item, lease.Token).WaitAsync(interval, token).ConfigureAwait(false);
+                    wait = interval;
                 }
                 catch (Exception e) when (TransientClusterErrors.IsTransient(e))
                 {
+                    // The cluster did not answer (a silo died, the segment moves): try again soon rather than an interval later.
+                    wait = TimeSpan.FromTicks(Math.Min(interval.Ticks, _options.RenewRetryDelay.Ticks));
                     continue;
                 }
                 if (outcome != RenewOutcome.Renewed)

@@ -99,6 +99,30 @@ public sealed class JobRestartTests : IDisposable
     }
 
     [Fact(Timeout = 120_000)]
+    public async Task SiloRestartedTwice_HolderRenewedOnlyBetween_KeepsItsLease()
+    {
+        // Found by the chaos run: a renewal is written lazily, so the mark of the grace stayed on disk after the live holder
+        // renewed, and the next restart, with no write between, took the live worker's lease at once.
+        await using var silo = await KernelSilo.StartAsync(Path.Combine(_root.Path, "state"));
+        var id = "grace-renewed-only";
+        var spec = new ProbeJobSpec { JobId = id, Items = 1, ItemsPerSegment = 1 };
+        await silo.Client.GetGrain<IJobGrain>(id).SubmitAsync(spec);
+        var grant = Assert.Single((await silo.Client.GetGrain<IJobGrain>(id).LeaseAsync(new WorkerRef("live", "1"), 1)).Grants);
+        var segment = JobKeys.Segment(id, 0);
+
+        silo.Clock.Advance(spec.LeaseDuration * 0.9);
+        await silo.RestartAsync();
+        silo.Clock.Advance(spec.LeaseDuration * 0.3);
+        Assert.Equal(RenewOutcome.Renewed, await silo.Client.GetGrain<IJobSegmentGrain>(segment).RenewAsync(grant.Item, grant.Token));
+        silo.Clock.Advance(spec.LeaseDuration * 0.3);
+        await silo.CrashAsync();
+        silo.Clock.Advance(spec.LeaseDuration * 0.3);
+        // Renewed 0.6 leases ago: 0.4 of the lease is left (the grace written at the first restart ran out 0.1 ago).
+        Assert.Empty((await silo.Client.GetGrain<IJobGrain>(id).LeaseAsync(new WorkerRef("other", "2"), 1)).Grants);
+        Assert.Equal(RenewOutcome.Renewed, await silo.Client.GetGrain<IJobSegmentGrain>(segment).RenewAsync(grant.Item, grant.Token));
+    }
+
+    [Fact(Timeout = 120_000)]
     public async Task SiloRestarted_SegmentsFullyCommittedOrNeverCreated_JobActivatesWithoutReadingThem_CountsAsBefore()
     {
         await using var silo = await KernelSilo.StartAsync(Path.Combine(_root.Path, "state"));

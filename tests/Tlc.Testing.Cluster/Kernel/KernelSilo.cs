@@ -60,7 +60,9 @@ public sealed class KernelSilo : IAsyncDisposable
     }
 
     /// <summary>Stops the silo without waiting for its grains to finish (as a crash would, but for what the log already holds) and starts a new one on the same state.</summary>
-    public async Task RestartAsync(CancellationToken cancellationToken = default)
+    public Task RestartAsync(CancellationToken cancellationToken = default) => RestartAsync(cancellationToken, null);
+
+    private async Task RestartAsync(CancellationToken cancellationToken, Action? whileStopped)
     {
         using (var abrupt = new CancellationTokenSource())
         {
@@ -74,7 +76,36 @@ public sealed class KernelSilo : IAsyncDisposable
             }
         }
         _host.Dispose();
+        whileStopped?.Invoke();
         _host = await StartHostAsync(StateFolder, Clock, Calls, cancellationToken);
+    }
+
+    /// <summary>
+    /// A crash: the state is put back to what was written when this is called (what a grain would write while it
+    /// deactivates is lost), then the silo restarts on it.
+    /// </summary>
+    public async Task CrashAsync(CancellationToken cancellationToken = default)
+    {
+        var written = StateFolder + ".crash";
+        CopyFolder(StateFolder, written);
+        await RestartAsync(cancellationToken, () =>
+        {
+            Directory.Delete(StateFolder, recursive: true);
+            Directory.Move(written, StateFolder);
+        });
+    }
+
+    private static void CopyFolder(string from, string to)
+    {
+        foreach (var directory in Directory.GetDirectories(from, "*", SearchOption.AllDirectories))
+        {
+            Directory.CreateDirectory(Path.Combine(to, Path.GetRelativePath(from, directory)));
+        }
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetRelativePath(from, file)), overwrite: true);
+        }
     }
 
     private static async Task<IHost> StartHostAsync(string stateFolder, FakeTimeProvider clock, CallCounter calls, CancellationToken cancellationToken)
