@@ -44,6 +44,9 @@ internal sealed class LocalCluster : IAsyncDisposable
     /// <summary>The worker id the script gives worker <paramref name="index"/>.</summary>
     public string WorkerId(int index) => $"{ClusterId}-worker-{index}";
 
+    /// <summary>The HTTP host's address (training API, dashboard).</summary>
+    public string ApiUrl => $"http://127.0.0.1:{File.ReadAllText(Path.Combine(State, "api-port")).Trim()}";
+
     /// <summary>The log file of a process (all its starts, each after a <c>--- started</c> line).</summary>
     public string Log(string role, int index) => Path.Combine(State, "logs", $"{role}-{index}.log");
 

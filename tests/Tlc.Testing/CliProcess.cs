@@ -43,6 +43,15 @@ public static class CliProcess
         return new Running(process, $"{Path.GetFileNameWithoutExtension(assembly)} {string.Join(' ', list)}");
     }
 
+    /// <summary>Starts <paramref name="program"/> (e.g. python3 with a rank script) and returns at once, capturing its output as <see cref="Start"/> does.</summary>
+    public static Running StartProgram(string program, IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null)
+    {
+        var list = args.ToList();
+        var info = ProgramInfo(program, list, environment);
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {program}.");
+        return new Running(process, $"{Path.GetFileName(program)} {string.Join(' ', list)}");
+    }
+
     private static ProcessStartInfo StartInfo(string assembly, IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, assembly);
@@ -50,7 +59,12 @@ public static class CliProcess
         {
             throw new FileNotFoundException($"{assembly} is not beside the tests; reference its project (src/Tlc.Cli for tlc.dll) from the test project.", dll);
         }
-        var info = new ProcessStartInfo("dotnet")
+        return ProgramInfo("dotnet", [dll, .. args], environment);
+    }
+
+    private static ProcessStartInfo ProgramInfo(string program, IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment)
+    {
+        var info = new ProcessStartInfo(program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -58,7 +72,6 @@ public static class CliProcess
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
-        info.ArgumentList.Add(dll);
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);

@@ -524,7 +524,7 @@ internal sealed partial class JobGrain : Grain, IJobGrain
     {
         var segments = spec.SegmentsFor(Job.Items);
         _router.Reset(segments, s => SizeOf(spec, s));
-        _router.RestoreSealed(Enumerable.Range(0, segments).Where(Job.IsSealed), Job.SealedTotals);
+        _router.RestoreSealed(Enumerable.Range(0, segments).Where(Job.IsSealed), Job.SealedTotals, Job.IsEventfulSealed);
         await ReadSummariesAsync(spec, Job.LiveSegments(spec, segments));
     }
 

@@ -63,6 +63,15 @@ public sealed class JobState
     /// <summary>The writers' shares of a job of <see cref="JobSpec.Writers"/> (one entry per writer, made at submission).</summary>
     [Id(14)] public List<WriterShare> Writers { get; set; } = [];
 
+    /// <summary>
+    /// One bit per sealed segment whose items have a history beyond one clean attempt (expired leases, retries): after the
+    /// job reactivates, its history still asks those segments (a sealed segment is not read at activation).
+    /// </summary>
+    [Id(15)] public byte[] EventfulSealed { get; set; } = [];
+
+    /// <summary>True when sealed segment <paramref name="segment"/> has a history (<see cref="EventfulSealed"/>).</summary>
+    public bool IsEventfulSealed(int segment) => SegmentBitmap.Get(EventfulSealed, segment);
+
     /// <summary>True when segment <paramref name="segment"/>'s plans arrived.</summary>
     public bool IsPlanned(int segment) => SegmentBitmap.Get(Planned, segment);
 
@@ -109,6 +118,12 @@ public sealed class JobState
         }
         Sealed = bits;
         SealedTotals.Add(summary);
+        if (summary.Failed > 0 || summary.Expirations > 0 || summary.Retries > 0)
+        {
+            var eventful = EventfulSealed;
+            SegmentBitmap.Set(ref eventful, summary.Segment);
+            EventfulSealed = eventful;
+        }
         return true;
     }
 

@@ -15,6 +15,7 @@ internal sealed class SegmentRouter
     private int[] _reserved = [];
     private readonly SortedSet<int> _withWork = [];
     private readonly SortedSet<(DateTimeOffset Deadline, int Segment)> _deadlines = [];
+    private readonly HashSet<int> _eventfulSealed = [];
 
     /// <summary>Segments.</summary>
     public int Segments => _summaries.Length;
@@ -61,6 +62,7 @@ internal sealed class SegmentRouter
         _reserved = new int[segments];
         _withWork.Clear();
         _deadlines.Clear();
+        _eventfulSealed.Clear();
         (Items, Committed, Leased, Failed, Problems, Rows, Bytes, Expirations, Retries) = (0, 0, 0, 0, 0, 0, 0, 0, 0);
         for (var s = 0; s < segments; s++)
         {
@@ -71,10 +73,12 @@ internal sealed class SegmentRouter
 
     /// <summary>
     /// Counts sealed segments without reading them (on activation, after <see cref="Reset"/>): each is all committed, and
-    /// <paramref name="totals"/> holds their summed counts. A later report of a sealed segment is ignored.
+    /// <paramref name="totals"/> holds their summed counts; <paramref name="eventful"/> says which had a history (expired
+    /// leases, retries), so <see cref="EventfulSegments"/> still lists them. A later report of a sealed segment is ignored.
     /// </summary>
-    public void RestoreSealed(IEnumerable<int> sealedSegments, JobTotals totals)
+    public void RestoreSealed(IEnumerable<int> sealedSegments, JobTotals totals, Func<int, bool> eventful)
     {
+        ArgumentNullException.ThrowIfNull(eventful);
         ArgumentNullException.ThrowIfNull(sealedSegments);
         ArgumentNullException.ThrowIfNull(totals);
         foreach (var s in sealedSegments)
@@ -85,6 +89,10 @@ internal sealed class SegmentRouter
                 Segment = s, Version = long.MaxValue, Items = _sizes[s], Committed = _sizes[s], Initialised = true, EarliestDeadline = DateTimeOffset.MaxValue,
             };
             Count(s, +1);
+            if (eventful(s))
+            {
+                _eventfulSealed.Add(s);
+            }
         }
         Rows += totals.Rows;
         Bytes += totals.Bytes;
@@ -194,7 +202,7 @@ internal sealed class SegmentRouter
 
     /// <summary>The segments whose items have a history beyond one clean attempt: failed items, expired leases or retries.</summary>
     public IEnumerable<int> EventfulSegments() =>
-        Enumerable.Range(0, _summaries.Length).Where(s => _summaries[s] is { } x && (x.Failed > 0 || x.Expirations > 0 || x.Retries > 0));
+        Enumerable.Range(0, _summaries.Length).Where(s => _eventfulSealed.Contains(s) || _summaries[s] is { } x && (x.Failed > 0 || x.Expirations > 0 || x.Retries > 0));
 
     /// <summary>The segments that reported failed items.</summary>
     public IEnumerable<int> FailedSegments() => Enumerable.Range(0, _summaries.Length).Where(s => _summaries[s]?.Failed > 0);

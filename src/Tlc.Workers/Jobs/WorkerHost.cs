@@ -465,7 +465,9 @@ public sealed partial class WorkerHost
     private async Task RenewLoopAsync(ItemRun run)
     {
         var lease = run.Task.Lease;
-        var interval = TimeSpan.FromTicks((long)((lease.Deadline - _context.Time.GetUtcNow()).Ticks * _options.RenewFraction));
+        var length = lease.Deadline - _context.Time.GetUtcNow();
+        var deadline = lease.Deadline;
+        var interval = TimeSpan.FromTicks((long)(length.Ticks * _options.RenewFraction));
         if (interval <= TimeSpan.Zero)
         {
             interval = TimeSpan.FromMilliseconds(100);
@@ -481,13 +483,17 @@ public sealed partial class WorkerHost
                 try
                 {
                     // A call stuck on a dead silo must not use up the lease: it gets one interval, then the renewal is tried again.
+                    var asked = _context.Time.GetUtcNow();
                     outcome = await run.Segment.RenewAsync(run.Task.Item, lease.Token).WaitAsync(interval, token).ConfigureAwait(false);
+                    deadline = asked + length;
                     wait = interval;
                 }
                 catch (Exception e) when (TransientClusterErrors.IsTransient(e))
                 {
                     // The cluster did not answer (a silo died, the segment moves): try again soon rather than an interval later.
                     wait = TimeSpan.FromTicks(Math.Min(interval.Ticks, _options.RenewRetryDelay.Ticks));
+                    LogRenewalUnanswered(_logger, Identity.ToString(), run.Task.Job.JobId, run.Task.Job.ItemNoun, run.Task.Item, lease.Attempt,
+                        e.GetType().Name, wait.TotalSeconds, deadline);
                     continue;
                 }
                 if (outcome != RenewOutcome.Renewed)

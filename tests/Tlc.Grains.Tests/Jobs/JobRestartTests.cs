@@ -123,6 +123,33 @@ public sealed class JobRestartTests : IDisposable
     }
 
     [Fact(Timeout = 120_000)]
+    public async Task SiloRestarted_AfterTheJobCompleted_HistoryStillListsTheExpiredLeases()
+    {
+        // Found by the chaos run: a sealed segment is not read at activation, and the job forgot that it had a history.
+        await using var silo = await KernelSilo.StartAsync(Path.Combine(_root.Path, "state"));
+        var id = "history-sealed";
+        var spec = new ProbeJobSpec { JobId = id, Items = 4, ItemsPerSegment = 2 };
+        var job = silo.Client.GetGrain<IJobGrain>(id);
+        await job.SubmitAsync(spec);
+        Assert.Single((await job.LeaseAsync(new WorkerRef("dead", "1"), 1)).Grants);
+        silo.Clock.Advance(spec.LeaseDuration * 1.1);
+        var grants = new List<LeaseGrant>();
+        while (grants.Count < 4)
+        {
+            grants.AddRange((await job.LeaseAsync(new WorkerRef("alive", "2"), 4)).Grants);
+        }
+        await Task.WhenAll(grants.Select(g => silo.Client.GetGrain<IJobSegmentGrain>(JobKeys.Segment(id, g.Item / 2))
+            .CommitAsync(new ProbeCommit { Item = g.Item, OperationId = $"op{g.Item}", Attempt = g.Attempt, Token = g.Token, Rows = 1 })));
+        Assert.Equal(JobStatus.Completed, (await job.WaitForEndAsync(TimeSpan.FromSeconds(30))).Status);
+        var before = await job.GetHistoryAsync(10);
+        Assert.Contains(before, h => h.Contains("attempt 1 by dead#1: lease expired", StringComparison.Ordinal));
+
+        await silo.RestartAsync();
+
+        Assert.Equal(before, await silo.Client.GetGrain<IJobGrain>(id).GetHistoryAsync(10));
+    }
+
+    [Fact(Timeout = 120_000)]
     public async Task SiloRestarted_SegmentsFullyCommittedOrNeverCreated_JobActivatesWithoutReadingThem_CountsAsBefore()
     {
         await using var silo = await KernelSilo.StartAsync(Path.Combine(_root.Path, "state"));
