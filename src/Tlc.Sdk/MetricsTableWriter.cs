@@ -29,6 +29,7 @@ public sealed class MetricsTableWriter : IAsyncDisposable
     private readonly List<long> _ids = [];
     private readonly List<RecordBatch> _pending = [];
     private long _pendingRows;
+    private int _parts;
     private readonly IJobGrain _job;
     private WorkerRef _writer;
     private int _partsPerSegment = MetricsStreamSpec.DefaultPartsPerSegment;
@@ -121,13 +122,13 @@ public sealed class MetricsTableWriter : IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(sinkId);
         var job = run.Context.Client.GetGrain<IJobGrain>(sinkId);
-        var spec = await job.GetSpecAsync().WaitAsync(cancellationToken).ConfigureAwait(false) as MetricsStreamSpec
+        var spec = await ClusterCalls.RetryAsync(job.GetSpecAsync, run.Context.Reachability, cancellationToken).ConfigureAwait(false) as MetricsStreamSpec
             ?? throw new KeyNotFoundException($"No metrics sink '{sinkId}' to attach to.");
         if (spec.RunKey != run.Key)
         {
             throw new InvalidOperationException($"Metrics sink '{sinkId}' belongs to run {spec.RunKey}, not {run.Key}.");
         }
-        var status = await job.GetProgressAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        var status = await ClusterCalls.RetryAsync(job.GetProgressAsync, run.Context.Reachability, cancellationToken).ConfigureAwait(false);
         if (status.ResultUrl is not null || status.IsFinished)
         {
             throw new InvalidOperationException($"The metrics table of sink '{sinkId}' ({status.ResultUrl ?? spec.MetricsTableUrl}) is {(status.ResultUrl is null ? status.Status.ToString().ToLowerInvariant() : "published")}: it takes no more rows.");
@@ -184,7 +185,7 @@ public sealed class MetricsTableWriter : IAsyncDisposable
             // It exists as another job: say how the ranks disagree.
             refused = e;
         }
-        var existing = await job.GetSpecAsync().WaitAsync(cancellationToken).ConfigureAwait(false) as MetricsStreamSpec
+        var existing = await ClusterCalls.RetryAsync(job.GetSpecAsync, run.Context.Reachability, cancellationToken).ConfigureAwait(false) as MetricsStreamSpec
             ?? throw refused ?? new InvalidOperationException($"Job {sinkId} is not a metrics stream.");
         var differs = new List<string>();
         if (existing.OutputSchemaJson != spec.OutputSchemaJson)
@@ -212,7 +213,8 @@ public sealed class MetricsTableWriter : IAsyncDisposable
             throw refused;
         }
         await run.AddInputAsync(foreign, cancellationToken).ConfigureAwait(false);
-        var opening = await job.OpenWriterAsync(rank.Rank, rank.Attempt).WaitAsync(cancellationToken).ConfigureAwait(false);
+        // Idempotent per attempt: asked again while a silo dies under it.
+        var opening = await ClusterCalls.RetryAsync(() => job.OpenWriterAsync(rank.Rank, rank.Attempt), run.Context.Reachability, cancellationToken).ConfigureAwait(false);
         return new MetricsTableWriter(run, foreign, schema, sinkId, url, options, constants, owner: false)
         {
             _rank = rank,
@@ -378,13 +380,25 @@ public sealed class MetricsTableWriter : IAsyncDisposable
         _pending.Clear();
         _pendingRows = 0;
         _ids.Clear();
-        var index = await _job.AddOwnedItemAsync(_writer).WaitAsync(cancellationToken).ConfigureAwait(false);
+        // Every grain call below is safe to repeat, so each is asked again while a silo dies under it: the part's number makes
+        // a repeated add answer the same item, the operation id makes a repeated commit count once.
+        int index;
+        try
+        {
+            index = await CallAsync(() => _job.AddOwnedItemAsync(_writer, _parts), cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _failed = true; // the rows taken from the buffer are in no part
+            throw;
+        }
+        _parts++;
         var operation = Guid.NewGuid().ToString("N");
         var name = $"chunks/part-{index:D5}-{operation[..8]}.arrow";
         var chunk = await ChunkFiles.WriteAsync(_run.Context.Adapters, Url.Join(name), _builder.ArrowSchema, All(batches), _options.Compression, cancellationToken)
             .ConfigureAwait(false);
         var segment = _run.Context.Client.GetGrain<IJobSegmentGrain>(JobKeys.Segment(SinkId, JobKeys.SegmentOf(index, _partsPerSegment)));
-        var result = await segment.CommitAsync(new PartCommit
+        var commit = new PartCommit
         {
             Item = index,
             OperationId = operation,
@@ -394,7 +408,17 @@ public sealed class MetricsTableWriter : IAsyncDisposable
             Bytes = chunk.Bytes,
             Batches = [.. chunk.Batches],
             Ids = ids,
-        }).WaitAsync(cancellationToken).ConfigureAwait(false);
+        };
+        CommitResult result;
+        try
+        {
+            result = await CallAsync(() => segment.CommitAsync(commit), cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _failed = true;
+            throw;
+        }
         if (result.Outcome is not (CommitOutcome.Accepted or CommitOutcome.Duplicate))
         {
             _failed = true;
@@ -441,13 +465,13 @@ public sealed class MetricsTableWriter : IAsyncDisposable
         string url;
         try
         {
-            url = (await _job.PublishAsync().WaitAsync(cancellationToken).ConfigureAwait(false)).ResultUrl!;
+            url = (await CallAsync(_job.PublishAsync, cancellationToken).ConfigureAwait(false)).ResultUrl!;
         }
         catch (InvalidOperationException e)
         {
             // A refused publication (ids twice, ids missing) fails the job: that table can never be published. Parts not yet
             // committed (an attached writer still writing) can be, later.
-            if ((await _job.GetProgressAsync().WaitAsync(cancellationToken).ConfigureAwait(false)).Status == JobStatus.Failed)
+            if ((await CallAsync(_job.GetProgressAsync, cancellationToken).ConfigureAwait(false)).Status == JobStatus.Failed)
             {
                 _failed = true;
             }
@@ -471,13 +495,13 @@ public sealed class MetricsTableWriter : IAsyncDisposable
         ThrowIfDone();
         if (_closed)
         {
-            return await _job.GetProgressAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+            return await CallAsync(_job.GetProgressAsync, cancellationToken).ConfigureAwait(false);
         }
         await FlushAsync(cancellationToken).ConfigureAwait(false);
         JobProgress progress;
         try
         {
-            progress = await _job.CloseWriterAsync(rank.Rank, rank.Attempt).WaitAsync(cancellationToken).ConfigureAwait(false);
+            progress = await CallAsync(() => _job.CloseWriterAsync(rank.Rank, rank.Attempt), cancellationToken).ConfigureAwait(false);
         }
         catch (InvalidOperationException e)
         {
@@ -502,6 +526,10 @@ public sealed class MetricsTableWriter : IAsyncDisposable
         _published = await handle.WaitAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         return _published;
     }
+
+    /// <summary>A grain call that is safe to repeat, asked again while the cluster changes under it (<see cref="ClusterCalls"/>).</summary>
+    private Task<T> CallAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken) =>
+        ClusterCalls.RetryAsync(call, _run.Context.Reachability, cancellationToken);
 
     private void ThrowIfDone()
     {

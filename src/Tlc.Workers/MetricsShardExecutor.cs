@@ -22,8 +22,12 @@ public sealed class MetricsShardExecutor : IShardExecutor, IDisposable
     private readonly CollectorRegistry _collectors;
     private readonly int _decodeThreads;
     private readonly ConcurrentDictionary<string, Lazy<Loaded>> _jobs = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
 
-    /// <summary>What a job's shards share: the model, its inference thread, the collectors, the input table, the output schema and constants.</summary>
+    /// <summary>
+    /// What a job's shards share: the model, its inference thread, the collectors, the input table, the output schema and
+    /// constants. Counted while shards use it: forgotten (the job left the active list) it is released once the last ends.
+    /// </summary>
     private sealed record Loaded(
         IPredictor Predictor,
         IReadOnlyList<IMetricsCollector> Collectors,
@@ -32,6 +36,10 @@ public sealed class MetricsShardExecutor : IShardExecutor, IDisposable
         Apache.Arrow.Schema Schema,
         IReadOnlyDictionary<string, object?>? Constants) : IDisposable
     {
+        public int Users { get; set; }
+
+        public bool Forgotten { get; set; }
+
         public void Dispose()
         {
             Inference.Dispose();
@@ -59,7 +67,48 @@ public sealed class MetricsShardExecutor : IShardExecutor, IDisposable
     public async Task<ShardOutput> ExecuteAsync(ShardTask task, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(task);
-        var loaded = _jobs.GetOrAdd(task.Job.JobId, _ => new Lazy<Loaded>(() => Load(task.Job))).Value;
+        var loaded = Acquire(task.Job);
+        try
+        {
+            return await ExecuteAsync(task, loaded, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Release(loaded);
+        }
+    }
+
+    /// <summary>The job's loaded model and table, counted as in use (a forgotten job's is loaded again).</summary>
+    private Loaded Acquire(MetricsJobSpec job)
+    {
+        while (true)
+        {
+            var loaded = _jobs.GetOrAdd(job.JobId, _ => new Lazy<Loaded>(() => Load(job))).Value;
+            lock (_gate)
+            {
+                if (!loaded.Forgotten)
+                {
+                    loaded.Users++;
+                    return loaded;
+                }
+            }
+        }
+    }
+
+    private void Release(Loaded loaded)
+    {
+        lock (_gate)
+        {
+            if (--loaded.Users > 0 || !loaded.Forgotten)
+            {
+                return;
+            }
+        }
+        loaded.Dispose();
+    }
+
+    private async Task<ShardOutput> ExecuteAsync(ShardTask task, Loaded loaded, CancellationToken cancellationToken)
+    {
         var options = new MetricsRunOptions
         {
             BatchSize = task.Job.BatchSize,
@@ -126,13 +175,23 @@ public sealed class MetricsShardExecutor : IShardExecutor, IDisposable
         }), StringComparer.Ordinal);
     }
 
-    /// <summary>Releases the models and tables of finished jobs.</summary>
+    /// <summary>Releases the models and tables of finished jobs (once the shards running on them end: a job can leave the active list while this worker still works on its last shards).</summary>
     public void Forget(string jobId)
     {
-        if (_jobs.TryRemove(jobId, out var loaded) && loaded.IsValueCreated)
+        if (!_jobs.TryRemove(jobId, out var lazy) || !lazy.IsValueCreated)
         {
-            loaded.Value.Dispose();
+            return;
         }
+        var loaded = lazy.Value;
+        lock (_gate)
+        {
+            loaded.Forgotten = true;
+            if (loaded.Users > 0)
+            {
+                return;
+            }
+        }
+        loaded.Dispose();
     }
 
     /// <inheritdoc />

@@ -65,6 +65,32 @@ public abstract class CollectMetricsTests<TCluster>(TCluster fixture) : IClassFi
     }
 
     [Fact(Timeout = 300_000)]
+    public async Task Executor_JobForgottenWhileItsShardRuns_ShardCompletes_NextShardLoadsAgain()
+    {
+        // Found by the chaos run: a worker whose call to the queue failed (a silo died) took the job for ended, and the model
+        // and inference thread its running shard used were disposed under it.
+        torch.set_num_threads(1);
+        var context = fixture.Context();
+        using var table = await (await TestSplitAsync()).SubsetAsync([(0, 1024)], new DerivedTableOptions { Name = "test-1024", IfExists = IfExists.Reuse });
+        await using var run = await Runs.InitAsync(context, "fm", "forgotten");
+        var handle = await MetricsJob.SubmitAsync(run, table, Model, Collectors, new CollectOptions { BatchSize = 128, ShardRows = 512 });
+        var job = context.Client.GetGrain<IJobGrain>(handle.Id);
+        var spec = (MetricsJobSpec)(await job.GetSpecAsync())!;
+        var grants = (await job.LeaseAsync(new WorkerRef("forgetful", "1"), 2)).Grants;
+        Assert.Equal(2, grants.Length);
+        using var executor = new MetricsShardExecutor(context.Adapters);
+        ShardTask Task(LeaseGrant grant) => new(spec, (PartPlan)(grant.Plan ?? spec.ImpliedPlan(grant.Item))!, grant,
+            new Url(spec.MetricsTableUrl).Join($"chunks/shard-{grant.Item:D5}-test.arrow"));
+
+        var running = executor.ExecuteAsync(Task(grants[0]), CancellationToken.None);
+        executor.Forget(spec.JobId);
+        var output = await running;
+        var next = await executor.ExecuteAsync(Task(grants[1]), CancellationToken.None);
+
+        Assert.Equal((512L, 512L), (output.Rows, next.Rows));
+    }
+
+    [Fact(Timeout = 300_000)]
     public async Task InProcessLiveModule_EqualsClusterSpec_SameContentHash()
     {
         torch.set_num_threads(1);

@@ -57,6 +57,9 @@ public sealed class LeaseState
     /// restart does not push it back again, so a dead holder's lease runs out even while silos keep failing.
     /// </summary>
     [Id(9)] public bool Graced { get; set; }
+
+    /// <summary>For an item owned by a writer (<see cref="WorkStatus.Owned"/>): the owner's number for the part (from 0).</summary>
+    [Id(10)] public int Part { get; set; }
 }
 
 /// <summary>A granted lease: what a worker presents to renew, commit or fail the item.</summary>

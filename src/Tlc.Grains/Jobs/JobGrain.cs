@@ -69,7 +69,12 @@ internal sealed partial class JobGrain : Grain, IJobGrain
             }
             if (!spec.Leased && !HasEnded)
             {
-                // Items are added to a segment before the job counts them: the segments are the truth after a crash.
+                // Items are added to a segment before the job counts them: the segments are the truth after a crash. An item
+                // added just before it is its owner's last part (a repeat of that add must answer it).
+                if (_router.Items > Job.Items)
+                {
+                    await RecoverLastPartsAsync(spec, Job.Items, _router.Items);
+                }
                 Job.Items = _router.Items;
             }
             if (HasEnded)
@@ -262,13 +267,19 @@ internal sealed partial class JobGrain : Grain, IJobGrain
         await EvaluateAsync();
     }
 
-    public async Task<int> AddOwnedItemAsync(WorkerRef owner)
+    public async Task<int> AddOwnedItemAsync(WorkerRef owner, int part)
     {
         ArgumentNullException.ThrowIfNull(owner);
+        ArgumentOutOfRangeException.ThrowIfNegative(part);
         var spec = Job.Spec ?? throw new KeyNotFoundException($"No job '{this.GetPrimaryKeyString()}'.");
         if (spec.Leased)
         {
             throw new InvalidOperationException($"Job {spec.JobId}: its {spec.ItemNoun}s are leased to workers, not added by writers.");
+        }
+        if (Job.LastParts.TryGetValue(owner.ToString(), out var last) && last.Part == part)
+        {
+            // A repeat (its answer was lost): the same item.
+            return last.Item;
         }
         if (Job.Status is not (JobStatus.Pending or JobStatus.Running))
         {
@@ -286,8 +297,9 @@ internal sealed partial class JobGrain : Grain, IJobGrain
             await segment.InitAsync(spec, segmentIndex, item, 0, null);
         }
         // The segment first: after a crash here the job recounts its items from the segments.
-        await segment.AddOwnedAsync(item, owner);
+        await segment.AddOwnedAsync(item, owner, part);
         Job.Items = item + 1;
+        Job.LastParts[owner.ToString()] = new OwnedPart(part, item);
         Job.Started ??= _time.GetUtcNow();
         Job.Status = JobStatus.Running;
         _router.Grow(spec.SegmentsFor(Job.Items), s => SizeOf(spec, s));
@@ -520,6 +532,20 @@ internal sealed partial class JobGrain : Grain, IJobGrain
     /// Rebuilds the view of the segments: sealed ones from the job's own state, segments never created as all pending, and
     /// one summary read per other segment — O(segments), never O(items).
     /// </summary>
+    private async Task RecoverLastPartsAsync(JobSpec spec, int from, int to)
+    {
+        for (var s = from / spec.ItemsPerSegment; s <= (to - 1) / spec.ItemsPerSegment; s++)
+        {
+            foreach (var item in await Segment(spec, s).GetItemsAsync())
+            {
+                if (item.Index >= from && item.Lease.Holder is { } owner)
+                {
+                    Job.LastParts[owner.ToString()] = new OwnedPart(item.Lease.Part, item.Index);
+                }
+            }
+        }
+    }
+
     private async Task LoadSegmentsAsync(JobSpec spec)
     {
         var segments = spec.SegmentsFor(Job.Items);

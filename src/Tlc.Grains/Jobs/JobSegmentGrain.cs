@@ -269,7 +269,7 @@ internal sealed partial class JobSegmentGrain : Grain, IJobSegmentGrain
         }
     }
 
-    public async Task AddOwnedAsync(int item, WorkerRef owner)
+    public async Task AddOwnedAsync(int item, WorkerRef owner, int part)
     {
         ArgumentNullException.ThrowIfNull(owner);
         if (_spec is not { Leased: false } spec)
@@ -279,9 +279,9 @@ internal sealed partial class JobSegmentGrain : Grain, IJobSegmentGrain
         var position = item - _firstItem;
         if (position < _table.Count)
         {
-            if (position < 0 || _table[position].Lease.Holder != owner)
+            if (position < 0 || _table[position].Lease.Holder != owner || _table[position].Lease.Part != part)
             {
-                throw new InvalidOperationException($"{spec.ItemNoun} {item} of job {spec.JobId} exists, owned by {_table[Math.Max(0, position)].Lease.Holder}.");
+                throw new InvalidOperationException($"{spec.ItemNoun} {item} of job {spec.JobId} exists, owned by {_table[Math.Max(0, position)].Lease.Holder} as part {_table[Math.Max(0, position)].Lease.Part}.");
             }
             await _commit.DurableAsync();
             return;
@@ -298,6 +298,7 @@ internal sealed partial class JobSegmentGrain : Grain, IJobSegmentGrain
         _table.Change(position, i =>
         {
             LeaseProtocol.Own(i.Lease, owner);
+            i.Lease.Part = part;
             return true;
         });
         _commit.Changed();

@@ -72,6 +72,12 @@ public sealed class JobState
     /// <summary>True when sealed segment <paramref name="segment"/> has a history (<see cref="EventfulSealed"/>).</summary>
     public bool IsEventfulSealed(int segment) => SegmentBitmap.Get(EventfulSealed, segment);
 
+    /// <summary>
+    /// Each owner's (writer's) last part added and the item it got (key: the owner, <c>id#incarnation</c>): a repeated add
+    /// of that part answers the same item. Writers add their parts one after another, so the last one is all a repeat needs.
+    /// </summary>
+    [Id(16)] public Dictionary<string, OwnedPart> LastParts { get; set; } = [];
+
     /// <summary>True when segment <paramref name="segment"/>'s plans arrived.</summary>
     public bool IsPlanned(int segment) => SegmentBitmap.Get(Planned, segment);
 
@@ -176,6 +182,10 @@ public sealed class JobTotals
         Problems += summary.Problems;
     }
 }
+
+/// <summary>A writer's part number and the item it was given.</summary>
+[GenerateSerializer, Immutable]
+public sealed record OwnedPart([property: Id(0)] int Part, [property: Id(1)] int Item);
 
 /// <summary>One writer's share of a job of writers: its current attempt and whether it closed.</summary>
 [GenerateSerializer]

@@ -18,5 +18,6 @@ internal static class LeaseStates
         Errors = lease.Errors,
         Expirations = lease.Expirations,
         Graced = lease.Graced,
+        Part = lease.Part,
     };
 }

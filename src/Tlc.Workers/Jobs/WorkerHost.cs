@@ -124,7 +124,11 @@ public sealed partial class WorkerHost
             while (!cancellationToken.IsCancellationRequested && !_draining)
             {
                 active ??= await Call(queue.GetActiveAsync, cancellationToken).ConfigureAwait(false);
-                ForgetEnded(active ?? [], lanes);
+                if (active is not null)
+                {
+                    // Only a list the queue gave: a call that failed (a silo died) says nothing about which jobs ended.
+                    ForgetEnded(active, lanes);
+                }
                 var leased = 0;
                 var wanting = false;
                 foreach (var lane in lanes)

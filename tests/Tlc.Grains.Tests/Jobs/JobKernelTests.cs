@@ -183,7 +183,7 @@ public sealed class JobKernelTests(KernelSiloFixture fixture) : IClassFixture<Ke
         for (var i = 0; i < 5; i++)
         {
             var writer = writers[i % 2];
-            items.Add((await Job(id).AddOwnedItemAsync(writer), writer));
+            items.Add((await Job(id).AddOwnedItemAsync(writer, i / 2), writer));
         }
         Assert.Equal([0, 1, 2, 3, 4], items.Select(i => i.Item));
         Assert.Empty((await Job(id).LeaseAsync(Worker, 5)).Grants);
@@ -200,7 +200,29 @@ public sealed class JobKernelTests(KernelSiloFixture fixture) : IClassFixture<Ke
         Assert.Equal(JobStatus.Completed, published.Status);
         Assert.Equal((5, 50L), (published.ItemsCommitted, published.RowsCommitted));
         Assert.Equal(published.ResultUrl, (await Job(id).PublishAsync()).ResultUrl);
-        await Assert.ThrowsAsync<InvalidOperationException>(() => Job(id).AddOwnedItemAsync(writers[0]));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => Job(id).AddOwnedItemAsync(writers[0], 3));
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task OwnedItems_AddRepeatedAfterALostAnswer_SameItem_NoneLeftUncommitted()
+    {
+        var id = NewId();
+        await Job(id).SubmitAsync(new ProbeJobSpec { JobId = id, Owned = true, ItemsPerSegment = 2 });
+        var writer = new WorkerRef("rank0", "a");
+        var first = await Job(id).AddOwnedItemAsync(writer, 0);
+        // The answer was lost (a silo died): the writer asks again for the same part.
+        Assert.Equal(first, await Job(id).AddOwnedItemAsync(writer, 0));
+        var second = await Job(id).AddOwnedItemAsync(writer, 1);
+        Assert.Equal(second, await Job(id).AddOwnedItemAsync(writer, 1));
+        Assert.Equal([0, 1], new[] { first, second });
+        foreach (var item in new[] { first, second })
+        {
+            Assert.Equal(CommitOutcome.Accepted, (await Segment(id, item / 2).CommitAsync(new ProbeCommit { Item = item, OperationId = $"p{item}", Attempt = 1, Rows = 10 })).Outcome);
+        }
+
+        var published = await Job(id).PublishAsync();
+
+        Assert.Equal((JobStatus.Completed, 2, 2), (published.Status, published.Items, published.ItemsCommitted));
     }
 
     [Fact(Timeout = 60_000)]
@@ -212,11 +234,11 @@ public sealed class JobKernelTests(KernelSiloFixture fixture) : IClassFixture<Ke
         {
             for (var i = 0; i < count; i++)
             {
-                var item = await Job(id).AddOwnedItemAsync(owner);
+                var item = await Job(id).AddOwnedItemAsync(owner, i);
                 Assert.Equal(CommitOutcome.Accepted, (await Segment(id, item / 2).CommitAsync(new ProbeCommit { Item = item, OperationId = $"p{item}", Attempt = 1, Rows = 10 })).Outcome);
             }
         }
-        var unopened = await Assert.ThrowsAsync<InvalidOperationException>(() => Job(id).AddOwnedItemAsync(JobKeys.WriterOwner(0, "a")));
+        var unopened = await Assert.ThrowsAsync<InvalidOperationException>(() => Job(id).AddOwnedItemAsync(JobKeys.WriterOwner(0, "a"), 0));
         Assert.Contains("writer 0 must open its share", unopened.Message, StringComparison.Ordinal);
 
         var first = await Job(id).OpenWriterAsync(0, "a");
@@ -228,7 +250,7 @@ public sealed class JobKernelTests(KernelSiloFixture fixture) : IClassFixture<Ke
         await AddAndCommitAsync(dead.Owner, 1);
         var again = await Job(id).OpenWriterAsync(1, "y");
         Assert.Equal(("x", false), (again.Replaced, again.Closed));
-        var stale = await Assert.ThrowsAsync<InvalidOperationException>(() => Job(id).AddOwnedItemAsync(dead.Owner));
+        var stale = await Assert.ThrowsAsync<InvalidOperationException>(() => Job(id).AddOwnedItemAsync(dead.Owner, 1));
         Assert.Contains("attempt x is stale (replaced by attempt y)", stale.Message, StringComparison.Ordinal);
         await AddAndCommitAsync(again.Owner, 2);
         var early = await Assert.ThrowsAsync<InvalidOperationException>(() => Job(id).PublishAsync());

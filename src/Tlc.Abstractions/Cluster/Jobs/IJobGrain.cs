@@ -42,10 +42,12 @@ public interface IJobGrain : IGrainWithStringKey
     Task SegmentChangedAsync(SegmentSummary summary);
 
     /// <summary>
-    /// Adds an item owned by <paramref name="owner"/> (a writer's next part); returns its index. In a job of
-    /// <see cref="JobSpec.Writers"/>, the owner must be the current attempt of a writer whose share is open.
+    /// Adds an item owned by <paramref name="owner"/> for its part <paramref name="part"/> (its parts numbered from 0, added
+    /// one after another); returns its index. Idempotent per (owner, part): asked again after a lost answer (a silo died),
+    /// it answers the same item rather than leaving one that is never committed. In a job of <see cref="JobSpec.Writers"/>,
+    /// the owner must be the current attempt of a writer whose share is open.
     /// </summary>
-    Task<int> AddOwnedItemAsync(WorkerRef owner);
+    Task<int> AddOwnedItemAsync(WorkerRef owner, int part);
 
     /// <summary>
     /// Opens writer <paramref name="writer"/>'s share of a job of <see cref="JobSpec.Writers"/> for attempt
@@ -121,8 +123,8 @@ public interface IJobSegmentGrain : IGrainWithStringKey
     /// <summary>Gives back the lease of an item its holder never started (a draining worker's leases fetched ahead): it is pending again, its attempt not counted.</summary>
     Task ReleaseAsync(int item, string token);
 
-    /// <summary>Adds item <paramref name="item"/>, owned by <paramref name="owner"/> (a writer's part: never leased, never expires).</summary>
-    Task AddOwnedAsync(int item, WorkerRef owner);
+    /// <summary>Adds item <paramref name="item"/>, owned by <paramref name="owner"/> as its part <paramref name="part"/> (never leased, never expires; idempotent).</summary>
+    Task AddOwnedAsync(int item, WorkerRef owner, int part);
 
     /// <summary>Returns failed (not committed) items to pending with fresh attempts.</summary>
     Task<SegmentSummary> ResetFailedAsync();
