@@ -36,7 +36,9 @@ public sealed partial class Table
     /// </summary>
     /// <remarks>
     /// <para>
-    /// The first row is the header (an empty name becomes <c>column_N</c>). Fields may be quoted (RFC 4180: <c>""</c> is a
+    /// The first row is the header (an empty name becomes <c>column_N</c>); with <see cref="CsvImportOptions.HasHeader"/> false it is
+    /// a record, and the columns are named by <see cref="CsvImportOptions.ColumnNames"/> (which also renames a header's columns)
+    /// or <c>column_1</c>, <c>column_2</c>, …. Fields may be quoted (RFC 4180: <c>""</c> is a
     /// quote) and quoted fields may hold separators and newlines. Blank lines are skipped when there is more than one column.
     /// The input must be UTF-8 (a byte order mark is allowed).
     /// </para>

@@ -253,6 +253,28 @@ public sealed class ImportExportVerbTests : IDisposable
         Assert.False(File.Exists(Path.Combine(_root.Path, "projects/default/datasets/d/tables/bad/object.tlc.json")));
     }
 
+    [Fact(Timeout = 180_000)]
+    public async Task ImportCsv_NoHeaderColumnsAndTypes_OneProcessAndCluster_SameTable_BadTypeNamed()
+    {
+        var csv = _root.File("in/raw.csv");
+        File.WriteAllText(csv, string.Concat(Enumerable.Range(0, 5000).Select(i => $"{i},n{i % 7},{i % 3}\n")));
+        string[] args = ["import", "csv", csv, "--dataset", "d", "--no-header", "--columns", "id,name,label", "--types", "label=int32"];
+
+        var (url, rows) = Made(await Tlc([.. args, "--table", "single", "--json"]));
+        var (clusterUrl, _) = Made(await Tlc([.. args, "--table", "job", "--cluster", "--chunk-mb", "0.01", "--json"]));
+
+        Assert.Equal(5000, rows);
+        using var table = await Table.OpenAsync(url);
+        using var clustered = await Table.OpenAsync(clusterUrl);
+        Assert.Equal(["id", "name", "label", "weight"], table.Schema.Names);
+        Assert.IsType<Tlc.Schemas.Int32Schema>(table.Schema["label"]);
+        Assert.Equal((0L, "n0", 0), ((long)table.Rows[0]["id"]!, (string)table.Rows[0]["name"]!, (int)table.Rows[0]["label"]!));
+        Assert.Equal(table.ContentHash(), clustered.ContentHash());
+        var bad = await Tlc("import", "csv", csv, "--dataset", "d", "--table", "bad", "--no-header", "--types", "column_3=int33");
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Contains("--types: column 'column_3': 'int33' is not a column type", bad.Stderr, StringComparison.Ordinal);
+    }
+
     [Fact(Timeout = 120_000)]
     public async Task ImportAndExport_Help_HasExamples()
     {

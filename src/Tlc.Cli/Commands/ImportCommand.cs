@@ -5,6 +5,7 @@ using Tlc.Tables;
 using Tlc.Cluster;
 using Tlc.Tables.Import;
 using Tlc.Tables.Import.Jobs;
+using Tlc.Schemas;
 
 namespace Tlc.Cli.Commands;
 
@@ -26,9 +27,9 @@ internal static class ImportCommand
     public static Command Create()
     {
         var import = new Command("import", "Import data into a table: csv, parquet, ndjson, coco, yolo, image-folder, hf, fashion-mnist.");
-        import.Add(Format("csv", "a CSV file (header row; types inferred)", "tlc import csv flights.csv --project air --dataset flights --table raw",
+        import.Add(Format("csv", "a CSV file (header row, or --no-header; types inferred, or --types)", "tlc import csv flights.csv --project air --dataset flights --table raw",
             (source, c, parse, ct) => Table.FromCsvAsync(source, CsvOptions(c, parse), ct),
-            (source, c, parse) => ImportSource.Csv(source, CsvOptions(c, parse)), Separator));
+            (source, c, parse) => ImportSource.Csv(source, CsvOptions(c, parse)), Separator, NoHeader, Columns, Types));
         import.Add(Format("parquet", "a Parquet file", "tlc import parquet flights-3m.parquet --dataset flights",
             (source, c, _, ct) => Table.FromParquetAsync(source, ParquetOptions(c), ct),
             (source, c, _) => ImportSource.Parquet(source, ParquetOptions(c))));
@@ -99,7 +100,38 @@ internal static class ImportCommand
     {
         Project = c.Project, Dataset = c.Dataset, Table = c.Table, IfExists = c.IfExists, Description = c.Description,
         Separator = parse.GetValue(Separator),
+        HasHeader = !parse.GetValue(NoHeader),
+        ColumnNames = parse.GetValue(Columns) is { } names ? [.. names.Split(',').Select(n => n.Trim())] : null,
+        Schema = parse.GetValue(Types) is { } types ? TypesSchema(types) : null,
     };
+
+    /// <summary>The schema of <c>--types name=type,…</c> (the columns it names; the others are inferred).</summary>
+    private static Dictionary<string, ColumnSchema> TypesSchema(string text)
+    {
+        var schema = new Dictionary<string, ColumnSchema>(StringComparer.Ordinal);
+        foreach (var entry in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var at = entry.IndexOf('=', StringComparison.Ordinal);
+            if (at <= 0 || at == entry.Length - 1)
+            {
+                throw new ArgumentException($"--types: '{entry}' is not name=type (e.g. --types id=int64,score=float32).");
+            }
+            var name = entry[..at].Trim();
+            if (schema.ContainsKey(name))
+            {
+                throw new ArgumentException($"--types: column '{name}' is named twice.");
+            }
+            try
+            {
+                schema.Add(name, ColumnTypeNames.Parse(entry[(at + 1)..]));
+            }
+            catch (FormatException e)
+            {
+                throw new ArgumentException($"--types: column '{name}': {e.Message}", e);
+            }
+        }
+        return schema;
+    }
 
     internal static readonly Option<bool> Cluster = new("--cluster")
     {
@@ -135,6 +167,18 @@ internal static class ImportCommand
         DefaultValueFactory = _ => ImportJobs.DefaultImagesPerChunk,
     };
     private static readonly Option<char?> Separator = new("--separator") { Description = "The field separator (default: detected)." };
+    private static readonly Option<bool> NoHeader = new("--no-header")
+    {
+        Description = "The first row is a record, not a header: columns are named by --columns, or column_1, column_2, …",
+    };
+    private static readonly Option<string?> Columns = new("--columns")
+    {
+        Description = "The columns' names, comma-separated (a,b,c): without a header the records' fields; with one, they replace the header's names.",
+    };
+    private static readonly Option<string?> Types = new("--types")
+    {
+        Description = $"Column types instead of inferred ones, as name=type,… (types: {string.Join(", ", ColumnTypeNames.Words)}).",
+    };
     private static readonly Option<string?> Images = new("--images") { Description = "The image folder (default: the annotation file's folder)." };
     private static readonly Option<CocoTask> CocoTaskOption = new("--task") { Description = "Detect (boxes) or Segment (boxes, polygons, RLE masks).", DefaultValueFactory = _ => CocoTask.Detect };
     private static readonly Option<YoloTask> YoloTaskOption = new("--task") { Description = "Detect, Segment or Pose.", DefaultValueFactory = _ => YoloTask.Detect };

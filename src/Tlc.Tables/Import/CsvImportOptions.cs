@@ -1,8 +1,8 @@
 namespace Tlc.Tables.Import;
 
 /// <summary>
-/// Options of <see cref="Table.FromCsvAsync"/> (3LC's <c>Table.from_csv</c>). The first row is the header; each other row is
-/// a record. Column types are inferred from the first <see cref="InferenceRows"/> records unless
+/// Options of <see cref="Table.FromCsvAsync"/> (3LC's <c>Table.from_csv</c>). The first row is the header (unless
+/// <see cref="HasHeader"/> is false); each other row is a record. Column types are inferred from the first <see cref="InferenceRows"/> records unless
 /// <see cref="ImportOptions.Schema"/> declares them; see <see cref="Table.FromCsvAsync"/> for the inference rules.
 /// </summary>
 public sealed class CsvImportOptions : ImportOptions
@@ -24,4 +24,17 @@ public sealed class CsvImportOptions : ImportOptions
 
     /// <summary>Field texts read as null in addition to the empty field (e.g. "NA", "null"). Matched exactly. Default: none.</summary>
     public IReadOnlyCollection<string>? NullValues { get; init; }
+
+    /// <summary>
+    /// False when the first row is a record rather than a header: the columns are named by <see cref="ColumnNames"/>, or
+    /// <c>column_1</c>, <c>column_2</c>, … after the first record's fields. Default: true.
+    /// </summary>
+    public bool HasHeader { get; init; } = true;
+
+    /// <summary>
+    /// The columns' names, in order: without a header, the names of the records' fields (each record must have this many);
+    /// with one, they replace the header's names (the header must have as many). Default: null (the header's, or
+    /// <c>column_N</c>).
+    /// </summary>
+    public IReadOnlyList<string>? ColumnNames { get; init; }
 }

@@ -33,6 +33,7 @@ internal sealed class CsvImporter
     /// when their chunk is converted); records holding U+FFFD are left out of type inference and the header must be valid.
     /// </summary>
     private bool _lenient;
+    private SepReader? _replay;
 
     private CsvImporter(ImportInput input, CsvImportOptions options)
     {
@@ -204,29 +205,41 @@ internal sealed class CsvImporter
         CultureInfo = CultureInfo.InvariantCulture,
     }).From(text);
 
+    /// <summary>
+    /// Reads the header row and returns the column names. Without a header (<see cref="CsvImportOptions.HasHeader"/>) the
+    /// first row is a record: it is read only to count its fields and is handed to the next <see cref="NextRecord"/> again.
+    /// </summary>
     private string[] ReadHeader(SepReader reader)
     {
+        var hasHeader = _options.HasHeader;
         if (!reader.MoveNext() || reader.Current is { ColCount: 1 } only && only.Span.IsEmpty)
         {
-            throw _input.Error("line 1", "empty file: no header row");
+            throw _input.Error("line 1", hasHeader ? "empty file: no header row" : "empty file: no records");
         }
         var header = reader.Current;
-        if (_lenient && header.Span.Contains('\uFFFD'))
+        if (hasHeader && _lenient && header.Span.Contains('\uFFFD'))
         {
             throw _input.Error("line 1", "the header holds invalid UTF-8 (or U+FFFD); the input must be UTF-8 text");
+        }
+        var given = _options.ColumnNames;
+        if (given is not null && given.Count != header.ColCount)
+        {
+            throw _input.Error("line 1", hasHeader
+                ? $"the column names given are {given.Count}, but the header has {header.ColCount} fields"
+                : $"the column names given are {given.Count}, but the first record has {header.ColCount} fields");
         }
         var names = new string[header.ColCount];
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < names.Length; i++)
         {
-            var name = header[i].ToString();
+            var name = given?[i] ?? (hasHeader ? header[i].ToString() : "");
             if (string.IsNullOrWhiteSpace(name))
             {
                 name = $"column_{i + 1}";
             }
             if (!seen.TryAdd(name, i))
             {
-                throw _input.Error("line 1", $"duplicate column name '{name}' (columns {seen[name] + 1} and {i + 1})");
+                throw _input.Error(given is null ? "line 1" : "column names", $"duplicate column name '{name}' (columns {seen[name] + 1} and {i + 1})");
             }
             names[i] = name;
         }
@@ -234,10 +247,25 @@ internal sealed class CsvImporter
         {
             if (!seen.ContainsKey(declared))
             {
-                throw _input.Error("line 1", $"the schema declares column '{declared}', which the header lacks (columns: {string.Join(", ", names)})");
+                throw _input.Error("line 1", $"the schema declares column '{declared}', which the {(hasHeader && given is null ? "header lacks" : "columns lack")} (columns: {string.Join(", ", names)})");
             }
         }
+        if (!hasHeader)
+        {
+            _replay = reader;
+        }
         return names;
+    }
+
+    /// <summary>True once for the reader whose current row <see cref="ReadHeader"/> read as a record (no header): it is the first record.</summary>
+    private bool TakeReplay(SepReader reader)
+    {
+        if (!ReferenceEquals(_replay, reader))
+        {
+            return false;
+        }
+        _replay = null;
+        return true;
     }
 
     /// <summary>
@@ -247,7 +275,7 @@ internal sealed class CsvImporter
     /// </summary>
     private bool NextRecord(SepReader reader, int fields, out int line, Func<int, long>? fileLine = null, RowQuarantine? quarantine = null)
     {
-        while (reader.MoveNext())
+        while (TakeReplay(reader) || reader.MoveNext())
         {
             var row = reader.Current;
             line = row.LineNumberFrom;
@@ -264,7 +292,7 @@ internal sealed class CsvImporter
             }
             var problem = unterminated
                 ? "a quoted field is not closed before the end of the input (a truncated file, or a stray quote)"
-                : $"{row.ColCount} field{(row.ColCount == 1 ? "" : "s")}, but the header has {fields}";
+                : $"{row.ColCount} field{(row.ColCount == 1 ? "" : "s")}, but {(_options.HasHeader ? "the header has" : "the columns are")} {fields}";
             var at = fileLine?.Invoke(line) ?? line;
             if (quarantine is null)
             {

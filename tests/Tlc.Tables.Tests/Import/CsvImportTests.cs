@@ -13,8 +13,11 @@ public sealed class CsvImportTests : IDisposable
     public void Dispose() => _root.Dispose();
 
     private CsvImportOptions Options(string table = "t", IReadOnlyDictionary<string, ColumnSchema>? schema = null, char? separator = null,
-        int? batchRows = null, int? chunkRows = null, IfExists ifExists = IfExists.Raise, IReadOnlyCollection<string>? nullValues = null) => new()
+        int? batchRows = null, int? chunkRows = null, IfExists ifExists = IfExists.Raise, IReadOnlyCollection<string>? nullValues = null,
+        bool hasHeader = true, IReadOnlyList<string>? columns = null) => new()
     {
+        HasHeader = hasHeader,
+        ColumnNames = columns,
         Project = "p",
         Dataset = "d",
         Table = table,
@@ -33,6 +36,70 @@ public sealed class CsvImportTests : IDisposable
         var path = _root.File($"input/{name}");
         File.WriteAllText(path, text, new UTF8Encoding(false));
         return path;
+    }
+
+    [Fact]
+    public async Task FromCsv_NoHeader_FirstRowIsARecord_ColumnsNamedColumnN()
+    {
+        // A header-less file of a header's shape used to fail with "duplicate column name".
+        var path = Write("no-header.csv", "1,x,0.5\n2,x,1.5\n3,y,2.5\n");
+
+        using var table = await Table.FromCsvAsync(path, Options(hasHeader: false));
+
+        Assert.Equal(["column_1", "column_2", "column_3", "weight"], table.Schema.Names);
+        Assert.Equal([1L, 2L, 3L], table.Rows.Select(r => (long)r["column_1"]!));
+        Assert.Equal(["x", "x", "y"], table.Rows.Select(r => (string)r["column_2"]!));
+        Assert.IsType<Float64Schema>(table.Schema["column_3"]);
+    }
+
+    [Fact]
+    public async Task FromCsv_NoHeaderWithColumnNamesAndADeclaredType_NamesAndTypeUsed_BadRowNamesItsLine()
+    {
+        var path = Write("named.csv", "1;a\n2;b\n");
+        var options = Options(schema: new Dictionary<string, ColumnSchema> { ["id"] = new Int32Schema() }, hasHeader: false, columns: ["id", "label"]);
+
+        using var table = await Table.FromCsvAsync(path, options);
+
+        Assert.Equal(["id", "label", "weight"], table.Schema.Names);
+        Assert.IsType<Int32Schema>(table.Schema["id"]);
+        Assert.Equal([1, 2], table.Rows.Select(r => (int)r["id"]!));
+        var ragged = Write("ragged.csv", "1,a\n2,b,extra\n");
+        var error = await Assert.ThrowsAsync<ImportException>(() => Table.FromCsvAsync(ragged, Options("r", hasHeader: false, columns: ["id", "label"])));
+        Assert.Contains("line 2", error.Message, StringComparison.Ordinal);
+        Assert.Contains("3 fields, but the columns are 2", error.Message, StringComparison.Ordinal);
+        var miscounted = await Assert.ThrowsAsync<ImportException>(() => Table.FromCsvAsync(ragged, Options("m", hasHeader: false, columns: ["id"])));
+        Assert.Contains("the column names given are 1, but the first record has 2 fields", miscounted.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task FromCsv_HeaderWithColumnNames_HeaderNamesReplaced()
+    {
+        var path = Write("renamed.csv", "a,a\n1,2\n");
+
+        using var table = await Table.FromCsvAsync(path, Options(columns: ["left", "right"]));
+
+        Assert.Equal(["left", "right", "weight"], table.Schema.Names);
+        Assert.Equal((1L, 2L), ((long)table.Rows[0]["left"]!, (long)table.Rows[0]["right"]!));
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task FromCsv_NoHeaderLargeFileReadInParallel_EveryRecordOnce()
+    {
+        // Over the size that is parsed in parallel ranges: the first range's first row is a record too.
+        var path = _root.File("input/large.csv");
+        await using (var writer = new StreamWriter(path))
+        {
+            for (var i = 0; i < 400_000; i++)
+            {
+                await writer.WriteAsync(string.Create(CultureInfo.InvariantCulture, $"{i},name {i % 13},{i * 0.25}\n"));
+            }
+        }
+        Assert.True(new FileInfo(path).Length > 8 << 20);
+
+        using var table = await Table.FromCsvAsync(path, Options(hasHeader: false));
+
+        Assert.Equal(400_000, table.RowCount);
+        Assert.Equal(Enumerable.Range(0, 400_000).Select(i => (long)i), table.Rows.Select(r => (long)r["column_1"]!));
     }
 
     [Fact]

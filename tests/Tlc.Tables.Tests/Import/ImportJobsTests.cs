@@ -78,6 +78,28 @@ public sealed class ImportJobsTests : IDisposable
     }
 
     [Fact]
+    public async Task PlanConvertPublish_NoHeaderWithColumnNames_SameContentHashAsTheOneProcessImport()
+    {
+        var withHeader = WriteCsv(_root.Path, 3000);
+        var path = Path.Combine(_root.Path, "no-header.csv");
+        File.WriteAllText(path, File.ReadAllText(withHeader)[(File.ReadAllText(withHeader).IndexOf('\n') + 1)..]);
+        var names = new[] { "id", "name", "score", "flag", "note" };
+        using var expected = await Table.FromCsvAsync(withHeader, Options("single"));
+
+        var options = new CsvImportOptions { Root = _root.Url, Settings = _root.Settings, Project = "p", Dataset = "d", Table = "chunked", HasHeader = false, ColumnNames = names };
+        var (plan, _) = await ImportJobs.PlanCsvAsync(path, options, "job-nh", new ImportJobOptions { ChunkBytes = 8 << 10 });
+        Assert.True(plan!.Chunks.Count > 10, $"{plan.Chunks.Count} chunks");
+        var (_, results) = await ConvertAllAsync(plan);
+        Assert.All(results, r => Assert.Null(r.Error));
+        var obj = ImportJobs.BuildObject(plan.Spec, Commits(results), DateTimeOffset.UtcNow);
+        await ObjectFiles.PublishAsync(new UrlAdapterRegistry(), new Url(plan.Spec.TableUrl), obj, WriteMode.CreateNew, CancellationToken.None);
+
+        using var actual = await Table.OpenAsync(plan.Spec.TableUrl);
+        Assert.Equal(3000, actual.RowCount);
+        Assert.Equal(expected.ContentHash(), actual.ContentHash());
+    }
+
+    [Fact]
     public async Task Convert_BadValueInOneChunk_ErrorNamesFileAndLine_NothingStaged()
     {
         var path = WriteCsv(_root.Path, 2000, badLine: 1500);

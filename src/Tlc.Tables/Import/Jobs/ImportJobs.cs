@@ -38,11 +38,21 @@ public static partial class ImportJobs
         {
             details["null_values"] = new JsonArray(nulls.Select(n => (JsonNode?)JsonValue.Create(n)).ToArray());
         }
+        if (!options.HasHeader)
+        {
+            details["header"] = false;
+        }
+        if (options.ColumnNames is { } names)
+        {
+            details["column_names"] = new JsonArray(names.Select(n => (JsonNode?)JsonValue.Create(n)).ToArray());
+        }
         var conversion = new JsonObject
         {
             ["display"] = source,
             ["separator"] = separator.ToString(),
             ["null_values"] = new JsonArray((options.NullValues ?? []).Select(n => (JsonNode?)JsonValue.Create(n)).ToArray()),
+            ["header"] = options.HasHeader,
+            ["column_names"] = options.ColumnNames is { } given ? new JsonArray(given.Select(n => (JsonNode?)JsonValue.Create(n)).ToArray()) : null,
             ["source"] = ImportProvenance.Source("csv", input.Url, options, details),
         };
         return Spec("csv", jobId, input.Url, table, schema, conversion, options, job, Ranges(segments.Select(x => (x.Start, x.End, x.FirstLine))));
@@ -205,6 +215,9 @@ public static partial class ImportJobs
         {
             Separator = ((string)conversion["separator"]!)[0],
             NullValues = conversion["null_values"]!.AsArray().Select(n => (string)n!).ToList(),
+            // Absent in jobs planned before these settings existed: a header, its own names.
+            HasHeader = (bool?)conversion["header"] ?? true,
+            ColumnNames = conversion["column_names"] is JsonArray names ? [.. names.Select(n => (string)n!)] : null,
             Adapters = adapters,
             Settings = settings,
             BatchRows = (int)conversion["batch_rows"]!,
