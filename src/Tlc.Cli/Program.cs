@@ -75,6 +75,7 @@ public static class Program
         root.Add(ApiCommand.CreateDashboard());
         root.Add(CollectCommand.Create());
         root.Add(GcCommand.Create());
+        root.Add(ConfigCommand.Create());
         root.Add(RunCommands.Runs());
         root.Add(RunCommands.Run());
         root.Add(JobCommands.Jobs());

@@ -12,7 +12,8 @@ namespace Tlc.Grains.Jobs;
 /// Up to <see cref="JobSpec.ItemsPerSegment"/> items of one job under the lease/commit protocol (<see cref="LeaseProtocol"/>).
 /// Reentrant: calls interleave, each changes the items in memory in one turn and then waits for the group commit that makes
 /// its change durable (<see cref="GroupCommit"/>), written as a small delta of the changed items (<see cref="SegmentStore"/>).
-/// Renewals are not waited for (a restarted silo gives every lease held one more lease period instead). After each write
+/// Renewals too are durable before they answer (only items that outlast a third of a lease are renewed, so they are few),
+/// and a restarted segment gives each lease held a short grace, once per lease term (<see cref="GraceLeases"/>). After each write
 /// the segment tells its job its counts. Commits are checked by the job's kind before they are accepted.
 /// </summary>
 [Reentrant]
@@ -175,16 +176,12 @@ internal sealed partial class JobSegmentGrain : Grain, IJobSegmentGrain
         {
             return LeaseProtocol.Renew(lease, token, _time.GetUtcNow(), _spec.LeaseDuration);
         }
-        var graced = lease.Graced;
         var outcome = _table.Change(position, i => LeaseProtocol.Renew(i.Lease, token, _time.GetUtcNow(), _spec.LeaseDuration));
+        // Durable before it answers: after a crash the deadline on disk is the last one a holder was told (a renewal written
+        // lazily left a stale deadline, and the grace that made up for it could not tell a dead holder's long-expired lease
+        // from a live one's). A renewal that clears a grace's mark writes that too.
         _commit.Changed();
-        if (graced)
-        {
-            // The first renewal after a grace clears its mark on disk: a crash before the next write would otherwise find the
-            // mark and no grace, and take a live holder's lease (once per lease and restart).
-            await _commit.DurableAsync();
-        }
-        // Otherwise not waited for: a renewal lost in a crash is made up for by the grace a restarted segment gives every lease.
+        await _commit.DurableAsync();
         return outcome;
     }
 
@@ -417,18 +414,22 @@ internal sealed partial class JobSegmentGrain : Grain, IJobSegmentGrain
     }
 
     /// <summary>
-    /// After a restart every lease held has at least half a lease period left: renewals are written lazily, and a live holder
-    /// renews every third of a lease (once the silo answers again), so it keeps its lease. Once per lease term: a lease
-    /// pushed back and not renewed since is not pushed back again (the mark is written with it), so a dead holder's lease
-    /// runs out even while silos keep failing. Returns whether a lease changed.
+    /// After a restart a lease held gets up to half a lease period more, so a live holder whose renewals failed while its
+    /// segment had no silo (it retries every second) renews once the segment answers again: its deadline becomes the
+    /// earlier of half a lease from now and half a lease past the deadline on disk. Bounded by the deadline on disk, a
+    /// dead holder's lease, expired long before the segment was activated again, is not pushed back past that. Once per
+    /// lease term: a lease pushed back and not renewed since is not pushed back again (the mark is written with it), so a
+    /// dead holder's lease runs out even while silos keep failing. Returns whether a lease changed.
     /// </summary>
     private bool GraceLeases()
     {
-        var until = _time.GetUtcNow() + _spec!.LeaseDuration / 2;
+        var now = _time.GetUtcNow();
+        var grace = _spec!.LeaseDuration / 2;
         var changed = false;
         for (var position = 0; position < _table.Count; position++)
         {
-            if (_table[position].Lease is { Status: WorkStatus.Leased, Graced: false } lease && lease.Deadline < until)
+            if (_table[position].Lease is { Status: WorkStatus.Leased, Graced: false } lease
+                && lease.Deadline < now + grace && Min(now + grace, lease.Deadline + grace) is var until && until > now)
             {
                 _table.Change(position, i =>
                 {
@@ -441,6 +442,8 @@ internal sealed partial class JobSegmentGrain : Grain, IJobSegmentGrain
         }
         return changed;
     }
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
     private SegmentSummary Summary() => new()
     {

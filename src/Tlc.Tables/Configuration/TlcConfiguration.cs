@@ -23,17 +23,27 @@ public static class TlcConfiguration
         return Path.Combine(configHome, "tlc", "config.yaml");
     }
 
-    /// <summary>Builds the configuration: file, then <c>TLC_*</c> environment variables, then <paramref name="overrides"/>.</summary>
-    public static IConfigurationRoot Build(IEnumerable<KeyValuePair<string, string?>>? overrides = null, string? configFile = null)
+    /// <summary>
+    /// The config file the settings are read from: <paramref name="configFile"/>, else <c>TLC_CONFIG_FILE</c>, else
+    /// <see cref="DefaultConfigFile"/> when it exists; null when there is none.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">A file named explicitly does not exist.</exception>
+    public static string? ConfigFile(string? configFile = null)
     {
-        var builder = new ConfigurationBuilder();
         var explicitFile = configFile ?? Environment.GetEnvironmentVariable(ConfigFileVariable);
         var file = string.IsNullOrEmpty(explicitFile) ? DefaultConfigFile() : Path.GetFullPath(explicitFile);
         if (!string.IsNullOrEmpty(explicitFile) && !File.Exists(file))
         {
             throw new FileNotFoundException($"The config file '{file}' (from {ConfigFileVariable}) does not exist.", file);
         }
-        if (File.Exists(file))
+        return File.Exists(file) ? file : null;
+    }
+
+    /// <summary>Builds the configuration: file, then <c>TLC_*</c> environment variables, then <paramref name="overrides"/>.</summary>
+    public static IConfigurationRoot Build(IEnumerable<KeyValuePair<string, string?>>? overrides = null, string? configFile = null)
+    {
+        var builder = new ConfigurationBuilder();
+        if (ConfigFile(configFile) is { } file)
         {
             if (file.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
             {
