@@ -15,7 +15,15 @@ public static class ColumnTypeNames
     public static ColumnSchema Parse(string word)
     {
         ArgumentNullException.ThrowIfNull(word);
-        return word.Trim().ToLowerInvariant() switch
+        return TryCreate(word.Trim().ToLowerInvariant(), out var schema)
+            ? schema
+            : throw new FormatException($"'{word}' is not a column type ({string.Join(", ", Words)}).");
+    }
+
+    /// <summary>The schema of a type name that needs no more than its name (the schema format's reader shares these).</summary>
+    internal static bool TryCreate(string type, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ScalarSchema? schema)
+    {
+        schema = type switch
         {
             "bool" => new BoolSchema(),
             "int8" => new Int8Schema(),
@@ -32,7 +40,8 @@ public static class ColumnTypeNames
             "timestamp" => new DateTimeSchema(),
             "url" => new UrlSchema(),
             "image" => new ImageSchema(),
-            _ => throw new FormatException($"'{word}' is not a column type ({string.Join(", ", Words)})."),
+            _ => null,
         };
+        return schema is not null;
     }
 }

@@ -139,22 +139,9 @@ public static class SchemaJson
         var valueMap = o["value_map"] is { } vm ? ValueMapFromJson(vm, $"{where}.value_map") : null;
         ScalarSchema schema = type switch
         {
-            "bool" => new BoolSchema(),
-            "int8" => new Int8Schema(),
-            "int16" => new Int16Schema(),
-            "int32" => new Int32Schema(),
-            "int64" => new Int64Schema(),
-            "uint8" => new UInt8Schema(),
-            "uint16" => new UInt16Schema(),
-            "uint32" => new UInt32Schema(),
-            "uint64" => new UInt64Schema(),
-            "float32" => new Float32Schema(),
-            "float64" => new Float64Schema(),
-            "string" => new StringSchema(),
             "binary" => new BytesSchema(),
-            "timestamp" => new DateTimeSchema(),
-            "url" => new UrlSchema(),
             "image" => new ImageSchema(ImageSampleTypes.Parse(sampleType)),
+            _ when ColumnTypeNames.TryCreate(type, out var named) => named,
             "semantic_segmentation" => new SemanticSegmentationSchema(valueMap ?? new ValueMap([]), ImageSampleTypes.Parse(sampleType)),
             "video_url" => new VideoUrlSchema(),
             "categorical_label" when valueMap is not null => new CategoricalLabelSchema(valueMap),

@@ -50,6 +50,17 @@ public sealed class ImportJobsTests : IDisposable
         return (plan, results.ToArray());
     }
 
+    /// <summary>Converts every chunk of a plan of more than <paramref name="minChunks"/> chunks, none failing, publishes the table and opens it.</summary>
+    private async Task<Table> ConvertAndPublishAsync(ImportPlan plan, int minChunks)
+    {
+        Assert.True(plan.Chunks.Count > minChunks, $"{plan.Chunks.Count} chunks");
+        var (_, results) = await ConvertAllAsync(plan);
+        Assert.All(results, r => Assert.Null(r.Error));
+        var obj = ImportJobs.BuildObject(plan.Spec, Commits(results), DateTimeOffset.UtcNow);
+        await ObjectFiles.PublishAsync(new UrlAdapterRegistry(), new Url(plan.Spec.TableUrl), obj, WriteMode.CreateNew, CancellationToken.None);
+        return await Table.OpenAsync(plan.Spec.TableUrl);
+    }
+
     private static ImportChunkCommit[] Commits(ImportChunkConversion[] results) => results.Select((r, i) => new ImportChunkCommit
     {
         Item = i, OperationId = $"op{i}", Attempt = 1, Token = "token000", ChunkUrl = r.File?.Url, Rows = r.Rows, Bytes = r.File?.Bytes ?? 0,
@@ -64,13 +75,7 @@ public sealed class ImportJobsTests : IDisposable
 
         var (plan, existing) = await ImportJobs.PlanCsvAsync(path, Options("chunked"), "job-1", new ImportJobOptions { ChunkBytes = 8 << 10 });
         Assert.Null(existing);
-        Assert.True(plan!.Chunks.Count > 10, $"{plan.Chunks.Count} chunks");
-        var (_, results) = await ConvertAllAsync(plan);
-        Assert.All(results, r => Assert.Null(r.Error));
-        var obj = ImportJobs.BuildObject(plan.Spec, Commits(results), DateTimeOffset.UtcNow);
-        await ObjectFiles.PublishAsync(new UrlAdapterRegistry(), new Url(plan.Spec.TableUrl), obj, WriteMode.CreateNew, CancellationToken.None);
-
-        using var actual = await Table.OpenAsync(plan.Spec.TableUrl);
+        using var actual = await ConvertAndPublishAsync(plan!, minChunks: 10);
         Assert.Equal(3000, actual.RowCount);
         Assert.Equal(expected.Schema.ToJson().ToJsonString(), actual.Schema.ToJson().ToJsonString());
         Assert.Equal(expected.ContentHash(), actual.ContentHash());
@@ -88,13 +93,7 @@ public sealed class ImportJobsTests : IDisposable
 
         var options = new CsvImportOptions { Root = _root.Url, Settings = _root.Settings, Project = "p", Dataset = "d", Table = "chunked", HasHeader = false, ColumnNames = names };
         var (plan, _) = await ImportJobs.PlanCsvAsync(path, options, "job-nh", new ImportJobOptions { ChunkBytes = 8 << 10 });
-        Assert.True(plan!.Chunks.Count > 10, $"{plan.Chunks.Count} chunks");
-        var (_, results) = await ConvertAllAsync(plan);
-        Assert.All(results, r => Assert.Null(r.Error));
-        var obj = ImportJobs.BuildObject(plan.Spec, Commits(results), DateTimeOffset.UtcNow);
-        await ObjectFiles.PublishAsync(new UrlAdapterRegistry(), new Url(plan.Spec.TableUrl), obj, WriteMode.CreateNew, CancellationToken.None);
-
-        using var actual = await Table.OpenAsync(plan.Spec.TableUrl);
+        using var actual = await ConvertAndPublishAsync(plan!, minChunks: 10);
         Assert.Equal(3000, actual.RowCount);
         Assert.Equal(expected.ContentHash(), actual.ContentHash());
     }
