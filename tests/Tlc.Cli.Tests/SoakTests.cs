@@ -68,13 +68,17 @@ public sealed class SoakTests : IDisposable
             }
         }
 
-        Dictionary<(string, int), (long Rss, int Fds)> warm = [];
+        Dictionary<(string, int), (long Rss, int Fds)> warm = [], middle = [];
         for (var n = 1; n <= BackToBack; n++)
         {
             await JobAsync(n);
             if (n == Warm)
             {
                 warm = await ResourcesAsync(cluster);
+            }
+            if (n == (Warm + BackToBack) / 2)
+            {
+                middle = await ResourcesAsync(cluster);
             }
         }
         var afterSequence = await ResourcesAsync(cluster);
@@ -90,7 +94,11 @@ public sealed class SoakTests : IDisposable
             // Flat: what the first 20 jobs left (JIT, pools, caches) is the plateau; 200 more jobs add no more than noise.
             Assert.True(end[process].Rss - before.Rss <= 64L << 20, $"{process}: RSS grew {(end[process].Rss - before.Rss) >> 20} MiB over {BackToBack - Warm + AtOnce} jobs\n{report}");
             // 180 jobs one after another leave no descriptor open (20 at once open more connections to storage for a while).
-            Assert.True(afterSequence[process].Fds - before.Fds <= 16, $"{process}: open file descriptors grew from {before.Fds} to {afterSequence[process].Fds} over {BackToBack - Warm} jobs\n{report}");
+            // Pooled connections to storage come and go by a couple of dozen: a leak grows with the jobs, so the count must
+            // be flat over the 180 jobs, or at least over their second half (a one-time step in the first half is no leak).
+            var grown = afterSequence[process].Fds - before.Fds;
+            var grownLater = afterSequence[process].Fds - middle[process].Fds;
+            Assert.True(grown <= 16 || grownLater <= 8, $"{process}: open file descriptors grew from {before.Fds} (job {Warm}) to {middle[process].Fds} (job {(Warm + BackToBack) / 2}) to {afterSequence[process].Fds} (job {BackToBack})\n{report}");
         }
 
         // Finished jobs do not stay in memory: their segment grains deactivate once published, their job grains once they have
