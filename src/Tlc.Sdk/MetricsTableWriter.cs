@@ -381,17 +381,30 @@ public sealed class MetricsTableWriter : IAsyncDisposable
         _pendingRows = 0;
         _ids.Clear();
         // Every grain call below is safe to repeat, so each is asked again while a silo dies under it: the part's number makes
-        // a repeated add answer the same item, the operation id makes a repeated commit count once.
+        // a repeated add answer the same item, the operation id makes a repeated commit count once. Whatever fails for good
+        // fails the writer: the rows taken from the buffer are in no part.
+        CommitResult result;
         int index;
         try
         {
-            index = await CallAsync(() => _job.AddOwnedItemAsync(_writer, _parts), cancellationToken).ConfigureAwait(false);
+            (index, result) = await WritePartAsync(batches, ids, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
-            _failed = true; // the rows taken from the buffer are in no part
+            _failed = true;
             throw;
         }
+        if (result.Outcome is not (CommitOutcome.Accepted or CommitOutcome.Duplicate))
+        {
+            _failed = true;
+            throw new InvalidOperationException($"Metrics table {Url}: the sink refused part {index}: {result.Reason}. Nothing is published.");
+        }
+    }
+
+    /// <summary>Adds the next part, writes its chunk and commits it.</summary>
+    private async Task<(int Index, CommitResult Result)> WritePartAsync(List<RecordBatch> batches, IdSet ids, CancellationToken cancellationToken)
+    {
+        var index = await CallAsync(() => _job.AddOwnedItemAsync(_writer, _parts), cancellationToken).ConfigureAwait(false);
         _parts++;
         var operation = Guid.NewGuid().ToString("N");
         var name = $"chunks/part-{index:D5}-{operation[..8]}.arrow";
@@ -409,21 +422,7 @@ public sealed class MetricsTableWriter : IAsyncDisposable
             Batches = [.. chunk.Batches],
             Ids = ids,
         };
-        CommitResult result;
-        try
-        {
-            result = await CallAsync(() => segment.CommitAsync(commit), cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            _failed = true;
-            throw;
-        }
-        if (result.Outcome is not (CommitOutcome.Accepted or CommitOutcome.Duplicate))
-        {
-            _failed = true;
-            throw new InvalidOperationException($"Metrics table {Url}: the sink refused part {index}: {result.Reason}. Nothing is published.");
-        }
+        return (index, await CallAsync(() => segment.CommitAsync(commit), cancellationToken).ConfigureAwait(false));
     }
 
     private static async IAsyncEnumerable<RecordBatch> All(List<RecordBatch> batches)

@@ -53,8 +53,8 @@ public static class LeaseProtocol
         return new LeaseGrant(item, state.Attempt, state.Token, state.Deadline);
     }
 
-    /// <summary>Gives a new item to the writer <paramref name="owner"/> that will commit it (no lease, no deadline).</summary>
-    public static void Own(LeaseState state, WorkerRef owner)
+    /// <summary>Gives a new item to the writer <paramref name="owner"/> as its part <paramref name="part"/>, which it will commit (no lease, no deadline).</summary>
+    public static void Own(LeaseState state, WorkerRef owner, int part)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(owner);
@@ -67,6 +67,7 @@ public static class LeaseProtocol
         state.Holder = owner;
         state.Token = null;
         state.Deadline = DateTimeOffset.MaxValue;
+        state.Part = part;
     }
 
     /// <summary>Extends the lease of the holder presenting <paramref name="token"/>.</summary>

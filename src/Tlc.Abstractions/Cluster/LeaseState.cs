@@ -53,8 +53,9 @@ public sealed class LeaseState
     [Id(8)] public int Expirations { get; set; }
 
     /// <summary>
-    /// The deadline was pushed back by a restarted segment (renewals are written lazily), with no renewal since: a later
-    /// restart does not push it back again, so a dead holder's lease runs out even while silos keep failing.
+    /// The deadline was pushed back by a restarted segment (a grace for a holder whose renewals failed while the segment
+    /// had no silo), with no renewal since: a later restart does not push it back again, so a dead holder's lease runs out
+    /// even while silos keep failing.
     /// </summary>
     [Id(9)] public bool Graced { get; set; }
 

@@ -58,7 +58,6 @@ public sealed class TrainingApiHost : IAsyncDisposable
             // Requests that failed unexpectedly (500) and the server's own warnings, on standard error.
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
             builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
-            builder.Logging.AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>(null, LogLevel.Warning);
             builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         }
         builder.WebHost.UseKestrel(kestrel =>

@@ -529,8 +529,8 @@ internal sealed partial class JobGrain : Grain, IJobGrain
         : 0;
 
     /// <summary>
-    /// Rebuilds the view of the segments: sealed ones from the job's own state, segments never created as all pending, and
-    /// one summary read per other segment — O(segments), never O(items).
+    /// Each writer's last part among items [<paramref name="from"/>, <paramref name="to"/>): those a crash left counted by
+    /// their segments but not by the job (read once, at activation).
     /// </summary>
     private async Task RecoverLastPartsAsync(JobSpec spec, int from, int to)
     {
@@ -546,6 +546,10 @@ internal sealed partial class JobGrain : Grain, IJobGrain
         }
     }
 
+    /// <summary>
+    /// Rebuilds the view of the segments: sealed ones from the job's own state, segments never created as all pending, and
+    /// one summary read per other segment — O(segments), never O(items).
+    /// </summary>
     private async Task LoadSegmentsAsync(JobSpec spec)
     {
         var segments = spec.SegmentsFor(Job.Items);

@@ -294,8 +294,7 @@ internal sealed partial class JobSegmentGrain : Grain, IJobSegmentGrain
         _table.Add(1);
         _table.Change(position, i =>
         {
-            LeaseProtocol.Own(i.Lease, owner);
-            i.Lease.Part = part;
+            LeaseProtocol.Own(i.Lease, owner, part);
             return true;
         });
         _commit.Changed();

@@ -63,9 +63,12 @@ public static class TlcConfiguration
     }
 
     /// <summary>Loads the options; <paramref name="overrides"/> are configuration keys such as <c>root</c>.</summary>
-    public static TlcOptions Load(IEnumerable<KeyValuePair<string, string?>>? overrides = null, string? configFile = null)
+    public static TlcOptions Load(IEnumerable<KeyValuePair<string, string?>>? overrides = null, string? configFile = null) =>
+        Bind(Build(overrides, configFile));
+
+    /// <summary>Binds, reads the secret files of and checks the options of a built configuration (<see cref="Build"/>).</summary>
+    internal static TlcOptions Bind(IConfigurationRoot configuration)
     {
-        var configuration = Build(overrides, configFile);
         var options = new TlcOptions();
         try
         {

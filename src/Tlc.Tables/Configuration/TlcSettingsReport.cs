@@ -28,9 +28,8 @@ public static class TlcSettingsReport
     /// <exception cref="FormatException">A value does not parse (as <see cref="TlcConfiguration.Load"/>).</exception>
     public static IReadOnlyList<EffectiveSetting> Describe(IEnumerable<KeyValuePair<string, string?>>? overrides = null, string? configFile = null)
     {
-        var given = overrides?.ToList();
-        var configuration = TlcConfiguration.Build(given, configFile);
-        var options = TlcConfiguration.Load(given, configFile);
+        var configuration = TlcConfiguration.Build(overrides, configFile);
+        var options = TlcConfiguration.Bind(configuration);
         var report = new Report(configuration, TlcConfiguration.ConfigFile(configFile), TlcSecrets.Keys(options).ToHashSet(StringComparer.Ordinal));
         report.Walk(options, "");
         if (options.Root is null)
