@@ -58,7 +58,7 @@ internal sealed class LocalCluster : IAsyncDisposable
         var up = await cluster.RunAsync(["up", "--root", root, "--silos", silos.ToString(CultureInfo.InvariantCulture),
             "--workers", workers.ToString(CultureInfo.InvariantCulture), .. allow.SelectMany(a => new[] { "--allow", a })], TimeSpan.FromMinutes(5));
         var last = up.Stdout.TrimEnd().Split('\n')[^1];
-        Assert.True(up.ExitCode == 0 && last == $"export TLC_CONFIG_FILE={cluster.ConfigFile}", $"local-cluster up failed:\n{up.Stdout}\n{up.Stderr}");
+        Assert.True(up.ExitCode == 0 && last == $"export TLC_CONFIG_FILE={cluster.ConfigFile}", $"local-cluster up failed (exit {up.ExitCode}):\n{up.Stdout}\n{up.Stderr}");
         return cluster;
     }
 
