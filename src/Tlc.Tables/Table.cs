@@ -84,15 +84,29 @@ public sealed partial class Table : IReadOnlyList<TableRow>, Querying.IRowSource
             var parentUrl = ObjectFiles.Resolve(url, parent.Url, "parent url", absoluteMayLeave: true);
             parents.Add(await OpenAsync(parentUrl, parent.Id, adapters, sampleTypes, cancellationToken).ConfigureAwait(false));
         }
-        TableData parentData = parents.Count == 1
-            ? parents[0]._data
-            : new ConcatData(parents.Select(p => p._data).ToList(), parents[0].Schema);
+        // URL values stored relative to a parent's folder are read relative to this one (the same when they are siblings).
+        var parentParts = parents.Select(p => RebasedData.Create(p._data, p.Url, url)).ToList();
+        TableData parentData = parentParts.Count == 1
+            ? parentParts[0]
+            : new ConcatData(parentParts, parents[0].Schema);
         var data = await DerivedTables.BuildDataAsync(url, table, schema, parentData, adapters, cancellationToken).ConfigureAwait(false);
         return new Table(url, table, data, parents, adapters, sampleTypes);
     }
 
     /// <summary>The table folder.</summary>
     public Url Url { get; }
+
+    /// <summary>
+    /// The URL a stored URL value of this table names (an image or mask column's raw value): as it is when absolute or
+    /// aliased, else relative to this table's folder — where values inside the root are stored, so that a root moves
+    /// whole. Aliases are kept; <c>Adapters.Expand</c> replaces them.
+    /// </summary>
+    /// <exception cref="ArgumentException">The value is no URL, or climbs out of the URL's root.</exception>
+    public Url ResolveUrl(string stored)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(stored);
+        return Url.IsAbsolute(stored) ? new Url(stored) : Url.Join(stored);
+    }
 
     /// <summary>The table name.</summary>
     public string Name => Object.Name;

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Tlc.Schemas;
 using Tlc.Tables.Revisions;
 using Tlc.Tables.Storage;
+using Tlc.Tables.Urls;
 
 namespace Tlc.Tables;
 
@@ -23,6 +24,7 @@ public sealed class TableEditor
     private readonly List<(long Start, long End)> _deletes = [];
     private readonly List<string> _summary = [];
     private string? _description;
+    private StoredUrls? _storedUrls;
 
     internal TableEditor(Table baseRevision, ITableCatalog catalog)
     {
@@ -246,6 +248,12 @@ public sealed class TableEditor
 
     private void Assign(string column, long start, long end, object? value)
     {
+        if (_schema.Find(column) is { } schema && StoredUrls.HoldsUrls(schema) && value is string or Url)
+        {
+            // Stored as a written value would be (relative inside the root); the revision is a sibling of its base.
+            _storedUrls ??= new StoredUrls(_base.Url, _base.Adapters.Aliases);
+            value = _storedUrls.ToStored(value is Url url ? url.Value : (string)value);
+        }
         if (!_assignments.TryGetValue(column, out var list))
         {
             _assignments[column] = list = [];

@@ -30,6 +30,8 @@ public sealed class TableWriter : IAsyncDisposable
     private readonly ColumnBuilder[] _builders;
     private readonly Dictionary<int, IArrowArray> _constants = [];
     private readonly ISampleType?[] _encoders;
+    private readonly bool[] _holdsUrls;
+    private readonly StoredUrls _storedUrls;
     private readonly string[] _names;
     private readonly ChunkWriter _chunks;
     private readonly int _batchRows;
@@ -57,6 +59,8 @@ public sealed class TableWriter : IAsyncDisposable
         _names = [.. _schema.Names];
         _builders = _schema.Select(kv => ColumnBuilder.Create(kv.Value, kv.Key)).ToArray();
         _encoders = _schema.Select(kv => _sampleTypes.Find(kv.Value.SampleType)).ToArray();
+        _holdsUrls = _schema.Select(kv => StoredUrls.HoldsUrls(kv.Value)).ToArray();
+        _storedUrls = new StoredUrls(url, _adapters.Aliases);
         _batchRows = options.BatchRows ?? settings.Tables.BatchRows;
         var chunkRows = oneChunk ? long.MaxValue : Math.Max(options.ChunkRows ?? settings.Tables.ChunkRows, _batchRows);
         WriteId = writeId ?? $"{_time.GetUtcNow():yyyyMMddHHmmss}-{Guid.NewGuid().ToString("N")[..8]}";
@@ -171,6 +175,10 @@ public sealed class TableWriter : IAsyncDisposable
                     value = encoder.Encode(value, new SampleWriteContext(name, _schema[name], _rows, _bulkFolder, _adapters));
                     _bulkWritten |= value is string s && s.StartsWith(_bulkFolder.Value, StringComparison.Ordinal);
                 }
+                if (_holdsUrls[i] && value is string url)
+                {
+                    value = _storedUrls.ToStored(url);
+                }
                 _builders[i].Append(value, _rows);
             }
         }
@@ -267,6 +275,10 @@ public sealed class TableWriter : IAsyncDisposable
                 {
                     BatchValidation.Check(array, column, name, _rows);
                 }
+                if (_holdsUrls[i] && array is StringArray urls)
+                {
+                    array = ToStored(urls);
+                }
                 arrays[i] = array;
             }
         }
@@ -285,6 +297,46 @@ public sealed class TableWriter : IAsyncDisposable
             _chunks.Write(new RecordBatch(_arrowSchema, slice, length));
         }
         _rows += batch.Length;
+    }
+
+    /// <summary>URL values in their stored form (<see cref="StoredUrls"/>); the same array when none changes.</summary>
+    private StringArray ToStored(StringArray urls)
+    {
+        string?[]? changed = null;
+        for (var r = 0; r < urls.Length; r++)
+        {
+            var value = urls.GetString(r);
+            var stored = value is null ? null : _storedUrls.ToStored(value);
+            if (changed is null && stored != value)
+            {
+                changed = new string?[urls.Length];
+                for (var k = 0; k < r; k++)
+                {
+                    changed[k] = urls.GetString(k);
+                }
+            }
+            if (changed is not null)
+            {
+                changed[r] = stored;
+            }
+        }
+        if (changed is null)
+        {
+            return urls;
+        }
+        var builder = new StringArray.Builder();
+        foreach (var value in changed)
+        {
+            if (value is null)
+            {
+                builder.AppendNull();
+            }
+            else
+            {
+                builder.Append(value);
+            }
+        }
+        return builder.Build();
     }
 
     /// <summary>

@@ -39,7 +39,7 @@ public sealed class InProcessWorkers : IAsyncDisposable
                 WorkerId = identity.Id,
                 PollInterval = options?.PollInterval ?? TimeSpan.FromMilliseconds(250),
                 HeartbeatInterval = options?.HeartbeatInterval ?? TimeSpan.FromSeconds(5),
-                MaxConcurrentShards = options?.MaxConcurrentShards ?? 1,
+                MaxConcurrentShards = options?.MaxConcurrentShards ?? WorkerOptions.DefaultConcurrentShards,
                 Device = options?.Device ?? "cpu",
                 ConversionThreads = decodeThreads,
                 ImportChunksAtOnce = options?.ImportChunksAtOnce ?? 1,

@@ -14,7 +14,7 @@ int? decodeThreads = null;
 var drain = TimeSpan.FromMinutes(5);
 var device = "auto";
 string? id = null;
-var concurrency = 1;
+var concurrency = WorkerOptions.DefaultConcurrentShards;
 var poll = TimeSpan.FromSeconds(1);
 try
 {

@@ -6,8 +6,17 @@ public sealed class WorkerOptions
     /// <summary>The worker id (stable across restarts). Default: host name and process id.</summary>
     public string? WorkerId { get; init; }
 
-    /// <summary>Shards computed at once. Default: 1 (one inference thread per worker).</summary>
-    public int MaxConcurrentShards { get; init; } = 1;
+    /// <summary>The default of <see cref="MaxConcurrentShards"/> (and of <c>tlc worker --concurrency</c>): 2.</summary>
+    public const int DefaultConcurrentShards = 2;
+
+    /// <summary>
+    /// Metrics shards computed at once. The shards of one job share its model's one inference thread, so a second shard
+    /// decodes its first batch, and the first writes its chunk file, while the other's batches run through the model:
+    /// the model is not left idle at each shard's start and end (with one shard at a time, a shard of one batch waited for
+    /// its whole decoding). A worker that dies loses the shards it held; each is leased again elsewhere. Default: 2
+    /// (<see cref="DefaultConcurrentShards"/>).
+    /// </summary>
+    public int MaxConcurrentShards { get; init; } = DefaultConcurrentShards;
 
     /// <summary>How long to wait before asking again when there is no work. Default: 1 s.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);

@@ -21,8 +21,8 @@ public sealed class WorkerProcessOptions
     /// </summary>
     public string Device { get; init; } = "auto";
 
-    /// <summary>Shards computed at once. Default: 1.</summary>
-    public int ConcurrentShards { get; init; } = 1;
+    /// <summary>Shards computed at once (see <see cref="WorkerOptions.MaxConcurrentShards"/>). Default: 2.</summary>
+    public int ConcurrentShards { get; init; } = WorkerOptions.DefaultConcurrentShards;
 
     /// <summary>How long to wait before asking again when there is no work. Default: 1 s.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);

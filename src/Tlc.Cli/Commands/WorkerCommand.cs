@@ -18,7 +18,7 @@ internal static partial class WorkerCommand
             DefaultValueFactory = _ => "auto",
         };
         var id = new Option<string?>("--id") { Description = "The worker id shown in logs and the worker registry (default: host name and process id)." };
-        var concurrency = new Option<int>("--concurrency") { Description = "Shards computed at once.", DefaultValueFactory = _ => 1 };
+        var concurrency = new Option<int>("--concurrency") { Description = "Metrics shards computed at once (they share the model).", DefaultValueFactory = _ => Tlc.Workers.WorkerOptions.DefaultConcurrentShards };
         var poll = new Option<double>("--poll-interval") { Description = "Seconds between asking for work when idle.", DefaultValueFactory = _ => 1.0 };
         var drain = new Option<double>("--drain-timeout")
         {

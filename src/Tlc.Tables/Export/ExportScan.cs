@@ -11,6 +11,8 @@ internal sealed record ExportBatch(RecordBatch Batch, long[] Rows);
 /// <summary>
 /// Streams a table's rows for an export: the chosen columns only, rows below the weight threshold left out. Batches come
 /// straight from the table (its current revision: edits and deletions applied) and are rebuilt only when rows are dropped.
+/// URL values stored relative to the table (image and mask columns) are exported as the absolute URLs they name: an
+/// export is read away from the table folder.
 /// </summary>
 internal sealed class ExportScan
 {
@@ -51,7 +53,10 @@ internal sealed class ExportScan
         }
         Schema = new Apache.Arrow.Schema(_columns.Select(c => table.ArrowSchema.GetFieldByIndex(c)), table.ArrowSchema.Metadata);
         Names = _columns.Select(c => table.Schema.Names[c]).ToArray();
+        _urls = _columns.Select(c => Urls.StoredUrls.HoldsUrls(table.Schema[table.Schema.Names[c]])).ToArray();
     }
+
+    private readonly bool[] _urls;
 
     /// <summary>The Arrow schema of the exported batches.</summary>
     public Apache.Arrow.Schema Schema { get; }
@@ -99,8 +104,30 @@ internal sealed class ExportScan
                     return builder.Build();
                 }).ToList();
             }
+            if (_urls.Any(u => u))
+            {
+                arrays = arrays.Select((a, i) => _urls[i] && a is StringArray strings ? Absolute(strings) : a).ToList();
+            }
             yield return new ExportBatch(new RecordBatch(Schema, arrays, kept.Count), rows);
         }
+    }
+
+    private StringArray Absolute(StringArray strings)
+    {
+        var builder = new StringArray.Builder();
+        for (var r = 0; r < strings.Length; r++)
+        {
+            var value = strings.GetString(r);
+            if (value is null)
+            {
+                builder.AppendNull();
+            }
+            else
+            {
+                builder.Append(value.Length > 0 && !Url.IsAbsolute(value) ? _table.Url.Join(value).Value : value);
+            }
+        }
+        return builder.Build();
     }
 
     private List<int> Kept(RecordBatch batch)

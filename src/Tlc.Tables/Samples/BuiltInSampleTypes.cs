@@ -5,14 +5,18 @@ using Tlc.Tables.Urls;
 
 namespace Tlc.Tables.Samples;
 
-/// <summary>URL passthrough: strings in, strings out.</summary>
+/// <summary>
+/// URL passthrough: strings in, strings out — except that a file URL column's value stored relative to the table (see
+/// <see cref="StoredUrls"/>) is read as the absolute URL it names.
+/// </summary>
 internal sealed class UrlSampleType : ISampleType
 {
     public string Name => SampleTypes.Url;
 
     public object? Encode(object? value, SampleWriteContext context) => value is Url u ? u.Value : value;
 
-    public object? Decode(object? stored, SampleReadContext context) => stored;
+    public object? Decode(object? stored, SampleReadContext context) =>
+        stored is string s && s.Length > 0 && !Url.IsAbsolute(s) && StoredUrls.HoldsUrls(context.Schema) ? context.Table.Join(s).Value : stored;
 }
 
 /// <summary>

@@ -65,7 +65,7 @@ public sealed class ImageFolderImportTests : IDisposable
         using var table = await Table.FromImageFolderAsync(folder, Options(validate: true), cancellationToken: ct);
 
         Assert.Equal(["Zebra", "ant"], ((CategoricalLabelSchema)table.Schema["label"]).Classes);
-        var rows = table.Rows.Select(r => (Path.GetRelativePath(folder, new Url((string)r["image"]!).LocalPath), (int)r["label"]!)).ToList();
+        var rows = table.Rows.Select(r => (Path.GetRelativePath(folder, table.ResolveUrl((string)r["image"]!).LocalPath), (int)r["label"]!)).ToList();
         Assert.Equal(
         [
             ("Zebra/B.PNG", 0), ("Zebra/a.jpg", 0), ("Zebra/c.WebP", 0), ("Zebra/nested/d.jpeg", 0),
@@ -122,7 +122,10 @@ public sealed class ImageFolderImportTests : IDisposable
 
         // The png sample type keeps the URLs as written and decodes them on read.
         Assert.Equal(ImageSampleType.Png, ((ImageSchema)table.Schema["image"]).ImageSampleType);
-        Assert.StartsWith("file:///", (string)table.Rows[4]["image"]!, StringComparison.Ordinal);
+        // The folder is inside the root, so the values are stored relative to the table folder (the root moves whole).
+        var stored = (string)table.Rows[4]["image"]!;
+        Assert.False(Url.IsAbsolute(stored), stored);
+        Assert.StartsWith(Url.FromLocalPath(folder).Value + "/", table.ResolveUrl(stored).Value, StringComparison.Ordinal);
         var image = Assert.IsType<ImageSample>(table[4]["image"]);
         Assert.Equal((28, 28), (image.Width, image.Height));
 

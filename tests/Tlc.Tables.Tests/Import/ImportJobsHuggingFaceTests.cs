@@ -104,7 +104,7 @@ public sealed class ImportJobsHuggingFaceTests : IDisposable
                     var copy = Assert.IsType<string>(a);
                     Assert.Contains("/bulk_data/", copy, StringComparison.Ordinal);
                     Assert.NotEqual(stored, copy);
-                    Assert.Equal(File.ReadAllBytes(new Url(stored).LocalPath), File.ReadAllBytes(new Url(copy).LocalPath));
+                    Assert.Equal(File.ReadAllBytes(expected.ResolveUrl(stored).LocalPath), File.ReadAllBytes(actual.ResolveUrl(copy).LocalPath));
                     bulk++;
                 }
                 else

@@ -71,7 +71,7 @@ public sealed class ImportJobsImageFolderTests : IDisposable
         Assert.Equal(Enumerable.Range(0, 10).Select(i => i * 4), descriptors.Select(d => (int)d["first_file"]!));
         Assert.Equal([4, 4, 4, 4, 4, 4, 4, 4, 4, 1], descriptors.Select(d => (int)d["files"]!));
         // A chunk's bytes are its images' sizes; the file list lives in the side file, not in the job's state.
-        var files = expected.Rows.Select(r => new Url((string)r["image"]!).LocalPath).ToArray();
+        var files = expected.Rows.Select(r => expected.ResolveUrl((string)r["image"]!).LocalPath).ToArray();
         Assert.Equal(files.Sum(f => new FileInfo(f).Length), plan.Chunks.Sum(c => c.Bytes));
         Assert.Equal(files.Take(4).Sum(f => new FileInfo(f).Length), plan.Chunks[0].Bytes);
         Assert.DoesNotContain(".png", plan.Spec.ConversionJson + string.Concat(plan.Chunks.Select(c => c.Descriptor)), StringComparison.Ordinal);
@@ -136,7 +136,7 @@ public sealed class ImportJobsImageFolderTests : IDisposable
         // Without validation the one-process import lists it, and so do the chunks.
         var (lenient, _) = await ImportJobs.PlanImageFolderAsync(folder, Options("lenient"), "job-if4", new ImportJobOptions { ImagesPerChunk = 3 }, ct);
         using var table = await ConvertAndPublishAsync(lenient!, _root);
-        Assert.Contains(table.Rows, r => (string)r["image"]! == new Url(broken).Value);
+        Assert.Contains(table.Rows, r => table.ResolveUrl((string)r["image"]!).Value == new Url(broken).Value);
     }
 
     [Fact(Timeout = 120_000)]
