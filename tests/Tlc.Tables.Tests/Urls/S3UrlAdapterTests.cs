@@ -477,6 +477,27 @@ public sealed class S3UrlAdapterTests(S3Servers servers) : IClassFixture<S3Serve
         Assert.Equal("accepted", Encoding.UTF8.GetString(await wrongSecret.ReadAllBytesAsync(url, Ct)));
     }
 
+    [Fact(Timeout = 120_000)]
+    public async Task AwsEnvironmentVariablesOnly_EndpointKeysAndRegion_ReachTheStore()
+    {
+        var bucket = await servers.Plain.CreateBucketAsync("env", Ct);
+        var environment = new Dictionary<string, string>
+        {
+            ["AWS_ENDPOINT_URL"] = servers.Plain.Endpoint,
+            ["AWS_ACCESS_KEY_ID"] = S3rver.AccessKeyId,
+            ["AWS_SECRET_ACCESS_KEY"] = S3rver.SecretAccessKey,
+            ["AWS_REGION"] = "eu-central-1",
+        };
+        var adapter = new S3UrlAdapter(new S3Options { ForcePathStyle = true }, environment.GetValueOrDefault);
+        _adapters.Add(adapter);
+        var url = new Url($"s3://{bucket}/from-env.txt");
+
+        await adapter.WriteAllBytesAsync(url, "env"u8.ToArray(), WriteMode.CreateNew, Ct);
+
+        Assert.Equal(servers.Plain.Endpoint, adapter.Endpoint);
+        Assert.Equal("env", Encoding.UTF8.GetString(await adapter.ReadAllBytesAsync(url, Ct)));
+    }
+
     private static S3Options Copy(S3Options options, string? keyId = null, string? secret = null) => new()
     {
         Endpoint = options.Endpoint,
