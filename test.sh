@@ -15,7 +15,8 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 tests/fixtures/prepare.sh || { echo "fixture preparation failed" >&2; exit 1; }
 
-# Azurite (Azure Blob/Queue/Table emulator) on loopback for the Azure Storage tests.
+# Azurite (Azure Blob/Queue/Table emulator) on loopback for the Azure Storage tests. (The S3 tests start their own
+# s3rver, installed by prepare.sh, on free loopback ports.)
 azurite_dir="$(mktemp -d)"
 "$TLC_TEST_FIXTURES/npm/node_modules/.bin/azurite" --silent --skipApiVersionCheck --loose --location "$azurite_dir" \
   --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 >"$azurite_dir/azurite.log" 2>&1 &

@@ -34,7 +34,7 @@ public sealed class SecretsTests : IDisposable
         Assert.Equal(options.Azure.ConnectionString, options.Cluster.ConnectionString);
         Assert.Equal("api-token-123456", options.Security.ApiToken);
         Assert.Equal("pfx-password", options.Cluster.Tls.CertificatePassword);
-        Assert.Equal(["azure.connection_string", "cluster.connection_string", "cluster.redis_connection_string", "cluster.tls.certificate_password", "security.api_token"], TlcSecrets.Keys(options).Order(StringComparer.Ordinal));
+        Assert.Equal(["azure.connection_string", "cluster.connection_string", "cluster.redis_connection_string", "cluster.tls.certificate_password", "s3.secret_access_key", "s3.session_token", "security.api_token"], TlcSecrets.Keys(options).Order(StringComparer.Ordinal));
     }
 
     [Fact]

@@ -88,7 +88,10 @@ public static class TlcConfiguration
         return options;
     }
 
-    /// <summary>Applies the options to a URL adapter registry: aliases, and the Azure adapter when configured.</summary>
+    /// <summary>
+    /// Applies the options to a URL adapter registry: aliases, the Azure adapter when configured, and the S3 adapter
+    /// (always: with no <c>s3</c> settings it uses the AWS environment variables and the AWS SDK's default credentials).
+    /// </summary>
     public static void Apply(TlcOptions options, UrlAdapterRegistry registry)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -98,6 +101,7 @@ public static class TlcConfiguration
         {
             registry.Register(new AzureBlobUrlAdapter(options.Azure.ConnectionString));
         }
+        registry.Register(new S3UrlAdapter(options.S3));
         if (options.Security.RestrictFileUrls)
         {
             registry.FileRoots = FileRoots(options);
@@ -222,6 +226,17 @@ public static class TlcConfiguration
         {
             throw new FormatException(ClusterSettings.RedisConnectionStringMissing);
         }
+        var s3 = options.S3;
+        if (!string.IsNullOrWhiteSpace(s3.Endpoint) && !(Uri.TryCreate(s3.Endpoint.Trim(), UriKind.Absolute, out var s3Endpoint) && s3Endpoint.Scheme is "http" or "https"))
+        {
+            throw new FormatException($"s3.endpoint must be an http(s) URL, got '{s3.Endpoint}'.");
+        }
+        if (string.IsNullOrWhiteSpace(s3.AccessKeyId) != string.IsNullOrWhiteSpace(s3.SecretAccessKey))
+        {
+            throw new FormatException(string.IsNullOrWhiteSpace(s3.AccessKeyId)
+                ? S3UrlAdapter.SecretWithoutKeyId
+                : S3UrlAdapter.KeyIdWithoutSecret);
+        }
         if (options.Tables.Compression is not ("none" or "lz4" or "zstd"))
         {
             throw new FormatException($"tables.compression must be none, lz4 or zstd, got '{options.Tables.Compression}'.");
@@ -235,7 +250,7 @@ public static class TlcSettings
     private static TlcOptions? _current;
     private static readonly Lock Gate = new();
 
-    /// <summary>The loaded settings; loading also applies aliases and the Azure adapter to <see cref="UrlAdapterRegistry.Default"/>.</summary>
+    /// <summary>The loaded settings; loading also applies aliases and the Azure and S3 adapters to <see cref="UrlAdapterRegistry.Default"/>.</summary>
     public static TlcOptions Current
     {
         get

@@ -24,6 +24,10 @@ public sealed class TlcOptions
     [ConfigurationKeyName("azure")]
     public AzureOptions Azure { get; set; } = new();
 
+    /// <summary>Amazon S3 (or an S3-compatible store) settings for <c>s3://</c> URLs.</summary>
+    [ConfigurationKeyName("s3")]
+    public S3Options S3 { get; set; } = new();
+
     /// <summary>Table writing settings.</summary>
     [ConfigurationKeyName("tables")]
     public TableStorageOptions Tables { get; set; } = new();
@@ -73,6 +77,62 @@ public sealed class AzureOptions
     /// <summary>A file holding <see cref="ConnectionString"/> (a secret: either, not both). Default: none.</summary>
     [ConfigurationKeyName("connection_string_file")]
     public string? ConnectionStringFile { get; set; }
+}
+
+/// <summary>
+/// Amazon S3 settings for <c>s3://bucket/key</c> URLs. Each unset setting falls back to the standard AWS environment
+/// variable named in its documentation, then to the AWS SDK's default (credentials from its default chain: environment,
+/// shared profile, web identity, instance or container role).
+/// </summary>
+public sealed class S3Options
+{
+    /// <summary>
+    /// The endpoint URL of an S3-compatible store (MinIO, s3rver, Ceph, R2…), e.g. <c>http://127.0.0.1:9000</c>.
+    /// Default: <c>AWS_ENDPOINT_URL_S3</c>, else <c>AWS_ENDPOINT_URL</c>, else Amazon S3 of <see cref="Region"/>.
+    /// </summary>
+    [ConfigurationKeyName("endpoint")]
+    public string? Endpoint { get; set; }
+
+    /// <summary>The region. Default: <c>AWS_REGION</c>, else <c>AWS_DEFAULT_REGION</c>, else <c>us-east-1</c>.</summary>
+    [ConfigurationKeyName("region")]
+    public string? Region { get; set; }
+
+    /// <summary>The access key id. Default: <c>AWS_ACCESS_KEY_ID</c>, else the AWS SDK's default credentials.</summary>
+    [ConfigurationKeyName("access_key_id")]
+    public string? AccessKeyId { get; set; }
+
+    /// <summary>The secret access key (a secret; with <see cref="AccessKeyId"/>). Default: <c>AWS_SECRET_ACCESS_KEY</c>.</summary>
+    [ConfigurationKeyName("secret_access_key")]
+    [Secret]
+    public string? SecretAccessKey { get; set; }
+
+    /// <summary>A file holding <see cref="SecretAccessKey"/>. Default: none.</summary>
+    [ConfigurationKeyName("secret_access_key_file")]
+    public string? SecretAccessKeyFile { get; set; }
+
+    /// <summary>The session token of temporary credentials (a secret). Default: <c>AWS_SESSION_TOKEN</c> with the keys from the environment.</summary>
+    [ConfigurationKeyName("session_token")]
+    [Secret]
+    public string? SessionToken { get; set; }
+
+    /// <summary>A file holding <see cref="SessionToken"/>. Default: none.</summary>
+    [ConfigurationKeyName("session_token_file")]
+    public string? SessionTokenFile { get; set; }
+
+    /// <summary>
+    /// Path-style addressing (<c>http://endpoint/bucket/key</c>) instead of virtual-hosted style
+    /// (<c>http://bucket.endpoint/key</c>): most S3-compatible stores on one host need it. Default: false.
+    /// </summary>
+    [ConfigurationKeyName("force_path_style")]
+    public bool ForcePathStyle { get; set; }
+
+    /// <summary>
+    /// Whether the store honours <c>If-None-Match: *</c> on PUT (Amazon S3 does since 2024; MinIO does): true publishes
+    /// with it, atomically; false checks with a HEAD request first, which is not atomic (two racing writers can both
+    /// succeed, the later one's object winning). Default: true.
+    /// </summary>
+    [ConfigurationKeyName("conditional_writes")]
+    public bool ConditionalWrites { get; set; } = true;
 }
 
 /// <summary>How tables are written.</summary>

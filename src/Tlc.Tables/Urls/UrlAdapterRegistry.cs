@@ -4,7 +4,8 @@ namespace Tlc.Tables.Urls;
 
 /// <summary>
 /// Finds the adapter for a URL's scheme after expanding alias tokens. <see cref="Default"/> serves <c>file://</c>,
-/// <c>http(s)://</c> (read-only) and <c>azure://</c> (when a connection string is configured); register more with
+/// <c>http(s)://</c> (read-only), <c>azure://</c> (when a connection string is configured) and <c>s3://</c> (once the
+/// settings are applied, <see cref="Configuration.TlcConfiguration.Apply"/>); register more with
 /// <see cref="Register"/>. <see cref="Reset"/> restores the built-ins (for tests).
 /// </summary>
 public sealed class UrlAdapterRegistry
@@ -74,6 +75,11 @@ public sealed class UrlAdapterRegistry
         {
             throw new InvalidOperationException(
                 $"No Azure Blob adapter for '{expanded}': set the connection string (config 'azure.connection_string' or TLC_AZURE__CONNECTION_STRING).");
+        }
+        if (scheme == S3UrlAdapter.Scheme)
+        {
+            throw new InvalidOperationException(
+                $"No S3 adapter for '{expanded}': apply the settings to this registry (TlcConfiguration.Apply) or register an S3UrlAdapter.");
         }
         throw new NotSupportedException($"No URL adapter for the scheme '{scheme}' of '{expanded}'. Registered: {string.Join(", ", _adapters.Keys.Order())}.");
     }

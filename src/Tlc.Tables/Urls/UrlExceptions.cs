@@ -26,3 +26,22 @@ public sealed class UrlOutsideRootsException(Url url, IReadOnlyList<string> root
     /// <summary>The allowed folders.</summary>
     public IReadOnlyList<string> Roots { get; } = roots;
 }
+
+/// <summary>The bucket (or container) a URL names does not exist in its store.</summary>
+public sealed class UrlContainerNotFoundException(Url url, string container, string message, Exception? inner = null)
+    : IOException(message, inner)
+{
+    /// <summary>The URL.</summary>
+    public Url Url { get; } = url;
+
+    /// <summary>The missing bucket or container.</summary>
+    public string Container { get; } = container;
+}
+
+/// <summary>The store behind a URL refused the request: wrong or missing credentials, or no permission.</summary>
+public sealed class UrlAccessDeniedException(Url url, string message, Exception? inner = null)
+    : UnauthorizedAccessException(message, inner)
+{
+    /// <summary>The URL.</summary>
+    public Url Url { get; } = url;
+}
