@@ -181,7 +181,7 @@ internal static class ImportCommand
     };
     private static readonly Option<string?> Images = new("--images") { Description = "The image folder (default: the annotation file's folder)." };
     private static readonly Option<CocoTask> CocoTaskOption = new("--task") { Description = "Detect (boxes) or Segment (boxes, polygons, RLE masks).", DefaultValueFactory = _ => CocoTask.Detect };
-    private static readonly Option<YoloTask> YoloTaskOption = new("--task") { Description = "Detect, Segment or Pose.", DefaultValueFactory = _ => YoloTask.Detect };
+    private static readonly Option<YoloTask> YoloTaskOption = new("--task") { Description = "Detect, Segment, Pose or Obb (oriented boxes as four corners).", DefaultValueFactory = _ => YoloTask.Detect };
     private static readonly Option<bool> IncludeIsCrowd = new("--include-iscrowd") { Description = "Keep crowd annotations (flagged)." };
     private static readonly Option<bool> Validate = new("--validate-images") { Description = "Check every image exists and decodes (in parallel)." };
     private static readonly Option<bool> ValidateBoxes = new("--validate-boxes")
