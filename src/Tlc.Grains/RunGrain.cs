@@ -7,7 +7,7 @@ using Tlc.Tables.Urls;
 namespace Tlc.Grains;
 
 /// <summary>
-/// A run: parameters, status, input tables, metrics tables and a summary of logged aggregates (the entries themselves
+/// A run: parameters, status, input tables, metrics tables, outputs and a summary of logged aggregates (the entries themselves
 /// are in log segment files the client writes). A run whose owner stops sending heartbeats while it is active reads as
 /// <see cref="RunStatus.Interrupted"/>. Each change also writes a small <c>object.tlc.json</c> snapshot in the run folder so
 /// runs are visible in the files.
@@ -151,6 +151,36 @@ internal sealed partial class RunGrain(
         LogMetricsTableRegistered(logger, Run.Project, Run.Name, table.Url, table.RowCount);
     }
 
+    public async Task AddOutputAsync(RunOutput output, bool replace)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        EnsureExists();
+        if (output.Problem() is { } problem)
+        {
+            throw new ArgumentException($"Run {Run.Project}/{Run.Name}: {problem}.", nameof(output));
+        }
+        var at = Run.Outputs.FindIndex(o => o.Name == output.Name);
+        if (at >= 0 && Run.Outputs[at] == output)
+        {
+            // The same output again (a call repeated after a lost answer): already recorded.
+            return;
+        }
+        if (at >= 0 && !replace)
+        {
+            throw new InvalidOperationException(
+                $"Run {Run.Project}/{Run.Name} already has an output named '{output.Name}' ({Run.Outputs[at].Url}); give another name or replace it.");
+        }
+        if (at >= 0)
+        {
+            Run.Outputs[at] = output;
+        }
+        else
+        {
+            Run.Outputs.Add(output);
+        }
+        await SaveAsync(time.GetUtcNow());
+    }
+
     public async Task HeartbeatAsync(WorkerRef owner, DateTimeOffset deadline)
     {
         ArgumentNullException.ThrowIfNull(owner);
@@ -204,6 +234,7 @@ internal sealed partial class RunGrain(
             aggregates = Run.LatestAggregates,
             log_segments = Run.LogSegments,
             log_reductions = Run.LogReductions,
+            outputs = Run.Outputs.Select(o => new { name = o.Name, url = o.Url, kind = o.Kind, description = o.Description, size = o.Size, created = o.Created }),
         }, SnapshotJson);
         await adapters.WriteAllBytesAsync(new Url(Run.Url).Join("object.tlc.json"), snapshot, WriteMode.Overwrite, CancellationToken.None);
     }

@@ -28,8 +28,9 @@ public sealed partial class Table
     /// with columns <c>image</c> (URL of <paramref name="imageFolder"/>/<c>file_name</c>), <c>width</c>, <c>height</c> and
     /// <c>bbs</c> (boxes exactly as the JSON's <c>[x, y, w, h]</c>, format xywh, labels named by the categories); under
     /// <see cref="CocoTask.Segment"/> also <c>segmentations</c> (polygons as in the JSON) and, when RLE segmentations occur,
-    /// <c>masks</c> (their run-length encodings). Crowd annotations are left out unless
-    /// <see cref="CocoImportOptions.IncludeIsCrowd"/>.
+    /// <c>masks</c> (their run-length encodings); when a category declares keypoints (COCO person keypoints), <c>keypoints</c>
+    /// (one instance per annotation, instance i with box i; see <see cref="CocoImportOptions.Keypoints"/>). Crowd annotations
+    /// are left out unless <see cref="CocoImportOptions.IncludeIsCrowd"/>.
     /// </summary>
     /// <param name="annotationsFile">The annotation JSON (a local path or URL).</param>
     /// <param name="imageFolder">The folder <c>file_name</c>s are relative to; default: the annotation file's folder.</param>
@@ -38,7 +39,7 @@ public sealed partial class Table
     /// <exception cref="ImportException">
     /// Malformed JSON (with the line), or an inconsistent annotation (with its location, e.g. <c>annotations[4]</c>, and id):
     /// unknown image or category id, a bbox that is not finite, has no positive size or leaves the image, duplicate image or
-    /// category ids, and (with validation) a missing or mis-sized image.
+    /// category ids, keypoints of the wrong length or with a bad visibility, and (with validation) a missing or mis-sized image.
     /// </exception>
     public static Task<Table> FromCocoAsync(string annotationsFile, string? imageFolder = null, CocoImportOptions? options = null,
         CancellationToken cancellationToken = default)
@@ -52,8 +53,9 @@ public sealed partial class Table
     /// Imports a YOLO (Ultralytics) image folder with its labels (3LC's <c>Table.from_yolo_url</c>). The label file of
     /// <c>…/images/x/a.jpg</c> is <c>…/labels/x/a.txt</c> (the last <c>images</c> segment becomes <c>labels</c>); a missing one
     /// means no objects. Columns: <c>image</c> and, by <see cref="YoloImportOptions.Task"/>, <c>bbs</c> (detect, pose: the
-    /// normalised centre-size boxes as written), <c>segmentations</c> (segment: polygons in pixels) and <c>keypoints</c>
-    /// (pose: points in pixels). Image sizes come from the image headers.
+    /// normalised centre-size boxes as written), <c>segmentations</c> (segment: polygons in pixels), <c>keypoints</c>
+    /// (pose: points in pixels) and <c>obbs</c> (obb: oriented boxes in pixels from the four corners). Image sizes come
+    /// from the image headers.
     /// </summary>
     /// <param name="imagesPathOrUrl">The images folder (a local path or URL).</param>
     /// <param name="categories">The class names: class id i is <paramref name="categories"/>[i].</param>

@@ -77,6 +77,53 @@ public sealed class DashboardApiTests(ApiFixture fixture) : IClassFixture<ApiFix
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task Rows_3dAndOrientedBoxColumns_ServedAsTheirStoredFieldsWithAnnotationDescriptions()
+    {
+        string[] classes = ["car", "pedestrian"];
+        await using var writer = await Tables.TableWriter.CreateAsync(new Tables.TableWriterOptions
+        {
+            Schema = new TableSchema
+            {
+                ["boxes_3d"] = Tlc.DataTypes.BoundingBoxes3D.Schema(classes),
+                ["obbs_2d"] = Tlc.DataTypes.OrientedBoundingBoxes2D.Schema(classes),
+                ["obbs_3d"] = Tlc.DataTypes.OrientedBoundingBoxes3D.Schema(classes).AsNullable(),
+            },
+            Project = "dash", Dataset = "boxes", Table = $"boxes-{Interlocked.Increment(ref _tables)}", Root = fixture.Root.Url, Settings = fixture.Root.Settings,
+        }, TestContext.Current.CancellationToken);
+        writer.AddRow(new Dictionary<string, object?>
+        {
+            ["boxes_3d"] = new Tlc.DataTypes.BoundingBoxes3D([new(1.5f, -2, 0.25f, 4, 2, 1.5f, 0.5f, 1)]),
+            ["obbs_2d"] = new Tlc.DataTypes.OrientedBoundingBoxes2D(64, 48, [new(32, 24, 10, 5, -0.75f, 0)]),
+            ["obbs_3d"] = new Tlc.DataTypes.OrientedBoundingBoxes3D([new(1, 2, 3, 4, 5, 6, 0.1f, 0.2f, 0.3f, 1)]),
+        });
+        writer.AddRow(new Dictionary<string, object?>
+        {
+            ["boxes_3d"] = new Tlc.DataTypes.BoundingBoxes3D([]),
+            ["obbs_2d"] = new Tlc.DataTypes.OrientedBoundingBoxes2D(64, 48, []),
+            ["obbs_3d"] = null,
+        });
+        using var table = await writer.FinalizeAsync(TestContext.Current.CancellationToken);
+
+        var (status, page) = await GetAsync($"/v1/rows?table={Q(table.Url.Value)}");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        var columns = page["columns"]!.AsArray().ToDictionary(c => (string)c!["name"]!, c => c!.AsObject());
+        Assert.Equal("bounding_boxes_3d", (string)columns["boxes_3d"]["type"]!);
+        Assert.Equal("pedestrian", (string)columns["obbs_3d"]["annotation"]!["classes"]!["1"]!);
+        var first = page["items"]!.AsArray()[0]!["values"]!;
+        var box3D = first["boxes_3d"]!["bb_list"]![0]!;
+        Assert.Equal([1.5, -2, 0.25, 4, 2, 1.5, 0.5, 1], new[] { "center_x", "center_y", "center_z", "size_x", "size_y", "size_z", "yaw", "label" }.Select(f => (double)box3D[f]!));
+        Assert.Equal(64, (double)first["obbs_2d"]!["image_width"]!);
+        var obb2D = first["obbs_2d"]!["obb_list"]![0]!;
+        Assert.Equal([32, 24, 10, 5, -0.75, 0], new[] { "center_x", "center_y", "width", "height", "rotation", "label" }.Select(f => (double)obb2D[f]!));
+        var obb3D = first["obbs_3d"]!["obb_list"]![0]!;
+        Assert.Equal([1, 2, 3, 4, 5, 6, 0.1f, 0.2f, 0.3f, 1], new[] { "center_x", "center_y", "center_z", "size_x", "size_y", "size_z", "yaw", "pitch", "roll", "label" }.Select(f => (float)(double)obb3D[f]!));
+        var second = page["items"]!.AsArray()[1]!["values"]!;
+        Assert.Empty(second["boxes_3d"]!["bb_list"]!.AsArray());
+        Assert.Null(second["obbs_3d"]);
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task Rows_MarkupInStrings_ComesBackAsTheSameText()
     {
         using var table = await TableAsync(10);

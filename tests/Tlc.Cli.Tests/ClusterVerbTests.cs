@@ -47,7 +47,7 @@ public sealed class ClusterVerbTests : IDisposable
 
         using var runs = Json(await Tlc("runs", "--json"));
         var listed = Assert.Single(runs.RootElement.EnumerateArray());
-        Assert.Equal(["project", "name", "url", "status", "status_source", "description", "created", "updated", "metrics_tables", "inputs", "aggregates"],
+        Assert.Equal(["project", "name", "url", "status", "status_source", "description", "created", "updated", "metrics_tables", "inputs", "outputs", "aggregates"],
             listed.EnumerateObject().Select(p => p.Name));
         Assert.Equal("fm", listed.GetProperty("project").GetString());
         Assert.Equal("eval", listed.GetProperty("name").GetString());
@@ -59,7 +59,7 @@ public sealed class ClusterVerbTests : IDisposable
 
         using var info = Json(await Tlc("run", "info", "fm/eval", "--json"));
         var r = info.RootElement;
-        Assert.Equal(["project", "name", "url", "status", "description", "created", "updated", "parameters", "aggregates", "metrics", "inputs"],
+        Assert.Equal(["project", "name", "url", "status", "description", "created", "updated", "parameters", "aggregates", "metrics", "inputs", "outputs"],
             r.EnumerateObject().Select(p => p.Name));
         Assert.Equal(Url.FromLocalPath(Path.Combine(_root.Path, "projects/fm/runs/eval")).Value, r.GetProperty("url").GetString());
         Assert.Equal("completed", r.GetProperty("status").GetString());

@@ -63,6 +63,35 @@ public sealed class ImportExportVerbTests : IDisposable
     }
 
     [Fact(Timeout = 180_000)]
+    public async Task ImportCoco_PersonKeypoints_KeypointsColumnByDefault_OffLeavesItOut_ExportWritesThemBack()
+    {
+        var annotations = Path.Combine(Fixtures.CocoKeypoints, "annotations.json");
+
+        var (url, rows) = Made(await Tlc("import", "coco", annotations, "--dataset", "kp", "--table", "auto", "--json"));
+        var (offUrl, _) = Made(await Tlc("import", "coco", annotations, "--keypoints", "off", "--dataset", "kp", "--table", "off", "--json"));
+        var bad = await Tlc("import", "coco", annotations, "--keypoints", "maybe", "--dataset", "kp", "--table", "bad");
+        var exported = Path.Combine(_root.Path, "out/kp.json");
+        var export = await Tlc("export", url, "coco", exported);
+
+        Assert.Equal(3, rows);
+        using (var table = await Table.OpenAsync(url))
+        {
+            var keypoints = Assert.IsType<Tlc.DataTypes.Keypoints2D>(table[0]["keypoints"]);
+            Assert.Equal(34, keypoints.Instances[0].Points.Count);
+        }
+        using (var off = await Table.OpenAsync(offUrl))
+        {
+            Assert.DoesNotContain("keypoints", off.Schema.Names);
+        }
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("--keypoints must be auto, on or off (got 'maybe')", bad.Stderr, StringComparison.Ordinal);
+        Assert.True(export.ExitCode == 0, export.Stderr);
+        using var json = JsonDocument.Parse(File.ReadAllText(exported));
+        Assert.Equal(17, json.RootElement.GetProperty("categories")[0].GetProperty("keypoints").GetArrayLength());
+        Assert.Equal(51, json.RootElement.GetProperty("annotations")[0].GetProperty("keypoints").GetArrayLength());
+    }
+
+    [Fact(Timeout = 180_000)]
     public async Task ImportCoco_Cluster_OneImagePerChunk_SameTableAsOneProcessAndPlanFilesRemoved()
     {
         var annotations = Path.Combine(Fixtures.LabelmeCoco, "annotations.json");

@@ -46,6 +46,12 @@ public static class Fixtures
     public static IReadOnlyList<string> YoloCategories => File.ReadAllLines(Require("yolo/categories.txt"));
 
     /// <summary>
+    /// A COCO person-keypoints set written by tests/fixtures/make_coco_keypoints.py: <c>annotations.json</c> (category 1
+    /// "person" with the 17 COCO keypoints and skeleton, category 2 "bicycle" without) and <c>images/</c> (three labelme JPEGs).
+    /// </summary>
+    public static string CocoKeypoints => Completed("coco-keypoints", ".complete-v1");
+
+    /// <summary>
     /// A Hugging Face <c>save_to_disk</c> DatasetDict (train: 20 rows in 2 Arrow stream shards, test: 5) written by
     /// tests/fixtures/make_hf_dataset.mjs, with <c>expected.json</c> listing every row's inputs.
     /// </summary>

@@ -35,6 +35,14 @@ public interface IRunGrain : IGrainWithStringKey
     /// <summary>Registers a published metrics table (once per URL).</summary>
     Task AddMetricsTableAsync(RunMetricsTable table);
 
+    /// <summary>
+    /// Records an output. An output of the same name is replaced (keeping its place) when <paramref name="replace"/>,
+    /// else refused — unless it is the very same output (a repeated call), which changes nothing.
+    /// </summary>
+    /// <exception cref="ArgumentException">The output is not valid (<see cref="RunOutput.Problem"/>).</exception>
+    /// <exception cref="InvalidOperationException">An output of that name exists and <paramref name="replace"/> is false.</exception>
+    Task AddOutputAsync(RunOutput output, bool replace);
+
     /// <summary>Keeps ownership alive until <paramref name="deadline"/>.</summary>
     Task HeartbeatAsync(WorkerRef owner, DateTimeOffset deadline);
 }

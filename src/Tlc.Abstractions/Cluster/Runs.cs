@@ -89,8 +89,10 @@ public sealed class RunInfo
     /// <summary>True once the run exists (a fresh grain says false).</summary>
     [Id(15)] public bool Exists { get; set; }
 
-    /// <summary>Output URLs (models, exports).</summary>
-    [Id(16)] public List<string> Outputs { get; set; } = [];
+    // Id 16 held output URLs (never filled) before outputs were records; it is not reused.
+
+    /// <summary>What the run produced (models, exports, files), in the order first recorded; one per name.</summary>
+    [Id(19)] public List<RunOutput> Outputs { get; set; } = [];
 
     /// <summary>How logged keys were reduced across ranks (key → e.g. "mean of 3 ranks"), for keys logged by ranks.</summary>
     [Id(17)] public Dictionary<string, string> LogReductions { get; set; } = [];

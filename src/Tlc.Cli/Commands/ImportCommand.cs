@@ -39,7 +39,7 @@ internal static class ImportCommand
         import.Add(Format("coco", "a COCO annotations file (images beside it, or --images)", "tlc import coco annotations.json --images JPEGImages --task segment --dataset coco",
             (source, c, parse, ct) => Table.FromCocoAsync(source, parse.GetValue(Images), CocoOptions(c, parse), ct),
             (source, c, parse) => ImportSource.Coco(source, parse.GetValue(Images), CocoOptions(c, parse)),
-            Images, CocoTaskOption, IncludeIsCrowd, Validate, ValidateBoxes, ImagesPerChunk));
+            Images, CocoTaskOption, IncludeIsCrowd, Validate, ValidateBoxes, CocoKeypoints, ImagesPerChunk));
         import.Add(Format("yolo", "a YOLO images folder (labels in the sibling 'labels' folder)", "tlc import yolo data/images/train --categories cat,dog --dataset pets",
             (source, c, parse, ct) => Table.FromYoloUrlAsync(source, Categories(parse), YoloOptions(c, parse), ct),
             (source, c, parse) => ImportSource.Yolo(source, Categories(parse), YoloOptions(c, parse)),
@@ -76,6 +76,13 @@ internal static class ImportCommand
         Project = c.Project, Dataset = c.Dataset, Table = c.Table, IfExists = c.IfExists, Description = c.Description,
         Task = parse.GetValue(CocoTaskOption), IncludeIsCrowd = parse.GetValue(IncludeIsCrowd), ValidateImages = parse.GetValue(Validate),
         ValidateBoxes = parse.GetValue(ValidateBoxes),
+        Keypoints = parse.GetValue(CocoKeypoints) switch
+        {
+            "auto" => null,
+            "on" => true,
+            "off" => false,
+            var other => throw new UsageException($"--keypoints must be auto, on or off (got '{other}')."),
+        },
     };
 
     private static YoloImportOptions YoloOptions(Common c, ParseResult parse) => new()
@@ -181,7 +188,12 @@ internal static class ImportCommand
     };
     private static readonly Option<string?> Images = new("--images") { Description = "The image folder (default: the annotation file's folder)." };
     private static readonly Option<CocoTask> CocoTaskOption = new("--task") { Description = "Detect (boxes) or Segment (boxes, polygons, RLE masks).", DefaultValueFactory = _ => CocoTask.Detect };
-    private static readonly Option<YoloTask> YoloTaskOption = new("--task") { Description = "Detect, Segment or Pose.", DefaultValueFactory = _ => YoloTask.Detect };
+    private static readonly Option<YoloTask> YoloTaskOption = new("--task") { Description = "Detect, Segment, Pose or Obb (oriented boxes as four corners).", DefaultValueFactory = _ => YoloTask.Detect };
+    private static readonly Option<string> CocoKeypoints = new("--keypoints")
+    {
+        Description = "COCO person keypoints: auto (a keypoints column when a category declares keypoints), on (required) or off.",
+        DefaultValueFactory = _ => "auto",
+    };
     private static readonly Option<bool> IncludeIsCrowd = new("--include-iscrowd") { Description = "Keep crowd annotations (flagged)." };
     private static readonly Option<bool> Validate = new("--validate-images") { Description = "Check every image exists and decodes (in parallel)." };
     private static readonly Option<bool> ValidateBoxes = new("--validate-boxes")

@@ -64,7 +64,8 @@ internal static class RunCommands
         var run = new Command("run", "Inspect one run.");
         var key = new Argument<string>("run") { Description = "The run as PROJECT/RUN." };
         var info = new Command("info",
-            "Show a run's status, parameters, aggregates, metrics tables (with row counts) and input tables.\n" +
+            "Show a run's status, parameters, aggregates, metrics tables (with row counts), input tables and outputs\n" +
+            "(models, exports and files the run recorded: name, kind, URL, size, time).\n" +
             "Example: tlc run info demo/fashion-mnist-cnn --json")
         {
             key, CliContext.Json,
@@ -99,6 +100,15 @@ internal static class RunCommands
                     ["foreign_table_url"] = m.ForeignTableUrl,
                 })]),
                 ["inputs"] = new JsonArray([.. r.Inputs.Select(i => (JsonNode?)JsonValue.Create(i))]),
+                ["outputs"] = new JsonArray([.. r.Outputs.Select(o => (JsonNode?)new JsonObject
+                {
+                    ["name"] = o.Name,
+                    ["kind"] = o.Kind,
+                    ["url"] = o.Url,
+                    ["description"] = o.Description,
+                    ["size"] = o.Size,
+                    ["created"] = ClusterCli.Time(o.Created),
+                })]),
             };
             if (parse.GetValue(CliContext.Json))
             {
@@ -138,6 +148,13 @@ internal static class RunCommands
             foreach (var input in r.Inputs)
             {
                 console.MarkupLine($"input: {Markup.Escape(input)}");
+            }
+            foreach (var o in r.Outputs)
+            {
+                // One line each, never wrapped: the URL stays whole for copying.
+                var size = o.Size is { } bytes ? $", {bytes.ToString("N0", CultureInfo.InvariantCulture)} bytes" : "";
+                var about = o.Description is { Length: > 0 } d ? $" — {d}" : "";
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"output: {o.Name} ({o.Kind}{size}, {o.Created:u}) {o.Url}{about}"));
             }
             return CliRunner.Ok;
         }));
@@ -242,6 +259,7 @@ internal static class RunCommands
                 ["updated"] = ClusterCli.Time(info.Updated),
                 ["metrics_tables"] = info.MetricsTables.Count,
                 ["inputs"] = info.Inputs.Count,
+                ["outputs"] = info.Outputs.Count,
                 ["aggregates"] = Aggregates(info),
             };
         }
@@ -258,6 +276,7 @@ internal static class RunCommands
             ["updated"] = snapshot["updated"]?.DeepClone(),
             ["metrics_tables"] = (snapshot["metrics"] as JsonArray)?.Count ?? 0,
             ["inputs"] = (snapshot["inputs"] as JsonArray)?.Count ?? 0,
+            ["outputs"] = (snapshot["outputs"] as JsonArray)?.Count ?? 0,
             ["aggregates"] = snapshot["aggregates"] is JsonObject a ? a.DeepClone() : new JsonObject(),
         };
     }

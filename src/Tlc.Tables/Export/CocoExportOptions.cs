@@ -16,6 +16,13 @@ public sealed class CocoExportOptions : ExportOptions
     public string? SegmentationColumn { get; init; }
 
     /// <summary>
+    /// The keypoints column (<c>keypoints_2d</c>). Default: the only column of that type, if any. Instance i of a row's
+    /// keypoints belongs to box i; each annotation then gets <c>keypoints</c> (<c>[x, y, v]</c> per point) and
+    /// <c>num_keypoints</c>, and every category the keypoint names and (1-based) skeleton of the column's schema.
+    /// </summary>
+    public string? KeypointsColumn { get; init; }
+
+    /// <summary>
     /// Write each image's absolute URL (or local path) as <c>file_name</c>. Default: false, paths relative to
     /// <see cref="ImageFolder"/> wherever the image lies on the same store.
     /// </summary>

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using Tlc.DataTypes;
+using Tlc.Schemas;
 using Tlc.Tables.Arrow;
 
 namespace Tlc.Tables.Export;
@@ -11,7 +12,11 @@ namespace Tlc.Tables.Export;
 /// Image ids are table row indices; annotation ids count from 1 in row order, boxes in stored order. Categories are the
 /// boxes column's value map (id = stored label value). Boxes become COCO <c>[x, y, width, height]</c> in pixels from
 /// whatever format the column declares; image sizes come from the annotation (or, where it holds none, the image file).
-/// Polygons of a <c>segmentation_polygons</c> column are written as <c>segmentation</c>, instance i with box i.
+/// Polygons of a <c>segmentation_polygons</c> column are written as <c>segmentation</c>, instance i with box i. Keypoints
+/// of a <c>keypoints_2d</c> column (COCO person keypoints) are written as <c>keypoints</c> <c>[x, y, v]</c> × K (v from the
+/// stored visibility, 2 where the column keeps none) with <c>num_keypoints</c> (points with v &gt; 0), instance i with box i;
+/// every category then names the points (the schema's <c>point_names</c>, else <c>"0"</c>…<c>"K-1"</c>) and carries the
+/// skeleton with COCO's 1-based point numbers.
 /// </summary>
 internal static class CocoExporter
 {
@@ -23,6 +28,14 @@ internal static class CocoExporter
         {
             read.Add(seg);
         }
+        var keypointsColumn = KeypointsColumn(table, target, options.KeypointsColumn);
+        var keypointsAt = -1;
+        if (keypointsColumn is not null)
+        {
+            keypointsAt = read.Count;
+            read.Add(keypointsColumn);
+        }
+        var keypointsSchema = keypointsColumn is null ? null : (AnnotationSchema)table.Schema[keypointsColumn];
         var scan = new ExportScan(table, options, target, read);
         var adapters = options.Adapters ?? table.Adapters;
         var url = adapters.Expand(new Url(target));
@@ -58,6 +71,11 @@ internal static class CocoExporter
                     {
                         polygons = Read(() => SegmentationPolygons.FromRowValue(polygonValue), table, target, row, columns.Segmentation);
                     }
+                    Keypoints2D? keypoints = null;
+                    if (keypointsAt >= 0 && ArrowValues.GetValue(batch.Column(keypointsAt), r) is { } keypointsValue)
+                    {
+                        keypoints = Read(() => Keypoints2D.FromRowValue(keypointsValue), table, target, row, keypointsColumn!);
+                    }
                     var (width, height) = ImageSize(boxes, polygons, adapters: table.Adapters, image, table, row, target);
 
                     writer.WriteStartObject();
@@ -72,6 +90,11 @@ internal static class CocoExporter
                     {
                         throw new ExportException(table.Url, target,
                             $"row {row}: '{columns.Boxes}' has {boxList.Count} box(es) but '{columns.Segmentation}' has {polygons.Instances.Count} instance(s); instance i must belong to box i.");
+                    }
+                    if (keypoints is not null && keypoints.Instances.Count != boxList.Count)
+                    {
+                        throw new ExportException(table.Url, target,
+                            $"row {row}: '{columns.Boxes}' has {boxList.Count} box(es) but '{keypointsColumn}' has {keypoints.Instances.Count} instance(s); instance i must belong to box i.");
                     }
                     for (var i = 0; i < boxList.Count; i++)
                     {
@@ -113,6 +136,10 @@ internal static class CocoExporter
                         {
                             annotations.WriteNumber("score", score);
                         }
+                        if (keypoints is not null)
+                        {
+                            WriteKeypoints(annotations, keypoints.Instances[i], Keypoints2D.NumKeypoints(keypointsSchema!), table, target, row, keypointsColumn!);
+                        }
                         annotations.WriteEndObject();
                     }
                 }
@@ -129,6 +156,25 @@ internal static class CocoExporter
                 writer.WriteStartObject();
                 writer.WriteNumber("id", id);
                 writer.WriteString("name", element.InternalName);
+                if (keypointsSchema is not null)
+                {
+                    var count = Keypoints2D.NumKeypoints(keypointsSchema);
+                    writer.WriteStartArray("keypoints");
+                    foreach (var name in Keypoints2D.PointNames(keypointsSchema) ?? Enumerable.Range(0, count).Select(k => k.ToString(CultureInfo.InvariantCulture)).ToList())
+                    {
+                        writer.WriteStringValue(name);
+                    }
+                    writer.WriteEndArray();
+                    writer.WriteStartArray("skeleton");
+                    foreach (var (from, to) in Keypoints2D.Skeleton(keypointsSchema) ?? [])
+                    {
+                        writer.WriteStartArray();
+                        writer.WriteNumberValue(from + 1);
+                        writer.WriteNumberValue(to + 1);
+                        writer.WriteEndArray();
+                    }
+                    writer.WriteEndArray();
+                }
                 writer.WriteEndObject();
             }
             writer.WriteEndArray();
@@ -137,6 +183,46 @@ internal static class CocoExporter
         }
         await stream.CommitAsync(cancellationToken).ConfigureAwait(false);
         return new ExportResult(url, scan.Rows, scan.SkippedRows);
+    }
+
+    /// <summary>The keypoints column named, else the only <c>keypoints_2d</c> column, else none.</summary>
+    private static string? KeypointsColumn(Table table, string target, string? named)
+    {
+        static bool Fits(ColumnSchema schema) => schema is AnnotationSchema { Type: Keypoints2D.TypeName };
+        if (named is not null)
+        {
+            var schema = table.Schema.Find(named) ?? throw new ExportException(table.Url, target, $"there is no column '{named}' (columns: {string.Join(", ", table.Schema.Names)}).");
+            return Fits(schema) ? named : throw new ExportException(table.Url, target, $"the column '{named}' ({schema.Describe()}) is not a keypoints_2d column.");
+        }
+        var candidates = table.Schema.Where(kv => Fits(kv.Value)).Select(kv => kv.Key).ToList();
+        return candidates.Count switch
+        {
+            0 => null,
+            1 => candidates[0],
+            _ => throw new ExportException(table.Url, target, $"the table has several keypoints_2d columns ({string.Join(", ", candidates)}): name one with KeypointsColumn."),
+        };
+    }
+
+    /// <summary>An annotation's <c>keypoints</c> (<c>[x, y, v]</c> per point) and <c>num_keypoints</c>.</summary>
+    private static void WriteKeypoints(Utf8JsonWriter annotations, KeypointInstance instance, int count, Table table, string target, long row, string column)
+    {
+        if (instance.Points.Count != 2 * count || (instance.Visibility is { } v && v.Count != count))
+        {
+            throw new ExportException(table.Url, target,
+                $"row {row}, column '{column}': an instance has {instance.Points.Count / 2} points (and {instance.Visibility?.Count.ToString(CultureInfo.InvariantCulture) ?? "no"} visibilities); the schema declares {count}.");
+        }
+        var labelled = 0;
+        annotations.WriteStartArray("keypoints");
+        for (var k = 0; k < count; k++)
+        {
+            var visibility = instance.Visibility is { } flags ? flags[k] : (sbyte)2;
+            annotations.WriteNumberValue(instance.Points[2 * k]);
+            annotations.WriteNumberValue(instance.Points[(2 * k) + 1]);
+            annotations.WriteNumberValue(visibility);
+            labelled += visibility > 0 ? 1 : 0;
+        }
+        annotations.WriteEndArray();
+        annotations.WriteNumber("num_keypoints", labelled);
     }
 
     internal static T Read<T>(Func<T> read, Table table, string target, long row, string column)

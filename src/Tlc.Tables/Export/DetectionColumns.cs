@@ -4,8 +4,9 @@ using Tlc.Schemas;
 namespace Tlc.Tables.Export;
 
 /// <summary>
-/// The columns a detection export (COCO, YOLO) reads: an image column, a <c>bounding_boxes_2d</c> column (with its box format,
-/// normalisation and class value map) and optionally a <c>segmentation_polygons</c> column. Named columns are checked;
+/// The columns a detection export (COCO, YOLO) reads: an image column, a boxes column (<c>bounding_boxes_2d</c> with its box
+/// format, normalisation and class value map; <c>oriented_bounding_boxes_2d</c> for YOLO OBB) and optionally a
+/// <c>segmentation_polygons</c> column. Named columns are checked;
 /// unnamed ones are found by schema, and a table that does not fit is refused with a message saying what is missing.
 /// </summary>
 internal sealed class DetectionColumns
@@ -32,9 +33,10 @@ internal sealed class DetectionColumns
 
     public ValueMap Classes { get; }
 
-    public static DetectionColumns Resolve(Table table, string target, string format, string? image, string? boxes, string? segmentation, bool withSegmentation)
+    public static DetectionColumns Resolve(Table table, string target, string format, string? image, string? boxes, string? segmentation, bool withSegmentation,
+        string boxesType = BoundingBoxes2D.TypeName)
     {
-        ExportException Unfit(string problem) => new(table.Url, target, $"{problem} A {format} export needs an image column (ImageSchema) and a bounding_boxes_2d column.");
+        ExportException Unfit(string problem) => new(table.Url, target, $"{problem} A {format} export needs an image column (ImageSchema) and a {boxesType} column.");
         var columns = string.Join(", ", table.Schema.Select(kv => $"{kv.Key} ({kv.Value.Type})"));
 
         string? Find(string? named, Func<ColumnSchema, bool> fits, string what, string option, bool required)
@@ -55,7 +57,7 @@ internal sealed class DetectionColumns
         }
 
         var imageColumn = Find(image, s => s is ImageSchema, "image column", "ImageColumn", required: true)!;
-        var boxesColumn = Find(boxes, s => s is AnnotationSchema { Type: BoundingBoxes2D.TypeName }, "bounding_boxes_2d column", "BoxesColumn", required: true)!;
+        var boxesColumn = Find(boxes, s => s is AnnotationSchema a && a.Type == boxesType, $"{boxesType} column", "BoxesColumn", required: true)!;
         var segmentationColumn = withSegmentation
             ? Find(segmentation, s => s is AnnotationSchema { Type: SegmentationPolygons.TypeName }, "segmentation_polygons column", "SegmentationColumn", required: segmentation is not null)
             : null;

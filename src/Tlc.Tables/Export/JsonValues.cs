@@ -8,6 +8,7 @@ namespace Tlc.Tables.Export;
 /// <summary>
 /// Writes raw table values as JSON: numbers as numbers (floats round-trippable; NaN and infinities as the strings "NaN",
 /// "Infinity", "-Infinity"), strings, booleans, bytes as base64, timestamps as ISO 8601, lists as arrays and structs as objects.
+/// Annotation objects (<see cref="Tlc.DataTypes.IAnnotation"/>, as <c>table[i]</c> decodes them) are written as their stored form.
 /// </summary>
 public static class JsonValues
 {
@@ -57,6 +58,10 @@ public static class JsonValues
                 break;
             case DateTimeOffset t:
                 writer.WriteStringValue(t);
+                break;
+            // A sample value (table[i]'s boxes, keypoints, ...): written as its stored form.
+            case Tlc.DataTypes.IAnnotation annotation:
+                Write(writer, annotation.ToRowValue());
                 break;
             case IReadOnlyDictionary<string, object?> fields:
                 writer.WriteStartObject();

@@ -27,6 +27,18 @@ public sealed class CocoImportOptions : ImportOptions
     public bool ValidateBoxes { get; init; }
 
     /// <summary>
+    /// The <c>keypoints</c> column (COCO person keypoints): null (the default) adds it when a category declares keypoints (a
+    /// non-empty <c>keypoints</c> list of point names, with an optional <c>skeleton</c>), true requires that (an error
+    /// otherwise), false leaves keypoints out. Every declaring category must name the same points and skeleton. The column
+    /// holds one instance per kept annotation (instance i belongs to box i): its <c>keypoints</c> <c>[x, y, v]</c> × K in
+    /// pixels with visibility 0, 1 or 2, or, for an annotation without keypoints, K unlabelled points at (0, 0). An
+    /// annotation's keypoints of the wrong length, a visibility other than 0, 1 or 2, a <c>num_keypoints</c> that does not
+    /// count its labelled points, or keypoints on a category that declares none are errors naming the file, the annotation
+    /// (position and id) and the field.
+    /// </summary>
+    public bool? Keypoints { get; init; }
+
+    /// <summary>
     /// Labels are the COCO category ids (the value map is id → name). When false, labels are 0..n-1 in the order of the
     /// <c>categories</c> array. Default: true.
     /// </summary>

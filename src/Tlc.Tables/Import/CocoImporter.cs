@@ -19,8 +19,11 @@ namespace Tlc.Tables.Import;
 /// JSON's <c>[x, y, w, h]</c>, format xywh, labels named by category). Under <see cref="CocoTask.Segment"/>:
 /// <c>segmentations</c> holds one instance per annotation whose segmentation is a polygon list (an absent segmentation
 /// gives an instance without polygons), and, when any kept annotation has an RLE segmentation (<c>{"counts", "size"}</c>,
-/// counts as a list or COCO's compressed string), a <c>masks</c> column holds those as uncompressed RLE instances. Within
-/// each column instances keep the order of the <c>annotations</c> array.
+/// counts as a list or COCO's compressed string), a <c>masks</c> column holds those as uncompressed RLE instances. When a
+/// category declares keypoints (COCO person keypoints: <c>keypoints</c> point names, <c>skeleton</c> 1-based pairs) a
+/// <c>keypoints</c> column (<see cref="Keypoints2D"/>, points in pixels with visibility, names and 0-based skeleton in
+/// the schema) holds one instance per kept annotation, instance i with box i (see <see cref="CocoImportOptions.Keypoints"/>).
+/// Within each column instances keep the order of the <c>annotations</c> array.
 /// </remarks>
 internal static class CocoImporter
 {
@@ -29,11 +32,17 @@ internal static class CocoImporter
     private sealed record CocoImage(long Id, Url Url, int Width, int Height, int Index);
 
     private sealed record CocoAnnotation(int ImageIndex, int Label, BoundingBox2D Box, bool IsCrowd,
-        IReadOnlyList<IReadOnlyList<float>>? Polygons, int[]? Rle);
+        IReadOnlyList<IReadOnlyList<float>>? Polygons, int[]? Rle, KeypointInstance? Keypoints);
+
+    /// <summary>
+    /// The keypoints the categories declare (COCO person keypoints): <see cref="Count"/> points named <see cref="Names"/>,
+    /// the skeleton as 0-based point pairs, and the ids of the categories that declare them.
+    /// </summary>
+    internal sealed record CocoKeypoints(int Count, IReadOnlyList<string> Names, IReadOnlyList<(int From, int To)> Skeleton, IReadOnlySet<long> Categories);
 
     /// <summary>What a COCO import job's planner decided: the table's schema and what every chunk's conversion shares.</summary>
     internal sealed record CocoPlan(string File, Url Folder, TableSchema Schema, JsonObject Source, IReadOnlyList<(long Id, int Label)> Labels,
-        bool WithMasks, IReadOnlyList<CocoPlanChunk> Chunks);
+        bool WithMasks, CocoKeypoints? Keypoints, IReadOnlyList<CocoPlanChunk> Chunks);
 
     /// <summary>A chunk of a COCO import job: images [FirstImage, FirstImage + Images) of the file, their annotations, its side file's size.</summary>
     internal sealed record CocoPlanChunk(int FirstImage, int Images, long? FirstImageId, long? LastImageId, int Annotations, long Bytes);
@@ -48,7 +57,7 @@ internal static class CocoImporter
         var (file, folder, document) = await LoadAsync(adapters, annotationsFile, imageFolder, cancellationToken).ConfigureAwait(false);
         using var owned = document;
         var root = document.RootElement;
-        var (valueMap, labelOf) = ReadCategories(file, root, options.KeepCategoryIds);
+        var (valueMap, labelOf, keypoints) = ReadCategories(file, root, options);
         var images = ReadImages(file, root, folder);
         var byId = new Dictionary<long, CocoImage>();
         foreach (var image in images)
@@ -59,15 +68,15 @@ internal static class CocoImporter
                     $"duplicate image id {image.Id} (also images[{byId[image.Id].Index}])");
             }
         }
-        var annotations = ReadAnnotations(file, root, byId, labelOf, options.Task == CocoTask.Segment, options.ValidateBoxes);
+        var annotations = ReadAnnotations(file, root, byId, labelOf, options.Task == CocoTask.Segment, options.ValidateBoxes, keypoints);
         if (options.ValidateImages)
         {
             await ValidateImagesAsync(adapters, file, images, cancellationToken).ConfigureAwait(false);
         }
         var kept = annotations.Where(a => options.IncludeIsCrowd || !a.IsCrowd).ToList();
         var withMasks = options.Task == CocoTask.Segment && kept.Any(a => a.Rle is not null);
-        var schema = MakeSchema(valueMap, options, withMasks);
-        return await ImportWriting.WriteAsync(options, schema, Source(file, folder, options), Rows(file, images, 0, kept, options, withMasks), cancellationToken)
+        var schema = MakeSchema(valueMap, options, withMasks, keypoints);
+        return await ImportWriting.WriteAsync(options, schema, Source(file, folder, options), Rows(file, images, 0, kept, options, withMasks, keypoints is not null), cancellationToken)
             .ConfigureAwait(false);
     }
 
@@ -85,7 +94,7 @@ internal static class CocoImporter
         var (file, folder, document) = await LoadAsync(options.EffectiveAdapters, annotationsFile, imageFolder, cancellationToken).ConfigureAwait(false);
         using var owned = document;
         var root = document.RootElement;
-        var (valueMap, labelOf) = ReadCategories(file, root, options.KeepCategoryIds);
+        var (valueMap, labelOf, keypoints) = ReadCategories(file, root, options);
         var images = new List<(long Id, JsonElement Json)>();
         var chunkOf = new Dictionary<long, int>();
         var indexOf = new Dictionary<long, int>();
@@ -177,8 +186,8 @@ internal static class CocoImporter
             annotations[c] = [];
         }
         var labels = labelOf.Select(kv => (kv.Key, kv.Value)).ToList();
-        var schema = ImportWriting.WithOverrides(MakeSchema(valueMap, options, withMasks), options);
-        return new CocoPlan(file, folder, schema, Source(file, folder, options), labels, withMasks, chunks);
+        var schema = ImportWriting.WithOverrides(MakeSchema(valueMap, options, withMasks, keypoints), options);
+        return new CocoPlan(file, folder, schema, Source(file, folder, options), labels, withMasks, keypoints, chunks);
     }
 
     /// <summary>
@@ -190,7 +199,7 @@ internal static class CocoImporter
     /// to <paramref name="leaveOut"/> with its first error (column: the JSON location), in image order.
     /// </summary>
     internal static async Task ConvertChunkAsync(string file, Url folder, CocoImportOptions options, IReadOnlyDictionary<long, int> labelOf,
-        bool withMasks, ReadOnlyMemory<byte> sideFile, TableWriter writer, CancellationToken cancellationToken,
+        bool withMasks, CocoKeypoints? keypoints, ReadOnlyMemory<byte> sideFile, TableWriter writer, CancellationToken cancellationToken,
         ImageFiles.ImageQuarantine? leaveOut = null)
     {
         using var document = JsonDocument.Parse(sideFile);
@@ -228,7 +237,7 @@ internal static class CocoImporter
                 var i = indices.Current.GetInt32();
                 if (leaveOut is null)
                 {
-                    annotations.Add(ReadAnnotation(file, element, i, byId, labels, segment, options.ValidateBoxes));
+                    annotations.Add(ReadAnnotation(file, element, i, byId, labels, segment, options.ValidateBoxes, keypoints));
                     continue;
                 }
                 // The planner checked every annotation's image id.
@@ -239,7 +248,7 @@ internal static class CocoImporter
                 }
                 try
                 {
-                    annotations.Add(ReadAnnotation(file, element, i, byId, labels, segment, options.ValidateBoxes));
+                    annotations.Add(ReadAnnotation(file, element, i, byId, labels, segment, options.ValidateBoxes, keypoints));
                 }
                 catch (ImportException e)
                 {
@@ -273,7 +282,7 @@ internal static class CocoImporter
             leaveOut!(index, error, null, error.Location);
         }
         var kept = annotations.Where(a => (options.IncludeIsCrowd || !a.IsCrowd) && !bad.ContainsKey(a.ImageIndex)).ToList();
-        var rows = Rows(file, bad.Count == 0 ? images : images.Where(i => !bad.ContainsKey(i.Index)).ToList(), first, kept, options, withMasks);
+        var rows = Rows(file, bad.Count == 0 ? images : images.Where(i => !bad.ContainsKey(i.Index)).ToList(), first, kept, options, withMasks, keypoints is not null);
         foreach (var (row, origin) in rows)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -350,7 +359,7 @@ internal static class CocoImporter
         return errors;
     }
 
-    private static TableSchema MakeSchema(ValueMap valueMap, CocoImportOptions options, bool withMasks)
+    private static TableSchema MakeSchema(ValueMap valueMap, CocoImportOptions options, bool withMasks, CocoKeypoints? keypoints)
     {
         var schema = new TableSchema
         {
@@ -367,6 +376,10 @@ internal static class CocoImporter
         {
             schema.Add("masks", SegmentationMasks.Schema(valueMap));
         }
+        if (keypoints is not null)
+        {
+            schema.Add("keypoints", Keypoints2D.Schema(keypoints.Count, valueMap, keypoints.Names, keypoints.Skeleton, includeVisibility: true));
+        }
         return schema;
     }
 
@@ -379,11 +392,12 @@ internal static class CocoImporter
             ["keep_category_ids"] = options.KeepCategoryIds,
             ["validate_images"] = options.ValidateImages,
             ["validate_boxes"] = options.ValidateBoxes,
+            ["keypoints"] = options.Keypoints,
         });
 
     /// <summary>One row per image, in order, with its kept annotations in file order; <paramref name="first"/> is the index of images[0] in the file.</summary>
     private static IEnumerable<(IReadOnlyDictionary<string, object?> Row, string? Origin)> Rows(string file, List<CocoImage> images, int first,
-        List<CocoAnnotation> kept, CocoImportOptions options, bool withMasks)
+        List<CocoAnnotation> kept, CocoImportOptions options, bool withMasks, bool keypointsColumn)
     {
         // Images may skip indices (those the skip policy left out): one slot per index from first to the last image.
         var perImage = new List<CocoAnnotation>[images.Count == 0 ? 0 : images[^1].Index - first + 1];
@@ -416,6 +430,10 @@ internal static class CocoImporter
             {
                 row["masks"] = new SegmentationMasks(image.Width, image.Height,
                     mine.Where(a => a.Rle is not null).Select(a => new MaskInstance(a.Rle!, a.Label)).ToList());
+            }
+            if (keypointsColumn)
+            {
+                row["keypoints"] = new Keypoints2D(image.Width, image.Height, mine.Select(a => a.Keypoints!).ToList());
             }
             return ((IReadOnlyDictionary<string, object?>)row, (string?)$"{file}:images[{image.Index}]");
         });
@@ -471,8 +489,13 @@ internal static class CocoImporter
             || rest.StartsWith("-Infinity", StringComparison.Ordinal);
     }
 
-    private static (ValueMap Map, Dictionary<long, int> LabelOf) ReadCategories(string file, JsonElement root, bool keepIds)
+    private static (ValueMap Map, Dictionary<long, int> LabelOf, CocoKeypoints? Keypoints) ReadCategories(string file, JsonElement root,
+        CocoImportOptions options)
     {
+        var keepIds = options.KeepCategoryIds;
+        CocoKeypoints? keypoints = null;
+        var declaredBy = -1;
+        var declaring = new HashSet<long>();
         var categories = RequiredArray(file, root, "categories");
         var names = new List<KeyValuePair<long, string>>();
         var indexOf = new Dictionary<long, int>();
@@ -495,11 +518,143 @@ internal static class CocoImporter
                 throw new ImportException(file, where, $"category id {id} does not fit a 32-bit label; import with KeepCategoryIds = false");
             }
             names.Add(new(id, name));
+            if (options.Keypoints != false && ReadDeclaredKeypoints(file, where, category) is { } declared)
+            {
+                if (keypoints is null)
+                {
+                    keypoints = declared;
+                    declaredBy = i;
+                }
+                else if (!declared.Names.SequenceEqual(keypoints.Names) || !declared.Skeleton.SequenceEqual(keypoints.Skeleton))
+                {
+                    throw new ImportException(file, where,
+                        $"category id {id} declares other keypoints or another skeleton than categories[{declaredBy}]; one keypoints column holds one set of points");
+                }
+                declaring.Add(id);
+            }
             i++;
+        }
+        if (options.Keypoints == true && keypoints is null)
+        {
+            throw new ImportException(file, "categories", "no category declares keypoints (a 'keypoints' list of point names), but keypoints were asked for");
         }
         var map = keepIds ? ValueMap.FromNames(names) : ValueMap.FromClasses(names.Select(n => n.Value));
         var labelOf = names.Select((n, index) => (n.Key, Label: keepIds ? (int)n.Key : index)).ToDictionary(x => x.Key, x => x.Label);
-        return (map, labelOf);
+        return (map, labelOf, keypoints is null ? null : keypoints with { Categories = declaring });
+    }
+
+    /// <summary>
+    /// A category's keypoints: its <c>keypoints</c> (point names) and <c>skeleton</c> (pairs of 1-based point numbers, COCO's
+    /// convention; stored 0-based). Null when it declares none (no or an empty <c>keypoints</c> list).
+    /// </summary>
+    private static CocoKeypoints? ReadDeclaredKeypoints(string file, string where, JsonElement category)
+    {
+        if (!category.TryGetProperty("keypoints", out var names) || names.ValueKind == JsonValueKind.Null
+            || (names.ValueKind == JsonValueKind.Array && names.GetArrayLength() == 0))
+        {
+            return null;
+        }
+        if (names.ValueKind != JsonValueKind.Array)
+        {
+            throw new ImportException(file, where, $"keypoints must be a list of point names, got a {Kind(names)}");
+        }
+        var list = new List<string>();
+        foreach (var name in names.EnumerateArray())
+        {
+            if (name.ValueKind != JsonValueKind.String || string.IsNullOrEmpty(name.GetString()) || name.GetString()!.Contains(',', StringComparison.Ordinal))
+            {
+                throw new ImportException(file, where, $"keypoints[{list.Count}] must be a non-empty point name without commas, got {Shorten(name.GetRawText())}");
+            }
+            list.Add(name.GetString()!);
+        }
+        var skeleton = new List<(int From, int To)>();
+        if (category.TryGetProperty("skeleton", out var edges) && edges.ValueKind != JsonValueKind.Null)
+        {
+            if (edges.ValueKind != JsonValueKind.Array)
+            {
+                throw new ImportException(file, where, $"skeleton must be a list of [a, b] point pairs, got a {Kind(edges)}");
+            }
+            foreach (var edge in edges.EnumerateArray())
+            {
+                var k = skeleton.Count;
+                if (edge.ValueKind != JsonValueKind.Array || edge.GetArrayLength() != 2
+                    || !edge[0].TryGetInt32(out var a) || !edge[1].TryGetInt32(out var b))
+                {
+                    throw new ImportException(file, where, $"skeleton[{k}] must be a pair [a, b] of point numbers, got {Shorten(edge.GetRawText())}");
+                }
+                if (a < 1 || a > list.Count || b < 1 || b > list.Count)
+                {
+                    throw new ImportException(file, where,
+                        $"skeleton[{k}] [{a}, {b}] names a point outside 1..{list.Count} (COCO numbers the {list.Count} keypoints from 1)");
+                }
+                skeleton.Add((a - 1, b - 1));
+            }
+        }
+        return new CocoKeypoints(list.Count, list, skeleton, new HashSet<long>());
+    }
+
+    /// <summary>
+    /// An annotation's <c>keypoints</c> (<c>[x, y, v]</c> per point, pixels, visibility 0, 1 or 2) as an instance; an
+    /// annotation without keypoints gives K points at (0, 0), not labelled (v = 0), so instance i stays with box i.
+    /// <c>num_keypoints</c>, when given, must count the labelled points (v &gt; 0).
+    /// </summary>
+    private static KeypointInstance ReadKeypoints(string file, string where, string what, JsonElement annotation, long categoryId, int label,
+        CocoKeypoints keypoints)
+    {
+        var k = keypoints.Count;
+        if (!annotation.TryGetProperty("keypoints", out var values) || values.ValueKind == JsonValueKind.Null)
+        {
+            return new KeypointInstance(new float[2 * k], label, new sbyte[k]);
+        }
+        if (!keypoints.Categories.Contains(categoryId))
+        {
+            throw new ImportException(file, where, $"{what}: has keypoints, but its category_id {categoryId} declares none (no 'keypoints' in its category)");
+        }
+        if (values.ValueKind != JsonValueKind.Array)
+        {
+            throw new ImportException(file, where, $"{what}: keypoints must be a list [x1, y1, v1, x2, y2, v2, ...], got a {Kind(values)}");
+        }
+        if (values.GetArrayLength() != 3 * k)
+        {
+            throw new ImportException(file, where,
+                $"{what}: keypoints has {values.GetArrayLength()} numbers; the category declares {k} keypoints, so it needs {3 * k} (x, y, v per point)");
+        }
+        var points = new float[2 * k];
+        var visibility = new sbyte[k];
+        var labelled = 0;
+        var n = 0;
+        foreach (var value in values.EnumerateArray())
+        {
+            var (point, part) = (n / 3, n % 3);
+            var field = $"keypoints[{n}] ({(part == 0 ? "x" : part == 1 ? "y" : "visibility")} of point {point + 1} '{keypoints.Names[point]}')";
+            var d = ReadNumber(file, where, $"{what}: {field}", value);
+            if (part < 2)
+            {
+                if (!double.IsFinite(d))
+                {
+                    throw new ImportException(file, where, $"{what}: {field} is not finite");
+                }
+                points[(2 * point) + part] = (float)d;
+            }
+            else
+            {
+                if (d is not (0 or 1 or 2))
+                {
+                    throw new ImportException(file, where,
+                        $"{what}: {field} must be 0 (not labelled), 1 (labelled, not visible) or 2 (visible), got {value.GetRawText()}");
+                }
+                visibility[point] = (sbyte)d;
+                labelled += d > 0 ? 1 : 0;
+            }
+            n++;
+        }
+        if (annotation.TryGetProperty("num_keypoints", out var count) && count.ValueKind != JsonValueKind.Null
+            && (!count.TryGetInt32(out var given) || given != labelled))
+        {
+            throw new ImportException(file, where,
+                $"{what}: num_keypoints is {count.GetRawText()} but {labelled} of its keypoints are labelled (visibility 1 or 2)");
+        }
+        return new KeypointInstance(points, label, visibility);
     }
 
     private static List<CocoImage> ReadImages(string file, JsonElement root, Url folder)
@@ -540,7 +695,7 @@ internal static class CocoImporter
     }
 
     private static List<CocoAnnotation> ReadAnnotations(string file, JsonElement root, Dictionary<long, CocoImage> images,
-        Dictionary<long, int> labelOf, bool segment, bool validateBoxes)
+        Dictionary<long, int> labelOf, bool segment, bool validateBoxes, CocoKeypoints? keypoints)
     {
         var result = new List<CocoAnnotation>();
         if (!root.TryGetProperty("annotations", out var annotations) || annotations.ValueKind == JsonValueKind.Null)
@@ -553,13 +708,13 @@ internal static class CocoImporter
         }
         foreach (var annotation in annotations.EnumerateArray())
         {
-            result.Add(ReadAnnotation(file, annotation, result.Count, images, labelOf, segment, validateBoxes));
+            result.Add(ReadAnnotation(file, annotation, result.Count, images, labelOf, segment, validateBoxes, keypoints));
         }
         return result;
     }
 
     private static CocoAnnotation ReadAnnotation(string file, JsonElement annotation, int i, Dictionary<long, CocoImage> images,
-        Dictionary<long, int> labelOf, bool segment, bool validateBoxes)
+        Dictionary<long, int> labelOf, bool segment, bool validateBoxes, CocoKeypoints? keypoints)
     {
         var where = $"annotations[{i}]";
         if (annotation.ValueKind != JsonValueKind.Object)
@@ -585,7 +740,8 @@ internal static class CocoImporter
         {
             (polygons, rle) = ReadSegmentation(file, where, what, annotation, image);
         }
-        return new CocoAnnotation(image.Index, label, box, isCrowd, polygons, rle);
+        var points = keypoints is null ? null : ReadKeypoints(file, where, what, annotation, categoryId, label, keypoints);
+        return new CocoAnnotation(image.Index, label, box, isCrowd, polygons, rle, points);
     }
 
     private static bool ReadIsCrowd(string file, string where, string what, JsonElement annotation)

@@ -14,8 +14,9 @@ namespace Tlc.Tables.Import;
 /// </summary>
 /// <remarks>
 /// Columns: <c>image</c> (URL) and, by task, <c>bbs</c> (detect and pose: boxes as written, normalised centre-size),
-/// <c>segmentations</c> (segment: polygons converted to pixels) and <c>keypoints</c> (pose: points converted to pixels).
-/// Every label file is checked before anything is written: an error names the label file and the line.
+/// <c>segmentations</c> (segment: polygons converted to pixels), <c>keypoints</c> (pose: points converted to pixels) and
+/// <c>obbs</c> (obb: the four corners converted to pixels and read as centre, size and rotation by
+/// <see cref="OrientedBoundingBox2D.FromCorners"/>). Every label file is checked before anything is written: an error names the label file and the line.
 /// </remarks>
 internal static class YoloImporter
 {
@@ -92,6 +93,10 @@ internal static class YoloImporter
         {
             schema.Add("keypoints", Keypoints2D.Schema(keypoints, categories, includeVisibility: options.KeypointDims == 3));
         }
+        if (options.Task == YoloTask.Obb)
+        {
+            schema.Add("obbs", OrientedBoundingBoxes2D.Schema(categories));
+        }
         var source = ImportProvenance.Source("yolo", imagesFolder, options, new JsonObject
         {
             ["labels"] = labelsFolder.Value,
@@ -135,6 +140,7 @@ internal static class YoloImporter
             var boxes = new List<BoundingBox2D>();
             var polygons = new List<PolygonInstance>();
             var points = new List<KeypointInstance>();
+            var oriented = new List<OrientedBoundingBox2D>();
             var left = false;
             if (texts[i] is { } text)
             {
@@ -188,6 +194,14 @@ internal static class YoloImporter
                             }
                             points.Add(new KeypointInstance(xy, label, visibility));
                             break;
+                        case YoloTask.Obb:
+                            var corners = new (double X, double Y)[4];
+                            for (var c = 0; c < 4; c++)
+                            {
+                                corners[c] = (values[1 + (2 * c)] * width, values[2 + (2 * c)] * height);
+                            }
+                            oriented.Add(OrientedBoundingBox2D.FromCorners(corners, label));
+                            break;
                     }
                 }
             }
@@ -207,6 +221,9 @@ internal static class YoloImporter
                 case YoloTask.Pose:
                     row["bbs"] = new BoundingBoxes2D(width, height, boxes);
                     row["keypoints"] = new Keypoints2D(width, height, points);
+                    break;
+                case YoloTask.Obb:
+                    row["obbs"] = new OrientedBoundingBoxes2D(width, height, oriented);
                     break;
             }
             rows.Add((row, labelFiles[i].Value));
@@ -268,6 +285,8 @@ internal static class YoloImporter
                 case YoloTask.Pose when fields.Length != 5 + (keypoints * keypointDims):
                     throw new ImportException(file, where,
                         $"expected {5 + (keypoints * keypointDims)} fields (class cx cy w h and {keypoints} keypoints of {keypointDims}), got {fields.Length}");
+                case YoloTask.Obb when fields.Length != 9:
+                    throw new ImportException(file, where, $"expected 9 fields (class x1 y1 x2 y2 x3 y3 x4 y4), got {fields.Length}");
             }
             if (!int.TryParse(fields[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var label))
             {

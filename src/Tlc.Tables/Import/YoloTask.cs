@@ -12,4 +12,9 @@ public enum YoloTask
     /// (<see cref="YoloImportOptions.NumKeypoints"/> points of <see cref="YoloImportOptions.KeypointDims"/> numbers).
     /// </summary>
     Pose,
+    /// <summary>
+    /// One oriented box per line as its four corners: <c>class x1 y1 x2 y2 x3 y3 x4 y4</c>, normalised to [0, 1]
+    /// (Ultralytics' OBB format). Imported as an <c>oriented_bounding_boxes_2d</c> column in pixels.
+    /// </summary>
+    Obb,
 }

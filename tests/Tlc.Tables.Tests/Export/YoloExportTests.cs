@@ -1,6 +1,7 @@
 using System.Globalization;
 using Tlc.DataTypes;
 using Tlc.Tables.Export;
+using Tlc.Tables.Import;
 using Tlc.Testing;
 using YamlDotNet.RepresentationModel;
 using static Tlc.Tables.Tests.Export.DetectionTables;
@@ -157,5 +158,122 @@ public sealed class YoloExportTests : IDisposable
         await Assert.ThrowsAsync<Tlc.Tables.Urls.UrlNotFoundException>(() => table.ExportYoloAsync(folder));
 
         Assert.Empty(ExportTestTables.FilesUnder(folder));
+    }
+
+    /// <summary>A table of oriented boxes over the fixture JPEGs (pixels; the value map of <see cref="Categories"/>).</summary>
+    private async Task<Table> WriteOrientedAsync(IReadOnlyList<OrientedBoundingBoxes2D?> rows)
+    {
+        await using var writer = await TableWriter.CreateAsync(new TableWriterOptions
+        {
+            Schema = new Schemas.TableSchema
+            {
+                ["image"] = new Schemas.ImageSchema(Schemas.ImageSampleType.Jpeg),
+                ["obbs"] = OrientedBoundingBoxes2D.Schema(Categories).AsNullable(),
+            },
+            Project = "p", Dataset = "d", Table = "oriented", Root = _root.Url, Settings = _root.Settings,
+        }, TestContext.Current.CancellationToken);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            writer.AddRow(new Dictionary<string, object?> { ["image"] = ImagePath(i), ["obbs"] = rows[i] });
+        }
+        return await writer.FinalizeAsync(TestContext.Current.CancellationToken);
+    }
+
+    private static List<OrientedBoundingBoxes2D?> OrientedRows() =>
+    [
+        new(500, 338, [new(250, 169, 100, 40, 0.5f, 7), new(60.5f, 80.25f, 30, 12, -1.25f, 1)]),
+        new(500, 375, []),
+        new(500, 375, [new(400, 300, 50, 50, 3f, 3), new(100, 100, 80, 20, 0, 1)]),
+    ];
+
+    [Fact]
+    public async Task ExportYolo_OrientedBoxes_OneNormalisedCornerLinePerBox()
+    {
+        var rows = OrientedRows();
+        using var table = await WriteOrientedAsync(rows);
+        var folder = Path.Combine(_root.Path, "yolo-obb");
+
+        var result = await table.ExportYoloAsync(folder, cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Equal(3, result.Rows);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var labels = ReadLabels(Path.Combine(folder, "labels", Path.GetFileNameWithoutExtension(Images[i].File) + ".txt"));
+            Assert.Equal(rows[i]!.Boxes.Count, labels.Count);
+            for (var k = 0; k < labels.Count; k++)
+            {
+                var b = rows[i]!.Boxes[k];
+                Assert.Equal(Categories.Keys.ToList().IndexOf(b.Label), labels[k].Class);
+                // The corners worked out here: the unrotated box's top-left, top-right, bottom-right, bottom-left, turned
+                // counter-clockwise as seen (y points down) about the centre.
+                double[] dx = [-b.Width / 2, b.Width / 2, b.Width / 2, -b.Width / 2];
+                double[] dy = [-b.Height / 2, -b.Height / 2, b.Height / 2, b.Height / 2];
+                Assert.Equal(8, labels[k].Box.Length);
+                for (var c = 0; c < 4; c++)
+                {
+                    var x = b.CenterX + (dx[c] * Math.Cos(b.Rotation)) + (dy[c] * Math.Sin(b.Rotation));
+                    var y = b.CenterY - (dx[c] * Math.Sin(b.Rotation)) + (dy[c] * Math.Cos(b.Rotation));
+                    Assert.Equal(x / Images[i].Width, labels[k].Box[2 * c], 1e-5);
+                    Assert.Equal(y / Images[i].Height, labels[k].Box[(2 * c) + 1], 1e-5);
+                }
+            }
+        }
+        var names = (YamlMappingNode)ReadYaml(Path.Combine(folder, "data.yaml"))["names"];
+        Assert.Equal(["0:person", "1:car", "2:dog"], names.Children.Select(kv => $"{((YamlScalarNode)kv.Key).Value}:{((YamlScalarNode)kv.Value).Value}"));
+    }
+
+    [Fact]
+    public async Task ExportYoloThenFromYoloObb_OrientedBoxes_KeepCentreSizeRotationAndClass()
+    {
+        var rows = OrientedRows();
+        using var table = await WriteOrientedAsync(rows);
+        var folder = Path.Combine(_root.Path, "yolo-obb");
+        await table.ExportYoloAsync(folder, new YoloExportOptions { Task = YoloTask.Obb }, TestContext.Current.CancellationToken);
+
+        using var imported = await Table.FromYoloUrlAsync(Path.Combine(folder, "images"), ["person", "car", "dog"], new YoloImportOptions
+        {
+            Task = YoloTask.Obb, Project = "p", Dataset = "d", Table = "reimported", Root = _root.Url, Settings = _root.Settings,
+        }, TestContext.Current.CancellationToken);
+
+        Assert.Equal(3, imported.RowCount);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var back = Assert.IsType<OrientedBoundingBoxes2D>(imported[i]["obbs"]);
+            Assert.Equal((rows[i]!.ImageWidth, rows[i]!.ImageHeight), (back.ImageWidth, back.ImageHeight));
+            Assert.Equal(rows[i]!.Boxes.Count, back.Boxes.Count);
+            for (var k = 0; k < back.Boxes.Count; k++)
+            {
+                var (want, got) = (rows[i]!.Boxes[k], back.Boxes[k]);
+                Assert.Equal(Categories.Keys.ToList().IndexOf(want.Label), got.Label);
+                Assert.Equal(want.CenterX, got.CenterX, 2e-3);
+                Assert.Equal(want.CenterY, got.CenterY, 2e-3);
+                Assert.Equal(want.Width, got.Width, 2e-3);
+                Assert.Equal(want.Height, got.Height, 2e-3);
+                // The same direction (angles are read back in (-π, π]).
+                Assert.Equal(0, Math.IEEERemainder(want.Rotation - got.Rotation, 2 * Math.PI), 1e-4);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task ExportYolo_SegmentTask_RefusedNamingTheTasks()
+    {
+        using var table = await WriteOrientedAsync(OrientedRows());
+
+        var e = await Assert.ThrowsAsync<ExportException>(() =>
+            table.ExportYoloAsync(Path.Combine(_root.Path, "yolo-seg"), new YoloExportOptions { Task = YoloTask.Segment }, TestContext.Current.CancellationToken));
+
+        Assert.Contains("detect or obb", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ExportYolo_DetectTaskOnOrientedBoxesOnly_SaysWhichColumnIsMissing()
+    {
+        using var table = await WriteOrientedAsync(OrientedRows());
+
+        var e = await Assert.ThrowsAsync<ExportException>(() =>
+            table.ExportYoloAsync(Path.Combine(_root.Path, "yolo-detect"), new YoloExportOptions { Task = YoloTask.Detect }, TestContext.Current.CancellationToken));
+
+        Assert.Contains("bounding_boxes_2d column", e.Message, StringComparison.Ordinal);
     }
 }

@@ -161,4 +161,52 @@ public sealed class YoloImportTests : IDisposable
         Assert.Equal([250f, 84.5f, 50f, 169f, 0f, 0f], instance.Points);
         Assert.Equal([(sbyte)2, (sbyte)1, (sbyte)0], instance.Visibility!);
     }
+
+    [Fact(Timeout = 120_000)]
+    public async Task FromYolo_Obb_CornersBecomeCentreSizeRotationInPixels()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var images = _root.File("obb/images");
+        Directory.CreateDirectory(images);
+        Directory.CreateDirectory(Path.Combine(images, "..", "labels"));
+        // 2011_000003.jpg is 500×338. Box 1: axis-aligned, x 100..200, y 50..100. Box 2: a 40×20 box about (250, 169) turned
+        // a quarter counter-clockwise as seen: its first edge runs up the image.
+        File.Copy(Path.Combine(Fixtures.LabelmeCoco, "JPEGImages", "2011_000003.jpg"), Path.Combine(images, "o.jpg"));
+        static string N(double v, double size) => (v / size).ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        var first = string.Join(' ', new[] { (100.0, 50.0), (200, 50), (200, 100), (100, 100) }.Select(c => $"{N(c.Item1, 500)} {N(c.Item2, 338)}"));
+        var second = string.Join(' ', new[] { (240.0, 189.0), (240, 149), (260, 149), (260, 189) }.Select(c => $"{N(c.Item1, 500)} {N(c.Item2, 338)}"));
+        File.WriteAllText(Path.Combine(images, "..", "labels", "o.txt"), $"1 {first}\n0 {second}\n");
+
+        using var table = await Table.FromYoloUrlAsync(images, ["person", "car"], Options(YoloTask.Obb), cancellationToken: ct);
+
+        Assert.Equal(["image", "obbs", "weight"], table.Schema.Names);
+        Assert.Equal(OrientedBoundingBoxes2D.TypeName, table.Schema["obbs"].Type);
+        var obbs = Assert.IsType<OrientedBoundingBoxes2D>(table[0]["obbs"]);
+        Assert.Equal((500f, 338f), (obbs.ImageWidth, obbs.ImageHeight));
+        Assert.Equal(2, obbs.Boxes.Count);
+        var (a, b) = (obbs.Boxes[0], obbs.Boxes[1]);
+        Assert.Equal(1, a.Label);
+        Assert.Equal([150, 75, 100, 50, 0], new[] { a.CenterX, a.CenterY, a.Width, a.Height, a.Rotation }.Select(v => Math.Round(v, 3)));
+        Assert.Equal(0, b.Label);
+        Assert.Equal([250, 169, 40, 20], new[] { b.CenterX, b.CenterY, b.Width, b.Height }.Select(v => Math.Round(v, 3)));
+        Assert.Equal(Math.PI / 2, b.Rotation, 1e-5);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task FromYolo_ObbLineWithEightFields_NamesLabelFileAndLine()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var images = _root.File("obb-bad/images");
+        Directory.CreateDirectory(images);
+        Directory.CreateDirectory(Path.Combine(images, "..", "labels"));
+        File.Copy(Path.Combine(Fixtures.LabelmeCoco, "JPEGImages", "2011_000003.jpg"), Path.Combine(images, "o.jpg"));
+        var labels = Path.GetFullPath(Path.Combine(images, "..", "labels", "o.txt"));
+        File.WriteAllText(labels, "0 0.1 0.1 0.2 0.1 0.2 0.2 0.1 0.2\n0 0.1 0.1 0.2 0.1 0.2 0.2 0.1\n");
+
+        var e = await Assert.ThrowsAsync<ImportException>(() => Table.FromYoloUrlAsync(images, ["person"], Options(YoloTask.Obb), cancellationToken: ct));
+
+        Assert.Contains("o.txt", e.Message, StringComparison.Ordinal);
+        Assert.Contains("line 2", e.Message, StringComparison.Ordinal);
+        Assert.Contains("expected 9 fields (class x1 y1 x2 y2 x3 y3 x4 y4), got 8", e.Message, StringComparison.Ordinal);
+    }
 }

@@ -68,6 +68,12 @@ public static partial class ImportJobs
             ["validate_boxes"] = options.ValidateBoxes,
             ["labels"] = new JsonArray(plan.Labels.Select(l => (JsonNode?)new JsonArray(l.Id, l.Label)).ToArray()),
             ["with_masks"] = plan.WithMasks,
+            ["keypoints"] = plan.Keypoints is { } k ? new JsonObject
+            {
+                ["names"] = new JsonArray([.. k.Names.Select(n => (JsonNode?)n)]),
+                ["skeleton"] = new JsonArray([.. k.Skeleton.Select(e => (JsonNode?)new JsonArray(e.From, e.To))]),
+                ["categories"] = new JsonArray([.. k.Categories.Order().Select(c => (JsonNode?)c)]),
+            } : null,
             ["plan_folder"] = planFolder.Value,
             ["source"] = plan.Source,
         };
@@ -117,12 +123,18 @@ public static partial class ImportJobs
             KeepCategoryIds = (bool)conversion["keep_category_ids"]!,
             ValidateImages = (bool)conversion["validate_images"]!,
             ValidateBoxes = (bool?)conversion["validate_boxes"] ?? false,
+            Keypoints = conversion["keypoints"] is JsonObject,
             Adapters = adapters,
             Settings = settings,
         };
         var labels = conversion["labels"]!.AsArray().ToDictionary(l => (long)l![0]!, l => (int)l![1]!);
+        // Specs of earlier versions carry no keypoints: their tables have no keypoints column.
+        CocoImporter.CocoKeypoints? keypoints = conversion["keypoints"] is JsonObject k
+            ? new CocoImporter.CocoKeypoints(k["names"]!.AsArray().Count, [.. k["names"]!.AsArray().Select(n => (string)n!)],
+                [.. k["skeleton"]!.AsArray().Select(e => ((int)e![0]!, (int)e[1]!))], k["categories"]!.AsArray().Select(c => (long)c!).ToHashSet())
+            : null;
         var sideFile = await adapters.ReadAllBytesAsync(new Url((string)descriptor["plan_file"]!), cancellationToken).ConfigureAwait(false);
         await CocoImporter.ConvertChunkAsync((string)conversion["display"]!, new Url((string)conversion["image_folder"]!), options, labels,
-            (bool)conversion["with_masks"]!, sideFile, writer, cancellationToken, leaveOut).ConfigureAwait(false);
+            (bool)conversion["with_masks"]!, keypoints, sideFile, writer, cancellationToken, leaveOut).ConfigureAwait(false);
     }
 }
