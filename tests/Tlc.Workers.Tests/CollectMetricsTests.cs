@@ -132,7 +132,8 @@ public abstract class CollectMetricsTests<TCluster>(TCluster fixture) : IClassFi
         Assert.Contains("no-such-model", failed.Message, StringComparison.Ordinal);
         Assert.Equal(JobStatus.Failed, failed.Progress.Status);
         Assert.Equal(0, failed.Progress.Retries);
-        Assert.Single(failed.Progress.Errors, e => e.Contains("attempt 1 by", StringComparison.Ordinal));
+        // The shards the worker was computing at once each failed once; none was tried again.
+        Assert.InRange(failed.Progress.Errors.Count(e => e.Contains("attempt 1 by", StringComparison.Ordinal)), 1, WorkerOptions.DefaultConcurrentShards);
         Assert.DoesNotContain(failed.Progress.Errors, e => e.Contains("attempt 2", StringComparison.Ordinal));
         Assert.Empty((await run.GetInfoAsync()).MetricsTables);
     }
