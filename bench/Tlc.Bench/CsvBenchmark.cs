@@ -70,12 +70,12 @@ internal static class CsvBenchmark
     }
 
     /// <summary>DuckDB (through node) reading <paramref name="csv"/> into Parquet, best of <paramref name="runs"/>.</summary>
-    internal static TimeSpan DuckDb(string csv, string output, int threads, int runs, long expectedRows)
+    internal static TimeSpan DuckDb(string csv, string output, int threads, int runs, long expectedRows, string mode = "parquet")
     {
         var nodeModules = Path.Combine(BenchContext.FixtureRoot(), "npm", "node_modules");
         var script = Path.Combine(BenchContext.RepositoryRoot(), "bench", "scripts", "duckdb_csv_to_parquet.cjs");
         var info = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { script, csv, output, threads.ToString(CultureInfo.InvariantCulture), runs.ToString(CultureInfo.InvariantCulture) })
+        foreach (var arg in new[] { script, csv, output, threads.ToString(CultureInfo.InvariantCulture), runs.ToString(CultureInfo.InvariantCulture), mode })
         {
             info.ArgumentList.Add(arg);
         }
