@@ -76,6 +76,7 @@ public static class Program
         root.Add(CollectCommand.Create());
         root.Add(GcCommand.Create());
         root.Add(ConfigCommand.Create());
+        root.Add(AliasCommand.Create());
         root.Add(RunCommands.Runs());
         root.Add(RunCommands.Run());
         root.Add(JobCommands.Jobs());

@@ -28,9 +28,10 @@ public sealed partial class Table : IReadOnlyList<TableRow>, Querying.IRowSource
     private readonly ISampleType?[] _sampleDecoders;
     private readonly Apache.Arrow.Schema _arrowSchema;
 
-    private Table(Url url, TableObject table, TableData data, IReadOnlyList<Table> parents, UrlAdapterRegistry adapters, SampleTypeRegistry sampleTypes)
+    private Table(Url url, TableObject table, TableData data, IReadOnlyList<Table> parents, UrlAdapterRegistry adapters, SampleTypeRegistry sampleTypes, UrlAliases aliases)
     {
         Url = url;
+        Aliases = aliases;
         Object = table;
         _data = data;
         Parents = parents;
@@ -65,6 +66,7 @@ public sealed partial class Table : IReadOnlyList<TableRow>, Querying.IRowSource
             : await ObjectFiles.ReadVersionAsync(adapters, url, expectedId, cancellationToken).ConfigureAwait(false);
         var where = TableLayout.ObjectFile(url).Value;
         var schema = TableSchema.FromJson(table.Schema, $"{where}: schema");
+        var aliases = await adapters.AliasesForAsync(url, cancellationToken).ConfigureAwait(false);
         if (LineageKinds.StoresRows(table.Lineage.Kind))
         {
             TableData rows = new ChunkedData(url, table, schema, adapters, DefaultCacheBytes);
@@ -72,7 +74,7 @@ public sealed partial class Table : IReadOnlyList<TableRow>, Querying.IRowSource
             {
                 rows = new OrderedData(rows, orderBy, where);
             }
-            return new Table(url, table, rows, [], adapters, sampleTypes);
+            return new Table(url, table, rows, [], adapters, sampleTypes, aliases);
         }
         if (table.Lineage.Parents.Count == 0)
         {
@@ -90,7 +92,7 @@ public sealed partial class Table : IReadOnlyList<TableRow>, Querying.IRowSource
             ? parentParts[0]
             : new ConcatData(parentParts, parents[0].Schema);
         var data = await DerivedTables.BuildDataAsync(url, table, schema, parentData, adapters, cancellationToken).ConfigureAwait(false);
-        return new Table(url, table, data, parents, adapters, sampleTypes);
+        return new Table(url, table, data, parents, adapters, sampleTypes, aliases);
     }
 
     /// <summary>The table folder.</summary>
@@ -107,6 +109,13 @@ public sealed partial class Table : IReadOnlyList<TableRow>, Querying.IRowSource
         ArgumentException.ThrowIfNullOrEmpty(stored);
         return Url.IsAbsolute(stored) ? new Url(stored) : Url.Join(stored);
     }
+
+    /// <summary>The aliases of this table's URLs: the registry's with its project's (<see cref="ProjectAliases"/>).</summary>
+    public UrlAliases Aliases { get; }
+
+    /// <summary><paramref name="url"/> with every alias token replaced, the project's aliases included.</summary>
+    /// <exception cref="ArgumentException">An alias no setting defines.</exception>
+    public Url Expand(Url url) => url.Value.Contains('<', StringComparison.Ordinal) ? new Url(Aliases.Expand(url.Value)) : url;
 
     /// <summary>The table name.</summary>
     public string Name => Object.Name;
@@ -177,7 +186,7 @@ public sealed partial class Table : IReadOnlyList<TableRow>, Querying.IRowSource
         {
             null => null,
             ImageSample image => image,
-            string stored when Schema[column] is ImageSchema => ImageFileSampleType.Read(stored, new SampleReadContext(column, Schema[column], row, Url, Adapters)),
+            string stored when Schema[column] is ImageSchema => ImageFileSampleType.Read(stored, new SampleReadContext(column, Schema[column], row, Url, Adapters) { Aliases = Aliases }),
             _ => throw new ArgumentException($"column: '{column}' of {Url} holds no image ({Schema[column].Type} values)."),
         };
     }
@@ -187,7 +196,7 @@ public sealed partial class Table : IReadOnlyList<TableRow>, Querying.IRowSource
     {
         var c = _sampleColumns[i];
         return _sampleDecoders[i] is { } decoder && raw is not null
-            ? decoder.Decode(raw, new SampleReadContext(_names[c], Schema[_names[c]], row, Url, Adapters))
+            ? decoder.Decode(raw, new SampleReadContext(_names[c], Schema[_names[c]], row, Url, Adapters) { Aliases = Aliases })
             : raw;
     }
 

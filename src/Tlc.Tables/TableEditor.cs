@@ -251,7 +251,7 @@ public sealed class TableEditor
         if (_schema.Find(column) is { } schema && StoredUrls.HoldsUrls(schema) && value is string or Url)
         {
             // Stored as a written value would be (relative inside the root); the revision is a sibling of its base.
-            _storedUrls ??= new StoredUrls(_base.Url, _base.Adapters.Aliases);
+            _storedUrls ??= new StoredUrls(_base.Url, _base.Aliases);
             value = _storedUrls.ToStored(value is Url url ? url.Value : (string)value);
         }
         if (!_assignments.TryGetValue(column, out var list))

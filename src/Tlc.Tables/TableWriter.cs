@@ -44,7 +44,7 @@ public sealed class TableWriter : IAsyncDisposable
     private bool _finished;
     private bool _bulkWritten;
 
-    private TableWriter(TableWriterOptions options, Url url, Url? existing, int generation, string? writeId = null, bool oneChunk = false)
+    private TableWriter(TableWriterOptions options, Url url, Url? existing, int generation, UrlAliases? aliases, string? writeId = null, bool oneChunk = false)
     {
         _options = options;
         var settings = options.Settings ?? TlcSettings.Current;
@@ -60,7 +60,7 @@ public sealed class TableWriter : IAsyncDisposable
         _builders = _schema.Select(kv => ColumnBuilder.Create(kv.Value, kv.Key)).ToArray();
         _encoders = _schema.Select(kv => _sampleTypes.Find(kv.Value.SampleType)).ToArray();
         _holdsUrls = _schema.Select(kv => StoredUrls.HoldsUrls(kv.Value)).ToArray();
-        _storedUrls = new StoredUrls(url, _adapters.Aliases);
+        _storedUrls = new StoredUrls(url, aliases ?? _adapters.Aliases);
         _batchRows = options.BatchRows ?? settings.Tables.BatchRows;
         var chunkRows = oneChunk ? long.MaxValue : Math.Max(options.ChunkRows ?? settings.Tables.ChunkRows, _batchRows);
         WriteId = writeId ?? $"{_time.GetUtcNow():yyyyMMddHHmmss}-{Guid.NewGuid().ToString("N")[..8]}";
@@ -99,7 +99,7 @@ public sealed class TableWriter : IAsyncDisposable
                     break;
             }
         }
-        return new TableWriter(options, url, existing, generation);
+        return new TableWriter(options, url, existing, generation, await adapters.AliasesForAsync(url, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>
@@ -108,11 +108,15 @@ public sealed class TableWriter : IAsyncDisposable
     /// validation and weight column as a normal write; <see cref="CompleteStaging"/> returns the file instead of
     /// publishing, <see cref="DisposeAsync"/> without it deletes it.
     /// </summary>
-    public static TableWriter CreateStaging(TableWriterOptions options, Url tableUrl, string writeId)
+    /// <param name="options">The writer's options.</param>
+    /// <param name="tableUrl">The table the rows are staged for.</param>
+    /// <param name="writeId">The write id (part of the chunk file's name).</param>
+    /// <param name="aliases">The aliases URL values are stored with (the table's project's included); default: the registry's.</param>
+    public static TableWriter CreateStaging(TableWriterOptions options, Url tableUrl, string writeId, UrlAliases? aliases = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrEmpty(writeId);
-        return new TableWriter(options, tableUrl, existing: null, generation: 0, writeId, oneChunk: true);
+        return new TableWriter(options, tableUrl, existing: null, generation: 0, aliases, writeId, oneChunk: true);
     }
 
     /// <summary>Ends a staging write (<see cref="CreateStaging"/>): closes its chunk file and returns it (none for no rows).</summary>

@@ -15,7 +15,7 @@ internal static class ImageFiles
         }
         try
         {
-            return table.Adapters.Expand(Url.IsAbsolute(s) ? new Url(s) : table.Url.Join(s));
+            return table.Expand(table.ResolveUrl(s));
         }
         catch (ArgumentException e)
         {

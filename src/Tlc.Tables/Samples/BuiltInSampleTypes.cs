@@ -6,8 +6,8 @@ using Tlc.Tables.Urls;
 namespace Tlc.Tables.Samples;
 
 /// <summary>
-/// URL passthrough: strings in, strings out — except that a file URL column's value stored relative to the table (see
-/// <see cref="StoredUrls"/>) is read as the absolute URL it names.
+/// URL passthrough: strings in, strings out — except that a file URL column's value stored relative to the table or with
+/// an alias token (see <see cref="StoredUrls"/>) is read as the absolute URL it names.
 /// </summary>
 internal sealed class UrlSampleType : ISampleType
 {
@@ -15,8 +15,22 @@ internal sealed class UrlSampleType : ISampleType
 
     public object? Encode(object? value, SampleWriteContext context) => value is Url u ? u.Value : value;
 
-    public object? Decode(object? stored, SampleReadContext context) =>
-        stored is string s && s.Length > 0 && !Url.IsAbsolute(s) && StoredUrls.HoldsUrls(context.Schema) ? context.Table.Join(s).Value : stored;
+    public object? Decode(object? stored, SampleReadContext context)
+    {
+        if (stored is not string s || s.Length == 0 || !StoredUrls.HoldsUrls(context.Schema) || (Url.IsAbsolute(s) && s[0] != '<'))
+        {
+            return stored;
+        }
+        try
+        {
+            return context.Resolve(s).Value;
+        }
+        catch (ArgumentException)
+        {
+            // An alias no setting defines: the value as stored.
+            return stored;
+        }
+    }
 }
 
 /// <summary>
@@ -72,7 +86,7 @@ internal sealed class ImageFileSampleType(string name, ImageEncoding encoding, s
     /// <summary>The image file at <paramref name="stored"/> (absolute, or relative to the table), decoded.</summary>
     internal static ImageSample Read(string stored, SampleReadContext context)
     {
-        var url = Url.IsAbsolute(stored) ? new Url(stored) : context.Table.Join(stored);
+        var url = context.Resolve(stored);
         using var stream = context.Adapters.OpenRead(url);
         using var copy = new MemoryStream();
         stream.CopyTo(copy);

@@ -33,4 +33,15 @@ public sealed record SampleWriteContext(string Column, ColumnSchema Schema, long
 /// <param name="Row">The 0-based row being read.</param>
 /// <param name="Table">The table's URL.</param>
 /// <param name="Adapters">The URL adapters to read through.</param>
-public sealed record SampleReadContext(string Column, ColumnSchema Schema, long Row, Url Table, UrlAdapterRegistry Adapters);
+public sealed record SampleReadContext(string Column, ColumnSchema Schema, long Row, Url Table, UrlAdapterRegistry Adapters)
+{
+    /// <summary>The aliases of the table's URLs (its project's included); null: the registry's.</summary>
+    public UrlAliases? Aliases { get; init; }
+
+    /// <summary>The URL a stored value names, aliases expanded: absolute as it is, else relative to the table folder.</summary>
+    public Url Resolve(string stored)
+    {
+        var url = Url.IsAbsolute(stored) ? new Url(stored) : Table.Join(stored);
+        return Aliases is { } aliases && url.Value.Contains('<', StringComparison.Ordinal) ? new Url(aliases.Expand(url.Value)) : url;
+    }
+}

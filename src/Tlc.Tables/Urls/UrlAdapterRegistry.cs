@@ -50,10 +50,41 @@ public sealed class UrlAdapterRegistry
         }
     }
 
+    /// <summary>How long a project's aliases read from its folder are used before the file is read again.</summary>
+    private static readonly TimeSpan ProjectAliasesFresh = TimeSpan.FromSeconds(5);
+
+    private readonly ConcurrentDictionary<string, (long ReadAt, UrlAliases Aliases)> _projectAliases = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The aliases that apply to URLs of the table at <paramref name="tableUrl"/>: <see cref="Aliases"/> with its project's
+    /// (<see cref="ProjectAliases"/>; the file is read at most every few seconds per project).
+    /// </summary>
+    /// <exception cref="FormatException">The project's alias file cannot be read as aliases.</exception>
+    public async Task<UrlAliases> AliasesForAsync(Url tableUrl, CancellationToken cancellationToken = default)
+    {
+        if (ProjectAliases.ProjectFolderOf(tableUrl) is not { } project)
+        {
+            return Aliases;
+        }
+        var key = project.Value;
+        var now = Environment.TickCount64;
+        if (_projectAliases.TryGetValue(key, out var cached) && now - cached.ReadAt < (long)ProjectAliasesFresh.TotalMilliseconds)
+        {
+            return cached.Aliases;
+        }
+        var aliases = Aliases.WithProject(await ProjectAliases.ReadAsync(this, project, cancellationToken).ConfigureAwait(false));
+        _projectAliases[key] = (now, aliases);
+        return aliases;
+    }
+
+    /// <summary>Drops the cached aliases of a project folder (after its file changed).</summary>
+    internal void ForgetProjectAliases(Url projectFolder) => _projectAliases.TryRemove(projectFolder.Value, out _);
+
     /// <summary>Removes custom adapters and code-defined aliases, restoring the built-ins.</summary>
     public void Reset()
     {
         _adapters.Clear();
+        _projectAliases.Clear();
         Aliases.Reset();
         FileRoots = null;
         RegisterBuiltIns();

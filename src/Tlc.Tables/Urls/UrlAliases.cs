@@ -11,19 +11,43 @@ namespace Tlc.Tables.Urls;
 /// </summary>
 public sealed partial class UrlAliases
 {
-    private readonly ConcurrentDictionary<string, string> _registered = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _registered;
     private readonly Func<string, string?> _environment;
+    private readonly IReadOnlyDictionary<string, string> _project;
     private IReadOnlyDictionary<string, string> _configured;
 
     /// <summary>Creates an alias set over the given configured aliases and an environment lookup.</summary>
     public UrlAliases(IReadOnlyDictionary<string, string>? configured = null, Func<string, string?>? environment = null)
     {
+        _registered = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
         _configured = configured ?? new Dictionary<string, string>();
         _environment = environment ?? Environment.GetEnvironmentVariable;
+        _project = new Dictionary<string, string>();
+    }
+
+    private UrlAliases(UrlAliases global, IReadOnlyDictionary<string, string> project)
+    {
+        _registered = global._registered;
+        _environment = global._environment;
+        _configured = global._configured;
+        _project = project;
+    }
+
+    /// <summary>
+    /// These aliases with a project's (<see cref="ProjectAliases"/>) between the environment's and the configured ones:
+    /// code, then <c>TLC_ALIAS_&lt;NAME&gt;</c>, then the project's, then the configuration file's.
+    /// </summary>
+    public UrlAliases WithProject(IReadOnlyDictionary<string, string> project)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        return project.Count == 0 ? this : new UrlAliases(this, project);
     }
 
     [GeneratedRegex("<([A-Z][A-Z0-9_]*)>")]
     private static partial Regex Token();
+
+    /// <summary>True when <paramref name="name"/> is a valid alias name (<c>[A-Z][A-Z0-9_]*</c>).</summary>
+    public static bool IsValidName(string name) => !string.IsNullOrEmpty(name) && Token().Match($"<{name}>") is { Success: true } m && m.Length == name.Length + 2;
 
     /// <summary>Defines or replaces an alias in code.</summary>
     public void Register(string name, string value)
@@ -46,6 +70,7 @@ public sealed partial class UrlAliases
     public string? Find(string name) =>
         _registered.TryGetValue(name, out var v) ? v
         : _environment($"TLC_ALIAS_{name}") is { Length: > 0 } e ? e
+        : _project.TryGetValue(name, out var p) ? p
         : _configured.TryGetValue(name, out var c) ? c
         : null;
 
@@ -71,6 +96,10 @@ public sealed partial class UrlAliases
     public IReadOnlyDictionary<string, string> All()
     {
         var all = new SortedDictionary<string, string>(_configured.ToDictionary(), StringComparer.Ordinal);
+        foreach (var (k, v) in _project)
+        {
+            all[k] = v;
+        }
         foreach (DictionaryEntry e in Environment.GetEnvironmentVariables())
         {
             if (e.Key is string k && k.StartsWith("TLC_ALIAS_", StringComparison.Ordinal) && e.Value is string v)

@@ -131,7 +131,7 @@ public static partial class ImportJobs
             Adapters = adapters,
             Settings = settings,
         };
-        var writer = TableWriter.CreateStaging(writerOptions, tableUrl, writeId);
+        var writer = TableWriter.CreateStaging(writerOptions, tableUrl, writeId, await adapters.AliasesForAsync(tableUrl, cancellationToken).ConfigureAwait(false));
         await using var quarantine = spec.ErrorPolicy == ImportErrorPolicy.Skip
             ? new QuarantineWriter(TableWriter.CreateStaging(new TableWriterOptions
             {
