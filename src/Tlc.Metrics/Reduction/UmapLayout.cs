@@ -103,7 +103,14 @@ internal static class UmapLayout
             Parallel.For(0, Chunks, parallel, c =>
             {
                 var random = new SeededRandom(seed, ((long)at * Chunks) + c);
-                Epoch(embedding, snapshot, n, dimensions, schedule, chunks[c], at, alpha, fa, fb, ref random);
+                if (dimensions == 2)
+                {
+                    Epoch2(embedding, snapshot, n, schedule, chunks[c], at, alpha, fa, fb, ref random);
+                }
+                else
+                {
+                    Epoch(embedding, snapshot, n, dimensions, schedule, chunks[c], at, alpha, fa, fb, ref random);
+                }
             });
         }
         return kept;
@@ -178,11 +185,76 @@ internal static class UmapLayout
         }
     }
 
+    /// <summary><see cref="Epoch"/> for 2-D, the common case, with the coordinates in locals: the same arithmetic in the same order.</summary>
+    private static void Epoch2(float[] embedding, float[] snapshot, int n, Schedule schedule,
+        (int First, int End, int EdgeStart, int EdgeEnd) chunk, int epoch, float alpha, float a, float b, ref SeededRandom random)
+    {
+        var attract = -4f * a * b;
+        var repel = 2f * Gamma * b;
+        var heads = schedule.Heads;
+        var tails = schedule.Tails;
+        var nextSample = schedule.NextSample;
+        var perSample = schedule.PerSample;
+        var nextNegative = schedule.NextNegative;
+        var perNegative = schedule.PerNegative;
+        for (var e = chunk.EdgeStart; e < chunk.EdgeEnd; e++)
+        {
+            if (nextSample[e] > epoch)
+            {
+                continue;
+            }
+            var head = heads[e];
+            var x = embedding[2 * head];
+            var y = embedding[(2 * head) + 1];
+            var tail = tails[e];
+            var source = tail >= chunk.First && tail < chunk.End ? embedding : snapshot;
+            var dx = x - source[2 * tail];
+            var dy = y - source[(2 * tail) + 1];
+            var d2 = (dx * dx) + (dy * dy);
+            if (d2 > 0)
+            {
+                var pb = FastPow.Pow(d2, b);
+                var coefficient = attract * (pb / d2) / ((a * pb) + 1f);
+                x += Clamp(coefficient * dx) * alpha;
+                y += Clamp(coefficient * dy) * alpha;
+            }
+            nextSample[e] += perSample[e];
+
+            var negatives = (int)((epoch - nextNegative[e]) / perNegative[e]);
+            for (var p = 0; p < negatives; p++)
+            {
+                var index = random.NextInt(n);
+                if (index == head)
+                {
+                    continue;
+                }
+                source = index >= chunk.First && index < chunk.End ? embedding : snapshot;
+                dx = x - source[2 * index];
+                dy = y - source[(2 * index) + 1];
+                d2 = (dx * dx) + (dy * dy);
+                if (!(d2 > 0))
+                {
+                    continue;
+                }
+                var pb = FastPow.Pow(d2, b);
+                var coefficient = repel / ((0.001f + d2) * ((a * pb) + 1f));
+                x += Clamp(coefficient * dx) * alpha;
+                y += Clamp(coefficient * dy) * alpha;
+            }
+            embedding[2 * head] = x;
+            embedding[(2 * head) + 1] = y;
+            nextNegative[e] += negatives * perNegative[e];
+        }
+    }
+
     /// <summary>Point <paramref name="index"/>: live when the chunk owns it, else as at the epoch's start.</summary>
     private static void Read(int index, float[] embedding, float[] snapshot, int dimensions, (int First, int End, int EdgeStart, int EdgeEnd) chunk, Span<float> into)
     {
         var source = index >= chunk.First && index < chunk.End ? embedding : snapshot;
-        source.AsSpan(index * dimensions, dimensions).CopyTo(into);
+        for (var c = 0; c < into.Length; c++)
+        {
+            into[c] = source[(index * dimensions) + c];
+        }
     }
 
     private static int LowerBound(int[] sorted, int value)

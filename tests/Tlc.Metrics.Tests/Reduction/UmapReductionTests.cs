@@ -125,6 +125,27 @@ public sealed class UmapReductionTests : IDisposable
     }
 
     [Fact]
+    public void Pow_OverTheLayoutsRange_WithinTenToTheMinusFiveOfMathPow()
+    {
+        foreach (var b in new[] { 0.8950608779f, 0.79f, 1.93f })
+        {
+            for (var e = -30.0; e <= 12; e += 0.0137)
+            {
+                var x = (float)Math.Pow(10, e);
+                var expected = Math.Pow(x, b);
+                if (expected is < 1.2e-38 or > 3e38)
+                {
+                    continue; // outside float's normal range
+                }
+                Assert.True(Math.Abs(FastPow.Pow(x, b) - expected) <= 1e-5 * expected, $"{x}^{b}: {FastPow.Pow(x, b)} vs {expected}");
+            }
+        }
+        Assert.Equal(0f, FastPow.Exp2(-200f));
+        Assert.Equal(float.PositiveInfinity, FastPow.Exp2(200f));
+        Assert.Equal(-140, FastPow.Log2(float.Epsilon * 32), 3); // a subnormal
+    }
+
+    [Fact]
     public void Build_FuzzySimplicialSet_SymmetricMembershipsWithTheTargetSum()
     {
         var ct = TestContext.Current.CancellationToken;
