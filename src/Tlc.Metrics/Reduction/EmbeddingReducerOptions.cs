@@ -6,8 +6,8 @@ public sealed record EmbeddingReducerOptions
     /// <summary>
     /// How to reduce. Default <see cref="ReductionMethod.Pca"/>: exact, fitted on a subset and applied to any number of rows
     /// in a second or two. <see cref="ReductionMethod.Umap"/> (3LC's default, and <c>tlc run reduce</c>'s) keeps clusters
-    /// apart far better and takes seconds to minutes: about 3 s for 10^4 rows and 40 s for 10^5 on two cores (see
-    /// docs/benchmarks.md).
+    /// apart far better and takes longer: about 6–13 s for 10^4 rows and 24–43 s for 10^5 on two shared cores
+    /// (see docs/benchmarks.md).
     /// </summary>
     public ReductionMethod Method { get; init; } = ReductionMethod.Pca;
 
