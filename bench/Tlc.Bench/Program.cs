@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using Tlc.Bench;
 
-// tlc benchmarks: dotnet run -c Release --project bench/Tlc.Bench -- [all|scan|random|writer|csv|lease|collect|publish|metrics-writer|rank-memory|import-job|rank-ingest|ddp-stream|dashboard|thumbnails|scatter|kernel-sim|shards|import-csv [workers]|import-resume|import-profile] [--out docs/benchmarks.md]
+// tlc benchmarks: dotnet run -c Release --project bench/Tlc.Bench -- [all|scan|random|writer|csv|lease|collect|publish|metrics-writer|rank-memory|import-job|rank-ingest|ddp-stream|dashboard|thumbnails|scatter|kernel-sim|umap|shards|import-csv [workers]|import-resume|import-profile] [--out docs/benchmarks.md]
 Tlc.Metrics.TorchRuntime.PreferPassiveWaiting(); // before libtorch loads, as the tlc command and worker processes do
 if (args.Length >= 2 && args[0] == "writer-child")
 {
@@ -64,6 +64,7 @@ await Run("dashboard", DashboardBenchmark.RunAsync);
 await Run("thumbnails", ThumbnailBenchmark.RunAsync);
 await RunMany("scatter", ScatterBenchmark.RunAsync);
 await RunMany("kernel-sim", KernelSimulationBenchmark.RunAsync);
+await RunMany("umap", UmapBenchmark.RunAsync);
 if (which == "import-parquet-timeline")
 {
     await ImportJobBenchmark.ParquetTimelineAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1);

@@ -10,7 +10,7 @@ using Tlc.Tables.Urls;
 
 namespace Tlc.Cli.Commands;
 
-/// <summary><c>tlc runs</c> (every run under the root), <c>tlc run info P/R</c> and <c>tlc run plot P/R</c>.</summary>
+/// <summary><c>tlc runs</c> (every run under the root), <c>tlc run info P/R</c>, <c>tlc run plot P/R</c> and <c>tlc run reduce P/R</c>.</summary>
 internal static class RunCommands
 {
     public static Command Runs()
@@ -160,6 +160,7 @@ internal static class RunCommands
         }));
         run.Add(info);
         run.Add(Plot(key));
+        run.Add(RunReduceCommand.Create(key));
         return run;
     }
 

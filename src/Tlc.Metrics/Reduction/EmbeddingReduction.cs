@@ -3,18 +3,24 @@ using Tlc.Tables;
 
 namespace Tlc.Metrics.Reduction;
 
-/// <summary>The reduced embeddings of a table: one value per row (null where the embedding is null) and the fitted model.</summary>
+/// <summary>The reduced embeddings of a table: one value per row (null where the embedding is null) and how they were made.</summary>
 /// <param name="Column">The embedding column reduced.</param>
 /// <param name="OutputColumn">The column the values are meant for.</param>
-/// <param name="Model">The fitted PCA.</param>
-/// <param name="Values">Per row, the reduced vector (of <see cref="PcaModel.Components"/>.Count values) or null.</param>
-public sealed record EmbeddingReduction(string Column, string OutputColumn, PcaModel Model, IReadOnlyList<float[]?> Values)
+/// <param name="Method">The method that reduced them.</param>
+/// <param name="Components">The output dimension (2 or 3).</param>
+/// <param name="Description">What the reduction was, for the output column's description (e.g. "PCA of embeddings_9 (2-D, fitted on 10000 rows).").</param>
+/// <param name="Values">Per row, the reduced vector (of <paramref name="Components"/> values) or null.</param>
+public sealed record EmbeddingReduction(string Column, string OutputColumn, ReductionMethod Method, int Components, string Description,
+    IReadOnlyList<float[]?> Values)
 {
+    /// <summary>The fitted PCA under <see cref="ReductionMethod.Pca"/>; null under <see cref="ReductionMethod.Umap"/>.</summary>
+    public PcaModel? Model { get; init; }
+
     /// <summary>The schema of the output column: a fixed-size embedding of 2 or 3 values, nullable when a row has none.</summary>
-    public ColumnSchema Schema => new EmbeddingSchema(Model.Components.Count)
+    public ColumnSchema Schema => new EmbeddingSchema(Components)
     {
         Nullable = Values.Any(v => v is null),
-        Description = $"PCA of {Column} ({Model.Components.Count}-D, fitted on {Model.FitRows} rows).",
+        Description = Description,
     };
 
     /// <summary>

@@ -33,10 +33,10 @@ public sealed class EmbeddingReducerTests : IDisposable
 
         var options = new EmbeddingReducerOptions { Components = 2, MaxFitRows = 100 };
         var reduction = await EmbeddingReducer.ReduceAsync(table, "embeddings_synthetic", options, ct);
-        Assert.Equal(100, reduction.Model.FitRows);
-        Assert.True(Math.Abs(Dot(reduction.Model.Components[0], u)) > 0.999, "the first component is u");
-        Assert.True(Math.Abs(Dot(reduction.Model.Components[1], v)) > 0.999, "the second component is v");
-        foreach (var component in reduction.Model.Components)
+        Assert.Equal(100, reduction.Model!.FitRows);
+        Assert.True(Math.Abs(Dot(reduction.Model!.Components[0], u)) > 0.999, "the first component is u");
+        Assert.True(Math.Abs(Dot(reduction.Model!.Components[1], v)) > 0.999, "the second component is v");
+        foreach (var component in reduction.Model!.Components)
         {
             Assert.True(component.MaxBy(Math.Abs) > 0, "the largest coordinate of each component is positive");
         }
@@ -46,13 +46,13 @@ public sealed class EmbeddingReducerTests : IDisposable
         var (mean, components, variances) = PcaReference.Fit(fit, 2);
         for (var k = 0; k < 2; k++)
         {
-            Assert.Equal(variances[k], reduction.Model.ExplainedVariance[k], 6);
+            Assert.Equal(variances[k], reduction.Model!.ExplainedVariance[k], 6);
             for (var j = 0; j < d; j++)
             {
-                Assert.Equal(components[k][j], reduction.Model.Components[k][j], 9);
+                Assert.Equal(components[k][j], reduction.Model!.Components[k][j], 9);
             }
         }
-        Assert.Equal(mean, reduction.Model.Mean.ToArray());
+        Assert.Equal(mean, reduction.Model!.Mean.ToArray());
         var expected = PcaReference.Project(rows, fit, 2);
 
         using var revised = await reduction.WriteAsync(table, ct);
@@ -86,13 +86,13 @@ public sealed class EmbeddingReducerTests : IDisposable
         }).ToArray();
         using var table = await WriteAsync("pixels", rows, ct);
         var reduction = await EmbeddingReducer.ReduceAsync(table, "embeddings_pixels", new EmbeddingReducerOptions { Components = 3 }, ct);
-        Assert.Equal(300, reduction.Model.FitRows);
+        Assert.Equal(300, reduction.Model!.FitRows);
         var (_, components, variances) = PcaReference.Fit(rows, 3);
         Assert.True(variances[0] > variances[1] * 1.05 && variances[1] > variances[2] * 1.05, "distinct leading eigenvalues");
         for (var k = 0; k < 3; k++)
         {
-            Assert.Equal(variances[k], reduction.Model.ExplainedVariance[k], 6);
-            Assert.True(Dot(components[k], reduction.Model.Components[k]) > 0.99999, $"component {k} differs from the eigenvector");
+            Assert.Equal(variances[k], reduction.Model!.ExplainedVariance[k], 6);
+            Assert.True(Dot(components[k], reduction.Model!.Components[k]) > 0.99999, $"component {k} differs from the eigenvector");
         }
         var expected = PcaReference.Project(rows, rows, 3);
         for (var i = 0; i < rows.Length; i++)
