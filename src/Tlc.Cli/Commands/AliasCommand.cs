@@ -50,7 +50,7 @@ internal static class AliasCommand
         var value = new Argument<string>("value") { Description = "What <NAME> stands for: a folder path or URL." };
         var set = new Command("set", "Define (or replace) a project's URL alias, kept in the project folder: tables of the project write URLs under VALUE as <NAME>/… and read them through it.\nExample: tlc alias set DATA /mnt/datasets --project mnist")
         {
-            name, value, project,
+            name, value, project, CliContext.Json,
         };
         set.SetAction(CliRunner.Wrap(async (parse, ct) =>
         {
@@ -70,6 +70,11 @@ internal static class AliasCommand
             var stored = Url.IsAbsolute(v) && !v.StartsWith('/') ? v : Url.FromLocalPath(v).Value;
             var folder = ProjectFolder(settings.RootUrl, p);
             await ProjectAliases.RegisterAsync(CliContext.Adapters, folder, n, stored, ct);
+            if (parse.GetValue(CliContext.Json))
+            {
+                JsonOutput.Write(new JsonObject { ["name"] = n, ["value"] = stored, ["project"] = p, ["file"] = folder.Join(ProjectAliases.FileName).Value });
+                return CliRunner.Ok;
+            }
             Console.WriteLine($"<{n}> = {stored} in {folder.Join(ProjectAliases.FileName)}");
             return CliRunner.Ok;
         }));
