@@ -83,7 +83,7 @@ public sealed class PackedFeed : IAsyncLifetime
 
     /// <summary>
     /// Runs <paramref name="program"/> to completion in <paramref name="directory"/>, stdout and stderr together, with
-    /// NUGET_PACKAGES this fixture's and no MSBuild settings inherited from the test host's own build.
+    /// NUGET_PACKAGES this fixture's, no MSBuild settings inherited from the test host's own build and no MSBuild node reuse.
     /// </summary>
     public async Task<Result> RunAsync(string program, IEnumerable<string> args, string directory, IReadOnlyDictionary<string, string?>? environment = null, TimeSpan? timeout = null)
     {
@@ -108,6 +108,9 @@ public sealed class PackedFeed : IAsyncLifetime
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         info.Environment["DOTNET_ROOT"] = DotnetRoot;
         info.Environment["NUGET_PACKAGES"] = Packages;
+        // No MSBuild node outlives the command (holding its output open, or the test's files).
+        info.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+        info.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
         foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
         {
             info.Environment[key] = value;
