@@ -15,8 +15,10 @@ namespace Tlc.Workers.TestPlugin;
 /// </summary>
 /// <remarks>
 /// Arguments (all optional): <c>seed</c> (default 0), <c>truth_column</c> (default <c>bbs</c>), <c>box_format</c> of that
-/// column (default <c>xywh</c>, COCO's), <c>max_detections</c> (the N of the output, default 32). The weights file, when the
-/// spec names one, is a JSON <see cref="PerturbationSettings"/>.
+/// column (default <c>xywh</c>, COCO's), <c>max_detections</c> (the N of the output, default 32), <c>exact_iou</c>
+/// (<c>[p, q]</c>: adds a detection of confidence 1 whose IoU with the image's first truth box is exactly p/q, when that box
+/// has whole-pixel corners — a probe of the threshold's "at least"). The weights file, when the spec names one, is a JSON
+/// <see cref="PerturbationSettings"/>.
 /// </remarks>
 public sealed class PerturbedDetectorFactory : IModelFactory
 {
@@ -27,15 +29,24 @@ public sealed class PerturbedDetectorFactory : IModelFactory
     public IPredictor Create(ModelSpec spec, ModelContext context)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var arguments = SpecArguments.Parse(spec.ArgumentsJson, $"model spec '{spec.Name}'", "seed", "truth_column", "box_format", "max_detections");
+        var arguments = SpecArguments.Parse(spec.ArgumentsJson, $"model spec '{spec.Name}'", "seed", "truth_column", "box_format", "max_detections", "exact_iou");
         var seed = arguments.Int("seed") ?? 0;
         var column = arguments.String("truth_column") ?? "bbs";
         var format = BoxFormats.Parse(arguments.String("box_format") ?? "xywh");
         var max = arguments.Int("max_detections") ?? 32;
+        var exact = arguments.Ints("exact_iou");
+        if (exact is not null && (exact.Length != 2 || exact[0] <= 0 || exact[1] < exact[0]))
+        {
+            throw new ArgumentException($"model spec '{spec.Name}': exact_iou must be [p, q] with 0 < p ≤ q.");
+        }
         var settings = PerturbationSettings.For(spec, context);
         return new PassThroughPredictor(sample =>
         {
             var detections = Detect(sample, column, format, seed, settings, context.Adapters);
+            if (exact is not null && Probe(sample, column, format, exact[0], exact[1]) is { } probe)
+            {
+                detections.Insert(0, probe);
+            }
             if (detections.Count > max)
             {
                 detections = detections.Take(max).ToList();
@@ -92,6 +103,35 @@ public sealed class PerturbedDetectorFactory : IModelFactory
             (detections[i], detections[j]) = (detections[j], detections[i]);
         }
         return detections;
+    }
+
+    /// <summary>
+    /// A box of the first truth box's class and rows whose IoU with it is exactly <paramref name="p"/>/<paramref name="q"/>
+    /// (confidence 1): it starts s px right of the truth's left edge and is w' wide, so IoU = (w − s) / (s + w'); s is the
+    /// least with q(w − s) divisible by p, w' = q(w − s)/p − s. Null when the box's corners are not whole pixels.
+    /// </summary>
+    public static BoundingBox2D? Probe(TableRow sample, string truthColumn, BoxFormat format, int p, int q)
+    {
+        ArgumentNullException.ThrowIfNull(sample);
+        var value = Samples.Value(sample, truthColumn);
+        var truth = value as BoundingBoxes2D ?? BoundingBoxes2D.FromRowValue(value);
+        if (truth.Boxes.Count == 0)
+        {
+            return null;
+        }
+        var box = BoxGeometry.ToXyxyPixels(truth.Boxes[0], format, normalized: false, truth.ImageWidth, truth.ImageHeight);
+        if (new[] { box.X0, box.Y0, box.X1, box.Y1 }.Any(v => v != MathF.Floor(v)) || box.X1 <= box.X0)
+        {
+            return null;
+        }
+        var w = (long)(box.X1 - box.X0);
+        var s = 0L;
+        while (q * (w - s) % p != 0)
+        {
+            s++;
+        }
+        var width = (q * (w - s) / p) - s;
+        return s >= w || width < w - s ? null : new BoundingBox2D(box.X0 + s, box.Y0, box.X0 + s + width, box.Y1, box.Label) { Confidence = 1f };
     }
 
     private static BoundingBox2D Jitter(BoundingBox2D box, int label, double shift, double scale, ContentRandom random, float width, float height)

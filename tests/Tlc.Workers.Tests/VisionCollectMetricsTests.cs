@@ -45,13 +45,13 @@ public sealed class VisionCollectMetricsTests(ClusterFixture fixture) : IClassFi
         await using var workers = InProcessWorkers.Start(context, 2, new WorkerOptions { PollInterval = TimeSpan.FromMilliseconds(100) }, models: models);
 
         // Two jobs: the default threshold with the default perturbations, and a threshold of 0.3 with harsher ones, read by
-        // the worker from the spec's weights file.
+        // the worker from the spec's weights file, and a probe detection per image at an IoU of exactly 3/10.
         var harsh = Path.Combine(fixture.Root.Path, "harsh-detector.json");
         await File.WriteAllTextAsync(harsh, """{"drop": 0.15, "shift": 0.35, "swap": 0.3, "duplicate": 0.6, "spurious": 4}""", ct);
         var jobs = new (ModelSpec Model, CollectorSpec Collector, double Threshold)[]
         {
             (new ModelSpec(ModelKinds.Factory, Detector, ArgumentsJson: """{"seed": 1}"""), new CollectorSpec("bounding_box"), 0.5),
-            (new ModelSpec(ModelKinds.Factory, Detector, Url.FromLocalPath(harsh).Value, """{"seed": 2}"""), new CollectorSpec("bounding_box", """{"iou_threshold": 0.3}"""), 0.3),
+            (new ModelSpec(ModelKinds.Factory, Detector, Url.FromLocalPath(harsh).Value, """{"seed": 2, "exact_iou": [3, 10]}"""), new CollectorSpec("bounding_box", """{"iou_threshold": 0.3}"""), 0.3),
         };
         var totals = new Dictionary<string, int>(StringComparer.Ordinal);
         var boxes = 0;
@@ -132,14 +132,15 @@ public sealed class VisionCollectMetricsTests(ClusterFixture fixture) : IClassFi
                     }
                 }
                 boxes += ious.Length;
-                foreach (var name in new[] { "tp", "fp", "fn", "lost_to_taken", "tied_scores", "label_mismatches" })
+                foreach (var name in new[] { "tp", "fp", "fn", "lost_to_taken", "tied_scores", "label_mismatches", "matched_at_threshold" })
                 {
                     totals[name] = totals.GetValueOrDefault(name) + (int)expected[name]!;
                 }
             }
         }
         // The perturbations exercise every part of the rule: matches, misses, spurious boxes, duplicates losing to a
-        // higher-scoring detection of the same object, equal scores, and boxes on an object of another class.
+        // higher-scoring detection of the same object, equal scores, boxes on an object of another class, and matches at
+        // exactly the threshold.
         Assert.All(totals, kv => Assert.True(kv.Value > 0, $"no sample has {kv.Key}: {string.Join(", ", totals)}"));
         TestContext.Current.TestOutputHelper?.WriteLine(
             $"{boxes} detections over {jobs.Length} jobs; {string.Join(", ", totals.Select(kv => $"{kv.Key} {kv.Value}"))}; largest IoU difference from numpy {worst:G3}");

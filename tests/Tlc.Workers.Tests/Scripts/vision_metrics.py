@@ -92,8 +92,11 @@ def detection_sample(sample, truth_annotations, threshold):
         matched[d] = t
         match_iou[d] = float(ious[d, t])
     tp = int((matched >= 0).sum())
-    same_class = ious[eligible]
-    margin = float(np.min(np.abs(same_class - threshold))) if same_class.size else None
+    same_class = np.abs(ious[eligible] - threshold)
+    # Pairs at the threshold to the last bit (whole-pixel boxes built to an exact ratio) are decided by "at least";
+    # the margin is that of the others, whose decisions float32 storage could not change when it is wide.
+    at_threshold = same_class <= 1e-12
+    margin = float(np.min(same_class[~at_threshold])) if (~at_threshold).any() else None
     _, counts = np.unique(scores, return_counts=True)
     return {
         "truth": [[float(v) for v in box] + [int(label)] for box, label in zip(truth, truth_labels)],
@@ -105,6 +108,7 @@ def detection_sample(sample, truth_annotations, threshold):
         "mean_iou": float(np.mean([v for v in match_iou if v is not None])) if tp else None,
         "threshold_margin": margin,
         "lost_to_taken": lost_to_taken,
+        "matched_at_threshold": int(sum(1 for v in match_iou if v is not None and abs(v - threshold) <= 1e-12)),
         "tied_scores": int((counts[counts > 1]).sum()),
         "label_mismatches": int(sum(1 for d in range(len(det))
                                     if matched[d] < 0 and (ious[d] >= threshold).any() and not eligible[d][ious[d] >= threshold].any())),
