@@ -8,7 +8,7 @@ PREDICTIONS.json holds what a collect_metrics job predicted, per image (by file 
 
     {"detection": {"iou_threshold": 0.5,
                    "samples": [{"key": "...", "file_name": "a.jpg", "boxes": [[x0, y0, x1, y1, score, label], ...]}]},
-     "segmentation": {"classes": [0, 1, ...], "background": 0,
+     "segmentation": {"classes": [0, 1, ...], "background": 0 (or null),
                       "samples": [{"key": "...", "file_name": "a.jpg", "width": W, "height": H,
                                    "instances": [{"label": c, "counts": [...]}]}]}}
 
@@ -22,8 +22,10 @@ mean IoU of the matched pairs (null when none).
 
 Segmentation: the truth is background, then each annotation's polygons (their union, each filled with the non-zero
 winding rule at pixel centres) painted with its category in file order; the prediction is background with each
-instance's COCO RLE (column-major) painted over it. IoU of class c = |T=c and P=c| / |T=c or P=c|, null when the class
-is in neither; mean_iou = mean of the defined values. Pixels whose centre lies within 1/16 px of a polygon edge are
+instance's COCO RLE (column-major) painted over it. With "background": null, pixels no annotation covers are ignored
+(they count for no class, whatever is predicted there) and the prediction must store every pixel. IoU of class c =
+|T=c and P=c| / |T=c or P=c| over the pixels not ignored, null when the class is in neither; mean_iou = mean of the
+defined values. Pixels whose centre lies within 1/16 px of a polygon edge are
 counted as ambiguous (a fixed-point rasteriser may decide them either way); for each class the output gives the bounds
 of the IoU over every way of deciding the ambiguous pixels where that class is possible (and of the mean, the means of
 the bounds).
@@ -159,9 +161,14 @@ def rle_decode(counts, width, height):
     return flat.reshape(width, height).T  # column-major
 
 
+IGNORE = -1
+
+
 def segmentation_sample(sample, truth_annotations, classes, background):
+    """Per-class IoU of one image; background None: pixels no annotation covers are ignored (counted for no class)."""
     width, height = sample["width"], sample["height"]
-    truth = np.full((height, width), background, dtype=np.int64)
+    base = IGNORE if background is None else background
+    truth = np.full((height, width), base, dtype=np.int64)
     instances = []
     for a in truth_annotations:
         inside = np.zeros((height, width), dtype=bool)
@@ -172,7 +179,7 @@ def segmentation_sample(sample, truth_annotations, classes, background):
             near |= n
         truth[inside] = a["category_id"]
         instances.append((a["category_id"], inside, near))
-    prediction = np.full((height, width), background, dtype=np.int64)
+    prediction = np.full((height, width), base, dtype=np.int64)
     painted = np.zeros((height, width), dtype=bool)
     for instance in sample["instances"]:
         m = rle_decode(instance["counts"], width, height)
@@ -180,45 +187,63 @@ def segmentation_sample(sample, truth_annotations, classes, background):
             raise ValueError(f"{sample['file_name']}: predicted instances overlap")
         painted |= m
         prediction[m] = instance["label"]
+    if background is None and not painted.all():
+        raise ValueError(f"{sample['file_name']}: without a background class every predicted pixel is stored, but {int((~painted).sum())} are not")
     ambiguous = np.zeros((height, width), dtype=bool)
-    for _, _, near in instances:
+    touched = []  # per instance: the pixels whose truth that instance may decide
+    for label, inside, near in instances:
         ambiguous |= near
+        touched.append((label, inside | near))
+    counted = truth != IGNORE
     iou, bounds, ambiguous_definedness = {}, {}, []
     for c in classes:
-        t, p = truth == c, prediction == c
+        t, p = (truth == c) & counted, (prediction == c) & counted
         union = int((t | p).sum())
         inter = int((t & p).sum())
         iou[str(c)] = None if union == 0 else inter / union
-        # The pixels whose truth may be c or not: ambiguous ones where c is possible (the background, the label found
-        # here, or that of an instance near or containing the pixel). Outside them the truth is settled; among them, those
-        # predicted c are in the union either way and in the intersection when the truth is c, the others in the union
-        # when the truth is c. So the IoU lies in [I0 / (U0 + a1 + a0), (I0 + a1) / (U0 + a1)].
-        possible = t.copy()
-        if c == background:
-            possible[:] = True
-        for label, inside, near in instances:
+        # An ambiguous pixel's truth may be the label found here, the base (background or ignored), or the label of an
+        # instance near or containing it. Per pixel, the options for (intersection, union) of class c are: predicted c —
+        # (1, 1) truth c, (0, 1) another class, (0, 0) ignored; predicted otherwise — (0, 1) truth c, (0, 0) else. Adding
+        # (1, 1) raises a ratio ≤ 1 and (0, 1) lowers it, so the extremes take them wherever the pixel allows.
+        can_c = (truth == c) | (base == c)
+        can_other = ((truth != c) & (truth != IGNORE)) | (base not in (c, IGNORE))
+        can_ignore = (truth == IGNORE) | (base == IGNORE)
+        for label, pixels in touched:
             if label == c:
-                possible |= inside | near
-        a = ambiguous & possible
-        a1, a0 = int((a & p).sum()), int((a & ~p).sum())
-        i0 = int((~a & t & p).sum())
-        u0 = int((~a & (t | p)).sum())
-        if u0 + a1 == 0:
+                can_c = can_c | pixels
+            else:
+                can_other = can_other | pixels
+        can_c, can_other, can_ignore = (np.broadcast_to(x, truth.shape) for x in (can_c, can_other, can_ignore))
+        a = ambiguous
+        i0, u0 = int((~a & t & p).sum()), int((~a & (t | p)).sum())
+        pc, po = a & (prediction == c), a & (prediction != c)
+        # Highest: predicted c → (1, 1) if possible, else (0, 0), else (0, 1); otherwise (0, 0) unless the truth must be c.
+        hi_i = int((pc & can_c).sum())
+        hi_u = hi_i + int((pc & ~can_c & ~can_ignore).sum()) + int((po & ~can_other & ~can_ignore).sum())
+        # Lowest: predicted c → (0, 1) if possible, else (0, 0), else (1, 1); otherwise (0, 1) if the truth may be c.
+        lo_forced = pc & ~can_other & ~can_ignore
+        lo_i = int(lo_forced.sum())
+        lo_u = int((pc & can_other).sum()) + lo_i + int((po & can_c).sum())
+        # The least union any decision allows: (0, 0) wherever possible.
+        least = u0 + int((pc & ~can_ignore).sum()) + int((po & ~can_other & ~can_ignore).sum())
+        most = u0 + int((pc & (can_c | can_other)).sum()) + int((po & can_c).sum())
+        if least == 0 and most > 0:
+            ambiguous_definedness.append(c)
+        if u0 + hi_u == 0 or u0 + lo_u == 0:
             bounds[str(c)] = None
-            if a0 > 0:
-                ambiguous_definedness.append(c)
         else:
-            bounds[str(c)] = [i0 / (u0 + a1 + a0), (i0 + a1) / (u0 + a1)]
+            bounds[str(c)] = [(i0 + lo_i) / (u0 + lo_u), (i0 + hi_i) / (u0 + hi_u)]
     defined = [v for v in iou.values() if v is not None]
     defined_bounds = [bounds[c] for c, v in iou.items() if v is not None]
     return {
         "iou": iou,
         "bounds": bounds,
         "mean_iou": float(np.mean(defined)) if defined else None,
-        "mean_bounds": [float(np.mean([b[0] for b in defined_bounds])), float(np.mean([b[1] for b in defined_bounds]))] if defined_bounds else None,
+        "mean_bounds": None if not defined_bounds or any(b is None for b in defined_bounds)
+        else [float(np.mean([b[0] for b in defined_bounds])), float(np.mean([b[1] for b in defined_bounds]))],
         "ambiguous_pixels": int(ambiguous.sum()),
         "ambiguous_definedness": ambiguous_definedness,
-        "truth_pixels": {str(c): int((truth == c).sum()) for c in classes},
+        "ignored_pixels": int((~counted).sum()),
     }
 
 
