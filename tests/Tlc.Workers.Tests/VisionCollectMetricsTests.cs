@@ -87,6 +87,7 @@ public sealed class VisionCollectMetricsTests(ClusterFixture fixture) : IClassFi
             }
             var numpy = await NumpyAsync(new JsonObject { ["detection"] = new JsonObject { ["iou_threshold"] = threshold, ["samples"] = samples } }, ct);
 
+            Assert.Equal(metrics.RowCount, numpy["detection"]!.AsArray().Count); // every sample compared
             var bbs = (AnnotationSchema)table.Schema["bbs"];
             var format = BoxFormats.Parse(bbs.Attribute("box_format", "xyxy"));
             foreach (var expected in numpy["detection"]!.AsArray().Select(n => n!))
@@ -202,6 +203,7 @@ public sealed class VisionCollectMetricsTests(ClusterFixture fixture) : IClassFi
                 },
             }, ct);
 
+            Assert.Equal(metrics.RowCount, numpy["segmentation"]!.AsArray().Count); // every sample compared
             foreach (var expected in numpy["segmentation"]!.AsArray().Select(n => n!))
             {
                 var id = long.Parse((string)expected["key"]!, CultureInfo.InvariantCulture);

@@ -54,6 +54,11 @@ def load_coco(path):
 
 # --- detection ---------------------------------------------------------------------------------------------------------
 
+def area(boxes):
+    """Areas of corner boxes [n, 4]; 0 for an empty or inverted box."""
+    return np.clip(boxes[:, 2] - boxes[:, 0], 0, None) * np.clip(boxes[:, 3] - boxes[:, 1], 0, None)
+
+
 def iou_matrix(a, b):
     """IoU of every corner box of a [n, 4] with every box of b [m, 4] (float64)."""
     if len(a) == 0 or len(b) == 0:
@@ -61,7 +66,6 @@ def iou_matrix(a, b):
     w = np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0])
     h = np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1])
     inter = np.where((w > 0) & (h > 0), w * h, 0.0)
-    area = lambda x: np.clip(x[:, 2] - x[:, 0], 0, None) * np.clip(x[:, 3] - x[:, 1], 0, None)
     union = area(a)[:, None] + area(b)[None, :] - inter
     return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
 
