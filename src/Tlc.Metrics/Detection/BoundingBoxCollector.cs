@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Globalization;
 using Tlc.DataTypes;
 using Tlc.Schemas;
 using Tlc.Tables;
@@ -36,9 +37,13 @@ public sealed class BoundingBoxCollector : IMetricsCollector
 
     /// <summary>Creates the collector.</summary>
     /// <param name="classes">The classes (label value → name); null takes them from the ground-truth column.</param>
-    /// <param name="iouThreshold">The IoU at which a detection matches a truth box, in (0, 1].</param>
+    /// <param name="iouThreshold">
+    /// The IoU at which a detection matches a truth box, in (0, 1]; an IoU equal to it matches. IoUs are computed in double
+    /// precision and compared with this value as given: pass 0.3, not 0.3f (a float's value, 0.30000001…, would refuse a pair
+    /// whose IoU is exactly 3/10).
+    /// </param>
     /// <param name="options">Further settings; defaults when null.</param>
-    public BoundingBoxCollector(ValueMap? classes = null, float iouThreshold = 0.5f, BoundingBoxCollectorOptions? options = null)
+    public BoundingBoxCollector(ValueMap? classes = null, double iouThreshold = 0.5, BoundingBoxCollectorOptions? options = null)
     {
         if (!(iouThreshold is > 0 and <= 1))
         {
@@ -50,13 +55,13 @@ public sealed class BoundingBoxCollector : IMetricsCollector
     }
 
     /// <summary>Creates the collector for classes 0..n-1 named <paramref name="classes"/>.</summary>
-    public BoundingBoxCollector(IReadOnlyList<string> classes, float iouThreshold = 0.5f, BoundingBoxCollectorOptions? options = null)
+    public BoundingBoxCollector(IReadOnlyList<string> classes, double iouThreshold = 0.5, BoundingBoxCollectorOptions? options = null)
         : this(ValueMap.FromClasses(classes ?? throw new ArgumentNullException(nameof(classes))), iouThreshold, options)
     {
     }
 
-    /// <summary>The IoU at which a detection matches.</summary>
-    public float IoUThreshold { get; }
+    /// <summary>The IoU at which a detection matches (an IoU equal to it matches).</summary>
+    public double IoUThreshold { get; }
 
     /// <summary>The settings.</summary>
     public BoundingBoxCollectorOptions Options { get; }
@@ -83,7 +88,7 @@ public sealed class BoundingBoxCollector : IMetricsCollector
         return new Dictionary<string, ColumnSchema>(StringComparer.Ordinal)
         {
             [Options.PredictedColumn] = BoundingBoxes2D.Schema(classes, BoxFormat.Xyxy, normalized: false, includeConfidence: true),
-            [TruePositivesColumn] = new Int32Schema { Description = $"Detections matching a truth box at IoU ≥ {IoUThreshold}." },
+            [TruePositivesColumn] = new Int32Schema { Description = string.Create(CultureInfo.InvariantCulture, $"Detections matching a truth box at IoU ≥ {IoUThreshold}.") },
             [FalsePositivesColumn] = new Int32Schema { Description = "Detections matching no truth box." },
             [FalseNegativesColumn] = new Int32Schema { Description = "Truth boxes no detection matched." },
             [MeanIoUColumn] = new IoUSchema { Nullable = true, Description = "Mean IoU of the matched pairs; null when nothing matched." },

@@ -29,7 +29,7 @@ public sealed class BoundingBoxCollectorFactory : ICollectorFactory
             var other => throw new ArgumentException($"{what}: argument 'coordinates' must be \"pixels\" or \"normalized\", got \"{other}\"."),
         };
         var defaults = new BoundingBoxCollectorOptions();
-        return new BoundingBoxCollector(args.Classes("classes"), (float)(args.Number("iou_threshold") ?? 0.5), new BoundingBoxCollectorOptions
+        return new BoundingBoxCollector(args.Classes("classes"), args.Number("iou_threshold") ?? 0.5, new BoundingBoxCollectorOptions
         {
             TruthColumn = args.String("truth_column"),
             Coordinates = coordinates,

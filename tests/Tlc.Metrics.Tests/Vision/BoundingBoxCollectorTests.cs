@@ -44,7 +44,7 @@ public sealed class BoundingBoxCollectorTests : IDisposable
         var ct = TestContext.Current.CancellationToken;
         using var table = await LabelmeData.ImportAsync(_root, CocoTask.Detect, ct);
         Assert.Equal("xywh", ((AnnotationSchema)table.Schema["bbs"]).Attribute("box_format"));
-        var collector = new BoundingBoxCollector(iouThreshold: 0.5f);
+        var collector = new BoundingBoxCollector(iouThreshold: 0.5);
         var columns = collector.Columns(table.Schema);
         Assert.Equal(["predicted_bbs", "tp", "fp", "fn", "mean_iou"], columns.Keys);
         var (result, files) = Run(collector, table, DetectionCoordinates.Pixels);
@@ -154,6 +154,32 @@ public sealed class BoundingBoxCollectorTests : IDisposable
         Assert.Equal(0, BoxMatching.Match([Box(0, 0, 1, 1, 3, 1f)], truth, 0.51).TruePositives);
     }
 
+    [Fact(Timeout = 120_000)]
+    public async Task Collect_IoUExactlyAtAThresholdWithNoExactFloat_Matches()
+    {
+        // Found by the numpy comparison of a cluster job: the threshold was kept as a float, so 0.3 became 0.30000001 and a
+        // pair whose IoU is exactly 3/10 (0.29999999999999999 as a double, as numpy has it) did not match.
+        using var table = await LabelmeData.ImportAsync(_root, CocoTask.Detect, TestContext.Current.CancellationToken);
+        Assert.EndsWith("2011_000003.jpg", (string)table[0]["image"]!, StringComparison.Ordinal);
+        // The bottle is x 369..388, y 159..213: a box on the same rows from x 370 to 429 has IoU 18/60 = 3/10.
+        var probe = Box(370, 159, 429, 213, Bottle, 0.9f);
+        Assert.Equal(0.3, BoxGeometry.IoU(probe, Box(369, 159, 388, 213, Bottle)));
+        foreach (var collector in new[]
+        {
+            (BoundingBoxCollector)new BoundingBoxCollectorFactory().Create(new CollectorSpec("bounding_box", """{"iou_threshold": 0.3}""")),
+            new BoundingBoxCollector(iouThreshold: 0.3),
+        })
+        {
+            Assert.Equal(0.3, collector.IoUThreshold);
+            collector.Columns(table.Schema);
+            using var batch = new SampleBatch([0], [table[0]], zeros(1, 1));
+            using var output = new PredictorOutput(DetectionOutput.ToTensor([[probe]]));
+            var result = collector.Collect(batch, output);
+            Assert.Equal((1, 0, 2), ((int)result["tp"][0]!, (int)result["fp"][0]!, (int)result["fn"][0]!));
+            Assert.Equal(0.3f, (float?)result["mean_iou"][0]);
+        }
+    }
+
     [Fact]
     public void Match_CrowdTruth_IsNeitherMatchedNorMissed()
     {
@@ -207,7 +233,7 @@ public sealed class BoundingBoxCollectorTests : IDisposable
         Assert.Equal("bounding_box", factory.Name);
         var collector = (BoundingBoxCollector)factory.Create(new CollectorSpec("bounding_box",
             """{"classes": ["cat", "dog"], "iou_threshold": 0.75, "coordinates": "normalized", "truth_column": "boxes", "score_threshold": 0.1}"""));
-        Assert.Equal(0.75f, collector.IoUThreshold);
+        Assert.Equal(0.75, collector.IoUThreshold);
         Assert.Equal(DetectionCoordinates.Normalized, collector.Options.Coordinates);
         Assert.Equal(0.1f, collector.Options.ScoreThreshold);
         var columns = collector.Columns(new TableSchema { ["boxes"] = BoundingBoxes2D.Schema(["x"]), ["other"] = BoundingBoxes2D.Schema(["y"]) });
