@@ -119,15 +119,16 @@ public sealed class AzureBlobUrlAdapter : IUrlAdapter
     }
 
     /// <inheritdoc />
-    public UrlWriteStream OpenWrite(Url url, WriteMode mode) => new BlobWriteStream(this, url, mode);
+    public UrlWriteStream OpenWrite(Url url, WriteMode mode) => new StagedUploadStream(url, (content, ct) => UploadAsync(url, content, mode, ct));
 
     /// <inheritdoc />
     public async Task WriteAllBytesAsync(Url url, ReadOnlyMemory<byte> data, WriteMode mode, CancellationToken cancellationToken)
     {
-        await UploadAsync(url, new BinaryData(data), mode, cancellationToken).ConfigureAwait(false);
+        await using var content = new BinaryData(data).ToStream();
+        await UploadAsync(url, content, mode, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task UploadAsync(Url url, BinaryData data, WriteMode mode, CancellationToken cancellationToken)
+    private async Task UploadAsync(Url url, Stream content, WriteMode mode, CancellationToken cancellationToken)
     {
         var blob = Blob(url);
         await EnsureContainerAsync(blob.BlobContainerName, cancellationToken).ConfigureAwait(false);
@@ -138,26 +139,7 @@ public sealed class AzureBlobUrlAdapter : IUrlAdapter
         }
         try
         {
-            await blob.UploadAsync(data, options, cancellationToken).ConfigureAwait(false);
-        }
-        catch (RequestFailedException e) when (mode == WriteMode.CreateNew && e.Status is 409 or 412)
-        {
-            throw new UrlAlreadyExistsException(url, e);
-        }
-    }
-
-    private void Upload(Url url, Stream content, WriteMode mode)
-    {
-        var blob = Blob(url);
-        EnsureContainerAsync(blob.BlobContainerName, CancellationToken.None).GetAwaiter().GetResult();
-        var options = new BlobUploadOptions();
-        if (mode == WriteMode.CreateNew)
-        {
-            options.Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All };
-        }
-        try
-        {
-            blob.Upload(content, options);
+            await blob.UploadAsync(content, options, cancellationToken).ConfigureAwait(false);
         }
         catch (RequestFailedException e) when (mode == WriteMode.CreateNew && e.Status is 409 or 412)
         {
@@ -230,81 +212,6 @@ public sealed class AzureBlobUrlAdapter : IUrlAdapter
         foreach (var name in names)
         {
             await containerClient.GetBlobClient(name).DeleteIfExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private sealed class BlobWriteStream : UrlWriteStream
-    {
-        private readonly AzureBlobUrlAdapter _adapter;
-        private readonly Url _url;
-        private readonly WriteMode _mode;
-        private readonly string _temp;
-        private readonly FileStream _stream;
-        private bool _done;
-
-        public BlobWriteStream(AzureBlobUrlAdapter adapter, Url url, WriteMode mode)
-        {
-            _adapter = adapter;
-            _url = url;
-            _mode = mode;
-            _temp = Path.Combine(Path.GetTempPath(), $"tlc-upload-{Guid.NewGuid():N}.tmp");
-            _stream = new FileStream(_temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
-        }
-
-        public override Url Url => _url;
-
-        public override long Length => _stream.Length;
-
-        public override long Position { get => _stream.Position; set => throw new NotSupportedException(); }
-
-        public override void Write(byte[] buffer, int offset, int count) => _stream.Write(buffer, offset, count);
-
-        public override void Write(ReadOnlySpan<byte> buffer) => _stream.Write(buffer);
-
-        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
-            _stream.WriteAsync(buffer, cancellationToken);
-
-        public override void Flush() => _stream.Flush();
-
-        public override void Commit()
-        {
-            ObjectDisposedException.ThrowIf(_done, this);
-            _stream.Position = 0;
-            _adapter.Upload(_url, _stream, _mode);
-            _done = true;
-            _stream.Dispose();
-        }
-
-        public override async Task CommitAsync(CancellationToken cancellationToken)
-        {
-            ObjectDisposedException.ThrowIf(_done, this);
-            _stream.Position = 0;
-            var blob = _adapter.Blob(_url);
-            await _adapter.EnsureContainerAsync(blob.BlobContainerName, cancellationToken).ConfigureAwait(false);
-            var options = new BlobUploadOptions();
-            if (_mode == WriteMode.CreateNew)
-            {
-                options.Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All };
-            }
-            try
-            {
-                await blob.UploadAsync(_stream, options, cancellationToken).ConfigureAwait(false);
-            }
-            catch (RequestFailedException e) when (_mode == WriteMode.CreateNew && e.Status is 409 or 412)
-            {
-                throw new UrlAlreadyExistsException(_url, e);
-            }
-            _done = true;
-            await _stream.DisposeAsync().ConfigureAwait(false);
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                _stream.Dispose();
-            }
-            base.Dispose(disposing);
         }
     }
 }

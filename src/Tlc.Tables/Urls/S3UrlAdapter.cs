@@ -279,7 +279,7 @@ public sealed class S3UrlAdapter : IUrlAdapter, IDisposable
     public UrlWriteStream OpenWrite(Url url, WriteMode mode)
     {
         Object(url);
-        return new S3WriteStream(this, url, mode);
+        return new StagedUploadStream(url, (content, ct) => UploadAsync(url, content, mode, ct));
     }
 
     /// <inheritdoc />
@@ -627,58 +627,5 @@ public sealed class S3UrlAdapter : IUrlAdapter, IDisposable
         public override void SetLength(long value) => throw new NotSupportedException();
 
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
-
-    private sealed class S3WriteStream : UrlWriteStream
-    {
-        private readonly S3UrlAdapter _adapter;
-        private readonly Url _url;
-        private readonly WriteMode _mode;
-        private readonly FileStream _stream;
-        private bool _done;
-
-        public S3WriteStream(S3UrlAdapter adapter, Url url, WriteMode mode)
-        {
-            _adapter = adapter;
-            _url = url;
-            _mode = mode;
-            var temp = Path.Combine(Path.GetTempPath(), $"tlc-upload-{Guid.NewGuid():N}.tmp");
-            _stream = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
-        }
-
-        public override Url Url => _url;
-
-        public override long Length => _stream.Length;
-
-        public override long Position { get => _stream.Position; set => throw new NotSupportedException(); }
-
-        public override void Write(byte[] buffer, int offset, int count) => _stream.Write(buffer, offset, count);
-
-        public override void Write(ReadOnlySpan<byte> buffer) => _stream.Write(buffer);
-
-        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
-            _stream.WriteAsync(buffer, cancellationToken);
-
-        public override void Flush() => _stream.Flush();
-
-        public override void Commit() => CommitAsync(CancellationToken.None).GetAwaiter().GetResult();
-
-        public override async Task CommitAsync(CancellationToken cancellationToken)
-        {
-            ObjectDisposedException.ThrowIf(_done, this);
-            await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-            await _adapter.UploadAsync(_url, _stream, _mode, cancellationToken).ConfigureAwait(false);
-            _done = true;
-            await _stream.DisposeAsync().ConfigureAwait(false);
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                _stream.Dispose();
-            }
-            base.Dispose(disposing);
-        }
     }
 }
