@@ -70,11 +70,13 @@ public sealed class DashboardAnnotationTests(ApiFixture fixture) : IClassFixture
             await page.GotoAsync($"{fixture.Host.Url}/#/sample?url={Uri.EscapeDataString(table.Url.Value)}&row={row}");
             var overlay = page.Locator("dd[data-column='image'] svg[data-testid='annotations']");
             await Assertions.Expect(overlay).ToBeVisibleAsync();
-            Assert.Equal($"0 0 {boxes.ImageWidth.ToString(CultureInfo.InvariantCulture)} {boxes.ImageHeight.ToString(CultureInfo.InvariantCulture)}", await overlay.GetAttributeAsync("viewBox"));
+            // The page changes rows by its address's fragment: wait (retrying) until it shows this row's overlay, not the last one's.
+            await Assertions.Expect(overlay).ToHaveAttributeAsync("viewBox",
+                $"0 0 {boxes.ImageWidth.ToString(CultureInfo.InvariantCulture)} {boxes.ImageHeight.ToString(CultureInfo.InvariantCulture)}");
 
             // One box per annotation, in table order, with its class name and COCO's x, y, width, height in image pixels.
             var drawn = overlay.Locator("g.box");
-            Assert.Equal(boxes.Boxes.Count, await drawn.CountAsync());
+            await Assertions.Expect(drawn).ToHaveCountAsync(boxes.Boxes.Count);
             for (var i = 0; i < boxes.Boxes.Count; i++)
             {
                 var box = boxes.Boxes[i];
