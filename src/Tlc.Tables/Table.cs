@@ -104,18 +104,14 @@ public sealed partial class Table : IReadOnlyList<TableRow>, Querying.IRowSource
     /// whole. Aliases are kept; <c>Adapters.Expand</c> replaces them.
     /// </summary>
     /// <exception cref="ArgumentException">The value is no URL, or climbs out of the URL's root.</exception>
-    public Url ResolveUrl(string stored)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(stored);
-        return Url.IsAbsolute(stored) ? new Url(stored) : Url.Join(stored);
-    }
+    public Url ResolveUrl(string stored) => StoredUrls.Resolve(stored, Url);
 
     /// <summary>The aliases of this table's URLs: the registry's with its project's (<see cref="ProjectAliases"/>).</summary>
     public UrlAliases Aliases { get; }
 
     /// <summary><paramref name="url"/> with every alias token replaced, the project's aliases included.</summary>
     /// <exception cref="ArgumentException">An alias no setting defines.</exception>
-    public Url Expand(Url url) => url.Value.Contains('<', StringComparison.Ordinal) ? new Url(Aliases.Expand(url.Value)) : url;
+    public Url Expand(Url url) => Aliases.Expand(url);
 
     /// <summary>The table name.</summary>
     public string Name => Object.Name;

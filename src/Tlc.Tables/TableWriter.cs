@@ -281,7 +281,7 @@ public sealed class TableWriter : IAsyncDisposable
                 }
                 if (_holdsUrls[i] && array is StringArray urls)
                 {
-                    array = ToStored(urls);
+                    array = StringArrays.Map(urls, _storedUrls.ToStored);
                 }
                 arrays[i] = array;
             }
@@ -301,46 +301,6 @@ public sealed class TableWriter : IAsyncDisposable
             _chunks.Write(new RecordBatch(_arrowSchema, slice, length));
         }
         _rows += batch.Length;
-    }
-
-    /// <summary>URL values in their stored form (<see cref="StoredUrls"/>); the same array when none changes.</summary>
-    private StringArray ToStored(StringArray urls)
-    {
-        string?[]? changed = null;
-        for (var r = 0; r < urls.Length; r++)
-        {
-            var value = urls.GetString(r);
-            var stored = value is null ? null : _storedUrls.ToStored(value);
-            if (changed is null && stored != value)
-            {
-                changed = new string?[urls.Length];
-                for (var k = 0; k < r; k++)
-                {
-                    changed[k] = urls.GetString(k);
-                }
-            }
-            if (changed is not null)
-            {
-                changed[r] = stored;
-            }
-        }
-        if (changed is null)
-        {
-            return urls;
-        }
-        var builder = new StringArray.Builder();
-        foreach (var value in changed)
-        {
-            if (value is null)
-            {
-                builder.AppendNull();
-            }
-            else
-            {
-                builder.Append(value);
-            }
-        }
-        return builder.Build();
     }
 
     /// <summary>

@@ -104,7 +104,7 @@ internal static class RunReduceCommand
         (RunMetricsTable Entry, Url Latest, string Column, long? Epoch)? best = null;
         foreach (var entry in info.MetricsTables)
         {
-            var entryEpoch = EpochOf(entry);
+            var entryEpoch = MetricsStream.Epoch(entry);
             if ((stream is not null && entry.StreamName != stream) || (epoch is not null && entryEpoch != epoch))
             {
                 continue;
@@ -142,20 +142,4 @@ internal static class RunReduceCommand
         name.StartsWith("embeddings", StringComparison.Ordinal)
         && schema is ListSchema { Element: ScalarSchema { Kind: ScalarKind.Float32 } }
         && !((name.EndsWith("_pca", StringComparison.Ordinal) || name.EndsWith("_umap", StringComparison.Ordinal)) && schema is ListSchema { FixedSize: 2 or 3 });
-
-    private static long? EpochOf(RunMetricsTable entry)
-    {
-        if (string.IsNullOrWhiteSpace(entry.ConstantsJson))
-        {
-            return null;
-        }
-        try
-        {
-            return JsonNode.Parse(entry.ConstantsJson) is JsonObject o && o["epoch"] is JsonValue v && v.TryGetValue<double>(out var d) ? (long)d : null;
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            return null;
-        }
-    }
 }

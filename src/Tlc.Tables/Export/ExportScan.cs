@@ -106,28 +106,10 @@ internal sealed class ExportScan
             }
             if (_urls.Any(u => u))
             {
-                arrays = arrays.Select((a, i) => _urls[i] && a is StringArray strings ? Absolute(strings) : a).ToList();
+                arrays = arrays.Select((a, i) => _urls[i] && a is StringArray strings ? StringArrays.Map(strings, v => v.Length == 0 || Url.IsAbsolute(v) ? v : _table.ResolveUrl(v).Value) : a).ToList();
             }
             yield return new ExportBatch(new RecordBatch(Schema, arrays, kept.Count), rows);
         }
-    }
-
-    private StringArray Absolute(StringArray strings)
-    {
-        var builder = new StringArray.Builder();
-        for (var r = 0; r < strings.Length; r++)
-        {
-            var value = strings.GetString(r);
-            if (value is null)
-            {
-                builder.AppendNull();
-            }
-            else
-            {
-                builder.Append(value.Length > 0 && !Url.IsAbsolute(value) ? _table.Url.Join(value).Value : value);
-            }
-        }
-        return builder.Build();
     }
 
     private List<int> Kept(RecordBatch batch)

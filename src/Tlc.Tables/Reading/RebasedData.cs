@@ -1,5 +1,6 @@
 using Apache.Arrow;
 using Tlc.Schemas;
+using Tlc.Tables.Arrow;
 using Tlc.Tables.Urls;
 
 namespace Tlc.Tables.Reading;
@@ -37,8 +38,10 @@ internal sealed class RebasedData : TableData
     public override object? GetValue(int column, long row)
     {
         var value = _inner.GetValue(column, row);
-        return _holdsUrls[column] && value is string stored ? StoredUrls.Rebase(stored, _from, _to) : value;
+        return _holdsUrls[column] && value is string stored ? Rebase(stored) : value;
     }
+
+    private string Rebase(string stored) => StoredUrls.Rebase(stored, _from, _to);
 
     public override IEnumerable<RecordBatch> ScanBatches(Apache.Arrow.Schema arrowSchema, int batchRows, CancellationToken cancellationToken)
     {
@@ -47,27 +50,10 @@ internal sealed class RebasedData : TableData
             var arrays = new IArrowArray[batch.ColumnCount];
             for (var c = 0; c < arrays.Length; c++)
             {
-                arrays[c] = _holdsUrls[c] && batch.Column(c) is StringArray strings ? Rebase(strings) : batch.Column(c);
+                arrays[c] = _holdsUrls[c] && batch.Column(c) is StringArray strings ? StringArrays.Map(strings, Rebase) : batch.Column(c);
             }
             yield return new RecordBatch(batch.Schema, arrays, batch.Length);
         }
-    }
-
-    private StringArray Rebase(StringArray strings)
-    {
-        var builder = new StringArray.Builder();
-        for (var r = 0; r < strings.Length; r++)
-        {
-            if (strings.GetString(r) is { } value)
-            {
-                builder.Append(StoredUrls.Rebase(value, _from, _to));
-            }
-            else
-            {
-                builder.AppendNull();
-            }
-        }
-        return builder.Build();
     }
 
     public override void Dispose() => _inner.Dispose();

@@ -41,7 +41,7 @@ public sealed record SampleReadContext(string Column, ColumnSchema Schema, long 
     /// <summary>The URL a stored value names, aliases expanded: absolute as it is, else relative to the table folder.</summary>
     public Url Resolve(string stored)
     {
-        var url = Url.IsAbsolute(stored) ? new Url(stored) : Table.Join(stored);
-        return Aliases is { } aliases && url.Value.Contains('<', StringComparison.Ordinal) ? new Url(aliases.Expand(url.Value)) : url;
+        var url = StoredUrls.Resolve(stored, Table);
+        return Aliases is { } aliases ? aliases.Expand(url) : url;
     }
 }

@@ -131,7 +131,7 @@ internal static class BulkReferences
         Url url;
         try
         {
-            url = Url.IsAbsolute(stored) ? new Url(stored) : tableFolder.Join(stored);
+            url = StoredUrls.Resolve(stored, tableFolder);
         }
         catch (ArgumentException)
         {

@@ -73,6 +73,14 @@ public sealed class StoredUrls
         return value;
     }
 
+    /// <summary>The URL a stored value of the table at <paramref name="tableFolder"/> names: as it is when absolute or aliased, else relative to the folder.</summary>
+    /// <exception cref="ArgumentException">The value is no URL, or climbs out of the URL's root.</exception>
+    public static Url Resolve(string stored, Url tableFolder)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(stored);
+        return Url.IsAbsolute(stored) ? new Url(stored) : tableFolder.Join(stored);
+    }
+
     /// <summary>
     /// <paramref name="stored"/>, a value stored in the table at <paramref name="from"/>, as the table at
     /// <paramref name="to"/> would store it: a relative value is rebased (or made absolute when no relative path joins the
@@ -88,7 +96,7 @@ public sealed class StoredUrls
         Url url;
         try
         {
-            url = from.Join(stored);
+            url = Resolve(stored, from);
         }
         catch (ArgumentException)
         {

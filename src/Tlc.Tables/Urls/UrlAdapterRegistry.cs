@@ -91,7 +91,7 @@ public sealed class UrlAdapterRegistry
     }
 
     /// <summary>Expands aliases in <paramref name="url"/>.</summary>
-    public Url Expand(Url url) => url.Value.Contains('<', StringComparison.Ordinal) ? new Url(Aliases.Expand(url.Value)) : url;
+    public Url Expand(Url url) => Aliases.Expand(url);
 
     /// <summary>Expands aliases and returns the adapter serving the URL together with the expanded URL.</summary>
     public (IUrlAdapter Adapter, Url Url) Resolve(Url url)

@@ -92,6 +92,10 @@ public sealed partial class UrlAliases
         return text;
     }
 
+    /// <summary><paramref name="url"/> with every alias token replaced (the same URL when it has none).</summary>
+    /// <exception cref="ArgumentException">An alias no setting defines.</exception>
+    public Url Expand(Url url) => url.Value.Contains('<', StringComparison.Ordinal) ? new Url(Expand(url.Value)) : url;
+
     /// <summary>Every alias known, name → value (code, environment, configuration merged).</summary>
     public IReadOnlyDictionary<string, string> All()
     {
