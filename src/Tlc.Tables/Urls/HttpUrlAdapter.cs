@@ -96,58 +96,17 @@ public sealed class HttpUrlAdapter(HttpClient? client = null) : IUrlAdapter
     }
 
     /// <summary>A seekable read-only stream fetching byte ranges on demand (64 KiB read-ahead).</summary>
-    private sealed class HttpRangeStream(HttpClient client, Url url, long length) : Stream
+    private sealed class HttpRangeStream(HttpClient client, Url url, long length) : RangedReadStream(length)
     {
         private const int BlockSize = 1 << 16;
-        private byte[] _block = [];
-        private long _blockStart = -1;
-        private long _position;
 
-        public override bool CanRead => true;
-
-        public override bool CanSeek => true;
-
-        public override bool CanWrite => false;
-
-        public override long Length => length;
-
-        public override long Position
+        protected override (byte[] Block, long Start, int Length) Fetch(long position, int count, byte[] reuse)
         {
-            get => _position;
-            set => _position = value is >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value));
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override int Read(Span<byte> buffer)
-        {
-            if (_position >= length || buffer.Length == 0)
-            {
-                return 0;
-            }
-            var total = 0;
-            while (buffer.Length > 0 && _position < length)
-            {
-                if (_blockStart < 0 || _position < _blockStart || _position >= _blockStart + _block.Length)
-                {
-                    Fetch(_position, Math.Max(BlockSize, buffer.Length));
-                }
-                var offset = (int)(_position - _blockStart);
-                var n = Math.Min(buffer.Length, _block.Length - offset);
-                _block.AsSpan(offset, n).CopyTo(buffer);
-                buffer = buffer[n..];
-                _position += n;
-                total += n;
-            }
-            return total;
-        }
-
-        private void Fetch(long position, int size)
-        {
+            var size = Math.Max(BlockSize, count);
             // Near the end, fetch the last block of the file, so that the reads a file footer needs (backwards from the
-            // end: magic, footer length, footer) are served by one request.
-            var start = position + size > length ? Math.Max(0, length - size) : position;
-            var end = Math.Min(length, start + size) - 1;
+            // end: magic, footer Length, footer) are served by one request.
+            var start = position + size > Length ? Math.Max(0, Length - size) : position;
+            var end = Math.Min(Length, start + size) - 1;
             using var request = new HttpRequestMessage(HttpMethod.Get, url.Value);
             request.Headers.Range = new RangeHeaderValue(start, end);
             using var response = client.Send(request);
@@ -155,37 +114,13 @@ public sealed class HttpUrlAdapter(HttpClient? client = null) : IUrlAdapter
             using var content = response.Content.ReadAsStream();
             using var copy = new MemoryStream();
             content.CopyTo(copy);
-            _block = copy.ToArray();
-            _blockStart = start;
-            if (response.StatusCode != HttpStatusCode.PartialContent)
-            {
-                // The server ignored the range and sent everything.
-                _blockStart = 0;
-            }
-            if (_block.Length == 0)
+            var block = copy.ToArray();
+            if (block.Length == 0)
             {
                 throw new IOException($"GET {url} bytes {start}-{end} returned nothing.");
             }
+            // A server that ignored the range sent everything.
+            return (block, response.StatusCode != HttpStatusCode.PartialContent ? 0 : start, block.Length);
         }
-
-        public override long Seek(long offset, SeekOrigin origin)
-        {
-            Position = origin switch
-            {
-                SeekOrigin.Begin => offset,
-                SeekOrigin.Current => _position + offset,
-                SeekOrigin.End => length + offset,
-                _ => throw new ArgumentOutOfRangeException(nameof(origin)),
-            };
-            return _position;
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

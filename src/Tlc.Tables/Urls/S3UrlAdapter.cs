@@ -517,95 +517,24 @@ public sealed class S3UrlAdapter : IUrlAdapter, IDisposable
         $"{(int)e.StatusCode} {(string.IsNullOrEmpty(e.ErrorCode) ? e.StatusCode.ToString() : e.ErrorCode)}{(string.IsNullOrEmpty(e.Message) ? "" : $" ({e.Message.TrimEnd('.')})")}";
 
     /// <summary>A seekable read of one object version: each read past the buffer fetches a byte range (at least <see cref="ReadAheadBytes"/>).</summary>
-    private sealed class S3ReadStream(S3UrlAdapter adapter, Url url, string bucket, string key, long length, string etag) : Stream
+    private sealed class S3ReadStream(S3UrlAdapter adapter, Url url, string bucket, string key, long length, string etag) : RangedReadStream(length)
     {
-        private byte[] _buffer = [];
-        private long _bufferStart;
-        private int _bufferLength;
-        private long _position;
+        protected override (byte[] Block, long Start, int Length) Fetch(long position, int count, byte[] reuse) =>
+            FetchAsync(position, count, reuse, CancellationToken.None).GetAwaiter().GetResult();
 
-        public override bool CanRead => true;
-
-        public override bool CanSeek => true;
-
-        public override bool CanWrite => false;
-
-        public override long Length => length;
-
-        public override long Position
+        protected override async Task<(byte[] Block, long Start, int Length)> FetchAsync(long position, int count, byte[] reuse, CancellationToken cancellationToken)
         {
-            get => _position;
-            set => _position = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value));
-        }
-
-        public override long Seek(long offset, SeekOrigin origin)
-        {
-            Position = origin switch
-            {
-                SeekOrigin.Begin => offset,
-                SeekOrigin.Current => _position + offset,
-                SeekOrigin.End => length + offset,
-                _ => throw new ArgumentOutOfRangeException(nameof(origin)),
-            };
-            return _position;
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override int Read(Span<byte> buffer)
-        {
-            if (!Buffered(buffer.Length))
-            {
-                FillAsync(buffer.Length, CancellationToken.None).GetAwaiter().GetResult();
-            }
-            return CopyOut(buffer);
-        }
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            if (!Buffered(buffer.Length))
-            {
-                await FillAsync(buffer.Length, cancellationToken).ConfigureAwait(false);
-            }
-            return CopyOut(buffer.Span);
-        }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        /// <summary>True when the buffer holds the position (or the read is at or past the end).</summary>
-        private bool Buffered(int count) =>
-            count == 0 || _position >= length || (_position >= _bufferStart && _position < _bufferStart + _bufferLength);
-
-        private int CopyOut(Span<byte> target)
-        {
-            if (target.Length == 0 || _position >= length)
-            {
-                return 0;
-            }
-            var from = (int)(_position - _bufferStart);
-            var n = Math.Min(target.Length, _bufferLength - from);
-            _buffer.AsSpan(from, n).CopyTo(target);
-            _position += n;
-            return n;
-        }
-
-        private async Task FillAsync(int count, CancellationToken cancellationToken)
-        {
-            var want = (int)Math.Min(Math.Max(count, adapter.ReadAheadBytes), length - _position);
-            if (_buffer.Length < want)
-            {
-                _buffer = new byte[want];
-            }
-            var request = new GetObjectRequest { BucketName = bucket, Key = key, ByteRange = new ByteRange(_position, _position + want - 1), EtagToMatch = etag };
+            var want = (int)Math.Min(Math.Max(count, adapter.ReadAheadBytes), Length - position);
+            var buffer = reuse.Length >= want ? reuse : new byte[want];
+            var request = new GetObjectRequest { BucketName = bucket, Key = key, ByteRange = new ByteRange(position, position + want - 1), EtagToMatch = etag };
             try
             {
                 using var response = await adapter.Client.GetObjectAsync(request, cancellationToken).ConfigureAwait(false);
-                var read = await response.ResponseStream.ReadAtLeastAsync(_buffer.AsMemory(0, want), want, throwOnEndOfStream: false, cancellationToken)
+                var read = await response.ResponseStream.ReadAtLeastAsync(buffer.AsMemory(0, want), want, throwOnEndOfStream: false, cancellationToken)
                     .ConfigureAwait(false);
                 if (read < want)
                 {
-                    throw new IOException($"{url} ended at byte {_position + read} while {length} bytes were expected (it was replaced while being read).");
+                    throw new IOException($"{url} ended at byte {position + read} while {Length} bytes were expected (it was replaced while being read).");
                 }
             }
             catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.PreconditionFailed)
@@ -616,16 +545,7 @@ public sealed class S3UrlAdapter : IUrlAdapter, IDisposable
             {
                 throw error;
             }
-            _bufferStart = _position;
-            _bufferLength = want;
+            return (buffer, position, want);
         }
-
-        public override void Flush()
-        {
-        }
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
