@@ -21,6 +21,30 @@ internal static class ShardOverheadBenchmark
     private static readonly int[] ShardSizes = [4096, 512, 64];
     private static readonly int Rounds = int.Parse(Environment.GetEnvironmentVariable("BENCH_REPEATS") ?? "5", CultureInfo.InvariantCulture);
 
+    /// <summary>Each thread's name and CPU seconds (user + system) from /proc/self/task.</summary>
+    private static Dictionary<int, (string Name, double Seconds)> ThreadTimes()
+    {
+        var result = new Dictionary<int, (string, double)>();
+        foreach (var dir in Directory.GetDirectories("/proc/self/task"))
+        {
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var open = stat.IndexOf('(', StringComparison.Ordinal);
+                var close = stat.LastIndexOf(')');
+                var fields = stat[(close + 2)..].Split(' ');
+                var user = long.Parse(fields[11], CultureInfo.InvariantCulture);
+                var system = long.Parse(fields[12], CultureInfo.InvariantCulture);
+                result[int.Parse(Path.GetFileName(dir), CultureInfo.InvariantCulture)] = (stat[(open + 1)..close] + (Environment.GetEnvironmentVariable("BENCH_SYSTEM_TIME") is "1" ? " (sys)" : ""), (Environment.GetEnvironmentVariable("BENCH_SYSTEM_TIME") is "1" ? system : user + system) / 100.0);
+            }
+            catch (IOException)
+            {
+                // The thread ended.
+            }
+        }
+        return result;
+    }
+
     public static async Task<BenchResult> RunAsync()
     {
         var weights = Path.Combine(BenchContext.FixtureRoot(), "models", "fashion-mnist-cnn.dat");
@@ -66,8 +90,33 @@ internal static class ShardOverheadBenchmark
             {
                 await Task.Delay(pause);
                 var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+                var threadsBefore = ThreadTimes();
+                var threadsAfter = new Dictionary<int, (string Name, double Seconds)>(threadsBefore);
+                using var sampling = new CancellationTokenSource();
+                var sampler = Task.Run(async () =>
+                {
+                    while (!sampling.IsCancellationRequested)
+                    {
+                        foreach (var (id, t) in ThreadTimes())
+                        {
+                            threadsAfter[id] = t;
+                        }
+                        await Task.Delay(100);
+                    }
+                });
                 var wall = await OnceAsync(size);
-                Console.Error.WriteLine($"[bench] shards of {size}: {wall:F2} s, CPU {(System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds:F2} s");
+                await sampling.CancelAsync();
+                await sampler;
+                foreach (var (id, t) in ThreadTimes())
+                {
+                    threadsAfter[id] = t;
+                }
+                var byName = threadsAfter.GroupBy(t => t.Value.Name).Select(g => (g.Key, Seconds: g.Sum(t => t.Value.Seconds - (threadsBefore.TryGetValue(t.Key, out var b) ? b.Seconds : 0))))
+                    .Where(g => g.Seconds > 0.05).OrderByDescending(g => g.Seconds);
+                Console.Error.WriteLine($"[bench]   CPU by thread: {string.Join(", ", byName.Select(g => $"{g.Key} {g.Seconds:F2}"))}");
+                using var process = System.Diagnostics.Process.GetCurrentProcess();
+                Console.Error.WriteLine($"[bench] shards of {size}: {wall:F2} s, CPU {(process.TotalProcessorTime - cpu).TotalSeconds:F2} s, " +
+                    $"threads {process.Threads.Count}, gen2 GCs {GC.CollectionCount(2)}, GC pauses {GC.GetTotalPauseDuration().TotalSeconds:F2} s, heap {GC.GetTotalMemory(false) >> 20} MiB, working set {process.WorkingSet64 >> 20} MiB");
             }
             return new BenchResult("shard sequence", "-", "-", 0, "-", true, sequence);
         }
@@ -76,26 +125,43 @@ internal static class ShardOverheadBenchmark
         {
             await OnceAsync(size);
         }
+        // Each job is timed between two speed probes; its time at the fastest speed the run saw is its time ÷ (the probes'
+        // mean ÷ the fastest probe). The raw times are reported beside.
         var times = ShardSizes.ToDictionary(s => s, _ => new List<double>());
+        var probes = ShardSizes.ToDictionary(s => s, _ => new List<double>());
+        var probe = SpeedProbe.Measure();
+        var allProbes = new List<double> { probe };
         for (var round = 0; round < Rounds; round++)
         {
             foreach (var size in round % 2 == 0 ? ShardSizes : ShardSizes.Reverse())
             {
+                var before = probe;
                 times[size].Add(await OnceAsync(size));
-                Console.Error.WriteLine($"[bench] shards of {size}: {times[size][^1]:F2} s");
+                probe = SpeedProbe.Measure();
+                allProbes.Add(probe);
+                probes[size].Add((before + probe) / 2);
+                Console.Error.WriteLine($"[bench] shards of {size}: {times[size][^1]:F2} s (speed probe {before * 1000:F0} → {probe * 1000:F0} ms)");
             }
         }
+        var fastest = allProbes.Min();
+        var normalized = ShardSizes.ToDictionary(s => s, s => times[s].Select((t, r) => t / (probes[s][r] / fastest)).ToList());
         int Shards(int size) => (int)((train.RowCount + size - 1) / size);
-        double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
-        var baseline = Median(times[4096]);
-        // Per extra shard, from each round's own times (the 4,096-row run of the same round as the baseline).
-        var perShard = Enumerable.Range(0, Rounds).Select(r => (times[64][r] - times[4096][r]) / (Shards(64) - Shards(4096)) * 1000).Order().ToList();
-        var per512 = (Median(times[512]) - baseline) / (Shards(512) - Shards(4096)) * 1000;
+        double Median(IEnumerable<double> values) { var sorted = values.Order().ToList(); return sorted[sorted.Count / 2]; }
+        // Per extra shard, from each round's own times (the 4,096-row job of the same round as the baseline).
+        List<double> PerShard(Dictionary<int, List<double>> t, int size) =>
+            Enumerable.Range(0, Rounds).Select(r => (t[size][r] - t[4096][r]) / (Shards(size) - Shards(4096)) * 1000).Order().ToList();
+        var perShard = PerShard(normalized, 64);
+        var raw = PerShard(times, 64);
+        var per512 = PerShard(normalized, 512);
         var median = perShard[perShard.Count / 2];
-        var text = string.Join(", ", ShardSizes.Select(s => $"{Shards(s)} shards of {s}: {string.Join("/", times[s].Select(t => t.ToString("F2", CultureInfo.InvariantCulture)))} s"));
+        var baseline = Median(normalized[4096]);
+        string Series(Dictionary<int, List<double>> t, int s) => string.Join("/", t[s].Select(v => v.ToString("F2", CultureInfo.InvariantCulture)));
+        var text = string.Join(", ", ShardSizes.Select(s => $"{Shards(s)} shards of {s}: {Series(normalized, s)} s (raw {Series(times, s)} s)"));
         return new BenchResult("collect_metrics cost per shard beyond its rows, Fashion-MNIST train (60,000 rows), 1 worker", $"{median:F2} ms per shard",
             $"4,096-row shards {baseline:F2} s", median, "≤ 1 ms per shard", median <= 1.0,
-            $"(time with 938 shards of 64 rows − time with 15 of 4,096) ÷ 923, per round: min {perShard[0]:F2}, median {median:F2}, max {perShard[^1]:F2} ms; from 118 shards of 512 rows: {per512:F2} ms; " +
-            $"{text} ({Rounds} alternating rounds after a warm-up pass at each size); CNN with classification + embeddings(9), batch {BatchSize}, embedded silo, one in-process worker; ratio = ms per shard (lower is better)");
+            $"(time with 938 shards of 64 rows − time with 15 of 4,096) ÷ 923, per round, at the fastest machine speed of the run: min {perShard[0]:F2}, median {median:F2}, max {perShard[^1]:F2} ms " +
+            $"(raw wall times: min {raw[0]:F2}, median {raw[raw.Count / 2]:F2}, max {raw[^1]:F2} ms); from 118 shards of 512 rows: median {per512[per512.Count / 2]:F2} ms; " +
+            $"{text}; speed probe (a fixed integer loop on both cores, before and after each job) {fastest * 1000:F0}–{allProbes.Max() * 1000:F0} ms; " +
+            $"{Rounds} alternating rounds after a warm-up pass at each size; CNN with classification + embeddings(9), batch {BatchSize}, embedded silo, one in-process worker; ratio = ms per shard (lower is better)");
     }
 }

@@ -11,6 +11,7 @@ public static class Program
     public static async Task<int> Main(string[] args)
     {
         Tlc.Metrics.TorchRuntime.PreferPassiveWaiting(); // before libtorch loads
+        Tlc.Metrics.TorchRuntime.KeepTensorMemory();
         var root = BuildRoot();
         using var cancel = new CancellationTokenSource();
         // The first Ctrl+C or SIGTERM asks the command to stop (a worker drains, a silo shuts down, a collect cancels its

@@ -6,6 +6,7 @@ using Tlc.Workers;
 // The worker process: `dotnet Tlc.Workers.dll [--root R] [--config F] [--plugins DIR]... [--threads N] [--device D] [--id ID]
 // [--decode-threads N] [--concurrency N] [--poll-interval SECONDS] [--drain-timeout SECONDS] [--health-port N]`; `tlc worker` runs the same (WorkerProcess.RunAsync).
 Tlc.Metrics.TorchRuntime.PreferPassiveWaiting(); // before libtorch loads
+Tlc.Metrics.TorchRuntime.KeepTensorMemory();
 var overrides = new List<KeyValuePair<string, string?>>();
 string? configFile = null;
 var plugins = new List<string>();

@@ -2,7 +2,10 @@ using System.Runtime.InteropServices;
 
 namespace Tlc.Metrics.Tests;
 
-/// <summary>The process-wide libtorch setting made before it loads: passive OpenMP waiting, unless the user chose.</summary>
+/// <summary>
+/// The process-wide native settings for running models: passive OpenMP waiting, unless the user chose; freed tensor memory
+/// kept for reuse.
+/// </summary>
 public sealed class TorchRuntimeTests
 {
     [Fact]
@@ -27,6 +30,56 @@ public sealed class TorchRuntimeTests
         finally
         {
             Environment.SetEnvironmentVariable(TorchRuntime.WaitPolicyVariable, before);
+        }
+    }
+
+    [Fact]
+    public void KeepTensorMemory_FortyMiBBlock_ComesFromTheHeapNotAMappingOfItsOwn()
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "glibc's malloc settings.");
+        Assert.SkipWhen(Environment.GetEnvironmentVariable("GLIBC_TUNABLES") is { } t && t.Contains("glibc.malloc.", StringComparison.Ordinal), "GLIBC_TUNABLES sets malloc.");
+        Assert.True(TorchRuntime.KeepTensorMemory());
+        // 40 MiB is above the largest threshold glibc's defaults reach by themselves (32 MiB): with them the block is a
+        // mapping of its own, faulted in page by page and unmapped when freed, every time.
+        const int Bytes = 40 << 20;
+        var before = MappedBytes();
+        var block = Marshal.AllocHGlobal(Bytes); // malloc
+        try
+        {
+            Assert.True(MappedBytes() - before < Bytes, $"{MappedBytes() - before} bytes mapped for a {Bytes}-byte block");
+        }
+        finally
+        {
+            Marshal.FreeHGlobal(block);
+        }
+    }
+
+    /// <summary>Bytes malloc holds in blocks mapped on their own (mallinfo2's hblkhd, for the whole process).</summary>
+    private static long MappedBytes() => (long)MallocInfo().MappedBytes;
+
+    [StructLayout(LayoutKind.Sequential)]
+    private readonly struct MallocInfo2
+    {
+        public readonly nuint Arena, OrdinaryBlocks, SmallBlocks, MappedBlocks, MappedBytes, Unused1, FreeSmall, Used, Free, Keep;
+    }
+
+    [DllImport("libc", EntryPoint = "mallinfo2")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern MallocInfo2 MallocInfo();
+
+    [Fact]
+    public void KeepTensorMemory_EnvironmentSetsAThreshold_LeavesItAlone()
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "glibc's malloc settings.");
+        var before = Environment.GetEnvironmentVariable("MALLOC_TRIM_THRESHOLD_");
+        try
+        {
+            Environment.SetEnvironmentVariable("MALLOC_TRIM_THRESHOLD_", "131072");
+            Assert.False(TorchRuntime.KeepTensorMemory());
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("MALLOC_TRIM_THRESHOLD_", before);
         }
     }
 

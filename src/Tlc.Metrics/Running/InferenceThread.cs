@@ -18,6 +18,7 @@ public sealed class InferenceThread : IDisposable
     /// <summary>Starts the thread (a background thread named <paramref name="name"/>).</summary>
     public InferenceThread(string name = "Tlc metrics inference")
     {
+        TorchRuntime.KeepTensorMemory();
         _thread = new Thread(Loop) { IsBackground = true, Name = name };
         _thread.Start();
     }
