@@ -125,43 +125,33 @@ internal static class ShardOverheadBenchmark
         {
             await OnceAsync(size);
         }
-        // Each job is timed between two speed probes; its time at the fastest speed the run saw is its time ÷ (the probes'
-        // mean ÷ the fastest probe). The raw times are reported beside.
+        // A speed probe between jobs shows whether the machine kept its speed through the run (it is reported, not used to
+        // correct the times).
         var times = ShardSizes.ToDictionary(s => s, _ => new List<double>());
-        var probes = ShardSizes.ToDictionary(s => s, _ => new List<double>());
-        var probe = SpeedProbe.Measure();
-        var allProbes = new List<double> { probe };
+        var probes = new List<double> { SpeedProbe.Measure() };
         for (var round = 0; round < Rounds; round++)
         {
             foreach (var size in round % 2 == 0 ? ShardSizes : ShardSizes.Reverse())
             {
-                var before = probe;
                 times[size].Add(await OnceAsync(size));
-                probe = SpeedProbe.Measure();
-                allProbes.Add(probe);
-                probes[size].Add((before + probe) / 2);
-                Console.Error.WriteLine($"[bench] shards of {size}: {times[size][^1]:F2} s (speed probe {before * 1000:F0} → {probe * 1000:F0} ms)");
+                probes.Add(SpeedProbe.Measure());
+                Console.Error.WriteLine($"[bench] shards of {size}: {times[size][^1]:F2} s (speed probe {probes[^1] * 1000:F0} ms)");
             }
         }
-        var fastest = allProbes.Min();
-        var normalized = ShardSizes.ToDictionary(s => s, s => times[s].Select((t, r) => t / (probes[s][r] / fastest)).ToList());
         int Shards(int size) => (int)((train.RowCount + size - 1) / size);
         double Median(IEnumerable<double> values) { var sorted = values.Order().ToList(); return sorted[sorted.Count / 2]; }
         // Per extra shard, from each round's own times (the 4,096-row job of the same round as the baseline).
-        List<double> PerShard(Dictionary<int, List<double>> t, int size) =>
-            Enumerable.Range(0, Rounds).Select(r => (t[size][r] - t[4096][r]) / (Shards(size) - Shards(4096)) * 1000).Order().ToList();
-        var perShard = PerShard(normalized, 64);
-        var raw = PerShard(times, 64);
-        var per512 = PerShard(normalized, 512);
+        List<double> PerShard(int size) => Enumerable.Range(0, Rounds).Select(r => (times[size][r] - times[4096][r]) / (Shards(size) - Shards(4096)) * 1000).Order().ToList();
+        var perShard = PerShard(64);
+        var per512 = PerShard(512);
         var median = perShard[perShard.Count / 2];
-        var baseline = Median(normalized[4096]);
-        string Series(Dictionary<int, List<double>> t, int s) => string.Join("/", t[s].Select(v => v.ToString("F2", CultureInfo.InvariantCulture)));
-        var text = string.Join(", ", ShardSizes.Select(s => $"{Shards(s)} shards of {s}: {Series(normalized, s)} s (raw {Series(times, s)} s)"));
+        var baseline = Median(times[4096]);
+        var text = string.Join(", ", ShardSizes.Select(s => $"{Shards(s)} shards of {s}: {string.Join("/", times[s].Select(v => v.ToString("F2", CultureInfo.InvariantCulture)))} s"));
         return new BenchResult("collect_metrics cost per shard beyond its rows, Fashion-MNIST train (60,000 rows), 1 worker", $"{median:F2} ms per shard",
             $"4,096-row shards {baseline:F2} s", median, "≤ 1 ms per shard", median <= 1.0,
-            $"(time with 938 shards of 64 rows − time with 15 of 4,096) ÷ 923, per round, at the fastest machine speed of the run: min {perShard[0]:F2}, median {median:F2}, max {perShard[^1]:F2} ms " +
-            $"(raw wall times: min {raw[0]:F2}, median {raw[raw.Count / 2]:F2}, max {raw[^1]:F2} ms); from 118 shards of 512 rows: median {per512[per512.Count / 2]:F2} ms; " +
-            $"{text}; speed probe (a fixed integer loop on both cores, before and after each job) {fastest * 1000:F0}–{allProbes.Max() * 1000:F0} ms; " +
-            $"{Rounds} alternating rounds after a warm-up pass at each size; CNN with classification + embeddings(9), batch {BatchSize}, embedded silo, one in-process worker; ratio = ms per shard (lower is better)");
+            $"(time with 938 shards of 64 rows − time with 15 of 4,096) ÷ 923, per round: min {perShard[0]:F2}, median {median:F2}, max {perShard[^1]:F2} ms; " +
+            $"from 118 shards of 512 rows: median {per512[per512.Count / 2]:F2} ms; {text}; speed probe between jobs (a fixed integer loop on both cores) " +
+            $"{probes.Min() * 1000:F0}–{probes.Max() * 1000:F0} ms; {Rounds} alternating rounds after a warm-up pass at each size; CNN with classification + " +
+            $"embeddings(9), batch {BatchSize}, embedded silo, one in-process worker, {slots?.MaxConcurrentShards ?? WorkerOptions.DefaultConcurrentShards} shards at once; ratio = ms per shard (lower is better)");
     }
 }

@@ -3,9 +3,9 @@ using System.Diagnostics;
 namespace Tlc.Bench;
 
 /// <summary>
-/// How fast the machine runs right now: a fixed integer workload on every core at once. This machine's cores run the same
-/// work up to twice as slow for spells of seconds to minutes (the host's other tenants; nothing in the guest shows it), so
-/// a benchmark that compares jobs run a minute apart divides each job's time by the speed measured around it.
+/// How fast the machine runs right now: a fixed integer workload on every core at once. A benchmark that compares jobs run
+/// minutes apart reports the probe's range between them, so a reader sees whether the machine kept its speed (on a shared
+/// virtual machine the host's other tenants can slow every core).
 /// </summary>
 internal static class SpeedProbe
 {
