@@ -153,7 +153,15 @@ if (output is not null)
     md.AppendLine("- **shards**: `tlc collect`'s code path (`Run.CollectMetricsAsync`, embedded silo, one in-process worker) over the 60,000-row");
     md.AppendLine("  Fashion-MNIST train table in shards of 4,096, 512 and 64 rows, alternating in the same run; what a shard costs beyond");
     md.AppendLine("  its rows is the extra time of the 64-row shards over the 4,096-row ones, per extra shard, each round against its own");
-    md.AppendLine("  baseline. A worker keeps one inference thread per loaded model and parses a job's schema once.");
+    md.AppendLine("  baseline. A worker keeps one inference thread per loaded model and parses a job's schema once. A speed probe (a fixed");
+    md.AppendLine("  integer loop on both cores) runs between jobs and its range is reported, so a reader sees whether the machine kept its");
+    md.AppendLine("  speed. `BENCH_SHARD_SEQUENCE=4096,64,…` times single jobs in that order and prints each job's CPU time by thread");
+    md.AppendLine("  (`BENCH_SYSTEM_TIME=1`: kernel time only) — how the malloc trimming below was found.");
+    md.AppendLine("- **Found with it (2026-12-08):** the same 4,096-row-shard job took 8 s or 17–27 s by chance, its inference thread");
+    md.AppendLine("  spending 1 or 8–11 s in the kernel: glibc's self-adjusting mmap and trim thresholds had activation tensors mapped,");
+    md.AppendLine("  faulted in page by page and handed back on every batch. `TorchRuntime.KeepTensorMemory` (called by every inference");
+    md.AppendLine("  thread, `tlc` and `tlc worker`) fixes both thresholds (64 MiB, 256 MiB) unless `MALLOC_MMAP_THRESHOLD_`,");
+    md.AppendLine("  `MALLOC_TRIM_THRESHOLD_` or `GLIBC_TUNABLES` set them; in 10 jobs after it, 7.5–10.5 s and under 0.6 s of kernel time.");
     md.AppendLine("- **rank-ingest**: a training rank's per-sample rows (example_id + float32 loss, batches of 65,536) through");
     md.AppendLine("  `Run.OpenRankWriterAsync` and through `tlc api`'s HTTP endpoint in the binary form, each timed from opening the share to");
     md.AppendLine("  the closed share, against the same rows written into a local table with no cluster.");
