@@ -16,6 +16,7 @@ public static class TorchRuntime
     public const int TrimThresholdBytes = 256 << 20;
 
     private const int MallocTrimThreshold = -1;
+    private const int MallocArenaMax = -8;
     private const int MallocMmapThreshold = -3;
 
     /// <summary>The OpenMP setting of how idle threads wait: <c>PASSIVE</c> sleeps, <c>ACTIVE</c> spins.</summary>
@@ -43,7 +44,7 @@ public static class TorchRuntime
     /// <summary>
     /// Keeps the memory of freed tensors in the process for the next batch instead of handing it back to the kernel: sets
     /// glibc's mmap threshold to <see cref="MmapThresholdBytes"/> and its trim threshold to <see cref="TrimThresholdBytes"/>,
-    /// unless <c>MALLOC_MMAP_THRESHOLD_</c>, <c>MALLOC_TRIM_THRESHOLD_</c> or <c>GLIBC_TUNABLES</c> set them. With glibc's
+    /// and caps its arenas at one per core (<c>MALLOC_ARENA_MAX</c> takes precedence), so what is kept stays bounded, unless <c>MALLOC_MMAP_THRESHOLD_</c>, <c>MALLOC_TRIM_THRESHOLD_</c> or <c>GLIBC_TUNABLES</c> set them. With glibc's
     /// defaults, an activation tensor of a batch (a few MiB) was mapped, faulted in page by page and unmapped again on every
     /// batch whenever glibc's self-adjusting thresholds had not yet risen past it: the same collect job then spent 1 or 11 s
     /// of kernel time in its inference thread, and took 8 or 24 s, by chance (benchmark <c>shards</c>). Returns whether
@@ -60,8 +61,10 @@ public static class TorchRuntime
         }
         try
         {
-            // Both at once: setting either one stops glibc adjusting the other.
-            return MallocOption(MallocMmapThreshold, MmapThresholdBytes) == 1 && MallocOption(MallocTrimThreshold, TrimThresholdBytes) == 1;
+            // Both at once: setting either one stops glibc adjusting the other. At most one arena per core (glibc's default is
+            // eight): each arena keeps up to the trim threshold of freed memory, and a worker starts a thread per job.
+            var arenas = Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX") is { Length: > 0 } || MallocOption(MallocArenaMax, Environment.ProcessorCount) == 1;
+            return MallocOption(MallocMmapThreshold, MmapThresholdBytes) == 1 && MallocOption(MallocTrimThreshold, TrimThresholdBytes) == 1 && arenas;
         }
         catch (EntryPointNotFoundException)
         {
